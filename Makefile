@@ -1,0 +1,40 @@
+# wrapbot: `make run` to chat with the bot locally, `make test` to run every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PLAYGROUND_USER := 00000000-0000-0000-0000-0000000000020
+
+.PHONY: run test lint bench install clean playground
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+
+run: $(STAMP)
+	COORDINATORS="$${COORDINATORS:-$(PLAYGROUND_USER)}" $(BIN)/python -m bot --demo
+
+test: $(STAMP) tests/e2e/node_modules/.package-lock.json
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.turns
+
+playground: tests/e2e/node_modules/.package-lock.json
+	cd tests/e2e && TEAMSAPPTESTER_BROWSER=none npx m365agentsplayground \
+		-e http://127.0.0.1:3978/api/messages -c msteams --disable-telemetry
+
+clean:
+	rm -rf $(VENV) var build tests/e2e/node_modules

@@ -1,0 +1,1 @@
+"""The Teams adapter: every botbuilder import lives in this package."""

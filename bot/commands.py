@@ -1,0 +1,158 @@
+"""Turn what a person typed, or the data of a card they pressed, into a `Command`."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+MAX_TEXT = 1000
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}
+
+STAFF_VERBS = {"help", "list_sessions", "book", "join_waitlist", "my_bookings", "cancel_booking",
+               "cancel_on_session"}
+COORDINATOR_VERBS = {"new_session_form", "create_session", "roster", "confirm_cancel_session",
+                     "cancel_session"}
+CARD_VERBS = {"book", "join_waitlist", "cancel_booking", "list_sessions", "my_bookings",
+              "new_session_form", "create_session", "roster", "confirm_cancel_session",
+              "cancel_session"}
+
+
+class BadPayload(ValueError):
+    """A card payload that is not one we sent (tampered, stale or from another app)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def for_coordinators(self) -> bool:
+        return self.verb in COORDINATOR_VERBS
+
+
+@dataclass(frozen=True)
+class MonthFilter:
+    year: int
+    month: int
+
+
+def _month(words: list[str], today: date) -> tuple[MonthFilter | None, list[str]]:
+    rest: list[str] = []
+    month = year = None
+    for word in words:
+        if word in MONTHS and month is None:
+            month = MONTHS[word]
+        elif re.fullmatch(r"20\d\d", word) and year is None:
+            year = int(word)
+        elif (m := re.fullmatch(r"(20\d\d)-(\d\d)", word)) and month is None:
+            year, month = int(m[1]), int(m[2])
+        else:
+            rest.append(word)
+    if month is None or not 1 <= month <= 12:
+        return None, rest + ([str(year)] if year else [])
+    if year is None:
+        year = today.year if month >= today.month else today.year + 1
+    return MonthFilter(year, month), rest
+
+
+def _number(word: str | None) -> int | None:
+    if word is None:
+        return None
+    word = word.lstrip("#")
+    return int(word) if word.isdigit() and len(word) < 10 else None
+
+
+def parse_text(raw: str, today: date) -> Command:
+    """Read a typed message. Unknown words become `Command("unknown")`."""
+    words = re.sub(r"<at>.*?</at>", " ", raw[:MAX_TEXT]).lower().replace(",", " ").split()
+    if not words:
+        return Command("help")
+    first, rest = words[0], words[1:]
+    joined = " ".join(words)
+
+    if first in {"help", "hi", "hello", "?", "menu", "start"}:
+        return Command("help")
+    if first in {"sessions", "session", "courses", "training", "list"} and not (
+        first == "session" and rest and _number(rest[0]) is not None
+    ):
+        month, leftover = _month(rest, today)
+        data: dict[str, Any] = {}
+        if month:
+            data["month"] = month
+        if leftover:
+            data["course"] = " ".join(leftover)
+        return Command("list_sessions", data)
+    if joined in {"my bookings", "bookings", "my booking", "mine"}:
+        return Command("my_bookings")
+    if first == "book" and (n := _number(rest[0] if rest else None)) is not None:
+        return Command("book", {"session_id": n})
+    if first in {"wait", "waitlist"} and (n := _number(rest[-1] if rest else None)) is not None:
+        return Command("join_waitlist", {"session_id": n})
+    if joined.startswith("join waiting list") and (n := _number(words[-1])) is not None:
+        return Command("join_waitlist", {"session_id": n})
+    if first == "cancel" and rest[:1] == ["session"] and len(rest) >= 2:
+        n = _number(rest[1])
+        if n is not None:
+            reason = " ".join(raw.split()[3:])[:300]
+            return Command("confirm_cancel_session", {"session_id": n, "reason": reason})
+    if first == "cancel" and (n := _number(rest[-1] if rest else None)) is not None:
+        return Command("cancel_on_session", {"session_id": n})
+    if joined in {"new session", "create session", "add session"}:
+        return Command("new_session_form")
+    if first in {"roster", "attendees"} or (first == "session" and rest):
+        n = _number(rest[0] if rest else None)
+        if n is not None:
+            return Command("roster", {"session_id": n})
+    return Command("unknown", {"text": raw[:100]})
+
+
+def _int_field(data: dict[str, Any], name: str) -> int:
+    value = data.get(name)
+    if isinstance(value, bool):
+        raise BadPayload(name)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
+        return int(value)
+    raise BadPayload(name)
+
+
+def parse_card(value: Any) -> Command:
+    """Read the data of an `Action.Execute` invoke or an `Action.Submit` message.
+
+    Accepts `{"action": {"verb": ..., "data": {...}}}` (invoke) or `{"verb": ..., ...}` (submit).
+    Raises `BadPayload` for anything we did not send.
+    """
+    if not isinstance(value, dict):
+        raise BadPayload("not an object")
+    if isinstance(value.get("action"), dict):
+        action = value["action"]
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        verb = action.get("verb") or data.get("verb")
+    else:
+        data, verb = value, value.get("verb")
+    if verb not in CARD_VERBS:
+        raise BadPayload(f"unknown verb {verb!r}")
+    data = {k: v for k, v in data.items() if k != "verb"}
+    if verb in {"book", "join_waitlist", "roster", "confirm_cancel_session", "cancel_session"}:
+        data["session_id"] = _int_field(data, "session_id")
+    if verb == "cancel_booking":
+        data["booking_id"] = _int_field(data, "booking_id")
+    for key, item in list(data.items()):
+        if isinstance(item, str):
+            data[key] = item[:MAX_TEXT]
+        elif not isinstance(item, int | float | bool) and item is not None:
+            raise BadPayload(f"field {key} has an unexpected shape")
+    return Command(str(verb), data)

@@ -1,0 +1,70 @@
+"""`POST /api/messages`: check the body is an activity before the Bot Framework sees it."""
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+
+from bot.teams_bot import WrapBot
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def _problem(status: int, detail: str) -> web.Response:
+    return web.json_response({"error": detail}, status=status)
+
+
+def activity_problem(body: Any) -> str | None:
+    """Why `body` is not an activity we can act on, or None when it is."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object (a Bot Framework activity)"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "the activity has no type"
+    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"].startswith(
+        ("http://", "https://")
+    ):
+        return "the activity has no valid serviceUrl"
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+        return "the activity has no conversation id"
+    sender = body.get("from")
+    if sender is not None and not (isinstance(sender, dict) and isinstance(sender.get("id"), str)):
+        return "the activity's sender has no id"
+    if body["type"] in ("message", "invoke") and sender is None:
+        return "the activity has no sender"
+    for name in ("text", "name", "id", "channelId", "replyToId"):
+        if name in body and body[name] is not None and not isinstance(body[name], str):
+            return f"the activity's {name} must be a string"
+    return None
+
+
+def messages_handler(adapter: CloudAdapter, bot: WrapBot):  # type: ignore[no-untyped-def]
+    async def messages(request: web.Request) -> web.Response:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return _problem(415, "send the activity as application/json")
+        try:
+            body = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return _problem(400, "the body is not valid JSON")
+        if problem := activity_problem(body):
+            return _problem(400, problem)
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:  # msrest raises several types for shapes it cannot read
+            return _problem(400, "the body is not a Bot Framework activity")
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            response = await adapter.process_activity(auth_header, activity, bot.on_turn)
+        except PermissionError:
+            return _problem(401, "unauthorised")
+        if response:
+            return web.json_response(serializer_helper(response.body), status=response.status)
+        return web.Response(status=201)
+
+    return messages

@@ -1,0 +1,23 @@
+"""Runs domain services in a unit of work on a worker thread, off the event loop."""
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from training.db import Database
+
+T = TypeVar("T")
+
+
+class Storage:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def run(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`service(db, *args, **kwargs)` in its own transaction; committed if it returns."""
+
+        def work() -> T:
+            with self.database.unit_of_work() as db:
+                return service(db, *args, **kwargs)
+
+        return await asyncio.to_thread(work)

@@ -1,0 +1,209 @@
+"""The Teams activity handler: who is talking, then a command, then the card they see."""
+
+import json
+import logging
+
+from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+
+from bot.cards.elements import CARD_CONTENT_TYPE, Card
+from bot.cards.help import help_card
+from bot.commands import BadPayload, Command, parse_card, parse_text
+from bot.handlers import Caller, Handlers, Outcome
+from bot.proactive import Notifier
+from bot.storage import Storage
+from training.clock import Clock
+from training.settings import Settings
+from training.staff import TeamsIdentity, record_contact
+
+log = logging.getLogger(__name__)
+
+CALLER = "wrapbot.caller"
+STALE_CARD = ("That card is out of date or has been changed, so I did nothing. "
+              "Type 'help' to start again.")
+MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
+
+
+def tenant_of(activity: Activity) -> str | None:
+    if activity.conversation is not None and activity.conversation.tenant_id:
+        return activity.conversation.tenant_id
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant")
+    return tenant.get("id") if isinstance(tenant, dict) else None
+
+
+def request_key(activity: Activity) -> str | None:
+    """Identifies one delivery of one activity; Teams retries send the same id again."""
+    if not activity.id or activity.conversation is None:
+        return None
+    return f"{activity.conversation.id}:{activity.id}"[:300]
+
+
+def card_message(card: Card, text: str | None = None) -> Activity:
+    return MessageFactory.attachment(CardFactory.adaptive_card(card), text=text)
+
+
+class WrapBot(TeamsActivityHandler):
+    def __init__(
+        self,
+        settings: Settings,
+        storage: Storage,
+        handlers: Handlers,
+        notifier: Notifier,
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.handlers = handlers
+        self.notifier = notifier
+        self.clock = clock
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        tenant = tenant_of(activity)
+        if not self.settings.tenant_allowed(tenant):
+            log.warning("refused an activity from tenant %s (not in ALLOWED_TENANT_IDS)", tenant)
+            await self._refuse(turn_context)
+            return
+        if activity.from_property is not None and activity.type in (
+            ActivityTypes.message, ActivityTypes.invoke, ActivityTypes.conversation_update,
+            ActivityTypes.installation_update,
+        ):
+            turn_context.turn_state[CALLER] = await self._record_contact(turn_context)
+        await super().on_turn(turn_context)
+
+    async def _refuse(self, turn_context: TurnContext) -> None:
+        sorry = "Sorry, this bot only serves the council's own Microsoft 365 tenant."
+        if turn_context.activity.type == ActivityTypes.invoke:
+            await self._answer_invoke(turn_context, _message_body(sorry))
+        elif turn_context.activity.type == ActivityTypes.message:
+            await turn_context.send_activity(sorry)
+
+    async def _answer_invoke(self, turn_context: TurnContext, body: dict) -> None:
+        await turn_context.send_activity(Activity(
+            type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
+        ))
+
+    async def _email_of(self, turn_context: TurnContext, member: ChannelAccount) -> str | None:
+        if turn_context.activity.channel_id != "msteams":
+            return None
+        try:
+            details = await TeamsInfo.get_member(turn_context, member.id)
+        except Exception:  # the directory lookup is a nicety; the turn must go on without it
+            log.warning("could not read Teams member details", exc_info=True)
+            return None
+        return details.email or details.user_principal_name
+
+    async def _record_contact(self, turn_context: TurnContext) -> Caller:
+        activity = turn_context.activity
+        member = activity.from_property
+        aad_id = member.aad_object_id or member.id
+        reference = TurnContext.get_conversation_reference(activity)
+        conversation = activity.conversation
+        staff = await self.storage.run(
+            record_contact,
+            TeamsIdentity(aad_object_id=aad_id, display_name=member.name or ""),
+            self.clock.now(),
+            conversation_id=conversation.id,
+            conversation_type=conversation.conversation_type or "personal",
+            tenant_id=tenant_of(activity),
+            service_url=activity.service_url,
+            reference_json=json.dumps(reference.serialize()),
+        )
+        if staff.email is None:
+            email = await self._email_of(turn_context, member)
+            if email:
+                staff = await self.storage.run(
+                    record_contact,
+                    TeamsIdentity(aad_id, member.name or "", email),
+                    self.clock.now(),
+                    conversation_id=conversation.id,
+                    conversation_type=conversation.conversation_type or "personal",
+                    tenant_id=tenant_of(activity),
+                    service_url=activity.service_url,
+                    reference_json=json.dumps(reference.serialize()),
+                )
+        assert staff.id is not None
+        return Caller(
+            staff_id=staff.id,
+            display_name=staff.display_name,
+            is_coordinator=self.settings.is_coordinator(staff.aad_object_id, staff.email),
+        )
+
+    async def _run(self, turn_context: TurnContext, command: Command) -> Outcome:
+        caller: Caller = turn_context.turn_state[CALLER]
+        outcome = await self.handlers.handle(caller, command, request_key(turn_context.activity))
+        self.notifier.send_soon(outcome.notices)
+        return outcome
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.value is not None and not (activity.text or "").strip():
+            await self._on_card_submit(turn_context)
+            return
+        command = parse_text(activity.text or "", self.clock.now().astimezone(
+            self.settings.zone).date())
+        outcome = await self._run(turn_context, command)
+        if outcome.text:
+            await turn_context.send_activity(outcome.text)
+        if outcome.card:
+            await turn_context.send_activity(card_message(outcome.card))
+
+    async def _on_card_submit(self, turn_context: TurnContext) -> None:
+        """`Action.Submit` (the fallback for clients without Universal Actions)."""
+        try:
+            command = parse_card(turn_context.activity.value)
+        except BadPayload as bad:
+            log.info("refused a card submission: %s", bad)
+            await turn_context.send_activity(STALE_CARD)
+            return
+        outcome = await self._run(turn_context, command)
+        if outcome.text:
+            await turn_context.send_activity(outcome.text)
+        if outcome.card:
+            original = turn_context.activity.reply_to_id
+            if original:
+                update = card_message(outcome.card)
+                update.id = original
+                await turn_context.update_activity(update)
+            else:
+                await turn_context.send_activity(card_message(outcome.card))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        # Handled here, not in on_adaptive_card_invoke: with CloudAdapter that path answers 500
+        # (botbuilder-python 4.17 serialises the invoke response twice).
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        try:
+            command = parse_card(turn_context.activity.value)
+        except BadPayload as bad:
+            log.info("refused a card action: %s", bad)
+            return InvokeResponse(status=200, body=_message_body(STALE_CARD))
+        outcome = await self._run(turn_context, command)
+        if outcome.card is None:
+            return InvokeResponse(status=200, body=_message_body(outcome.text or ""))
+        if outcome.text:
+            await turn_context.send_activity(outcome.text)
+        return InvokeResponse(status=200, body={
+            "statusCode": 200, "type": CARD_CONTENT_TYPE, "value": outcome.card,
+        })
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        added = activity.members_added or []
+        if any(m.id == bot_id for m in added):
+            await self._welcome(turn_context)
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        caller: Caller | None = turn_context.turn_state.get(CALLER)
+        is_coordinator = caller.is_coordinator if caller else False
+        await turn_context.send_activity(card_message(
+            help_card(is_coordinator),
+            text="Hello! I book Prevent training (WRAP and more). Type 'sessions' to start.",
+        ))
+
+
+def _message_body(text: str) -> dict:
+    return {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": text}

@@ -1,0 +1,62 @@
+"""Real databases for every test: a fresh SQLite file, and PostgreSQL when TEST_DATABASE_URL is set."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from training import migrate
+from training.clock import FixedClock
+from training.db import Database
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+TABLES = ["handled_request", "booking", "conversation_reference", "training_session", "course",
+          "staff"]
+
+# A Monday morning in term time, well away from any clock change.
+NOW = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated once; each test copies the file (faster than migrating every time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str | None:
+    if not POSTGRES_URL:
+        return None
+    migrate.downgrade(POSTGRES_URL, "base")
+    migrate.upgrade(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
+    postgres_migrated: str | None,
+) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "wrapbot.db"
+        shutil.copy(sqlite_template, path)
+        db = Database(f"sqlite:///{path}")
+    else:
+        assert postgres_migrated
+        db = Database(postgres_migrated)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)

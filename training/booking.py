@@ -1,0 +1,253 @@
+"""Staff-facing services: find sessions, book a seat or join the waiting list, cancel.
+
+Every change starts by locking the session's row (PostgreSQL `FOR UPDATE`; on SQLite the unit
+of work already holds the write lock), so counting seats and taking one cannot interleave.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from training.errors import (
+    AlreadyBooked,
+    CancellationClosed,
+    SessionCancelled,
+    SessionClosed,
+    SessionFull,
+    UnknownBooking,
+)
+from training.models import (
+    LIVE_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
+    Course,
+    HandledRequest,
+    Session,
+    SessionStatus,
+    Staff,
+)
+from training.queries import (
+    booking_counts,
+    booking_summary,
+    load_session,
+    person,
+    session_summary,
+    summarise,
+)
+from training.views import (
+    BookingOutcome,
+    BookingSummary,
+    CancellationOutcome,
+    CourseChoice,
+    SessionSummary,
+)
+
+
+def upcoming_sessions(
+    db: DbSession,
+    now: datetime,
+    *,
+    course_code: str | None = None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+    limit: int = 10,
+) -> list[SessionSummary]:
+    """Scheduled sessions that have not started, soonest first, optionally narrowed."""
+    query = (
+        select(Session, Course)
+        .join(Course)
+        .where(Session.status == SessionStatus.SCHEDULED, Session.starts_at > now)
+        .order_by(col(Session.starts_at), col(Session.id))
+        .limit(limit)
+    )
+    if course_code:
+        query = query.where(Course.code == course_code)
+    if starts_from:
+        query = query.where(Session.starts_at >= starts_from)
+    if starts_before:
+        query = query.where(Session.starts_at < starts_before)
+    rows = db.exec(query).all()
+    counts = booking_counts(db, [s.id for s, _ in rows if s.id is not None])
+    return [summarise(s, c, counts[s.id]) for s, c in rows if s.id is not None]
+
+
+def _check_bookable(session: Session, now: datetime) -> None:
+    if session.status == SessionStatus.CANCELLED:
+        raise SessionCancelled()
+    if session.status != SessionStatus.SCHEDULED or session.starts_at <= now:
+        raise SessionClosed("that session has already taken place")
+    if not session.bookings_open:
+        raise SessionClosed()
+
+
+def _already_handled(db: DbSession, request_key: str | None) -> HandledRequest | None:
+    if request_key is None:
+        return None
+    return db.get(HandledRequest, request_key)
+
+
+def _remember(db: DbSession, request_key: str | None, booking: Booking, now: datetime) -> None:
+    if request_key is not None:
+        db.add(HandledRequest(key=request_key, booking_id=booking.id, handled_at=now))
+
+
+def _seats_taken(db: DbSession, session_id: int) -> int:
+    counts = booking_counts(db, [session_id])[session_id]
+    return counts.get(BookingStatus.BOOKED, 0)
+
+
+def book_seat(
+    db: DbSession,
+    staff_id: int,
+    session_id: int,
+    now: datetime,
+    *,
+    join_waiting_list: bool = False,
+    request_key: str | None = None,
+) -> BookingOutcome:
+    """Give `staff_id` a seat, or a waiting-list place when full and they asked for one.
+
+    Raises `SessionFull` when full and `join_waiting_list` is false. A request already handled
+    (same `request_key`, e.g. a redelivered Teams activity) returns the booking it made.
+    """
+    session = load_session(db, session_id, lock=True)
+    handled = _already_handled(db, request_key)
+    if handled is not None and handled.booking_id is not None:
+        booking = db.get(Booking, handled.booking_id)
+        assert booking is not None
+        return BookingOutcome(booking_summary(db, booking), repeated=True)
+
+    _check_bookable(session, now)
+    existing = db.exec(
+        select(Booking).where(
+            Booking.session_id == session_id,
+            Booking.staff_id == staff_id,
+            col(Booking.status).in_(LIVE_BOOKING_STATUSES),
+        )
+    ).first()
+    if existing is not None:
+        raise AlreadyBooked(existing.status)
+
+    has_seat = _seats_taken(db, session_id) < session.capacity
+    if not has_seat and not join_waiting_list:
+        raise SessionFull(session_id)
+    booking = Booking(
+        session_id=session_id,
+        staff_id=staff_id,
+        status=BookingStatus.BOOKED if has_seat else BookingStatus.WAITLISTED,
+        requested_at=now,
+        seat_given_at=now if has_seat else None,
+        updated_at=now,
+    )
+    db.add(booking)
+    db.flush()
+    _remember(db, request_key, booking, now)
+    db.flush()
+    return BookingOutcome(booking_summary(db, booking))
+
+
+def _first_waitlisted(db: DbSession, session_id: int) -> Booking | None:
+    return db.exec(
+        select(Booking)
+        .where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITLISTED)
+        .order_by(col(Booking.requested_at), col(Booking.id))
+        .limit(1)
+    ).first()
+
+
+def promote_from_waiting_list(
+    db: DbSession, session: Session, now: datetime
+) -> tuple[Booking, Staff] | None:
+    """Fill one free seat with the first person waiting; the session row must be locked."""
+    assert session.id is not None
+    if _seats_taken(db, session.id) >= session.capacity:
+        return None
+    waiting = _first_waitlisted(db, session.id)
+    if waiting is None:
+        return None
+    waiting.status = BookingStatus.BOOKED
+    waiting.seat_given_at = now
+    waiting.updated_at = now
+    db.add(waiting)
+    db.flush()
+    staff = db.get(Staff, waiting.staff_id)
+    assert staff is not None
+    return waiting, staff
+
+
+def cancel_booking(
+    db: DbSession,
+    staff_id: int,
+    booking_id: int,
+    now: datetime,
+    *,
+    request_key: str | None = None,
+) -> CancellationOutcome:
+    """Cancel one of `staff_id`'s own bookings; a freed seat goes to the first person waiting."""
+    probe = db.get(Booking, booking_id)
+    if probe is None or probe.staff_id != staff_id:
+        raise UnknownBooking()
+    session = load_session(db, probe.session_id, lock=True)
+    db.refresh(probe)
+    booking = probe
+
+    handled = _already_handled(db, request_key)
+    if handled is not None:
+        return CancellationOutcome(booking_summary(db, booking), None, None, repeated=True)
+    if booking.status not in LIVE_BOOKING_STATUSES:
+        raise UnknownBooking()
+    if booking.status == BookingStatus.BOOKED:
+        cutoff = session.starts_at - timedelta(hours=session.cancellation_cutoff_hours)
+        if now >= cutoff and session.status == SessionStatus.SCHEDULED:
+            raise CancellationClosed(session.cancellation_cutoff_hours)
+
+    was_booked = booking.status == BookingStatus.BOOKED
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.updated_at = now
+    db.add(booking)
+    db.flush()
+    _remember(db, request_key, booking, now)
+
+    promoted = None
+    if was_booked and session.status == SessionStatus.SCHEDULED and session.starts_at > now:
+        promoted = promote_from_waiting_list(db, session, now)
+    db.flush()
+    return CancellationOutcome(
+        booking=booking_summary(db, booking),
+        promoted=person(promoted[1]) if promoted else None,
+        promoted_booking=booking_summary(db, promoted[0]) if promoted else None,
+    )
+
+
+def my_bookings(db: DbSession, staff_id: int, now: datetime) -> list[BookingSummary]:
+    """A person's live bookings on sessions still to come, soonest first."""
+    rows = db.exec(
+        select(Booking)
+        .join(Session)
+        .where(
+            Booking.staff_id == staff_id,
+            col(Booking.status).in_(LIVE_BOOKING_STATUSES),
+            Session.ends_at > now,
+        )
+        .order_by(col(Session.starts_at))
+    ).all()
+    return [booking_summary(db, b) for b in rows]
+
+
+def session_overview(db: DbSession, session_id: int) -> SessionSummary:
+    """One session with its seats and waiting list counted; `UnknownSession` if there is none."""
+    return session_summary(db, session_id)
+
+
+def match_course(choices: list[CourseChoice], wanted: str) -> CourseChoice | None:
+    """The course someone means by a code or a few words of its title, if exactly one fits."""
+    wanted = wanted.strip().lower()
+    for choice in choices:
+        if choice.code.lower() == wanted:
+            return choice
+    words = wanted.split()
+    fits = [c for c in choices
+            if all(w in c.title.lower() or w in c.code.lower() for w in words)]
+    return fits[0] if len(fits) == 1 else None

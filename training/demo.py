@@ -1,0 +1,100 @@
+"""Demo data for trying the bot locally: courses, a dozen upcoming sessions, a few colleagues."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from training.models import Booking, BookingStatus, Course, Delivery, Session, Staff
+
+COURSES = [
+    Course(code="WRAP", title="WRAP (Workshop to Raise Awareness of Prevent)",
+           description="The core Prevent session for front-line staff, delivered with SO15.",
+           delivery=Delivery.LIVE, default_duration_minutes=120, refresher_months=24),
+    Course(code="HO-ELEARN", title="Home Office online Prevent training",
+           description="The Home Office e-learning package; your manager confirms completion.",
+           delivery=Delivery.ELEARNING, default_duration_minutes=90, refresher_months=24),
+    Course(code="ERW", title="Extreme right-wing radicalisation awareness briefing",
+           description="A briefing from a former extremist.",
+           delivery=Delivery.LIVE, default_duration_minutes=90, refresher_months=36),
+    Course(code="ONLINE-RAD", title="Conspiracy theories and online radicalisation",
+           description="How people are drawn in online, and what to do.",
+           delivery=Delivery.LIVE, default_duration_minutes=90, refresher_months=36),
+    Course(code="TTT", title="WRAP train the trainer",
+           description="For staff who will deliver WRAP in their own service.",
+           delivery=Delivery.LIVE, default_duration_minutes=240, refresher_months=36),
+]
+
+COLLEAGUES = [
+    ("Megan Bowen", "megan.bowen@example.gov.uk", "Family Services"),
+    ("Adele Vance", "adele.vance@example.gov.uk", "Children's MASH"),
+    ("Isaiah Langer", "isaiah.langer@example.gov.uk", "Adults MASH"),
+    ("Patti Fernandez", "patti.fernandez@example.gov.uk", "Barnet Homes"),
+    ("Lynne Robbins", "lynne.robbins@example.gov.uk", "Fostering & Adoption"),
+]
+
+# (weeks ahead, weekday offset, hour, course, capacity, online, audience)
+PLAN = [
+    (1, 1, 10, "WRAP", 20, True, "Family Services"),
+    (1, 3, 14, "WRAP", 3, True, "Children's MASH"),
+    (2, 2, 10, "ERW", 40, True, "All staff"),
+    (3, 1, 10, "WRAP", 20, False, "Adults MASH"),
+    (4, 4, 13, "ONLINE-RAD", 30, True, "All staff"),
+    (5, 1, 10, "WRAP", 20, True, "Family Services"),
+    (6, 2, 9, "TTT", 8, False, "Safeguarding leads"),
+    (7, 3, 10, "WRAP", 25, True, "Barnet Homes"),
+    (9, 1, 10, "WRAP", 20, True, "Family Services"),
+    (10, 2, 14, "ERW", 40, True, "All staff"),
+    (12, 3, 10, "WRAP", 20, False, "Fostering & Adoption"),
+    (13, 1, 10, "WRAP", 20, True, "Family Services"),
+]
+
+
+def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
+    """Load once; returns False (and changes nothing) when courses already exist."""
+    if db.exec(select(Course)).first() is not None:
+        return False
+    for course in COURSES:
+        db.add(course.model_copy())
+    db.flush()
+    by_code = {c.code: c for c in db.exec(select(Course)).all()}
+
+    colleagues = [
+        Staff(display_name=name, email=email, team=team, organisation="London Borough of Barnet",
+              created_at=now, updated_at=now)
+        for name, email, team in COLLEAGUES
+    ]
+    db.add_all(colleagues)
+    db.flush()
+
+    monday = (now.astimezone(zone) - timedelta(days=now.astimezone(zone).weekday())).date()
+    sessions = []
+    for weeks, weekday, hour, code, capacity, online, audience in PLAN:
+        day = monday + timedelta(weeks=weeks, days=weekday)
+        starts = datetime.combine(day, time(hour), tzinfo=zone)
+        course = by_code[code]
+        session = Session(
+            course_id=course.id, starts_at=starts,
+            ends_at=starts + timedelta(minutes=course.default_duration_minutes),
+            online=online,
+            join_url=f"https://teams.microsoft.com/l/meetup-join/demo-{weeks}-{weekday}" if online
+            else None,
+            location=None if online else "Hendon Town Hall, Committee Room 1",
+            capacity=capacity, facilitators="Prevent Coordinator; SO15", audience=audience,
+            created_at=now,
+        )
+        db.add(session)
+        sessions.append(session)
+    db.flush()
+
+    # The small session is full with one person waiting, so the waiting list can be tried at once.
+    small = sessions[1]
+    for i, colleague in enumerate(colleagues[:4]):
+        status = BookingStatus.BOOKED if i < small.capacity else BookingStatus.WAITLISTED
+        db.add(Booking(session_id=small.id, staff_id=colleague.id, status=status,
+                       requested_at=now + timedelta(seconds=i),
+                       seat_given_at=now if status == BookingStatus.BOOKED else None,
+                       updated_at=now))
+    db.flush()
+    return True

@@ -1,0 +1,60 @@
+"""What can go wrong in the domain, each in words the bot can pass on to a person."""
+
+
+class TrainingError(Exception):
+    """Base of every rule the domain refuses to break. `str()` is a sentence for the user."""
+
+
+class UnknownSession(TrainingError):
+    def __init__(self, session_id: object) -> None:
+        super().__init__(f"I can't find session {session_id}. Type 'sessions' to see what's on.")
+
+
+class UnknownBooking(TrainingError):
+    def __init__(self) -> None:
+        super().__init__("I can't find that booking of yours. Type 'my bookings' to see them.")
+
+
+class UnknownCourse(TrainingError):
+    def __init__(self, course: object) -> None:
+        super().__init__(f"I don't know a course called '{course}'.")
+
+
+class SessionCancelled(TrainingError):
+    def __init__(self) -> None:
+        super().__init__("That session has been cancelled, so it can't be booked.")
+
+
+class SessionClosed(TrainingError):
+    def __init__(self, reason: str = "bookings for that session are closed") -> None:
+        super().__init__(f"Sorry, {reason}.")
+
+
+class SessionFull(TrainingError):
+    def __init__(self, session_id: int) -> None:
+        self.session_id = session_id
+        super().__init__("That session is full. You can join its waiting list.")
+
+
+class AlreadyBooked(TrainingError):
+    def __init__(self, status: str) -> None:
+        self.status = status
+        where = "on the waiting list for" if status == "waitlisted" else "booked on"
+        super().__init__(f"You're already {where} that session.")
+
+
+class CancellationClosed(TrainingError):
+    def __init__(self, hours: int) -> None:
+        super().__init__(
+            f"Bookings can't be cancelled in the last {hours} hours before the session. "
+            "Please contact the Prevent coordinator."
+        )
+
+
+class NotACoordinator(TrainingError):
+    def __init__(self) -> None:
+        super().__init__("Only the Prevent coordinators can do that.")
+
+
+class InvalidSessionDetails(TrainingError):
+    """A coordinator's new-session form that doesn't add up; the message says what to fix."""

@@ -1,0 +1,104 @@
+"""Reads shared by the services: sessions with their counts, as summaries."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import func
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from training.errors import UnknownSession
+from training.models import Booking, BookingStatus, Course, Session, Staff
+from training.views import BookingSummary, Person, SessionSummary
+
+
+def booking_counts(db: DbSession, session_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    ids = list(session_ids)
+    counts: dict[int, dict[str, int]] = {sid: {} for sid in ids}
+    if not ids:
+        return counts
+    rows = db.exec(
+        select(Booking.session_id, Booking.status, func.count())
+        .where(Booking.session_id.in_(ids))  # type: ignore[attr-defined]
+        .group_by(Booking.session_id, Booking.status)
+    ).all()
+    for session_id, status, n in rows:
+        counts[session_id][status] = n
+    return counts
+
+
+def summarise(session: Session, course: Course, counts: dict[str, int]) -> SessionSummary:
+    assert session.id is not None
+    return SessionSummary(
+        id=session.id,
+        course_code=course.code,
+        course_title=course.title,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        online=session.online,
+        join_url=session.join_url,
+        location=session.location,
+        capacity=session.capacity,
+        booked=counts.get(BookingStatus.BOOKED, 0) + counts.get(BookingStatus.ATTENDED, 0)
+        + counts.get(BookingStatus.NO_SHOW, 0),
+        waitlisted=counts.get(BookingStatus.WAITLISTED, 0),
+        status=session.status,
+        bookings_open=session.bookings_open,
+        audience=session.audience,
+        facilitators=session.facilitators,
+    )
+
+
+def session_summary(db: DbSession, session_id: int) -> SessionSummary:
+    row = db.exec(
+        select(Session, Course).join(Course).where(Session.id == session_id)
+    ).first()
+    if row is None:
+        raise UnknownSession(session_id)
+    session, course = row
+    return summarise(session, course, booking_counts(db, [session_id])[session_id])
+
+
+def load_session(db: DbSession, session_id: int, *, lock: bool = False) -> Session:
+    """The session row; with `lock`, held until the transaction ends (PostgreSQL FOR UPDATE)."""
+    query = select(Session).where(Session.id == session_id)
+    if lock:
+        query = query.with_for_update()
+    session = db.exec(query).first()
+    if session is None:
+        raise UnknownSession(session_id)
+    return session
+
+
+def waitlist_position(db: DbSession, booking: Booking) -> int:
+    ahead = db.exec(
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            Booking.session_id == booking.session_id,
+            Booking.status == BookingStatus.WAITLISTED,
+            (Booking.requested_at < booking.requested_at)
+            | ((Booking.requested_at == booking.requested_at) & (Booking.id < booking.id)),
+        )
+    ).one()
+    return int(ahead) + 1
+
+
+def booking_summary(db: DbSession, booking: Booking) -> BookingSummary:
+    assert booking.id is not None
+    position = (
+        waitlist_position(db, booking) if booking.status == BookingStatus.WAITLISTED else None
+    )
+    return BookingSummary(
+        id=booking.id,
+        status=booking.status,
+        session=session_summary(db, booking.session_id),
+        requested_at=booking.requested_at,
+        waitlist_position=position,
+    )
+
+
+def person(staff: Staff) -> Person:
+    assert staff.id is not None
+    return Person(
+        staff_id=staff.id, display_name=staff.display_name, email=staff.email, team=staff.team
+    )

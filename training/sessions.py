@@ -1,0 +1,161 @@
+"""Coordinator services: put sessions on, see who is booked, call sessions off."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from training.errors import InvalidSessionDetails, UnknownCourse
+from training.models import (
+    LIVE_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
+    Course,
+    HandledRequest,
+    Session,
+    SessionStatus,
+    Staff,
+)
+from training.queries import load_session, person, session_summary
+from training.views import CourseChoice, Roster, RosterLine, SessionCancellation, SessionSummary
+
+MAX_CAPACITY = 500
+MAX_DURATION_MINUTES = 8 * 60
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """What a coordinator fills in to put a session on. `starts_at` is aware."""
+
+    course_code: str
+    starts_at: datetime
+    duration_minutes: int
+    capacity: int
+    online: bool
+    join_url: str | None = None
+    location: str | None = None
+    facilitators: str = ""
+    audience: str = ""
+    cancellation_cutoff_hours: int = 24
+
+
+def courses(db: DbSession) -> list[CourseChoice]:
+    rows = db.exec(select(Course).order_by(col(Course.title))).all()
+    return [
+        CourseChoice(c.id, c.code, c.title, c.default_duration_minutes)
+        for c in rows
+        if c.id is not None
+    ]
+
+
+def _validate(details: NewSession, now: datetime) -> None:
+    if details.starts_at.tzinfo is None:
+        raise InvalidSessionDetails("The start time must include a time zone.")
+    if details.starts_at <= now:
+        raise InvalidSessionDetails("The start time must be in the future.")
+    if not 1 <= details.capacity <= MAX_CAPACITY:
+        raise InvalidSessionDetails(f"Capacity must be between 1 and {MAX_CAPACITY}.")
+    if not 15 <= details.duration_minutes <= MAX_DURATION_MINUTES:
+        raise InvalidSessionDetails("Duration must be between 15 minutes and 8 hours.")
+    if not details.online and not (details.location or "").strip():
+        raise InvalidSessionDetails("An in-person session needs a location.")
+    if details.join_url and not details.join_url.startswith("https://"):
+        raise InvalidSessionDetails("A Teams join link must start with https://.")
+    if not 0 <= details.cancellation_cutoff_hours <= 24 * 14:
+        raise InvalidSessionDetails("The cancellation cut-off must be between 0 and 336 hours.")
+
+
+def create_session(
+    db: DbSession,
+    details: NewSession,
+    now: datetime,
+    *,
+    created_by_staff_id: int | None = None,
+    request_key: str | None = None,
+) -> SessionSummary:
+    _validate(details, now)
+    course = db.exec(select(Course).where(Course.code == details.course_code)).first()
+    if course is None or course.id is None:
+        raise UnknownCourse(details.course_code)
+    session = Session(
+        course_id=course.id,
+        starts_at=details.starts_at,
+        ends_at=details.starts_at + timedelta(minutes=details.duration_minutes),
+        online=details.online,
+        join_url=details.join_url or None,
+        location=(details.location or "").strip() or None,
+        capacity=details.capacity,
+        facilitators=details.facilitators,
+        audience=details.audience,
+        cancellation_cutoff_hours=details.cancellation_cutoff_hours,
+        created_by_staff_id=created_by_staff_id,
+        created_at=now,
+    )
+    if request_key is not None:
+        # A redelivered "create" must not put the same session on twice.
+        if db.get(HandledRequest, request_key) is not None:
+            raise InvalidSessionDetails("That session was already created.")
+        db.add(HandledRequest(key=request_key, handled_at=now))
+    db.add(session)
+    db.flush()
+    assert session.id is not None
+    return session_summary(db, session.id)
+
+
+def _lines(db: DbSession, session_id: int, statuses: tuple[str, ...]) -> list[RosterLine]:
+    rows = db.exec(
+        select(Booking, Staff)
+        .join(Staff)
+        .where(Booking.session_id == session_id, col(Booking.status).in_(statuses))
+        .order_by(col(Booking.requested_at), col(Booking.id))
+    ).all()
+    return [
+        RosterLine(booking_id=b.id, person=person(s), status=b.status, requested_at=b.requested_at)
+        for b, s in rows
+        if b.id is not None
+    ]
+
+
+def roster(db: DbSession, session_id: int) -> Roster:
+    """Who is booked, who is waiting (in order) and who cancelled."""
+    summary = session_summary(db, session_id)
+    return Roster(
+        session=summary,
+        booked=_lines(
+            db,
+            session_id,
+            (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW),
+        ),
+        waitlisted=_lines(db, session_id, (BookingStatus.WAITLISTED,)),
+        cancelled=_lines(db, session_id, (BookingStatus.CANCELLED,)),
+    )
+
+
+def cancel_session(
+    db: DbSession, session_id: int, reason: str, now: datetime
+) -> SessionCancellation:
+    """Call a session off; every live booking is cancelled and returned as someone to tell."""
+    session = load_session(db, session_id, lock=True)
+    if session.status == SessionStatus.CANCELLED:
+        return SessionCancellation(session_summary(db, session_id), [], repeated=True)
+    if session.status == SessionStatus.DELIVERED or session.ends_at <= now:
+        raise InvalidSessionDetails("That session has already taken place.")
+    live = db.exec(
+        select(Booking, Staff)
+        .join(Staff)
+        .where(Booking.session_id == session_id, col(Booking.status).in_(LIVE_BOOKING_STATUSES))
+        .order_by(col(Booking.requested_at), col(Booking.id))
+    ).all()
+    for booking, _ in live:
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        booking.updated_at = now
+        db.add(booking)
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = now
+    session.cancel_reason = reason.strip()[:500] or None
+    session.bookings_open = False
+    db.add(session)
+    db.flush()
+    return SessionCancellation(session_summary(db, session_id), [person(s) for _, s in live])

@@ -1,0 +1,95 @@
+"""Plain read-only pictures of domain state, handed to adapters (no ORM objects leak out)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: int
+    course_code: str
+    course_title: str
+    starts_at: datetime
+    ends_at: datetime
+    online: bool
+    join_url: str | None
+    location: str | None
+    capacity: int
+    booked: int
+    waitlisted: int
+    status: str
+    bookings_open: bool
+    audience: str
+    facilitators: str
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+    @property
+    def full(self) -> bool:
+        return self.booked >= self.capacity
+
+
+@dataclass(frozen=True)
+class BookingSummary:
+    id: int
+    status: str
+    session: SessionSummary
+    requested_at: datetime
+    waitlist_position: int | None = None
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    """What `book_seat` did. `repeated` is true when the same request was already handled."""
+
+    booking: BookingSummary
+    repeated: bool = False
+
+
+@dataclass(frozen=True)
+class Person:
+    staff_id: int
+    display_name: str
+    email: str | None
+    team: str | None
+
+
+@dataclass(frozen=True)
+class CancellationOutcome:
+    booking: BookingSummary
+    promoted: Person | None
+    promoted_booking: BookingSummary | None
+    repeated: bool = False
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    booking_id: int
+    person: Person
+    status: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class Roster:
+    session: SessionSummary
+    booked: list[RosterLine]
+    waitlisted: list[RosterLine]
+    cancelled: list[RosterLine]
+
+
+@dataclass(frozen=True)
+class SessionCancellation:
+    session: SessionSummary
+    people_to_tell: list[Person]
+    repeated: bool = False
+
+
+@dataclass(frozen=True)
+class CourseChoice:
+    id: int
+    code: str
+    title: str
+    default_duration_minutes: int
