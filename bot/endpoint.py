@@ -64,7 +64,11 @@ def messages_handler(adapter: CloudAdapter, bot: WrapBot):  # type: ignore[no-un
         except PermissionError:
             return _problem(401, "unauthorised")
         if response:
-            return web.json_response(serializer_helper(response.body), status=response.status)
+            # Our invoke bodies are plain dicts; botbuilder's own serializer breaks on those.
+            body = response.body
+            if body is not None and not isinstance(body, dict | list | str | int | float):
+                body = serializer_helper(body)
+            return web.json_response(body, status=response.status)
         return web.Response(status=201)
 
     return messages

@@ -1,4 +1,4 @@
-"""Real databases for every test: a fresh SQLite file, and PostgreSQL when TEST_DATABASE_URL is set."""
+"""Real databases for every test: a new SQLite file, and PostgreSQL if TEST_DATABASE_URL is set."""
 
 import os
 import shutil

@@ -101,7 +101,7 @@ def test_leaving_the_waiting_list_promotes_nobody(database, clock, small_session
 
 
 def test_no_booking_on_past_cancelled_or_closed_sessions(database, clock, small_session):
-    session_id, (ann, bob, *_) = small_session
+    session_id, (ann, _bob, *_) = small_session
     with pytest.raises(SessionClosed), database.unit_of_work() as db:
         book_seat(db, ann, session_id, clock.now() + timedelta(days=8))
     with database.unit_of_work() as db:
@@ -164,7 +164,7 @@ def test_cancelling_a_session_cancels_every_booking_and_names_who_to_tell(
 
 
 def test_times_come_back_as_the_same_aware_utc_instant(database, clock, small_session):
-    session_id, _ = small_session
+    _session_id, _ = small_session
     with database.unit_of_work() as db:
         [found] = upcoming_sessions(db, clock.now())
     assert found.starts_at == clock.now() + timedelta(days=7)

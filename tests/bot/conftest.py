@@ -1,0 +1,69 @@
+"""Start the real bot app on a loopback port, with a local Bot Connector as its serviceUrl."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.app import NOTIFIER, create_app
+from tests.bot.harness import TENANT, LocalConnector, TeamsUser
+from tests.factories import add_course, add_session
+from training.clock import FixedClock
+from training.db import Database
+from training.settings import Settings
+
+COORDINATOR_AAD = "c0000000-0000-0000-0000-000000000001"
+
+
+@dataclass
+class Chat:
+    app: web.Application
+    url: str
+    connector: LocalConnector
+    http: aiohttp.ClientSession
+    database: Database
+    clock: FixedClock
+
+    def user(self, name: str, aad_object_id: str | None = None, tenant: str = TENANT) -> TeamsUser:
+        return TeamsUser(self.http, self.url, self.connector, name, aad_object_id, tenant)
+
+    def coordinator(self) -> TeamsUser:
+        return self.user("Pat Coordinator", COORDINATOR_AAD)
+
+    async def notices_sent(self) -> None:
+        await self.app[NOTIFIER].drain()
+
+
+@pytest.fixture
+async def chat(database: Database, clock: FixedClock) -> AsyncIterator[Chat]:
+    settings = Settings(
+        _env_file=None, database_url=database.url, coordinators=[COORDINATOR_AAD],
+        allowed_tenant_ids=[TENANT],
+    )
+    connector = LocalConnector()
+    await connector.start()
+    app = create_app(settings, database, clock)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as http:
+        yield Chat(app, f"http://127.0.0.1:{port}/api/messages", connector, http, database, clock)
+    await runner.cleanup()
+    await connector.stop()
+
+
+@pytest.fixture
+def wrap_sessions(database: Database, clock: FixedClock) -> list[int]:
+    """Three WRAP sessions: a roomy one, a two-seat one, and one next month in person."""
+    with database.unit_of_work() as db:
+        course = add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
+        roomy = add_session(db, course, clock.now() + timedelta(days=7), capacity=20)
+        small = add_session(db, course, clock.now() + timedelta(days=8), capacity=2)
+        later = add_session(db, course, clock.now() + timedelta(days=40), capacity=15,
+                            online=False)
+    return [roomy.id, small.id, later.id]

@@ -1,0 +1,138 @@
+"""Bad input gets a clear answer and changes nothing."""
+
+import pytest
+from sqlmodel import func, select
+
+from tests.bot.harness import button, card_from_invoke, card_text, cards_in, texts_in
+from training.models import Booking, ConversationReference, Session, Staff
+
+
+def _rows(database, model) -> int:
+    with database.unit_of_work() as db:
+        return db.exec(select(func.count()).select_from(model)).one()
+
+
+NOT_ACTIVITIES = [
+    b"{not json",
+    b"\xff\xfe",
+    b"[1, 2]",
+    b'"hello"',
+    b"{}",
+    b'{"type": "message"}',
+    b'{"type": "message", "serviceUrl": "x", "conversation": {}}',
+    b'{"type": 5, "serviceUrl": "http://x", "conversation": {"id": "c"}}',
+]
+
+
+@pytest.mark.parametrize("body", NOT_ACTIVITIES)
+async def test_a_body_that_is_not_an_activity_is_refused_with_400(chat, body):
+    user = chat.user("Megan Bowen")
+    response = await user.post(body)
+    assert response.status == 400
+    assert _rows(chat.database, Staff) == 0
+    assert chat.connector.sent == []
+
+
+async def test_a_message_without_a_sender_or_with_odd_fields_is_refused(chat):
+    user = chat.user("Megan Bowen")
+    no_sender = user.activity(text="sessions")
+    del no_sender["from"]
+    assert (await user.post(no_sender)).status == 400
+    odd_text = user.activity(text={"not": "text"})
+    assert (await user.post(odd_text)).status == 400
+    assert _rows(chat.database, Staff) == 0
+
+
+async def test_the_wrong_content_type_is_refused(chat):
+    response = await chat.user("Megan Bowen").post(b"sessions", content_type="text/plain")
+    assert response.status == 415
+
+
+async def test_a_tampered_card_changes_nothing(chat, wrap_sessions):
+    megan = chat.user("Megan Bowen")
+    for action in (
+        {"verb": "book", "data": {"session_id": "DROP TABLE"}},
+        {"verb": "book", "data": {"session_id": True}},
+        {"verb": "book", "data": {}},
+        {"verb": "launch_missiles", "data": {"session_id": wrap_sessions[0]}},
+        {"verb": "book", "data": {"session_id": wrap_sessions[0], "extra": {"nested": 1}}},
+    ):
+        body = await megan.presses(action)
+        assert body["type"] == "application/vnd.microsoft.activity.message"
+        assert "out of date or has been changed" in body["value"]
+    assert _rows(chat.database, Booking) == 0
+
+
+async def test_a_card_for_an_unknown_session_says_so(chat, wrap_sessions):
+    body = await chat.user("Megan Bowen").presses({"verb": "book", "data": {"session_id": 9999}})
+    assert "can't find session 9999" in body["value"]
+
+
+async def test_someone_elses_booking_cannot_be_cancelled_from_a_replayed_card(chat, wrap_sessions):
+    roomy, _, _ = wrap_sessions
+    ann, eve = chat.user("Ann Able"), chat.user("Eve Evans")
+    [card] = cards_in(await ann.says(f"book {roomy}"))
+    cancel = button(card, "Cancel my booking")
+    body = await eve.presses(cancel)
+    assert "can't find that booking of yours" in body["value"]
+    [still] = cards_in(await ann.says("my bookings"))
+    assert "Booked" in card_text(still)
+
+
+async def test_a_stale_book_button_on_a_cancelled_session(chat, wrap_sessions):
+    roomy, _, _ = wrap_sessions
+    megan = chat.user("Megan Bowen")
+    [listing] = cards_in(await megan.says("sessions"))
+    await chat.coordinator().presses({"verb": "cancel_session",
+                                      "data": {"session_id": roomy, "reason": "ill"}})
+    stale = next(b for b in listing["body"] if f"(#{roomy})" in card_text({"body": [b]}))
+    body = await megan.presses(button({"body": [stale]}, "Book a seat"))
+    assert "has been cancelled" in body["value"]
+    assert _rows(chat.database, Booking) == 0
+
+
+async def test_a_non_coordinator_posting_coordinator_actions_is_refused(chat, wrap_sessions):
+    roomy, _, _ = wrap_sessions
+    megan = chat.user("Megan Bowen")
+    for action in (
+        {"verb": "cancel_session", "data": {"session_id": roomy, "reason": "x"}},
+        {"verb": "create_session", "data": {"course": "WRAP", "date": "2027-03-01",
+                                            "time": "10:00", "duration": "120",
+                                            "capacity": "10", "mode": "online"}},
+        {"verb": "roster", "data": {"session_id": roomy}},
+    ):
+        body = await megan.presses(action)
+        assert body["value"] == "Only the Prevent coordinators can do that."
+    [typed] = texts_in(await megan.says(f"cancel session {roomy} because"))
+    assert typed == "Only the Prevent coordinators can do that."
+    with chat.database.unit_of_work() as db:
+        assert db.get(Session, roomy).status == "scheduled"
+        assert len(db.exec(select(Session)).all()) == 3
+
+
+async def test_a_tenant_outside_the_allow_list_is_refused_politely(chat, wrap_sessions):
+    outsider = chat.user("Mallory", tenant="99999999-9999-9999-9999-999999999999")
+    [refusal] = texts_in(await outsider.says("sessions"))
+    assert "only serves the council" in refusal
+    body = await outsider.presses({"verb": "book", "data": {"session_id": wrap_sessions[0]}})
+    assert "only serves the council" in body["value"]
+    assert _rows(chat.database, Staff) == 0
+    assert _rows(chat.database, ConversationReference) == 0
+    assert _rows(chat.database, Booking) == 0
+
+
+async def test_a_very_long_message_is_answered_not_crashed(chat, wrap_sessions):
+    [card] = cards_in(await chat.user("Megan Bowen").says("x" * 20000))
+    assert "didn't understand" in card_text(card)
+
+
+async def test_a_bad_form_keeps_what_the_coordinator_typed(chat, wrap_sessions):
+    body = await chat.coordinator().presses(
+        {"verb": "create_session", "data": {"course": "WRAP", "date": "2027-03-01",
+                                            "time": "10:00", "duration": "120",
+                                            "capacity": "0", "mode": "online",
+                                            "audience": "Family Services"}})
+    form = card_from_invoke(body)
+    assert "Capacity must be between 1 and 500" in card_text(form)
+    values = {i["id"]: i.get("value") for i in form["body"] if "id" in i}
+    assert values["audience"] == "Family Services" and values["date"] == "2027-03-01"

@@ -1,0 +1,54 @@
+"""The coordinator puts sessions on, reads rosters and calls sessions off, in chat."""
+
+from tests.bot.harness import button, card_from_invoke, card_text, cards_in
+
+
+async def test_create_a_session_with_the_form(chat, wrap_sessions):
+    pat = chat.coordinator()
+    [form] = cards_in(await pat.says("new session"))
+    body = await pat.presses(button(form, "Create session"), inputs={
+        "course": "WRAP", "date": "2027-06-15", "time": "14:30", "duration": "90",
+        "capacity": "12", "mode": "in_person", "location": "Colindale Office, Room 2",
+        "audience": "Family Services",
+    })
+    created = card_from_invoke(body)
+    assert "created" in card_text(created)
+    assert "Tue 15 Jun 2027, 14:30–16:00" in card_text(created)  # British Summer Time
+    [listing] = cards_in(await chat.user("Megan Bowen").says("sessions june 2027"))
+    assert "Colindale Office, Room 2" in card_text(listing)
+    assert "12 of 12 left" in card_text(listing)
+
+
+async def test_the_roster_shows_booked_and_the_waiting_list_in_order(chat, wrap_sessions):
+    _, small, _ = wrap_sessions
+    for name in ("Ann Able", "Bob Baker"):
+        await chat.user(name).says(f"book {small}")
+    for name in ("Cat Cole", "Dev Dean"):
+        await chat.user(name).says(f"wait {small}")
+    [roster] = cards_in(await chat.coordinator().says(f"roster {small}"))
+    shown = card_text(roster)
+    assert "Booked (2)" in shown and "Waiting list (2)" in shown
+    assert shown.index("1. Cat Cole") < shown.index("2. Dev Dean")
+
+
+async def test_cancelling_a_session_tells_everyone_booked(chat, wrap_sessions):
+    _, small, _ = wrap_sessions
+    people = [chat.user(n) for n in ("Ann Able", "Bob Baker", "Cat Cole")]
+    for person in people[:2]:
+        await person.says(f"book {small}")
+    await people[2].says(f"wait {small}")
+    for person in people:
+        person.new_replies()
+
+    pat = chat.coordinator()
+    [confirm] = cards_in(await pat.says(f"cancel session {small} Trainer unwell"))
+    assert "3 people booked or waiting will be told" in card_text(confirm)
+    body = await pat.presses(button(confirm, "Yes, cancel the session"),
+                             inputs={"reason": "Trainer unwell"})
+    assert "cancelled" in card_text(card_from_invoke(body))
+    await chat.notices_sent()
+    for person in people:
+        [notice] = cards_in(person.new_replies())
+        assert "is cancelled" in card_text(notice) and "Trainer unwell" in card_text(notice)
+    again = await pat.presses(button(confirm, "Yes, cancel the session"))
+    assert "already cancelled" in again["value"]
