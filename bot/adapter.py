@@ -3,12 +3,10 @@
 import logging
 
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ActivityTypes
 
+from bot.reused_clients import ReusingBotFrameworkAuthentication
 from training.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +29,6 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
 
 
 def create_adapter(settings: Settings) -> CloudAdapter:
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(settings)))
+    adapter = CloudAdapter(ReusingBotFrameworkAuthentication(BotFrameworkConfig(settings)))
     adapter.on_turn_error = _on_turn_error
     return adapter

@@ -70,6 +70,10 @@ def save_conversation_reference(
     if ref is None:
         ref = ConversationReference(conversation_id=conversation_id, service_url=service_url,
                                     reference_json=reference_json, updated_at=now)
+    elif (ref.reference_json, ref.staff_id, ref.tenant_id) == (
+        reference_json, staff_id if staff_id is not None else ref.staff_id, tenant_id
+    ):
+        return  # nothing new: spare the database a write on every message
     ref.staff_id = staff_id if staff_id is not None else ref.staff_id
     ref.conversation_type = conversation_type
     ref.tenant_id = tenant_id

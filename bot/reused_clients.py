@@ -1,0 +1,94 @@
+"""Reuse the Bot Connector and user-token clients instead of building two per turn.
+
+botbuilder builds a new ConnectorClient and a new UserTokenClient for every turn; each builds an
+msrest configuration whose retry policy set-up alone costs about 5 ms of CPU. Reusing them (per
+app id, service URL and audience) is what lets the bot outpace the stock echo bot.
+"""
+
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    ClaimsIdentity,
+    ConnectorFactory,
+    JwtTokenValidation,
+    UserTokenClient,
+)
+
+MAX_CLIENTS = 256
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _LruCache(Generic[K, V]):
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._size = size
+
+    def get(self, key: K) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+def _app_id(claims_identity: ClaimsIdentity) -> str:
+    claims = claims_identity.claims if claims_identity else None
+    return JwtTokenValidation.get_app_id_from_claims(claims or {}) or ""
+
+
+class _ReusingConnectorFactory(ConnectorFactory):
+    def __init__(self, inner: ConnectorFactory, app_id: str,
+                 cache: _LruCache[tuple[str, str, str], ConnectorClient]) -> None:
+        self._inner = inner
+        self._app_id = app_id
+        self._cache = cache
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        key = (self._app_id, service_url, audience or "")
+        client = self._cache.get(key)
+        if client is None:
+            client = await self._inner.create(service_url, audience)
+            self._cache.put(key, client)
+        return client
+
+
+class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
+    """The configured Bot Framework authentication, with its outbound clients kept and reused."""
+
+    def __init__(self, configuration: object) -> None:
+        super().__init__(configuration)
+        self._connectors: _LruCache[tuple[str, str, str], ConnectorClient] = _LruCache(MAX_CLIENTS)
+        self._token_clients: _LruCache[str, UserTokenClient] = _LruCache(MAX_CLIENTS)
+
+    async def authenticate_request(
+        self, activity: Activity, auth_header: str
+    ) -> AuthenticateRequestResult:
+        result = await super().authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = _ReusingConnectorFactory(
+                result.connector_factory, _app_id(result.claims_identity), self._connectors
+            )
+        return result
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        inner = super().create_connector_factory(claims_identity)
+        return _ReusingConnectorFactory(inner, _app_id(claims_identity), self._connectors)
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        key = _app_id(claims_identity)
+        client = self._token_clients.get(key)
+        if client is None:
+            client = await super().create_user_token_client(claims_identity)
+            self._token_clients.put(key, client)
+        return client
