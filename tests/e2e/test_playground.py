@@ -1,0 +1,154 @@
+"""End to end through the Microsoft 365 Agents Playground, the local Teams client the README names.
+
+The Playground (npm, pinned in tests/e2e/package.json) runs headless; the test plays its UI: it
+installs the app, types messages and presses card buttons through the Playground's own HTTP API,
+and reads what the Playground shows from its websocket stream.
+"""
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.app import create_app
+from training.clock import SystemClock
+from training.db import Database
+from training.demo import load_demo_data
+from training.settings import Settings
+
+pytestmark = pytest.mark.e2e
+
+CLI = Path(__file__).parent / "node_modules/@microsoft/m365agentsplayground/cli.js"
+PLAYGROUND_USER_AAD = "00000000-0000-0000-0000-0000000000020"
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None or not CLI.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Node.js and the Playground (make test runs npm ci) are needed in CI")
+        pytest.skip("Node.js or the Agents Playground is not installed (run make test)")
+    return node
+
+
+@pytest.fixture
+async def bot_url(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[str]:
+    path = tmp_path / "e2e.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    settings = Settings(_env_file=None, database_url=database.url,
+                        coordinators=[PLAYGROUND_USER_AAD])
+    with database.unit_of_work() as db:
+        load_demo_data(db, SystemClock().now(), settings.zone)
+    runner = web.AppRunner(create_app(settings, database), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/api/messages"
+    await runner.cleanup()
+    database.dispose()
+
+
+@pytest.fixture
+async def playground(bot_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    node = _node()
+    env = dict(os.environ, TEAMSAPPTESTER_BROWSER="none",
+               M365_AGENTS_PLAYGROUND_LOGFILE=str(tmp_path / "playground.log"))
+    process = await asyncio.create_subprocess_exec(
+        node, str(CLI), "-e", bot_url, "-c", "msteams", "--disable-telemetry", "--port", "0",
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        while True:
+            line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+            if not line:
+                raise RuntimeError("the Playground exited before listening")
+            if match := re.match(r"Listening on (\d+)", line):
+                break
+        yield f"http://localhost:{match[1]}"
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def _next_message(ws: aiohttp.ClientWebSocketResponse, conversation: str) -> dict:
+    while True:
+        frame = json.loads((await asyncio.wait_for(ws.receive(), 20)).data)
+        if frame["action"] == "createMessage" and frame["actionConversationId"] == conversation:
+            return frame["message"]
+
+
+def _card(message: dict) -> dict:
+    [attachment] = message["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    return attachment["content"]
+
+
+def _buttons(node: object) -> list[dict]:
+    if isinstance(node, dict):
+        own = [node] if node.get("type") == "Action.Execute" else []
+        return own + [b for value in node.values() for b in _buttons(value)]
+    if isinstance(node, list):
+        return [b for item in node for b in _buttons(item)]
+    return []
+
+
+async def test_install_list_and_book_through_the_playground(playground: str):
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{playground}/_internal/v1/config") as response:
+            config = (await response.json())["config"]
+        chat, me = config["personalChat"]["id"], config["currentUser"]["id"]
+        ws = await http.ws_connect(playground.replace("http", "ws", 1)
+                                   + "/_ws_conversation/v1/conversations/stream")
+
+        async with http.post(f"{playground}/_debug/conversation/{chat}/installation", json={}):
+            pass
+        # The Playground shows a message's text and its card as two bubbles.
+        greeting = await _next_message(ws, chat)
+        assert "Prevent training" in greeting["text"]
+        welcome = _card(await _next_message(ws, chat))
+        assert "New session" in [b["title"] for b in _buttons(welcome)]  # Alex is a coordinator
+
+        async with http.post(f"{playground}/_conversation/v1/conversations/{chat}/messages",
+                             json={"from": {"id": me}, "text": "sessions",
+                                   "textFormat": "plain"}) as response:
+            assert response.status == 200
+        listing = await _next_message(ws, chat)
+        sessions_card = _card(listing)
+        book = next(b for b in _buttons(sessions_card) if b["title"] == "Book a seat")
+
+        async with http.post(f"{playground}/_conversation/v1/invoke", json={
+            "name": "adaptiveCard/action",
+            "value": {"action": {"type": "Action.Execute", "verb": book["verb"],
+                                 "data": book["data"]}},
+            "from": {"id": me}, "conversation": {"id": chat},
+            "replyToId": listing["messageId"],
+        }) as response:
+            assert response.status == 200
+            answer = await response.json()
+        assert answer["type"] == "application/vnd.microsoft.card.adaptive"
+        assert "You're booked" in json.dumps(answer["value"])
+
+        async with http.post(f"{playground}/_conversation/v1/conversations/{chat}/messages",
+                             json={"from": {"id": me}, "text": "my bookings",
+                                   "textFormat": "plain"}):
+            pass
+        mine = _card(await _next_message(ws, chat))
+        assert "Cancel booking" in [b["title"] for b in _buttons(mine)]
+        await ws.close()
