@@ -32,5 +32,6 @@ def create_echo_app() -> web.Application:
 
 
 if __name__ == "__main__":
-    web.run_app(create_echo_app(), host="127.0.0.1", port=int(sys.argv[1]), print=None,
-                access_log=None)
+    web.run_app(
+        create_echo_app(), host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None
+    )

@@ -20,5 +20,6 @@ if __name__ == "__main__":
     database = Database(url)
     with database.unit_of_work() as db:
         load_demo_data(db, SystemClock().now(), settings.zone)
-    web.run_app(create_app(settings, database), host="127.0.0.1", port=port, print=None,
-                access_log=None)
+    web.run_app(
+        create_app(settings, database), host="127.0.0.1", port=port, print=None, access_log=None
+    )

@@ -40,9 +40,14 @@ async def start_connector() -> tuple[web.AppRunner, str]:
 
     async def member(request: web.Request) -> web.Response:
         member_id = request.match_info["member"]
-        return web.json_response({"id": member_id, "name": "Bench User",
-                                  "aadObjectId": member_id.removeprefix("29:"),
-                                  "email": f"{member_id[3:]}@example.gov.uk"})
+        return web.json_response(
+            {
+                "id": member_id,
+                "name": "Bench User",
+                "aadObjectId": member_id.removeprefix("29:"),
+                "email": f"{member_id[3:]}@example.gov.uk",
+            }
+        )
 
     app = web.Application()
     app.router.add_post("/v3/conversations/{conv}/activities", send)
@@ -57,7 +62,9 @@ async def start_connector() -> tuple[web.AppRunner, str]:
 
 def activity(service_url: str, user: str, **fields: object) -> dict:
     return {
-        "type": "message", "id": str(uuid.uuid4()), "channelId": "msteams",
+        "type": "message",
+        "id": str(uuid.uuid4()),
+        "channelId": "msteams",
         "serviceUrl": service_url,
         "from": {"id": f"29:{user}", "name": "Bench User", "aadObjectId": user},
         "recipient": {"id": "28:bot", "name": "bot"},
@@ -94,8 +101,14 @@ class Result:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def drive(http: aiohttp.ClientSession, url: str, make: Callable[[int], dict],
-                requests: int, concurrency: int, name: str) -> Result:
+async def drive(
+    http: aiohttp.ClientSession,
+    url: str,
+    make: Callable[[int], dict],
+    requests: int,
+    concurrency: int,
+    name: str,
+) -> Result:
     counter = itertools.count()
     latencies: list[float] = []
 
@@ -103,8 +116,9 @@ async def drive(http: aiohttp.ClientSession, url: str, make: Callable[[int], dic
         while (i := next(counter)) < requests:
             body = json.dumps(make(i))
             started = time.perf_counter()
-            async with http.post(url, data=body,
-                                 headers={"Content-Type": "application/json"}) as response:
+            async with http.post(
+                url, data=body, headers={"Content-Type": "application/json"}
+            ) as response:
                 await response.read()
                 if response.status >= 300 and response.status != 200:
                     raise RuntimeError(f"{name}: HTTP {response.status}")
@@ -130,8 +144,9 @@ async def wait_until_up(http: aiohttp.ClientSession, url: str, process: subproce
 def start_servers(echo_port: int, wrap_port: int, database_url: str) -> list[subprocess.Popen]:
     return [
         subprocess.Popen([sys.executable, "-m", "bench.echo_bot", str(echo_port)]),
-        subprocess.Popen([sys.executable, "-m", "bench.serve_wrapbot", str(wrap_port),
-                          database_url]),
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.serve_wrapbot", str(wrap_port), database_url]
+        ),
     ]
 
 
@@ -148,8 +163,14 @@ async def main(requests: int, concurrency: int) -> None:
             await wait_until_up(http, echo_url, servers[0])
             await wait_until_up(http, wrap_url, servers[1])
             for user in users:  # first contact: records each person once
-                await drive(http, wrap_url, lambda i, u=user: activity(service_url, u, text="hi"),
-                            1, 1, "warm-up")
+                await drive(
+                    http,
+                    wrap_url,
+                    lambda i, u=user: activity(service_url, u, text="hi"),
+                    1,
+                    1,
+                    "warm-up",
+                )
 
             def echo(i: int) -> dict:
                 return activity(service_url, users[i % len(users)], text="hello")
@@ -159,10 +180,19 @@ async def main(requests: int, concurrency: int) -> None:
 
             def book(i: int) -> dict:
                 # A new person each time presses Book (seat or waiting list) on session 1.
-                return activity(service_url, f"booker-{i}", type="invoke",
-                                name="adaptiveCard/action",
-                                value={"action": {"type": "Action.Execute", "verb": "join_waitlist",
-                                                  "data": {"session_id": 1}}})
+                return activity(
+                    service_url,
+                    f"booker-{i}",
+                    type="invoke",
+                    name="adaptiveCard/action",
+                    value={
+                        "action": {
+                            "type": "Action.Execute",
+                            "verb": "join_waitlist",
+                            "data": {"session_id": 1},
+                        }
+                    },
+                )
 
             results = []
             for name, url, make, server in (
@@ -182,15 +212,23 @@ async def main(requests: int, concurrency: int) -> None:
         await connector.cleanup()
 
     baseline = results[0]
-    print(f"\n{requests} activities each, {concurrency} in flight, one machine, "
-          f"bots in their own processes")
-    print(f"{'scenario':24} {'turns/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/turn':>12} "
-          f"{'rate vs echo':>13}")
+    print(
+        f"\n{requests} activities each, {concurrency} in flight, one machine, "
+        f"bots in their own processes"
+    )
+    print(
+        f"{'scenario':24} {'turns/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/turn':>12} "
+        f"{'rate vs echo':>13}"
+    )
     for r in results:
-        print(f"{r.name:24} {r.per_second:8.1f} {r.percentile(50):7.1f} {r.percentile(99):7.1f} "
-              f"{r.cpu_ms_per_turn:12.2f} {r.per_second / baseline.per_second:12.2f}x")
-    print(f"bot CPU per turn, wrapbot 'sessions' / echo: "
-          f"{results[1].cpu_ms_per_turn / baseline.cpu_ms_per_turn:.2f}")
+        print(
+            f"{r.name:24} {r.per_second:8.1f} {r.percentile(50):7.1f} {r.percentile(99):7.1f} "
+            f"{r.cpu_ms_per_turn:12.2f} {r.per_second / baseline.per_second:12.2f}x"
+        )
+    print(
+        f"bot CPU per turn, wrapbot 'sessions' / echo: "
+        f"{results[1].cpu_ms_per_turn / baseline.cpu_ms_per_turn:.2f}"
+    )
 
 
 if __name__ == "__main__":

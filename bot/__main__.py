@@ -31,14 +31,18 @@ def main(argv: list[str] | None = None) -> None:
         log.info("demo data %s", "loaded" if loaded else "already present")
 
     if settings.local_mode:
-        log.warning("LOCAL MODE: no MICROSOFT_APP_ID is set, so requests are not authenticated. "
-                    "Use this only on your own machine.")
+        log.warning(
+            "LOCAL MODE: no MICROSOFT_APP_ID is set, so requests are not authenticated. "
+            "Use this only on your own machine."
+        )
     endpoint = f"http://{settings.host}:{settings.port}/api/messages"
-    print(f"\nwrapbot is listening on {endpoint}\n"
-          "Chat with it in the Microsoft 365 Agents Playground (needs Node.js):\n"
-          f"  npx @microsoft/m365agentsplayground -e {endpoint} -c msteams\n", flush=True)
-    web.run_app(create_app(settings, database), host=settings.host, port=settings.port,
-                print=None)
+    print(
+        f"\nwrapbot is listening on {endpoint}\n"
+        "Chat with it in the Microsoft 365 Agents Playground (needs Node.js):\n"
+        f"  npx @microsoft/m365agentsplayground -e {endpoint} -c msteams\n",
+        flush=True,
+    )
+    web.run_app(create_app(settings, database), host=settings.host, port=settings.port, print=None)
 
 
 if __name__ == "__main__":

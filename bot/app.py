@@ -45,6 +45,7 @@ async def _health(request: web.Request) -> web.Response:
     try:
         await Storage(database).run(lambda db: db.connection().exec_driver_sql("SELECT 1"))
     except Exception as problem:  # report, don't crash: a probe wants an answer
-        return web.json_response({"status": "unhealthy", "database": type(problem).__name__},
-                                 status=503)
+        return web.json_response(
+            {"status": "unhealthy", "database": type(problem).__name__}, status=503
+        )
     return web.json_response({"status": "ok"})

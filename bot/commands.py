@@ -10,22 +10,53 @@ MAX_TEXT = 1000
 MONTHS = {
     name: number
     for number, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-         ("dec", "december")],
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
         start=1,
     )
     for name in names
 }
 
-STAFF_VERBS = {"help", "list_sessions", "book", "join_waitlist", "my_bookings", "cancel_booking",
-               "cancel_on_session"}
-COORDINATOR_VERBS = {"new_session_form", "create_session", "roster", "confirm_cancel_session",
-                     "cancel_session"}
-CARD_VERBS = {"book", "join_waitlist", "cancel_booking", "list_sessions", "my_bookings",
-              "new_session_form", "create_session", "roster", "confirm_cancel_session",
-              "cancel_session"}
+STAFF_VERBS = {
+    "help",
+    "list_sessions",
+    "book",
+    "join_waitlist",
+    "my_bookings",
+    "cancel_booking",
+    "cancel_on_session",
+}
+COORDINATOR_VERBS = {
+    "new_session_form",
+    "create_session",
+    "roster",
+    "confirm_cancel_session",
+    "cancel_session",
+}
+CARD_VERBS = {
+    "book",
+    "join_waitlist",
+    "cancel_booking",
+    "list_sessions",
+    "my_bookings",
+    "new_session_form",
+    "create_session",
+    "roster",
+    "confirm_cancel_session",
+    "cancel_session",
+}
 
 
 class BadPayload(ValueError):

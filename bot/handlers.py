@@ -68,8 +68,9 @@ class Handlers:
         self.storage = storage
         self.clock = clock
         self.zone = zone
-        self._routes: dict[str, Callable[[Caller, dict[str, Any], str | None],
-                                         Awaitable[Outcome]]] = {
+        self._routes: dict[
+            str, Callable[[Caller, dict[str, Any], str | None], Awaitable[Outcome]]
+        ] = {
             "help": self.help,
             "unknown": self.unknown,
             "list_sessions": self.list_sessions,
@@ -92,8 +93,10 @@ class Handlers:
                 raise NotACoordinator()
             return await self._routes[command.verb](caller, command.data, request_key)
         except SessionFull as full:
-            return Outcome(text=f"{full} Type 'wait {full.session_id}' or press the button.",
-                           card=await self._session_card(full.session_id, caller))
+            return Outcome(
+                text=f"{full} Type 'wait {full.session_id}' or press the button.",
+                card=await self._session_card(full.session_id, caller),
+            )
         except TrainingError as refused:
             return Outcome(text=str(refused))
 
@@ -102,7 +105,7 @@ class Handlers:
 
     async def unknown(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         said = str(data.get("text", "")).strip()
-        note = f"Sorry, I didn't understand \"{said}\"." if said else ""
+        note = f'Sorry, I didn\'t understand "{said}".' if said else ""
         return Outcome(card=help_card(caller.is_coordinator, note=note))
 
     async def list_sessions(self, caller: Caller, data: dict, key: str | None) -> Outcome:
@@ -124,8 +127,11 @@ class Handlers:
             course_code = course.code
             title = title.replace("Prevent training", course.title)
         found = await self.storage.run(
-            booking.upcoming_sessions, now, course_code=course_code,
-            starts_from=starts_from, starts_before=starts_before,
+            booking.upcoming_sessions,
+            now,
+            course_code=course_code,
+            starts_from=starts_from,
+            starts_before=starts_before,
         )
         mine = await self.storage.run(booking.my_bookings, caller.staff_id, now)
         status = {b.session.id: b.status for b in mine}
@@ -137,15 +143,22 @@ class Handlers:
 
     async def book(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         outcome = await self.storage.run(
-            booking.book_seat, caller.staff_id, data["session_id"], self.clock.now(),
+            booking.book_seat,
+            caller.staff_id,
+            data["session_id"],
+            self.clock.now(),
             request_key=key,
         )
         return Outcome(card=session_booking_card(outcome.booking, self.zone))
 
     async def join_waitlist(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         outcome = await self.storage.run(
-            booking.book_seat, caller.staff_id, data["session_id"], self.clock.now(),
-            join_waiting_list=True, request_key=key,
+            booking.book_seat,
+            caller.staff_id,
+            data["session_id"],
+            self.clock.now(),
+            join_waiting_list=True,
+            request_key=key,
         )
         return Outcome(card=session_booking_card(outcome.booking, self.zone))
 
@@ -155,25 +168,32 @@ class Handlers:
 
     async def cancel_booking(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         result = await self.storage.run(
-            booking.cancel_booking, caller.staff_id, data["booking_id"], self.clock.now(),
+            booking.cancel_booking,
+            caller.staff_id,
+            data["booking_id"],
+            self.clock.now(),
             request_key=key,
         )
         notices = []
         if result.promoted and result.promoted_booking:
-            notices.append(Notice(
-                result.promoted.staff_id,
-                seat_offered_card(result.promoted_booking, self.zone),
-                f"A seat came free on {result.promoted_booking.session.course_title}: "
-                "you're booked.",
-            ))
+            notices.append(
+                Notice(
+                    result.promoted.staff_id,
+                    seat_offered_card(result.promoted_booking, self.zone),
+                    f"A seat came free on {result.promoted_booking.session.course_title}: "
+                    "you're booked.",
+                )
+            )
         return Outcome(card=session_booking_card(result.booking, self.zone), notices=notices)
 
     async def cancel_on_session(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         mine = await self.storage.run(booking.my_bookings, caller.staff_id, self.clock.now())
         match = next((b for b in mine if b.session.id == data["session_id"]), None)
         if match is None:
-            return Outcome(text=f"You have no booking on session {data['session_id']}. "
-                                "Type 'my bookings' to see yours.")
+            return Outcome(
+                text=f"You have no booking on session {data['session_id']}. "
+                "Type 'my bookings' to see yours."
+            )
         return await self.cancel_booking(caller, {"booking_id": match.id}, key)
 
     async def new_session_form(self, caller: Caller, data: dict, key: str | None) -> Outcome:
@@ -207,39 +227,61 @@ class Handlers:
         try:
             details = self._read_form(data)
             created = await self.storage.run(
-                sessions.create_session, details, self.clock.now(),
-                created_by_staff_id=caller.staff_id, request_key=key,
+                sessions.create_session,
+                details,
+                self.clock.now(),
+                created_by_staff_id=caller.staff_id,
+                request_key=key,
             )
         except TrainingError as problem:
             choices = await self.storage.run(sessions.courses)
-            form = new_session_form(choices, self.clock.now(), self.zone, error=str(problem),
-                                    values={k: v for k, v in data.items() if v is not None})
+            form = new_session_form(
+                choices,
+                self.clock.now(),
+                self.zone,
+                error=str(problem),
+                values={k: v for k, v in data.items() if v is not None},
+            )
             return Outcome(card=form)
         return Outcome(card=session_created_card(created, self.zone))
 
     async def roster(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        found = await self.storage.run(sessions.roster, data["session_id"])
+        found = await self.storage.run(
+            sessions.roster,
+            data["session_id"],
+            viewer_staff_id=caller.staff_id,
+            now=self.clock.now(),
+        )
         return Outcome(card=roster_card(found, self.zone))
 
     async def confirm_cancel_session(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         found = await self.storage.run(booking.session_overview, data["session_id"])
         if found.status != "scheduled":
             return Outcome(text=f"Session {found.id} is already {found.status}.")
-        return Outcome(card=confirm_cancel_session_card(found, self.zone,
-                                                        str(data.get("reason") or "")))
+        return Outcome(
+            card=confirm_cancel_session_card(found, self.zone, str(data.get("reason") or ""))
+        )
 
     async def cancel_session(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         reason = str(data.get("reason") or "").strip()
         result = await self.storage.run(
-            sessions.cancel_session, data["session_id"], reason, self.clock.now()
+            sessions.cancel_session,
+            data["session_id"],
+            reason,
+            self.clock.now(),
+            actor_staff_id=caller.staff_id,
         )
         if result.repeated:
             return Outcome(text=f"Session {result.session.id} was already cancelled.")
         notices = [
-            Notice(p.staff_id, session_cancelled_notice(result.session, self.zone, reason or None),
-                   f"{result.session.course_title} has been cancelled.")
+            Notice(
+                p.staff_id,
+                session_cancelled_notice(result.session, self.zone, reason or None),
+                f"{result.session.course_title} has been cancelled.",
+            )
             for p in result.people_to_tell
         ]
-        return Outcome(card=session_cancelled_card(result.session, self.zone,
-                                                   len(result.people_to_tell)),
-                       notices=notices)
+        return Outcome(
+            card=session_cancelled_card(result.session, self.zone, len(result.people_to_tell)),
+            notices=notices,
+        )

@@ -21,7 +21,8 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str, as_json: bool) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(
-        JsonFormatter() if as_json
+        JsonFormatter()
+        if as_json
         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     root = logging.getLogger()

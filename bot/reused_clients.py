@@ -48,8 +48,12 @@ def _app_id(claims_identity: ClaimsIdentity) -> str:
 
 
 class _ReusingConnectorFactory(ConnectorFactory):
-    def __init__(self, inner: ConnectorFactory, app_id: str,
-                 cache: _LruCache[tuple[str, str, str], ConnectorClient]) -> None:
+    def __init__(
+        self,
+        inner: ConnectorFactory,
+        app_id: str,
+        cache: _LruCache[tuple[str, str, str], ConnectorClient],
+    ) -> None:
         self._inner = inner
         self._app_id = app_id
         self._cache = cache

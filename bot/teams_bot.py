@@ -20,8 +20,9 @@ from training.staff import TeamsIdentity, record_contact
 log = logging.getLogger(__name__)
 
 CALLER = "wrapbot.caller"
-STALE_CARD = ("That card is out of date or has been changed, so I did nothing. "
-              "Type 'help' to start again.")
+STALE_CARD = (
+    "That card is out of date or has been changed, so I did nothing. Type 'help' to start again."
+)
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 
 
@@ -67,7 +68,9 @@ class WrapBot(TeamsActivityHandler):
             await self._refuse(turn_context)
             return
         if activity.from_property is not None and activity.type in (
-            ActivityTypes.message, ActivityTypes.invoke, ActivityTypes.conversation_update,
+            ActivityTypes.message,
+            ActivityTypes.invoke,
+            ActivityTypes.conversation_update,
             ActivityTypes.installation_update,
         ):
             turn_context.turn_state[CALLER] = await self._record_contact(turn_context)
@@ -81,9 +84,11 @@ class WrapBot(TeamsActivityHandler):
             await turn_context.send_activity(sorry)
 
     async def _answer_invoke(self, turn_context: TurnContext, body: dict) -> None:
-        await turn_context.send_activity(Activity(
-            type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
-        ))
+        await turn_context.send_activity(
+            Activity(
+                type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
+            )
+        )
 
     async def _email_of(self, turn_context: TurnContext, member: ChannelAccount) -> str | None:
         if turn_context.activity.channel_id != "msteams":
@@ -142,8 +147,9 @@ class WrapBot(TeamsActivityHandler):
         if activity.value is not None and not (activity.text or "").strip():
             await self._on_card_submit(turn_context)
             return
-        command = parse_text(activity.text or "", self.clock.now().astimezone(
-            self.settings.zone).date())
+        command = parse_text(
+            activity.text or "", self.clock.now().astimezone(self.settings.zone).date()
+        )
         outcome = await self._run(turn_context, command)
         if outcome.text:
             await turn_context.send_activity(outcome.text)
@@ -185,9 +191,14 @@ class WrapBot(TeamsActivityHandler):
             return InvokeResponse(status=200, body=_message_body(outcome.text or ""))
         if outcome.text:
             await turn_context.send_activity(outcome.text)
-        return InvokeResponse(status=200, body={
-            "statusCode": 200, "type": CARD_CONTENT_TYPE, "value": outcome.card,
-        })
+        return InvokeResponse(
+            status=200,
+            body={
+                "statusCode": 200,
+                "type": CARD_CONTENT_TYPE,
+                "value": outcome.card,
+            },
+        )
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -199,10 +210,12 @@ class WrapBot(TeamsActivityHandler):
     async def _welcome(self, turn_context: TurnContext) -> None:
         caller: Caller | None = turn_context.turn_state.get(CALLER)
         is_coordinator = caller.is_coordinator if caller else False
-        await turn_context.send_activity(card_message(
-            help_card(is_coordinator),
-            text="Hello! I book Prevent training (WRAP and more). Type 'sessions' to start.",
-        ))
+        await turn_context.send_activity(
+            card_message(
+                help_card(is_coordinator),
+                text="Hello! I book Prevent training (WRAP and more). Type 'sessions' to start.",
+            )
+        )
 
 
 def _message_body(text: str) -> dict:

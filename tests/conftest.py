@@ -15,8 +15,15 @@ from training.db import Database
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-TABLES = ["handled_request", "booking", "conversation_reference", "training_session", "course",
-          "staff"]
+
+
+def _tables() -> list[str]:
+    from sqlmodel import SQLModel
+
+    import training.models  # noqa: F401  (registers every table)
+
+    return [table.name for table in SQLModel.metadata.sorted_tables]
+
 
 # A Monday morning in term time, well away from any clock change.
 NOW = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
@@ -41,7 +48,9 @@ def postgres_migrated() -> str | None:
 
 @pytest.fixture(params=BACKENDS)
 def database(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
     postgres_migrated: str | None,
 ) -> Iterator[Database]:
     if request.param == "sqlite":
@@ -52,7 +61,7 @@ def database(
         assert postgres_migrated
         db = Database(postgres_migrated)
         with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            conn.execute(text(f"TRUNCATE {', '.join(_tables())} RESTART IDENTITY CASCADE"))
     yield db
     db.dispose()
 

@@ -248,6 +248,5 @@ def match_course(choices: list[CourseChoice], wanted: str) -> CourseChoice | Non
         if choice.code.lower() == wanted:
             return choice
     words = wanted.split()
-    fits = [c for c in choices
-            if all(w in c.title.lower() or w in c.code.lower() for w in words)]
+    fits = [c for c in choices if all(w in c.title.lower() or w in c.code.lower() for w in words)]
     return fits[0] if len(fits) == 1 else None

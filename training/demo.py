@@ -9,21 +9,46 @@ from sqlmodel import select
 from training.models import Booking, BookingStatus, Course, Delivery, Session, Staff
 
 COURSES = [
-    Course(code="WRAP", title="WRAP (Workshop to Raise Awareness of Prevent)",
-           description="The core Prevent session for front-line staff, delivered with SO15.",
-           delivery=Delivery.LIVE, default_duration_minutes=120, refresher_months=24),
-    Course(code="HO-ELEARN", title="Home Office online Prevent training",
-           description="The Home Office e-learning package; your manager confirms completion.",
-           delivery=Delivery.ELEARNING, default_duration_minutes=90, refresher_months=24),
-    Course(code="ERW", title="Extreme right-wing radicalisation awareness briefing",
-           description="A briefing from a former extremist.",
-           delivery=Delivery.LIVE, default_duration_minutes=90, refresher_months=36),
-    Course(code="ONLINE-RAD", title="Conspiracy theories and online radicalisation",
-           description="How people are drawn in online, and what to do.",
-           delivery=Delivery.LIVE, default_duration_minutes=90, refresher_months=36),
-    Course(code="TTT", title="WRAP train the trainer",
-           description="For staff who will deliver WRAP in their own service.",
-           delivery=Delivery.LIVE, default_duration_minutes=240, refresher_months=36),
+    Course(
+        code="WRAP",
+        title="WRAP (Workshop to Raise Awareness of Prevent)",
+        description="The core Prevent session for front-line staff, delivered with SO15.",
+        delivery=Delivery.LIVE,
+        default_duration_minutes=120,
+        refresher_months=24,
+    ),
+    Course(
+        code="HO-ELEARN",
+        title="Home Office online Prevent training",
+        description="The Home Office e-learning package; your manager confirms completion.",
+        delivery=Delivery.ELEARNING,
+        default_duration_minutes=90,
+        refresher_months=24,
+    ),
+    Course(
+        code="ERW",
+        title="Extreme right-wing radicalisation awareness briefing",
+        description="A briefing from a former extremist.",
+        delivery=Delivery.LIVE,
+        default_duration_minutes=90,
+        refresher_months=36,
+    ),
+    Course(
+        code="ONLINE-RAD",
+        title="Conspiracy theories and online radicalisation",
+        description="How people are drawn in online, and what to do.",
+        delivery=Delivery.LIVE,
+        default_duration_minutes=90,
+        refresher_months=36,
+    ),
+    Course(
+        code="TTT",
+        title="WRAP train the trainer",
+        description="For staff who will deliver WRAP in their own service.",
+        delivery=Delivery.LIVE,
+        default_duration_minutes=240,
+        refresher_months=36,
+    ),
 ]
 
 COLLEAGUES = [
@@ -61,8 +86,14 @@ def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
     by_code = {c.code: c for c in db.exec(select(Course)).all()}
 
     colleagues = [
-        Staff(display_name=name, email=email, team=team, organisation="London Borough of Barnet",
-              created_at=now, updated_at=now)
+        Staff(
+            display_name=name,
+            email=email,
+            team=team,
+            organisation="London Borough of Barnet",
+            created_at=now,
+            updated_at=now,
+        )
         for name, email, team in COLLEAGUES
     ]
     db.add_all(colleagues)
@@ -75,13 +106,17 @@ def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
         starts = datetime.combine(day, time(hour), tzinfo=zone)
         course = by_code[code]
         session = Session(
-            course_id=course.id, starts_at=starts,
+            course_id=course.id,
+            starts_at=starts,
             ends_at=starts + timedelta(minutes=course.default_duration_minutes),
             online=online,
-            join_url=f"https://teams.microsoft.com/l/meetup-join/demo-{weeks}-{weekday}" if online
+            join_url=f"https://teams.microsoft.com/l/meetup-join/demo-{weeks}-{weekday}"
+            if online
             else None,
             location=None if online else "Hendon Town Hall, Committee Room 1",
-            capacity=capacity, facilitators="Prevent Coordinator; SO15", audience=audience,
+            capacity=capacity,
+            facilitators="Prevent Coordinator; SO15",
+            audience=audience,
             created_at=now,
         )
         db.add(session)
@@ -92,9 +127,15 @@ def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
     small = sessions[1]
     for i, colleague in enumerate(colleagues[:4]):
         status = BookingStatus.BOOKED if i < small.capacity else BookingStatus.WAITLISTED
-        db.add(Booking(session_id=small.id, staff_id=colleague.id, status=status,
-                       requested_at=now + timedelta(seconds=i),
-                       seat_given_at=now if status == BookingStatus.BOOKED else None,
-                       updated_at=now))
+        db.add(
+            Booking(
+                session_id=small.id,
+                staff_id=colleague.id,
+                status=status,
+                requested_at=now + timedelta(seconds=i),
+                seat_given_at=now if status == BookingStatus.BOOKED else None,
+                updated_at=now,
+            )
+        )
     db.flush()
     return True

@@ -130,3 +130,49 @@ class ConversationReference(SQLModel, table=True):
     service_url: str = Field(max_length=500)
     reference_json: str
     updated_at: datetime = Field(sa_column=_utc())
+
+
+class CompletionSource(StrEnum):
+    ATTENDANCE = "attendance"  # from a Teams attendance report or a coordinator's reconciliation
+    ELEARNING = "elearning"  # the Home Office package, confirmed by the person's manager
+
+
+class Completion(SQLModel, table=True):
+    """A person finished a course. Only rows here count as 'trained' in totals and refreshers."""
+
+    __table_args__ = (
+        # One completion per person per live session; e-learning rows have no session.
+        Index(
+            "uq_completion_session_person",
+            "session_id",
+            "staff_id",
+            unique=True,
+            sqlite_where=text("session_id IS NOT NULL"),
+            postgresql_where=text("session_id IS NOT NULL"),
+        ),
+        Index("ix_completion_course_completed", "course_id", "completed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    course_id: int = Field(foreign_key="course.id")
+    session_id: int | None = Field(default=None, foreign_key="training_session.id")
+    source: str = Field(sa_column=Column(String(20), nullable=False))
+    completed_at: datetime = Field(sa_column=_utc())
+    attended_seconds: int | None = None
+    confirmed_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    recorded_at: datetime = Field(sa_column=_utc())
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did or looked at what, and when: coordinator actions, views of totals, exports."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc())
+    actor_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    action: str = Field(max_length=80)
+    subject: str = Field(default="", max_length=200)
+    detail: str = Field(default="", max_length=2000)

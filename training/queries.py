@@ -38,7 +38,8 @@ def summarise(session: Session, course: Course, counts: dict[str, int]) -> Sessi
         join_url=session.join_url,
         location=session.location,
         capacity=session.capacity,
-        booked=counts.get(BookingStatus.BOOKED, 0) + counts.get(BookingStatus.ATTENDED, 0)
+        booked=counts.get(BookingStatus.BOOKED, 0)
+        + counts.get(BookingStatus.ATTENDED, 0)
         + counts.get(BookingStatus.NO_SHOW, 0),
         waitlisted=counts.get(BookingStatus.WAITLISTED, 0),
         status=session.status,
@@ -49,9 +50,7 @@ def summarise(session: Session, course: Course, counts: dict[str, int]) -> Sessi
 
 
 def session_summary(db: DbSession, session_id: int) -> SessionSummary:
-    row = db.exec(
-        select(Session, Course).join(Course).where(Session.id == session_id)
-    ).first()
+    row = db.exec(select(Session, Course).join(Course).where(Session.id == session_id)).first()
     if row is None:
         raise UnknownSession(session_id)
     session, course = row

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from training import audit
 from training.errors import InvalidSessionDetails, UnknownCourse
 from training.models import (
     LIVE_BOOKING_STATUSES,
@@ -100,6 +101,10 @@ def create_session(
     db.add(session)
     db.flush()
     assert session.id is not None
+    what = f"{course.code} {details.starts_at.isoformat()} capacity {details.capacity}"
+    audit.record(
+        db, created_by_staff_id, "session.create", now, subject=f"session {session.id}", detail=what
+    )
     return session_summary(db, session.id)
 
 
@@ -117,9 +122,19 @@ def _lines(db: DbSession, session_id: int, statuses: tuple[str, ...]) -> list[Ro
     ]
 
 
-def roster(db: DbSession, session_id: int) -> Roster:
-    """Who is booked, who is waiting (in order) and who cancelled."""
+def roster(
+    db: DbSession,
+    session_id: int,
+    *,
+    viewer_staff_id: int | None = None,
+    now: datetime | None = None,
+) -> Roster:
+    """Who is booked, who is waiting (in order) and who cancelled. With `now`, the view is audited."""
     summary = session_summary(db, session_id)
+    if now is not None:
+        audit.record(
+            db, viewer_staff_id, "session.roster.view", now, subject=f"session {session_id}"
+        )
     return Roster(
         session=summary,
         booked=_lines(
@@ -133,7 +148,12 @@ def roster(db: DbSession, session_id: int) -> Roster:
 
 
 def cancel_session(
-    db: DbSession, session_id: int, reason: str, now: datetime
+    db: DbSession,
+    session_id: int,
+    reason: str,
+    now: datetime,
+    *,
+    actor_staff_id: int | None = None,
 ) -> SessionCancellation:
     """Call a session off; every live booking is cancelled and returned as someone to tell."""
     session = load_session(db, session_id, lock=True)
@@ -157,5 +177,13 @@ def cancel_session(
     session.cancel_reason = reason.strip()[:500] or None
     session.bookings_open = False
     db.add(session)
+    audit.record(
+        db,
+        actor_staff_id,
+        "session.cancel",
+        now,
+        subject=f"session {session_id}",
+        detail=f"{len(live)} bookings cancelled; reason: {session.cancel_reason or '-'}",
+    )
     db.flush()
     return SessionCancellation(session_summary(db, session_id), [person(s) for _, s in live])

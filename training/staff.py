@@ -20,9 +20,7 @@ def upsert_staff(db: DbSession, identity: TeamsIdentity, now: datetime) -> Staff
     """Find the person by Entra object id (else email), creating or refreshing their record."""
     staff = None
     if identity.aad_object_id:
-        staff = db.exec(
-            select(Staff).where(Staff.aad_object_id == identity.aad_object_id)
-        ).first()
+        staff = db.exec(select(Staff).where(Staff.aad_object_id == identity.aad_object_id)).first()
     email = identity.email.lower() if identity.email else None
     if staff is None and email:
         staff = db.exec(select(Staff).where(Staff.email == email)).first()
@@ -68,10 +66,16 @@ def save_conversation_reference(
         )
     ).first()
     if ref is None:
-        ref = ConversationReference(conversation_id=conversation_id, service_url=service_url,
-                                    reference_json=reference_json, updated_at=now)
+        ref = ConversationReference(
+            conversation_id=conversation_id,
+            service_url=service_url,
+            reference_json=reference_json,
+            updated_at=now,
+        )
     elif (ref.reference_json, ref.staff_id, ref.tenant_id) == (
-        reference_json, staff_id if staff_id is not None else ref.staff_id, tenant_id
+        reference_json,
+        staff_id if staff_id is not None else ref.staff_id,
+        tenant_id,
     ):
         return  # nothing new: spare the database a write on every message
     ref.staff_id = staff_id if staff_id is not None else ref.staff_id
@@ -113,8 +117,13 @@ def record_contact(
     """Someone wrote to (or installed) the bot: refresh who they are and where to reach them."""
     staff = upsert_staff(db, identity, now)
     save_conversation_reference(
-        db, staff_id=staff.id, conversation_id=conversation_id,
-        conversation_type=conversation_type, tenant_id=tenant_id, service_url=service_url,
-        reference_json=reference_json, now=now,
+        db,
+        staff_id=staff.id,
+        conversation_id=conversation_id,
+        conversation_type=conversation_type,
+        tenant_id=tenant_id,
+        service_url=service_url,
+        reference_json=reference_json,
+        now=now,
     )
     return staff

@@ -33,36 +33,90 @@ def new_session_form(
     if error:
         body.append(text(f"⚠️ {error}", color="Attention"))
     body += [
-        {"type": "Input.ChoiceSet", "id": "course", "label": "Course", "isRequired": True,
-         "value": values.get("course", courses[0].code if courses else ""),
-         "choices": [{"title": c.title, "value": c.code} for c in courses]},
-        {"type": "Input.Date", "id": "date", "label": "Date", "isRequired": True,
-         "value": values.get("date", tomorrow)},
-        {"type": "Input.Time", "id": "time", "label": "Start time (UK)", "isRequired": True,
-         "value": values.get("time", "10:00")},
-        {"type": "Input.Number", "id": "duration", "label": "Duration (minutes)", "min": 15,
-         "max": 480, "value": values.get("duration", 120)},
-        {"type": "Input.Number", "id": "capacity", "label": "Capacity", "min": 1, "max": 500,
-         "value": values.get("capacity", 20)},
-        {"type": "Input.ChoiceSet", "id": "mode", "label": "Delivery", "style": "expanded",
-         "value": values.get("mode", "online"),
-         "choices": [{"title": "Online (Teams)", "value": "online"},
-                     {"title": "In person", "value": "in_person"}]},
-        {"type": "Input.Text", "id": "join_url", "label": "Teams join link (online)",
-         "value": values.get("join_url", "")},
-        {"type": "Input.Text", "id": "location", "label": "Location (in person)",
-         "value": values.get("location", "")},
-        {"type": "Input.Text", "id": "audience", "label": "Intended audience",
-         "value": values.get("audience", "")},
+        {
+            "type": "Input.ChoiceSet",
+            "id": "course",
+            "label": "Course",
+            "isRequired": True,
+            "value": values.get("course", courses[0].code if courses else ""),
+            "choices": [{"title": c.title, "value": c.code} for c in courses],
+        },
+        {
+            "type": "Input.Date",
+            "id": "date",
+            "label": "Date",
+            "isRequired": True,
+            "value": values.get("date", tomorrow),
+        },
+        {
+            "type": "Input.Time",
+            "id": "time",
+            "label": "Start time (UK)",
+            "isRequired": True,
+            "value": values.get("time", "10:00"),
+        },
+        {
+            "type": "Input.Number",
+            "id": "duration",
+            "label": "Duration (minutes)",
+            "min": 15,
+            "max": 480,
+            "value": values.get("duration", 120),
+        },
+        {
+            "type": "Input.Number",
+            "id": "capacity",
+            "label": "Capacity",
+            "min": 1,
+            "max": 500,
+            "value": values.get("capacity", 20),
+        },
+        {
+            "type": "Input.ChoiceSet",
+            "id": "mode",
+            "label": "Delivery",
+            "style": "expanded",
+            "value": values.get("mode", "online"),
+            "choices": [
+                {"title": "Online (Teams)", "value": "online"},
+                {"title": "In person", "value": "in_person"},
+            ],
+        },
+        {
+            "type": "Input.Text",
+            "id": "join_url",
+            "label": "Teams join link (online)",
+            "value": values.get("join_url", ""),
+        },
+        {
+            "type": "Input.Text",
+            "id": "location",
+            "label": "Location (in person)",
+            "value": values.get("location", ""),
+        },
+        {
+            "type": "Input.Text",
+            "id": "audience",
+            "label": "Intended audience",
+            "value": values.get("audience", ""),
+        },
     ]
     return card(body, [execute("Create session", "create_session", style="positive")])
 
 
 def session_created_card(session: SessionSummary, zone: ZoneInfo) -> Card:
     return card(
-        [heading(f"✅ Session #{session.id} created"),
-         facts([("Course", session.course_title), ("When", when(session, zone)),
-                ("Where", where(session)), ("Capacity", str(session.capacity))])],
+        [
+            heading(f"✅ Session #{session.id} created"),
+            facts(
+                [
+                    ("Course", session.course_title),
+                    ("When", when(session, zone)),
+                    ("Where", where(session)),
+                    ("Capacity", str(session.capacity)),
+                ]
+            ),
+        ],
         [execute("Show roster", "roster", session_id=session.id)],
     )
 
@@ -72,8 +126,13 @@ def _people(lines: list[RosterLine], zone: ZoneInfo, numbered: bool = False) -> 
     for i, line in enumerate(lines, start=1):
         prefix = f"{i}. " if numbered else "• "
         team = f", {line.person.team}" if line.person.team else ""
-        out.append(text(f"{prefix}{line.person.display_name}{team} "
-                        f"(asked {local_date(line.requested_at, zone)})", spacing="None"))
+        out.append(
+            text(
+                f"{prefix}{line.person.display_name}{team} "
+                f"(asked {local_date(line.requested_at, zone)})",
+                spacing="None",
+            )
+        )
     return out or [text("Nobody.", isSubtle=True, spacing="None")]
 
 
@@ -81,8 +140,14 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
     session = roster.session
     body: list[dict] = [
         heading(f"{session.course_title} (#{session.id})"),
-        facts([("When", when(session, zone)), ("Where", where(session)),
-               ("Seats", seats(session)), ("Status", session.status)]),
+        facts(
+            [
+                ("When", when(session, zone)),
+                ("Where", where(session)),
+                ("Seats", seats(session)),
+                ("Status", session.status),
+            ]
+        ),
         text(f"Booked ({len(roster.booked)})", weight="Bolder"),
         *_people(roster.booked, zone),
         text(f"Waiting list ({len(roster.waitlisted)})", weight="Bolder"),
@@ -90,24 +155,47 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
     ]
     actions = []
     if session.status == "scheduled":
-        actions.append(execute("Cancel this session", "confirm_cancel_session",
-                               style="destructive", session_id=session.id))
+        actions.append(
+            execute(
+                "Cancel this session",
+                "confirm_cancel_session",
+                style="destructive",
+                session_id=session.id,
+            )
+        )
     return card(body, actions)
 
 
 def confirm_cancel_session_card(session: SessionSummary, zone: ZoneInfo, reason: str = "") -> Card:
     people = session.booked + session.waitlisted
     return card(
-        [heading(f"Cancel {session.course_title} on {when(session, zone)}?"),
-         text(f"{people} people booked or waiting will be told."),
-         {"type": "Input.Text", "id": "reason", "label": "Reason (sent to them)",
-          "value": reason, "maxLength": 300}],
-        [execute("Yes, cancel the session", "cancel_session", style="destructive",
-                 session_id=session.id)],
+        [
+            heading(f"Cancel {session.course_title} on {when(session, zone)}?"),
+            text(f"{people} people booked or waiting will be told."),
+            {
+                "type": "Input.Text",
+                "id": "reason",
+                "label": "Reason (sent to them)",
+                "value": reason,
+                "maxLength": 300,
+            },
+        ],
+        [
+            execute(
+                "Yes, cancel the session",
+                "cancel_session",
+                style="destructive",
+                session_id=session.id,
+            )
+        ],
     )
 
 
 def session_cancelled_card(session: SessionSummary, zone: ZoneInfo, told: int) -> Card:
-    return card([heading(f"❌ Session #{session.id} cancelled"),
-                 text(f"{session.course_title}, {when(session, zone)}."),
-                 text(f"{told} people booked or waiting have been told.")])
+    return card(
+        [
+            heading(f"❌ Session #{session.id} cancelled"),
+            text(f"{session.course_title}, {when(session, zone)}."),
+            text(f"{told} people booked or waiting have been told."),
+        ]
+    )

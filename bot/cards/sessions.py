@@ -28,9 +28,14 @@ def sessions_card(
         status = my_status.get(session.id)
         item: list[dict] = [
             text(f"**{session.course_title}** (#{session.id})"),
-            facts([("When", when(session, zone)), ("Where", where(session)),
-                   ("Seats", seats(session))]
-                  + ([("For", session.audience)] if session.audience else [])),
+            facts(
+                [
+                    ("When", when(session, zone)),
+                    ("Where", where(session)),
+                    ("Seats", seats(session)),
+                ]
+                + ([("For", session.audience)] if session.audience else [])
+            ),
         ]
         if status:
             label = "You're booked" if status == "booked" else "You're on the waiting list"
@@ -48,8 +53,10 @@ def session_booking_card(booking: BookingSummary, zone: ZoneInfo, note: str = ""
         headline = f"✅ You're booked on {session.course_title}"
         actions = [execute("Cancel my booking", "cancel_booking", booking_id=booking.id)]
     elif booking.status == "waitlisted":
-        headline = (f"⏳ You're number {booking.waitlist_position} on the waiting list for "
-                    f"{session.course_title}")
+        headline = (
+            f"⏳ You're number {booking.waitlist_position} on the waiting list for "
+            f"{session.course_title}"
+        )
         actions = [execute("Leave the waiting list", "cancel_booking", booking_id=booking.id)]
     else:
         headline = f"Your booking on {session.course_title} is cancelled"
@@ -65,24 +72,42 @@ def session_booking_card(booking: BookingSummary, zone: ZoneInfo, note: str = ""
 
 def my_bookings_card(bookings: list[BookingSummary], zone: ZoneInfo) -> Card:
     if not bookings:
-        return card([heading("Your bookings"),
-                     text("You have no upcoming bookings. Type 'sessions' to find one.")])
+        return card(
+            [
+                heading("Your bookings"),
+                text("You have no upcoming bookings. Type 'sessions' to find one."),
+            ]
+        )
     body: list[dict] = [heading("Your bookings")]
     for booking in bookings:
         session = booking.session
-        label = ("Booked" if booking.status == "booked"
-                 else f"Waiting list, number {booking.waitlist_position}")
+        label = (
+            "Booked"
+            if booking.status == "booked"
+            else f"Waiting list, number {booking.waitlist_position}"
+        )
         title = "Cancel booking" if booking.status == "booked" else "Leave waiting list"
-        body.append({
-            "type": "Container", "separator": True, "spacing": "Medium",
-            "items": [
-                text(f"**{session.course_title}** (#{session.id})"),
-                facts([("When", when(session, zone)), ("Where", where(session)),
-                       ("Status", label)]),
-                {"type": "ActionSet",
-                 "actions": [execute(title, "cancel_booking", booking_id=booking.id)]},
-            ],
-        })
+        body.append(
+            {
+                "type": "Container",
+                "separator": True,
+                "spacing": "Medium",
+                "items": [
+                    text(f"**{session.course_title}** (#{session.id})"),
+                    facts(
+                        [
+                            ("When", when(session, zone)),
+                            ("Where", where(session)),
+                            ("Status", label),
+                        ]
+                    ),
+                    {
+                        "type": "ActionSet",
+                        "actions": [execute(title, "cancel_booking", booking_id=booking.id)],
+                    },
+                ],
+            }
+        )
     return card(body)
 
 

@@ -40,7 +40,9 @@ class Chat:
 @pytest.fixture
 async def chat(database: Database, clock: FixedClock) -> AsyncIterator[Chat]:
     settings = Settings(
-        _env_file=None, database_url=database.url, coordinators=[COORDINATOR_AAD],
+        _env_file=None,
+        database_url=database.url,
+        coordinators=[COORDINATOR_AAD],
         allowed_tenant_ids=[TENANT],
     )
     connector = LocalConnector()
@@ -64,6 +66,5 @@ def wrap_sessions(database: Database, clock: FixedClock) -> list[int]:
         course = add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
         roomy = add_session(db, course, clock.now() + timedelta(days=7), capacity=20)
         small = add_session(db, course, clock.now() + timedelta(days=8), capacity=2)
-        later = add_session(db, course, clock.now() + timedelta(days=40), capacity=15,
-                            online=False)
+        later = add_session(db, course, clock.now() + timedelta(days=40), capacity=15, online=False)
     return [roomy.id, small.id, later.id]

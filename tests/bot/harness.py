@@ -43,14 +43,26 @@ class LocalConnector:
     async def _send(self, request: web.Request) -> web.Response:
         activity = await request.json()
         activity_id = f"sent-{next(self._ids)}"
-        self.sent.append({"op": "send", "conversation": request.match_info["conv"],
-                          "id": activity_id, "activity": activity})
+        self.sent.append(
+            {
+                "op": "send",
+                "conversation": request.match_info["conv"],
+                "id": activity_id,
+                "activity": activity,
+            }
+        )
         return web.json_response({"id": activity_id})
 
     async def _update(self, request: web.Request) -> web.Response:
         activity = await request.json()
-        self.sent.append({"op": "update", "conversation": request.match_info["conv"],
-                          "id": request.match_info["activity"], "activity": activity})
+        self.sent.append(
+            {
+                "op": "update",
+                "conversation": request.match_info["conv"],
+                "id": request.match_info["activity"],
+                "activity": activity,
+            }
+        )
         return web.json_response({"id": request.match_info["activity"]})
 
     async def _member(self, request: web.Request) -> web.Response:
@@ -66,8 +78,15 @@ class LocalConnector:
 class TeamsUser:
     """One person in a personal chat with the bot, sending what Teams would send."""
 
-    def __init__(self, http: aiohttp.ClientSession, bot_url: str, connector: LocalConnector,
-                 name: str, aad_object_id: str | None = None, tenant: str = TENANT) -> None:
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        bot_url: str,
+        connector: LocalConnector,
+        name: str,
+        aad_object_id: str | None = None,
+        tenant: str = TENANT,
+    ) -> None:
         self.http = http
         self.bot_url = bot_url
         self.connector = connector
@@ -78,8 +97,12 @@ class TeamsUser:
         self.conversation_id = f"a:personal-{self.aad_object_id}"
         self.email = name.lower().replace(" ", ".") + "@example.gov.uk"
         connector.members[self.user_id] = {
-            "id": self.user_id, "name": name, "aadObjectId": self.aad_object_id,
-            "email": self.email, "userPrincipalName": self.email, "tenantId": tenant,
+            "id": self.user_id,
+            "name": name,
+            "aadObjectId": self.aad_object_id,
+            "email": self.email,
+            "userPrincipalName": self.email,
+            "tenantId": tenant,
         }
         self._seen = 0
 
@@ -92,29 +115,34 @@ class TeamsUser:
             "timestamp": "2027-01-11T09:00:00.000Z",
             "from": {"id": self.user_id, "name": self.name, "aadObjectId": self.aad_object_id},
             "recipient": {"id": BOT_ID, "name": "wrapbot"},
-            "conversation": {"id": self.conversation_id, "conversationType": "personal",
-                             "tenantId": self.tenant},
+            "conversation": {
+                "id": self.conversation_id,
+                "conversationType": "personal",
+                "tenantId": self.tenant,
+            },
             "channelData": {"tenant": {"id": self.tenant}},
             "locale": "en-GB",
             **fields,
         }
 
-    async def post(self, activity: dict[str, Any] | str | bytes,
-                   content_type: str = "application/json") -> aiohttp.ClientResponse:
+    async def post(
+        self, activity: dict[str, Any] | str | bytes, content_type: str = "application/json"
+    ) -> aiohttp.ClientResponse:
         if isinstance(activity, dict):
             import json
 
             data: str | bytes = json.dumps(activity)
         else:
             data = activity
-        async with self.http.post(self.bot_url, data=data,
-                                  headers={"Content-Type": content_type}) as response:
+        async with self.http.post(
+            self.bot_url, data=data, headers={"Content-Type": content_type}
+        ) as response:
             await response.read()
             return response
 
     def new_replies(self) -> list[dict[str, Any]]:
         mine = self.connector.to(self.conversation_id)
-        fresh, self._seen = mine[self._seen:], len(mine)
+        fresh, self._seen = mine[self._seen :], len(mine)
         return fresh
 
     async def says(self, text: str, **fields: Any) -> list[dict[str, Any]]:
@@ -124,20 +152,27 @@ class TeamsUser:
         assert response.status in (200, 201), response.status
         return self.new_replies()
 
-    async def presses(self, action: dict[str, Any], inputs: dict[str, Any] | None = None,
-                      **fields: Any) -> dict[str, Any]:
+    async def presses(
+        self, action: dict[str, Any], inputs: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         """Press an `Action.Execute` button; returns the invoke response body."""
-        value = {"action": {"type": "Action.Execute", "verb": action["verb"],
-                            "data": {**action.get("data", {}), **(inputs or {})}},
-                 "trigger": "manual"}
+        value = {
+            "action": {
+                "type": "Action.Execute",
+                "verb": action["verb"],
+                "data": {**action.get("data", {}), **(inputs or {})},
+            },
+            "trigger": "manual",
+        }
         self.new_replies()
         activity = self.activity("invoke", name="adaptiveCard/action", value=value, **fields)
         async with self.http.post(self.bot_url, json=activity) as response:
             assert response.status == 200, (response.status, await response.text())
             return await response.json()
 
-    async def submits(self, data: dict[str, Any], reply_to_id: str | None = None
-                      ) -> list[dict[str, Any]]:
+    async def submits(
+        self, data: dict[str, Any], reply_to_id: str | None = None
+    ) -> list[dict[str, Any]]:
         """Press an `Action.Submit` button (the fallback): a message carrying `value`."""
         self.new_replies()
         fields: dict[str, Any] = {"value": data}

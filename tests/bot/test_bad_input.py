@@ -83,8 +83,9 @@ async def test_a_stale_book_button_on_a_cancelled_session(chat, wrap_sessions):
     roomy, _, _ = wrap_sessions
     megan = chat.user("Megan Bowen")
     [listing] = cards_in(await megan.says("sessions"))
-    await chat.coordinator().presses({"verb": "cancel_session",
-                                      "data": {"session_id": roomy, "reason": "ill"}})
+    await chat.coordinator().presses(
+        {"verb": "cancel_session", "data": {"session_id": roomy, "reason": "ill"}}
+    )
     stale = next(b for b in listing["body"] if f"(#{roomy})" in card_text({"body": [b]}))
     body = await megan.presses(button({"body": [stale]}, "Book a seat"))
     assert "has been cancelled" in body["value"]
@@ -96,9 +97,17 @@ async def test_a_non_coordinator_posting_coordinator_actions_is_refused(chat, wr
     megan = chat.user("Megan Bowen")
     for action in (
         {"verb": "cancel_session", "data": {"session_id": roomy, "reason": "x"}},
-        {"verb": "create_session", "data": {"course": "WRAP", "date": "2027-03-01",
-                                            "time": "10:00", "duration": "120",
-                                            "capacity": "10", "mode": "online"}},
+        {
+            "verb": "create_session",
+            "data": {
+                "course": "WRAP",
+                "date": "2027-03-01",
+                "time": "10:00",
+                "duration": "120",
+                "capacity": "10",
+                "mode": "online",
+            },
+        },
         {"verb": "roster", "data": {"session_id": roomy}},
     ):
         body = await megan.presses(action)
@@ -128,10 +137,19 @@ async def test_a_very_long_message_is_answered_not_crashed(chat, wrap_sessions):
 
 async def test_a_bad_form_keeps_what_the_coordinator_typed(chat, wrap_sessions):
     body = await chat.coordinator().presses(
-        {"verb": "create_session", "data": {"course": "WRAP", "date": "2027-03-01",
-                                            "time": "10:00", "duration": "120",
-                                            "capacity": "0", "mode": "online",
-                                            "audience": "Family Services"}})
+        {
+            "verb": "create_session",
+            "data": {
+                "course": "WRAP",
+                "date": "2027-03-01",
+                "time": "10:00",
+                "duration": "120",
+                "capacity": "0",
+                "mode": "online",
+                "audience": "Family Services",
+            },
+        }
+    )
     form = card_from_invoke(body)
     assert "Capacity must be between 1 and 500" in card_text(form)
     values = {i["id"]: i.get("value") for i in form["body"] if "id" in i}

@@ -13,15 +13,17 @@ async def test_fifty_presses_at_once_never_overbook(chat, clock):
     from datetime import timedelta
 
     with chat.database.unit_of_work() as db:
-        session_id = add_session(db, add_course(db), clock.now() + timedelta(days=3),
-                                 capacity=10).id
+        session_id = add_session(
+            db, add_course(db), clock.now() + timedelta(days=3), capacity=10
+        ).id
     people = [chat.user(f"Person {i}") for i in range(50)]
     for person in people:  # first contact, so each is on record
         await person.says("hi")
 
     press = {"verb": "join_waitlist", "data": {"session_id": session_id}}
-    bodies = await asyncio.gather(*(p.presses(press, id=f"press-{i}")
-                                    for i, p in enumerate(people)))
+    bodies = await asyncio.gather(
+        *(p.presses(press, id=f"press-{i}") for i, p in enumerate(people))
+    )
     # Teams retries five of them: the same activity ids arrive again.
     retries = await asyncio.gather(*(people[i].presses(press, id=f"press-{i}") for i in range(5)))
 

@@ -6,11 +6,19 @@ from tests.bot.harness import button, card_from_invoke, card_text, cards_in
 async def test_create_a_session_with_the_form(chat, wrap_sessions):
     pat = chat.coordinator()
     [form] = cards_in(await pat.says("new session"))
-    body = await pat.presses(button(form, "Create session"), inputs={
-        "course": "WRAP", "date": "2027-06-15", "time": "14:30", "duration": "90",
-        "capacity": "12", "mode": "in_person", "location": "Colindale Office, Room 2",
-        "audience": "Family Services",
-    })
+    body = await pat.presses(
+        button(form, "Create session"),
+        inputs={
+            "course": "WRAP",
+            "date": "2027-06-15",
+            "time": "14:30",
+            "duration": "90",
+            "capacity": "12",
+            "mode": "in_person",
+            "location": "Colindale Office, Room 2",
+            "audience": "Family Services",
+        },
+    )
     created = card_from_invoke(body)
     assert "created" in card_text(created)
     assert "Tue 15 Jun 2027, 14:30–16:00" in card_text(created)  # British Summer Time
@@ -43,8 +51,9 @@ async def test_cancelling_a_session_tells_everyone_booked(chat, wrap_sessions):
     pat = chat.coordinator()
     [confirm] = cards_in(await pat.says(f"cancel session {small} Trainer unwell"))
     assert "3 people booked or waiting will be told" in card_text(confirm)
-    body = await pat.presses(button(confirm, "Yes, cancel the session"),
-                             inputs={"reason": "Trainer unwell"})
+    body = await pat.presses(
+        button(confirm, "Yes, cancel the session"), inputs={"reason": "Trainer unwell"}
+    )
     assert "cancelled" in card_text(card_from_invoke(body))
     await chat.notices_sent()
     for person in people:

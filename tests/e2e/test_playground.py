@@ -44,8 +44,9 @@ async def bot_url(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[str]:
     path = tmp_path / "e2e.db"
     shutil.copy(sqlite_template, path)
     database = Database(f"sqlite:///{path}")
-    settings = Settings(_env_file=None, database_url=database.url,
-                        coordinators=[PLAYGROUND_USER_AAD])
+    settings = Settings(
+        _env_file=None, database_url=database.url, coordinators=[PLAYGROUND_USER_AAD]
+    )
     with database.unit_of_work() as db:
         load_demo_data(db, SystemClock().now(), settings.zone)
     runner = web.AppRunner(create_app(settings, database), access_log=None)
@@ -61,11 +62,25 @@ async def bot_url(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[str]:
 @pytest.fixture
 async def playground(bot_url: str, tmp_path: Path) -> AsyncIterator[str]:
     node = _node()
-    env = dict(os.environ, TEAMSAPPTESTER_BROWSER="none",
-               M365_AGENTS_PLAYGROUND_LOGFILE=str(tmp_path / "playground.log"))
+    env = dict(
+        os.environ,
+        TEAMSAPPTESTER_BROWSER="none",
+        M365_AGENTS_PLAYGROUND_LOGFILE=str(tmp_path / "playground.log"),
+    )
     process = await asyncio.create_subprocess_exec(
-        node, str(CLI), "-e", bot_url, "-c", "msteams", "--disable-telemetry", "--port", "0",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        node,
+        str(CLI),
+        "-e",
+        bot_url,
+        "-c",
+        "msteams",
+        "--disable-telemetry",
+        "--port",
+        "0",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
         start_new_session=True,
     )
     try:
@@ -114,8 +129,9 @@ async def test_install_list_and_book_through_the_playground(playground: str):
         async with http.get(f"{playground}/_internal/v1/config") as response:
             config = (await response.json())["config"]
         chat, me = config["personalChat"]["id"], config["currentUser"]["id"]
-        ws = await http.ws_connect(playground.replace("http", "ws", 1)
-                                   + "/_ws_conversation/v1/conversations/stream")
+        ws = await http.ws_connect(
+            playground.replace("http", "ws", 1) + "/_ws_conversation/v1/conversations/stream"
+        )
 
         async with http.post(f"{playground}/_debug/conversation/{chat}/installation", json={}):
             pass
@@ -125,29 +141,36 @@ async def test_install_list_and_book_through_the_playground(playground: str):
         welcome = _card(await _next_message(ws, chat))
         assert "New session" in [b["title"] for b in _buttons(welcome)]  # Alex is a coordinator
 
-        async with http.post(f"{playground}/_conversation/v1/conversations/{chat}/messages",
-                             json={"from": {"id": me}, "text": "sessions",
-                                   "textFormat": "plain"}) as response:
+        async with http.post(
+            f"{playground}/_conversation/v1/conversations/{chat}/messages",
+            json={"from": {"id": me}, "text": "sessions", "textFormat": "plain"},
+        ) as response:
             assert response.status == 200
         listing = await _next_message(ws, chat)
         sessions_card = _card(listing)
         book = next(b for b in _buttons(sessions_card) if b["title"] == "Book a seat")
 
-        async with http.post(f"{playground}/_conversation/v1/invoke", json={
-            "name": "adaptiveCard/action",
-            "value": {"action": {"type": "Action.Execute", "verb": book["verb"],
-                                 "data": book["data"]}},
-            "from": {"id": me}, "conversation": {"id": chat},
-            "replyToId": listing["messageId"],
-        }) as response:
+        async with http.post(
+            f"{playground}/_conversation/v1/invoke",
+            json={
+                "name": "adaptiveCard/action",
+                "value": {
+                    "action": {"type": "Action.Execute", "verb": book["verb"], "data": book["data"]}
+                },
+                "from": {"id": me},
+                "conversation": {"id": chat},
+                "replyToId": listing["messageId"],
+            },
+        ) as response:
             assert response.status == 200
             answer = await response.json()
         assert answer["type"] == "application/vnd.microsoft.card.adaptive"
         assert "You're booked" in json.dumps(answer["value"])
 
-        async with http.post(f"{playground}/_conversation/v1/conversations/{chat}/messages",
-                             json={"from": {"id": me}, "text": "my bookings",
-                                   "textFormat": "plain"}):
+        async with http.post(
+            f"{playground}/_conversation/v1/conversations/{chat}/messages",
+            json={"from": {"id": me}, "text": "my bookings", "textFormat": "plain"},
+        ):
             pass
         mine = _card(await _next_message(ws, chat))
         assert "Cancel booking" in [b["title"] for b in _buttons(mine)]

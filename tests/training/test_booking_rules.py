@@ -47,8 +47,9 @@ def test_a_full_session_offers_the_waiting_list_and_never_overbooks(database, cl
         book_seat(db, cat, session_id, clock.now())
     with database.unit_of_work() as db:
         waiting = book_seat(db, cat, session_id, clock.now(), join_waiting_list=True)
-        second = book_seat(db, dev, session_id, clock.now() + timedelta(seconds=1),
-                           join_waiting_list=True)
+        second = book_seat(
+            db, dev, session_id, clock.now() + timedelta(seconds=1), join_waiting_list=True
+        )
     assert waiting.booking.status == BookingStatus.WAITLISTED
     assert (waiting.booking.waitlist_position, second.booking.waitlist_position) == (1, 2)
     assert second.booking.session.booked == 2
@@ -67,8 +68,15 @@ def test_the_database_itself_refuses_a_second_live_booking(database, clock, smal
     with database.unit_of_work() as db:
         book_seat(db, ann, session_id, clock.now())
     with pytest.raises(IntegrityError), database.unit_of_work() as db:
-        db.add(Booking(session_id=session_id, staff_id=ann, status=BookingStatus.WAITLISTED,
-                       requested_at=clock.now(), updated_at=clock.now()))
+        db.add(
+            Booking(
+                session_id=session_id,
+                staff_id=ann,
+                status=BookingStatus.WAITLISTED,
+                requested_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
         db.flush()
 
 

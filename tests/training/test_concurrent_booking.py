@@ -24,8 +24,14 @@ def test_fifty_at_once_fill_ten_seats_and_queue_the_rest_in_order(database, cloc
     def press_book(i: int):
         start.wait()
         with database.unit_of_work() as db:
-            return book_seat(db, staff_ids[i], session_id, clock.now() + timedelta(milliseconds=i),
-                             join_waiting_list=True, request_key=f"conv:{i}").booking
+            return book_seat(
+                db,
+                staff_ids[i],
+                session_id,
+                clock.now() + timedelta(milliseconds=i),
+                join_waiting_list=True,
+                request_key=f"conv:{i}",
+            ).booking
 
     with ThreadPoolExecutor(max_workers=PEOPLE) as pool:
         outcomes = list(pool.map(press_book, range(PEOPLE)))
@@ -47,8 +53,10 @@ def test_fifty_at_once_fill_ten_seats_and_queue_the_rest_in_order(database, cloc
     with database.unit_of_work() as db:
         after = roster(db, session_id)
     promoted = {line.person.staff_id for line in after.booked} - {
-        line.person.staff_id for line in before.booked}
+        line.person.staff_id for line in before.booked
+    }
     assert promoted == {line.person.staff_id for line in before.waitlisted[:5]}
     assert [line.person.staff_id for line in after.waitlisted] == [
-        line.person.staff_id for line in before.waitlisted[5:]]
+        line.person.staff_id for line in before.waitlisted[5:]
+    ]
     assert len(after.booked) == SEATS

@@ -1,0 +1,32 @@
+"""The Alembic migrations build exactly the schema the models describe, both ways."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import training.models  # noqa: F401
+from tests.conftest import POSTGRES_URL
+from training import migrate
+from training.db import make_engine
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
+def empty_database_url(request, tmp_path, postgres_migrated):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        migrate.downgrade(postgres_migrated, "base")
+        yield postgres_migrated
+        migrate.upgrade(postgres_migrated)
+
+
+def test_upgrade_downgrade_upgrade_matches_the_models(empty_database_url):
+    migrate.upgrade(empty_database_url)
+    migrate.downgrade(empty_database_url, "base")
+    migrate.upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    engine.dispose()
+    assert differences == []
