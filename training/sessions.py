@@ -129,7 +129,7 @@ def roster(
     viewer_staff_id: int | None = None,
     now: datetime | None = None,
 ) -> Roster:
-    """Who is booked, who is waiting (in order) and who cancelled. With `now`, the view is audited."""
+    """Who is booked, who is waiting (in order) and who cancelled; audited when `now` is given."""
     summary = session_summary(db, session_id)
     if now is not None:
         audit.record(
