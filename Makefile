@@ -23,6 +23,7 @@ run: $(STAMP)
 
 test: $(STAMP) tests/e2e/node_modules/.package-lock.json
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
