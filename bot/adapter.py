@@ -4,12 +4,15 @@ import logging
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import ActivityTypes
+from botbuilder.schema import ActivityTypes, CallerIdConstants
+from botframework.connector.auth import AuthenticationConstants
 
-from bot.reused_clients import ReusingBotFrameworkAuthentication
+from bot.framework_auth import ReusingBotFrameworkAuthentication
 from training.settings import Settings
 
 log = logging.getLogger(__name__)
+
+PUBLIC_CLOUD_METADATA_URL = Settings.model_fields["bot_openid_metadata_url"].default
 
 
 class BotFrameworkConfig:
@@ -20,6 +23,24 @@ class BotFrameworkConfig:
         self.APP_PASSWORD = settings.microsoft_app_password.get_secret_value()
         self.APP_TYPE = settings.microsoft_app_type
         self.APP_TENANTID = settings.microsoft_app_tenant_id
+        if settings.bot_openid_metadata_url != PUBLIC_CLOUD_METADATA_URL:
+            # botbuilder then takes every endpoint from here, so give the public cloud's values
+            # for all but where the signing keys live.
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.bot_openid_metadata_url
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = settings.bot_openid_metadata_url
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = (
+                AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+            )
+            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = (
+                AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            )
+            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = (
+                AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
+                + AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT
+            )
+            self.OAUTH_URL = AuthenticationConstants.OAUTH_URL
+            self.CALLER_ID = CallerIdConstants.public_azure_channel
+            self.VALIDATE_AUTHORITY = True
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:

@@ -9,6 +9,7 @@ from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
+from bot.framework_auth import AuthenticationUnavailable
 from bot.teams_bot import WrapBot
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,12 @@ def messages_handler(adapter: CloudAdapter, bot: WrapBot):  # type: ignore[no-un
         auth_header = request.headers.get("Authorization", "")
         try:
             response = await adapter.process_activity(auth_header, activity, bot.on_turn)
-        except PermissionError:
+        except PermissionError as refused:
+            log.info("refused an unauthenticated request: %s", refused)
             return _problem(401, "unauthorised")
+        except AuthenticationUnavailable:
+            log.exception("cannot check the request's token")
+            return _problem(503, "authentication is unavailable; try again later")
         if response:
             # Our invoke bodies are plain dicts; botbuilder's own serializer breaks on those.
             body = response.body

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr = SecretStr("")
     microsoft_app_tenant_id: str = ""
     microsoft_app_type: str = "MultiTenant"
+    # Where the Bot Framework publishes its token signing keys; tests point it at loopback.
+    bot_openid_metadata_url: str = (
+        "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    )
     allowed_tenant_ids: CommaList = Field(default_factory=list)
     coordinators: CommaList = Field(default_factory=list)
 
