@@ -2,6 +2,7 @@
 
 import json
 import logging
+import uuid
 from typing import Any
 
 from aiohttp import web
@@ -10,6 +11,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from bot.framework_auth import AuthenticationUnavailable
+from bot.logs import request_id
 from bot.teams_bot import WrapBot
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,12 @@ def activity_problem(body: Any) -> str | None:
 
 def messages_handler(adapter: CloudAdapter, bot: WrapBot):  # type: ignore[no-untyped-def]
     async def messages(request: web.Request) -> web.Response:
+        request_id.set(uuid.uuid4().hex[:16])
+        response = await handle(request)
+        response.headers["X-Request-Id"] = request_id.get()
+        return response
+
+    async def handle(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _problem(415, "send the activity as application/json")
         try:

@@ -10,6 +10,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.cards.elements import CARD_CONTENT_TYPE, Card
 from bot.cards.help import help_card
 from bot.commands import BadPayload, Command, parse_card, parse_text
+from bot.guard import RateLimit, input_problem
 from bot.handlers import Caller, Handlers, Outcome
 from bot.proactive import Notifier
 from bot.storage import Storage
@@ -24,6 +25,8 @@ STALE_CARD = (
     "That card is out of date or has been changed, so I did nothing. Type 'help' to start again."
 )
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
+OTHER_TENANT = "Sorry, this bot only serves the council's own Microsoft 365 tenant."
+SLOW_DOWN = "You're sending messages faster than I can answer. Please wait a few seconds."
 
 
 def tenant_of(activity: Activity) -> str | None:
@@ -53,7 +56,11 @@ class WrapBot(TeamsActivityHandler):
         handlers: Handlers,
         notifier: Notifier,
         clock: Clock,
+        rate_limit: RateLimit | None = None,
     ) -> None:
+        self.rate_limit = rate_limit or RateLimit(
+            settings.rate_limit_burst, settings.rate_limit_per_second
+        )
         self.settings = settings
         self.storage = storage
         self.handlers = handlers
@@ -67,6 +74,9 @@ class WrapBot(TeamsActivityHandler):
             log.warning("refused an activity from tenant %s (not in ALLOWED_TENANT_IDS)", tenant)
             await self._refuse(turn_context)
             return
+        limited = activity.type in (ActivityTypes.message, ActivityTypes.invoke)
+        if limited and not await self._within_limits(turn_context):
+            return
         if activity.from_property is not None and activity.type in (
             ActivityTypes.message,
             ActivityTypes.invoke,
@@ -77,11 +87,30 @@ class WrapBot(TeamsActivityHandler):
         await super().on_turn(turn_context)
 
     async def _refuse(self, turn_context: TurnContext) -> None:
-        sorry = "Sorry, this bot only serves the council's own Microsoft 365 tenant."
+        if turn_context.activity.type in (ActivityTypes.invoke, ActivityTypes.message):
+            await self._say(turn_context, OTHER_TENANT)
+
+    async def _within_limits(self, turn_context: TurnContext) -> bool:
+        activity = turn_context.activity
+        sender = activity.from_property.id if activity.from_property else "?"
+        allowed, first_refusal = self.rate_limit.allow(f"{tenant_of(activity)}/{sender}")
+        if not allowed:
+            log.warning("rate limit: dropped an activity from %s", sender)
+            if first_refusal or activity.type == ActivityTypes.invoke:
+                await self._say(turn_context, SLOW_DOWN)
+            return False
+        if problem := input_problem(activity):
+            log.info("refused input from %s: %s", sender, problem)
+            await self._say(turn_context, problem)
+            return False
+        return True
+
+    async def _say(self, turn_context: TurnContext, sentence: str) -> None:
+        """A short answer that works for a message and for a card action alike."""
         if turn_context.activity.type == ActivityTypes.invoke:
-            await self._answer_invoke(turn_context, _message_body(sorry))
-        elif turn_context.activity.type == ActivityTypes.message:
-            await turn_context.send_activity(sorry)
+            await self._answer_invoke(turn_context, _message_body(sentence))
+        else:
+            await turn_context.send_activity(sentence)
 
     async def _answer_invoke(self, turn_context: TurnContext, body: dict) -> None:
         await turn_context.send_activity(

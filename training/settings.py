@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     default_cancellation_cutoff_hours: int = 24
+    # Per person: this many activities at once, then this many a second.
+    rate_limit_burst: int = 10
+    rate_limit_per_second: float = 1.0
 
     @field_validator("allowed_tenant_ids", "coordinators", mode="before")
     @classmethod

@@ -5,6 +5,7 @@ a setting), and signs good and bad tokens with them.
 """
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -23,6 +24,7 @@ from training.settings import Settings
 APP_ID = "a1b2c3d4-0000-4000-8000-000000000001"
 ISSUER = "https://api.botframework.com"
 KEY_ID = "test-signing-key"
+PASSWORD = "not-a-real-secret-5f1e"
 
 
 def _private_key() -> rsa.RSAPrivateKey:
@@ -118,10 +120,13 @@ def _people(database) -> int:
         return db.exec(select(func.count()).select_from(Staff)).one()
 
 
-async def test_a_valid_token_is_served(secured, database):
+async def test_a_valid_token_is_served_and_the_password_never_logged(secured, database, caplog):
     user, service_url = secured
-    assert await _post(user, f"Bearer {token(service_url)}") == 200
+    with caplog.at_level(logging.DEBUG):
+        assert await _post(user, f"Bearer {token(service_url)}") == 200
+        assert await _post(user, f"Bearer {token(service_url, key=FORGER_KEY)}") == 401
     assert _people(database) == 1
+    assert PASSWORD not in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -130,9 +130,48 @@ async def test_a_tenant_outside_the_allow_list_is_refused_politely(chat, wrap_se
     assert _rows(chat.database, Booking) == 0
 
 
-async def test_a_very_long_message_is_answered_not_crashed(chat, wrap_sessions):
-    [card] = cards_in(await chat.user("Megan Bowen").says("x" * 20000))
-    assert "didn't understand" in card_text(card)
+async def test_a_very_long_message_is_refused_politely_and_stores_nothing(chat, wrap_sessions):
+    [answer] = texts_in(await chat.user("Megan Bowen").says("book 1 " + "x" * 20000))
+    assert "too long" in answer
+    assert _rows(chat.database, Staff) == 0
+
+
+async def test_an_oversized_body_is_refused_before_parsing(chat):
+    user = chat.user("Megan Bowen")
+    response = await user.post(user.activity(text="x" * 400_000))
+    assert response.status == 413
+
+
+async def test_an_attachment_of_the_wrong_type_is_refused(chat, wrap_sessions):
+    megan = chat.user("Megan Bowen")
+    exe = {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "name": "certificate.exe",
+        "content": {"downloadUrl": "https://example.invalid/x", "fileType": "exe"},
+    }
+    [answer] = texts_in(await megan.says("", attachments=[exe]))
+    assert "PDF, PNG or JPEG" in answer
+    many = [{"contentType": "image/png", "contentUrl": "https://example.invalid/a.png"}] * 4
+    [answer] = texts_in(await megan.says("", attachments=many))
+    assert "at most 3 attachments" in answer
+
+
+async def test_one_person_flooding_is_slowed_down_and_others_still_served(chat, wrap_sessions):
+    roomy, _, _ = wrap_sessions
+    flooder, other = chat.user("Fay Flood"), chat.user("Olu Other")
+    answers = []
+    for _ in range(15):
+        answers += texts_in(await flooder.says(f"book {roomy}"))
+    assert (
+        answers.count(
+            "You're sending messages faster than I can answer. Please wait a few seconds."
+        )
+        == 1
+    )
+    [card] = cards_in(await other.says("my bookings"))
+    assert "Your bookings" in card_text(card)
+    with chat.database.unit_of_work() as db:
+        assert len(db.exec(select(Booking)).all()) == 1
 
 
 async def test_a_bad_form_keeps_what_the_coordinator_typed(chat, wrap_sessions):
