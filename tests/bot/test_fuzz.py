@@ -1,0 +1,221 @@
+"""Hypothesis throws odd activity JSON at /api/messages: never a 5xx, never a broken rule."""
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import requests
+from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import func, select
+
+from bot.app import NOTIFIER, create_app
+from bot.commands import CARD_VERBS
+from tests.bot.conftest import COORDINATOR_AAD
+from tests.bot.harness import TENANT, LocalConnector
+from tests.factories import add_course, add_session
+from training.models import Booking, Session
+from training.settings import Settings
+
+PEOPLE = ["p-1", "p-2", "p-3", COORDINATOR_AAD]
+
+
+class ThreadedBot:
+    """The real app and a local connector on their own loop, for synchronous Hypothesis tests."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.connector = LocalConnector()
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.url = ""
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._start())
+        self.ready.set()
+        self.loop.run_forever()
+
+    async def _start(self) -> None:
+        await self.connector.start()
+        self.runner = web.AppRunner(self.app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/api/messages"
+
+    def __enter__(self) -> "ThreadedBot":
+        self.thread.start()
+        self.ready.wait(30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        async def stop() -> None:
+            await self.app[NOTIFIER].drain()
+            await self.runner.cleanup()
+            await self.connector.stop()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture
+def running_bot(database, clock) -> Iterator[ThreadedBot]:
+    with database.unit_of_work() as db:
+        course = add_course(db)
+        for days, capacity in ((3, 2), (10, 1), (20, 5)):
+            add_session(db, course, clock.now() + timedelta(days=days), capacity=capacity)
+    app = create_app(
+        Settings(
+            _env_file=None,
+            database_url=database.url,
+            coordinators=[COORDINATOR_AAD],
+            allowed_tenant_ids=[TENANT],
+            rate_limit_burst=1000,
+        ),
+        database,
+        clock,
+    )
+    with ThreadedBot(app) as bot:
+        yield bot
+
+
+json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+card_data = st.fixed_dictionaries(
+    {},
+    optional={
+        "session_id": st.one_of(st.integers(-2, 5), st.text(max_size=5), json_value),
+        "booking_id": st.one_of(st.integers(-2, 60), json_value),
+        "reason": st.text(max_size=40),
+        "course": st.sampled_from(["WRAP", "NOPE", ""]),
+        "date": st.sampled_from(["2027-02-01", "2027-13-40", "", "yesterday"]),
+        "time": st.sampled_from(["10:00", "25:61", ""]),
+        "capacity": st.one_of(st.integers(-5, 600), st.text(max_size=4)),
+        "duration": st.one_of(st.integers(-5, 600), st.text(max_size=4)),
+        "mode": st.sampled_from(["online", "in_person", "?"]),
+    },
+)
+card_action = st.builds(
+    lambda verb, data: {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
+    st.one_of(st.sampled_from(sorted(CARD_VERBS)), st.text(max_size=10)),
+    card_data,
+)
+
+
+@st.composite
+def activities(draw: st.DrawFn, service_url: str) -> object:
+    person = draw(st.sampled_from(PEOPLE))
+    activity: dict = {
+        "type": draw(
+            st.sampled_from(
+                [
+                    "message",
+                    "invoke",
+                    "conversationUpdate",
+                    "installationUpdate",
+                    "event",
+                    "typing",
+                    "weird",
+                ]
+            )
+        ),
+        "id": draw(st.sampled_from(["a1", "a2", "a3"]) | st.text(max_size=12)),
+        "channelId": draw(st.sampled_from(["msteams", "webchat", ""])),
+        "serviceUrl": service_url,
+        "from": {"id": f"29:{person}", "name": person, "aadObjectId": person},
+        "recipient": {"id": "28:wrapbot"},
+        "conversation": {
+            "id": f"a:{person}",
+            "conversationType": "personal",
+            "tenantId": draw(st.sampled_from([TENANT, "other-tenant"])),
+        },
+        "text": draw(
+            st.one_of(
+                st.none(),
+                st.text(max_size=60),
+                st.sampled_from(
+                    [
+                        "sessions",
+                        "book 1",
+                        "wait 2",
+                        "cancel 1",
+                        "my bookings",
+                        "roster 1",
+                        "new session",
+                        "cancel session 3 because",
+                    ]
+                ),
+            )
+        ),
+        "name": draw(st.sampled_from(["adaptiveCard/action", "fileConsent/invoke", "x"])),
+        "value": draw(st.one_of(card_action, json_value)),
+        "membersAdded": draw(st.one_of(st.none(), st.just([{"id": "28:wrapbot"}]))),
+    }
+    for key in draw(st.lists(st.sampled_from(sorted(activity)), max_size=3)):
+        activity.pop(key, None)
+    if draw(st.booleans()):
+        activity[draw(st.sampled_from(sorted(activity) or ["type"]))] = draw(json_value)
+    return draw(st.one_of(st.just(activity), json_value))
+
+
+def test_random_activities_never_break_the_bot(running_bot, database, caplog):
+    session = requests.Session()
+    statuses: list[int] = []
+
+    @settings(
+        max_examples=120,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(activities(running_bot.connector.url))
+    def post(activity: object) -> None:
+        response = session.post(
+            running_bot.url,
+            data=json.dumps(activity),
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert response.status_code < 500, (response.status_code, activity)
+        statuses.append(response.status_code)
+
+    with caplog.at_level(logging.ERROR):
+        post()
+    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert crashes == [], crashes[0].getMessage()
+    assert {200, 201, 400} <= set(statuses)  # the run reached the bot, not just the front door
+    with database.unit_of_work() as db:
+        for found in db.exec(select(Session)).all():
+            booked = db.exec(
+                select(func.count())
+                .select_from(Booking)
+                .where(Booking.session_id == found.id, Booking.status == "booked")
+            ).one()
+            assert booked <= found.capacity
+        duplicates = db.exec(
+            select(Booking.session_id, Booking.staff_id, func.count())
+            .where(Booking.status.in_(["booked", "waitlisted"]))  # type: ignore[attr-defined]
+            .group_by(Booking.session_id, Booking.staff_id)
+            .having(func.count() > 1)
+        ).all()
+        assert duplicates == []
