@@ -2,9 +2,9 @@
 
 import logging
 
-from botbuilder.core import TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import ActivityTypes, CallerIdConstants
+from botbuilder.schema import Activity, ActivityTypes, CallerIdConstants
 from botframework.connector.auth import AuthenticationConstants
 
 from bot.framework_auth import ReusingBotFrameworkAuthentication
@@ -45,8 +45,23 @@ class BotFrameworkConfig:
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     log.exception("turn failed", exc_info=error)
-    if context.activity.type == ActivityTypes.message and not context.responded:
-        await context.send_activity("Sorry, something went wrong on my side. Please try again.")
+    sorry = "Sorry, something went wrong on my side. Please try again."
+    try:
+        if context.activity.type == ActivityTypes.invoke:
+            body = {
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": sorry,
+            }
+            await context.send_activity(
+                Activity(
+                    type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
+                )
+            )
+        elif context.activity.type == ActivityTypes.message and not context.responded:
+            await context.send_activity(sorry)
+    except Exception:  # the connector itself may be what failed; the turn is over either way
+        log.warning("could not tell the user about the failed turn", exc_info=True)
 
 
 def create_adapter(settings: Settings) -> CloudAdapter:
