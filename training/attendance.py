@@ -77,7 +77,7 @@ class SyncResult:
     reports: int
     records: int
     people: int
-    completed: int
+    completed: int  # people known to us who met the threshold (each has a completion)
     unmatched: int
     no_shows: int
     walk_ins: int
@@ -406,7 +406,8 @@ def _settle_bookings_and_completions(
     db: DbSession, session: Session, rows: list[SessionAttendance], now: datetime
 ) -> None:
     assert session.id is not None
-    present = {r.staff_id for r in rows if r.staff_id is not None and r.attended_seconds > 0}
+    # In a report at all means they came, even when Teams lost their times (`data_gaps`).
+    present = {r.staff_id for r in rows if r.staff_id is not None}
     bookings = db.exec(
         select(Booking).where(Booking.session_id == session.id, col(Booking.status).in_(SEATED))
     ).all()
@@ -473,7 +474,7 @@ def _result(db: DbSession, session: Session, sync: AttendanceSync) -> SyncResult
         reports=int(reports[0]),
         records=int(reports[1]),
         people=len(rows),
-        completed=sum(1 for r in rows if r.completed),
+        completed=sum(1 for r in rows if r.completed and r.staff_id is not None),
         unmatched=sum(1 for r in rows if r.staff_id is None),
         no_shows=int(no_shows),
         walk_ins=sum(1 for r in rows if r.walk_in),

@@ -149,7 +149,7 @@ class LocalGraph:
         if token not in self.authority_tokens:
             return self._error(401, "InvalidAuthenticationToken", "Access token is empty.")
         for fault in self.faults:
-            if fault.times > 0 and fault.path in request.path:
+            if fault.times > 0 and fault.path in request.path_qs:
                 fault.times -= 1
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 return self._error(fault.status, fault.code, fault.message, headers)
@@ -275,7 +275,7 @@ class LocalGraph:
             body["@odata.nextLink"] = self._link(request, skip + self.page_size)
         return self._answer(body, "graph.attendanceRecord", collection=True)
 
-    # --- users -------------------------------------------------------------------------------------
+    # --- users ----------------------------------------------------------------------------
 
     async def _user(self, request: web.Request) -> web.Response:
         user = self.users.get(request.match_info["user"])
