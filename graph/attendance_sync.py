@@ -121,6 +121,7 @@ async def sync_recent_sessions(
     settings: Settings,
     now: datetime,
     *,
+    only_due: bool = True,
     concurrency: int = 4,
 ) -> list[SyncResult]:
     """Read attendance for every online session that ended in the last
@@ -130,9 +131,14 @@ async def sync_recent_sessions(
     Safe to call as often as you like (e.g. every 5 minutes): sessions not due are skipped,
     and a repeated run changes nothing. Graph failures are recorded on the session (with a
     retry time), never raised; one session's failure does not stop the others.
+    `only_due=False` reads every recent session not yet settled, due or not.
     """
     targets = await _run(
-        database, attendance.sessions_due, now, lookback_days=settings.attendance_lookback_days
+        database,
+        attendance.sessions_due,
+        now,
+        lookback_days=settings.attendance_lookback_days,
+        only_due=only_due,
     )
     gate = asyncio.Semaphore(max(1, concurrency))
 

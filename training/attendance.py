@@ -138,8 +138,11 @@ def _target(session: Session, sync: AttendanceSync | None) -> SyncTarget:
     )
 
 
-def sessions_due(db: DbSession, now: datetime, *, lookback_days: int) -> list[SyncTarget]:
-    """Online sessions that ended lately whose next look at attendance is due."""
+def sessions_due(
+    db: DbSession, now: datetime, *, lookback_days: int, only_due: bool = True
+) -> list[SyncTarget]:
+    """Online sessions that ended lately whose next look at attendance is due (or, with
+    `only_due=False`, every one not yet settled: a coordinator asked for all of them now)."""
     rows = db.exec(
         select(Session, AttendanceSync)
         .join(AttendanceSync, col(AttendanceSync.session_id) == col(Session.id), isouter=True)
@@ -156,7 +159,7 @@ def sessions_due(db: DbSession, now: datetime, *, lookback_days: int) -> list[Sy
     for session, sync in rows:
         if sync is None or (
             sync.state not in (SyncState.FINAL, SyncState.NO_REPORT)
-            and (sync.next_attempt_at is None or sync.next_attempt_at <= now)
+            and (not only_due or sync.next_attempt_at is None or sync.next_attempt_at <= now)
         ):
             due.append(_target(session, sync))
     return due
@@ -351,16 +354,27 @@ def _threshold(db: DbSession, session: Session, default_percent: int) -> int:
     return percent or default_percent
 
 
-def _match(db: DbSession, aad: str | None, email: str | None) -> int | None:
-    if aad:
-        found = db.exec(
-            select(Staff.id).where(func.lower(Staff.aad_object_id) == aad.lower())
-        ).first()
-        if found is not None:
-            return found
-    if email:
-        return db.exec(select(Staff.id).where(func.lower(Staff.email) == email.lower())).first()
-    return None
+def _matches(
+    db: DbSession, aads: set[str], emails: set[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Staff ids by lower-case Entra id and by lower-case email, in two queries."""
+    by_aad: dict[str, int] = {}
+    by_email: dict[str, int] = {}
+    if aads:
+        for staff_id, aad in db.exec(
+            select(Staff.id, Staff.aad_object_id).where(
+                func.lower(Staff.aad_object_id).in_(sorted(aads))
+            )
+        ).all():
+            if staff_id is not None and aad:
+                by_aad[aad.lower()] = staff_id
+    if emails:
+        for staff_id, email in db.exec(
+            select(Staff.id, Staff.email).where(func.lower(Staff.email).in_(sorted(emails)))
+        ).all():
+            if staff_id is not None and email:
+                by_email.setdefault(email.lower(), staff_id)
+    return by_aad, by_email
 
 
 def recompute(db: DbSession, session: Session, now: datetime, default_percent: int) -> None:
@@ -381,6 +395,11 @@ def recompute(db: DbSession, session: Session, now: datetime, default_percent: i
             select(SessionAttendance).where(SessionAttendance.session_id == session.id)
         ).all()
     }
+    by_aad, by_email = _matches(
+        db,
+        {p.aad_object_id for p in people.values() if p.aad_object_id},
+        {p.email for p in people.values() if p.email},
+    )
     for key, person in people.items():
         seconds = merged_seconds(person.intervals, session.starts_at, session.ends_at)
         row = existing.get(key)
@@ -388,7 +407,10 @@ def recompute(db: DbSession, session: Session, now: datetime, default_percent: i
             row = SessionAttendance(session_id=session.id, person_key=key, updated_at=now)
             existing[key] = row
         if row.staff_id is None:
-            row.staff_id = _match(db, person.aad_object_id, person.email)
+            # By Entra object id first, then by email (case-insensitive).
+            row.staff_id = by_aad.get(person.aad_object_id or "") or by_email.get(
+                person.email or ""
+            )
             row.resolution = Resolution.MATCHED if row.staff_id is not None else None
         values = (person.display_name[:200], person.email, seconds, needed, seconds >= needed)
         if (row.display_name, row.email, row.attended_seconds, row.required_seconds) != values[
@@ -417,13 +439,17 @@ def _settle_bookings_and_completions(
         if booking.status != status:
             booking.status, booking.updated_at = status, now
             db.add(booking)
+    recorded = set(
+        db.exec(select(Completion.staff_id).where(Completion.session_id == session.id)).all()
+    )
     for row in rows:
         walk_in = row.staff_id is not None and row.staff_id not in booked
         if row.walk_in != walk_in:
             row.walk_in, row.updated_at = walk_in, now
             db.add(row)
-        if row.staff_id is not None and row.completed:
+        if row.staff_id is not None and row.completed and row.staff_id not in recorded:
             _record_completion(db, session, row, now)
+            recorded.add(row.staff_id)
     if session.status == SessionStatus.SCHEDULED:
         session.status = SessionStatus.DELIVERED
         db.add(session)
@@ -434,23 +460,17 @@ def _record_completion(
     db: DbSession, session: Session, row: SessionAttendance, now: datetime
 ) -> None:
     assert row.staff_id is not None
-    exists = db.exec(
-        select(Completion.id).where(
-            Completion.session_id == session.id, Completion.staff_id == row.staff_id
+    db.add(
+        Completion(
+            staff_id=row.staff_id,
+            course_id=session.course_id,
+            session_id=session.id,
+            source=CompletionSource.ATTENDANCE,
+            completed_at=session.ends_at,
+            attended_seconds=row.attended_seconds,
+            recorded_at=now,
         )
-    ).first()
-    if exists is None:
-        db.add(
-            Completion(
-                staff_id=row.staff_id,
-                course_id=session.course_id,
-                session_id=session.id,
-                source=CompletionSource.ATTENDANCE,
-                completed_at=session.ends_at,
-                attended_seconds=row.attended_seconds,
-                recorded_at=now,
-            )
-        )
+    )
 
 
 def _result(db: DbSession, session: Session, sync: AttendanceSync) -> SyncResult:
@@ -612,10 +632,10 @@ def assign_attendee(
     db: DbSession, attendance_id: int, email: str, *, actor_staff_id: int, now: datetime
 ) -> AttendeeLine:
     """A coordinator says an unmatched attendee is this staff member (by email)."""
+    row, session = _unresolved(db, attendance_id)
     wanted = email.strip().lower()
     if "@" not in wanted or len(wanted) > 320:
         raise AttendanceProblem("Please give the staff member's email address.")
-    row, session = _unresolved(db, attendance_id)
     staff = db.exec(select(Staff).where(func.lower(Staff.email) == wanted)).first()
     if staff is None or staff.id is None:
         raise AttendanceProblem(
@@ -638,10 +658,10 @@ def mark_guest(
     db: DbSession, attendance_id: int, organisation: str, *, actor_staff_id: int, now: datetime
 ) -> AttendeeLine:
     """A coordinator marks an unmatched attendee as an external guest from `organisation`."""
+    row, session = _unresolved(db, attendance_id)
     organisation = " ".join(organisation.split())[:200]
     if not organisation:
         raise AttendanceProblem("Please say which organisation the guest is from.")
-    row, session = _unresolved(db, attendance_id)
     guest = Staff(
         display_name=row.display_name or "Guest",
         email=row.email,
