@@ -249,3 +249,18 @@ async def test_a_bad_certificate_is_refused_and_nothing_is_kept(
     ]
     with graph_chat.database.unit_of_work() as db:
         assert db.exec(select(ElearningClaim)).all() == []
+
+
+async def test_sync_of_a_session_teams_cannot_know_is_refused_plainly(graph_chat, wrap_sessions):
+    pat = graph_chat.coordinator()
+    upcoming, _, in_person = wrap_sessions
+    cases = {
+        "sync attendance 999": "can't find session 999",
+        f"sync attendance {upcoming}": "hasn't finished yet",
+        f"sync attendance {in_person}": "was in person: Teams has no attendance report",
+    }
+    for typed, complaint in cases.items():
+        [said] = [r["activity"]["text"] for r in await pat.says(typed)]
+        assert complaint in said, (typed, said)
+    [nothing] = cards_in(await pat.says("sync attendance"))
+    assert "No recent online session is waiting" in card_text(nothing)
