@@ -8,6 +8,8 @@ from bot.handlers import Handlers
 from bot.proactive import Notifier
 from bot.storage import Storage
 from bot.teams_bot import WrapBot
+from bot.training_records_handlers import TrainingRecordHandlers
+from graph.client import GraphClient
 from training.clock import Clock, SystemClock
 from training.db import Database
 from training.settings import Settings
@@ -18,13 +20,26 @@ DATABASE = web.AppKey("database", Database)
 
 
 def create_app(
-    settings: Settings, database: Database, clock: Clock | None = None
+    settings: Settings,
+    database: Database,
+    clock: Clock | None = None,
+    graph: GraphClient | None = None,
 ) -> web.Application:
+    """The bot's web app. `graph` defaults to a client built from the settings when Graph is
+    configured (tests pass one pointed at their local servers); without it, Graph features
+    say plainly that Graph is not set up."""
     clock = clock or SystemClock()
     storage = Storage(database)
     adapter = create_adapter(settings)
     notifier = Notifier(adapter, storage, settings.microsoft_app_id)
-    bot = WrapBot(settings, storage, Handlers(storage, clock, settings.zone), notifier, clock)
+    owns_graph = graph is None and settings.graph_configured
+    if owns_graph:
+        graph = GraphClient(settings)
+    handlers = Handlers(storage, clock, settings.zone)
+    handlers.add_routes(
+        TrainingRecordHandlers(storage, clock, settings.zone, settings, graph).routes()
+    )
+    bot = WrapBot(settings, storage, handlers, notifier, clock)
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[BOT] = bot
@@ -37,6 +52,13 @@ def create_app(
         await notifier.drain()
 
     app.on_shutdown.append(_drain)
+    if owns_graph and graph is not None:
+        client = graph
+
+        async def _close_graph(_app: web.Application) -> None:
+            await client.close()
+
+        app.on_cleanup.append(_close_graph)
     return app
 
 

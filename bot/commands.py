@@ -37,8 +37,21 @@ STAFF_VERBS = {
     "my_bookings",
     "cancel_booking",
     "cancel_on_session",
+    "my_training",
+    "record_elearning",
+    "elearning_certificate",
+    "name_manager",
+    "confirm_elearning",
+    "reject_elearning",
 }
 COORDINATOR_VERBS = {
+    "sync_attendance",
+    "session_attendance",
+    "unmatched",
+    "assign_attendee",
+    "mark_guest",
+    "pending_confirmations",
+    "chase_confirmation",
     "new_session_form",
     "create_session",
     "roster",
@@ -56,7 +69,29 @@ CARD_VERBS = {
     "roster",
     "confirm_cancel_session",
     "cancel_session",
+    "my_training",
+    "name_manager",
+    "confirm_elearning",
+    "reject_elearning",
+    "sync_attendance",
+    "session_attendance",
+    "unmatched",
+    "assign_attendee",
+    "mark_guest",
+    "pending_confirmations",
+    "chase_confirmation",
 }
+CARD_INT_FIELDS = {
+    "session_attendance": "session_id",
+    "assign_attendee": "attendance_id",
+    "mark_guest": "attendance_id",
+    "name_manager": "claim_id",
+    "confirm_elearning": "claim_id",
+    "reject_elearning": "claim_id",
+    "chase_confirmation": "claim_id",
+}
+FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg", "image/*"}
 
 
 class BadPayload(ValueError):
@@ -115,6 +150,8 @@ def parse_text(raw: str, today: date) -> Command:
 
     if first in {"help", "hi", "hello", "?", "menu", "start"}:
         return Command("help")
+    if records_command := _training_records_text(words):
+        return records_command
     if first in {"sessions", "session", "courses", "training", "list"} and not (
         first == "session" and rest and _number(rest[0]) is not None
     ):
@@ -149,6 +186,50 @@ def parse_text(raw: str, today: date) -> Command:
     return Command("unknown", {"text": raw[:100]})
 
 
+def _training_records_text(words: list[str]) -> Command | None:
+    """Attendance and e-learning commands; read before 'session 12' (the roster) is."""
+    joined = " ".join(words)
+    is_sheet = len(words) == 3 and words[0] == "session" and words[2] == "attendance"
+    if is_sheet and (n := _number(words[1])) is not None:
+        return Command("session_attendance", {"session_id": n})
+    if words[:2] == ["sync", "attendance"] and len(words) <= 3:
+        if len(words) == 2:
+            return Command("sync_attendance")
+        if (n := _number(words[2])) is not None:
+            return Command("sync_attendance", {"session_id": n})
+    if joined in {"unmatched", "unmatched attendees"}:
+        return Command("unmatched")
+    if joined in {"pending confirmations", "pending", "confirmations"}:
+        return Command("pending_confirmations")
+    if joined in {"my training", "my record", "my completions"}:
+        return Command("my_training")
+    if joined in {"record e-learning", "record elearning", "e-learning", "elearning"}:
+        return Command("record_elearning")
+    return None
+
+
+@dataclass(frozen=True)
+class FileOffer:
+    """A file someone attached in chat: where to fetch it and what they called it."""
+
+    name: str
+    url: str
+
+
+def attached_files(attachments: list[dict[str, Any]]) -> list[FileOffer]:
+    """Files and pictures in a Teams message (its own HTML rendering is not a file)."""
+    found = []
+    for item in attachments[:5]:
+        kind = str(item.get("contentType") or "").lower()
+        content = item.get("content") if isinstance(item.get("content"), dict) else {}
+        name = str(item.get("name") or "certificate")[:200]
+        if kind == FILE_DOWNLOAD_INFO and isinstance(content.get("downloadUrl"), str):
+            found.append(FileOffer(name, content["downloadUrl"]))
+        elif kind in IMAGE_TYPES and isinstance(item.get("contentUrl"), str):
+            found.append(FileOffer(name, item["contentUrl"]))
+    return found
+
+
 def _int_field(data: dict[str, Any], name: str) -> int:
     value = data.get(name)
     if isinstance(value, bool):
@@ -181,6 +262,10 @@ def parse_card(value: Any) -> Command:
         data["session_id"] = _int_field(data, "session_id")
     if verb == "cancel_booking":
         data["booking_id"] = _int_field(data, "booking_id")
+    if verb in CARD_INT_FIELDS:
+        data[CARD_INT_FIELDS[verb]] = _int_field(data, CARD_INT_FIELDS[verb])
+    if verb == "sync_attendance" and "session_id" in data:
+        data["session_id"] = _int_field(data, "session_id")
     for key, item in list(data.items()):
         if isinstance(item, str):
             data[key] = item[:MAX_TEXT]

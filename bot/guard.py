@@ -12,6 +12,7 @@ MAX_ATTACHMENTS = 3
 # What Teams sends when a person attaches something in personal chat, plus its HTML copy of text.
 ALLOWED_ATTACHMENT_TYPES = {
     "application/vnd.microsoft.teams.file.download.info",
+    "image/*",  # a picture pasted into the chat
     "image/png",
     "image/jpeg",
     "application/pdf",

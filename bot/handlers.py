@@ -86,6 +86,13 @@ class Handlers:
             "cancel_session": self.cancel_session,
         }
 
+    def add_routes(
+        self,
+        routes: dict[str, Callable[[Caller, dict[str, Any], str | None], Awaitable[Outcome]]],
+    ) -> None:
+        """Handlers of another feature (e.g. bot/training_records_handlers.py) join the router."""
+        self._routes.update(routes)
+
     async def handle(self, caller: Caller, command: Command, request_key: str | None) -> Outcome:
         """Run one command; a rule the domain refuses becomes a sentence and changes nothing."""
         try:

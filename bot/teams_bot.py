@@ -9,7 +9,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.cards.elements import CARD_CONTENT_TYPE, Card
 from bot.cards.help import help_card
-from bot.commands import BadPayload, Command, parse_card, parse_text
+from bot.commands import BadPayload, Command, attached_files, parse_card, parse_text
 from bot.guard import RateLimit, input_problem
 from bot.handlers import Caller, Handlers, Outcome
 from bot.proactive import Notifier
@@ -179,6 +179,7 @@ class WrapBot(TeamsActivityHandler):
         command = parse_text(
             activity.text or "", self.clock.now().astimezone(self.settings.zone).date()
         )
+        command = _with_files(command, activity)
         outcome = await self._run(turn_context, command)
         if outcome.text:
             await turn_context.send_activity(outcome.text)
@@ -245,6 +246,27 @@ class WrapBot(TeamsActivityHandler):
                 text="Hello! I book Prevent training (WRAP and more). Type 'sessions' to start.",
             )
         )
+
+
+def _with_files(command: Command, activity: Activity) -> Command:
+    """A file or picture sent with 'record e-learning' (or alone, after being asked for it)."""
+    files = attached_files(
+        [
+            {
+                "contentType": a.content_type,
+                "contentUrl": a.content_url,
+                "content": a.content,
+                "name": a.name,
+            }
+            for a in activity.attachments or []
+        ]
+    )
+    if files and command.verb in {"record_elearning", "unknown", "help"}:
+        return Command(
+            "elearning_certificate",
+            {"files": files, "asked": command.verb == "record_elearning"},
+        )
+    return command
 
 
 def _message_body(text: str) -> dict:

@@ -13,6 +13,8 @@ from training import migrate
 from training.clock import FixedClock
 from training.db import Database
 
+pytest_plugins = ["tests.graph.fixtures"]
+
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 

@@ -55,6 +55,8 @@ class Course(SQLModel, table=True):
     delivery: str = Field(default=Delivery.LIVE, sa_column=Column(String(20), nullable=False))
     default_duration_minutes: int = 120
     refresher_months: int = 24
+    # The share of the scheduled time a person must attend to complete it; None: the default.
+    completion_threshold_percent: int | None = None
 
 
 class Session(SQLModel, table=True):
@@ -80,6 +82,8 @@ class Session(SQLModel, table=True):
     cancel_reason: str | None = Field(default=None, max_length=500)
     created_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(sa_column=_utc())
+    # The calendar event on the organiser's mailbox that carries the Teams meeting, if we made it.
+    graph_event_id: str | None = Field(default=None, max_length=500)
 
 
 class Booking(SQLModel, table=True):
@@ -176,3 +180,144 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=80)
     subject: str = Field(default="", max_length=200)
     detail: str = Field(default="", max_length=2000)
+
+
+class SyncState(StrEnum):
+    WAITING = "waiting"  # no report yet: Teams may still be producing it; we look again later
+    PROVISIONAL = "provisional"  # reports read; later tries may still add to them
+    FINAL = "final"  # every scheduled try has been made; the figures stand
+    NO_REPORT = "no_report"  # every try made and Teams never produced a report: ask a person
+    BLOCKED = "blocked"  # Graph refused (e.g. no application access policy); retried later
+
+
+class AttendanceSync(SQLModel, table=True):
+    """Where reading one session's Teams attendance has got to, and when to look again."""
+
+    __tablename__ = "attendance_sync"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="training_session.id", unique=True)
+    online_meeting_id: str | None = Field(default=None, max_length=500)
+    state: str = Field(default=SyncState.WAITING, sa_column=Column(String(20), nullable=False))
+    attempts: int = 0
+    last_attempt_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    last_error: str = Field(default="", max_length=1000)
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class AttendanceReportCopy(SQLModel, table=True):
+    """Our copy of one Teams attendance report as read (Graph keeps them about a year).
+
+    `next_page_url` is the page of records still to read: a sync that stops between pages
+    resumes there. `complete` is set once the last page has been stored.
+    """
+
+    __tablename__ = "attendance_report_copy"
+    __table_args__ = (UniqueConstraint("session_id", "report_id", name="uq_report_copy"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="training_session.id", index=True)
+    report_id: str = Field(max_length=300)
+    meeting_start: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    meeting_end: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    raw_json: str
+    next_page_url: str | None = Field(default=None, max_length=4000)
+    complete: bool = False
+    records_read: int = 0
+    first_read_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class AttendanceRecordCopy(SQLModel, table=True):
+    """One attendance record exactly as Graph sent it: the evidence behind a completion."""
+
+    __tablename__ = "attendance_record_copy"
+    __table_args__ = (UniqueConstraint("report_copy_id", "record_key", name="uq_record_copy"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_copy_id: int = Field(foreign_key="attendance_report_copy.id")
+    record_key: str = Field(max_length=300)
+    raw_json: str
+    read_at: datetime = Field(sa_column=_utc())
+
+
+class Resolution(StrEnum):
+    MATCHED = "matched"  # found by Entra object id or email
+    ASSIGNED = "assigned"  # a coordinator said who it was
+    GUEST = "guest"  # a coordinator marked them as an external guest
+
+
+class SessionAttendance(SQLModel, table=True):
+    """One person at one session, summed over every report; `staff_id` None means unmatched."""
+
+    __tablename__ = "session_attendance"
+    __table_args__ = (UniqueConstraint("session_id", "person_key", name="uq_session_person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="training_session.id", index=True)
+    person_key: str = Field(max_length=400)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    display_name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    attended_seconds: int = 0
+    required_seconds: int = 0
+    completed: bool = False
+    walk_in: bool = False
+    # A join or leave time was missing, so some of the time could not be counted.
+    data_gaps: bool = False
+    resolution: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    resolved_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    resolved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class ClaimStatus(StrEnum):
+    AWAITING_CERTIFICATE = "awaiting_certificate"
+    AWAITING_MANAGER = "awaiting_manager"  # Graph knows no manager: the person must name one
+    PENDING = "pending"  # with the manager
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+OPEN_CLAIM_STATUSES = (
+    ClaimStatus.AWAITING_CERTIFICATE,
+    ClaimStatus.AWAITING_MANAGER,
+    ClaimStatus.PENDING,
+)
+
+
+class ElearningClaim(SQLModel, table=True):
+    """Someone says they finished the e-learning; it counts only once their manager confirms."""
+
+    __tablename__ = "elearning_claim"
+    __table_args__ = (
+        Index(
+            "uq_elearning_claim_open",
+            "staff_id",
+            "course_id",
+            unique=True,
+            sqlite_where=text("status IN ('awaiting_certificate', 'awaiting_manager', 'pending')"),
+            postgresql_where=text(
+                "status IN ('awaiting_certificate', 'awaiting_manager', 'pending')"
+            ),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    course_id: int = Field(foreign_key="course.id")
+    status: str = Field(sa_column=Column(String(30), nullable=False))
+    certificate_name: str = Field(default="", max_length=200)
+    certificate_type: str = Field(default="", max_length=10)
+    certificate_size: int = 0
+    certificate_sha256: str = Field(default="", max_length=64)
+    certificate_file: str = Field(default="", max_length=200)
+    manager_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    claimed_at: datetime = Field(sa_column=_utc())
+    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    decided_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    decision_note: str = Field(default="", max_length=500)
+    chased_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    chase_count: int = 0
+    updated_at: datetime = Field(sa_column=_utc())

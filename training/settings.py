@@ -36,7 +36,34 @@ class Settings(BaseSettings):
     rate_limit_burst: int = 10
     rate_limit_per_second: float = 1.0
 
-    @field_validator("allowed_tenant_ids", "coordinators", mode="before")
+    # Microsoft Graph (attendance reports, Teams meetings, managers). With no client id and no
+    # secret or certificate, Graph is "not configured" and the bot says so instead of calling it.
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: SecretStr = SecretStr("")
+    # A PEM file holding the app's private key and its certificate (instead of a secret).
+    graph_client_certificate_path: str = ""
+    graph_authority_host: str = "https://login.microsoftonline.com"
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    # A CA bundle (PEM) to trust for the authority and Graph; empty means the system's trust.
+    graph_ca_bundle: str = ""
+    # The mailbox (Entra object id or UPN) that organises the council's Teams sessions.
+    graph_organiser: str = ""
+
+    # Attendance: the share of a session's scheduled time someone must attend to complete it,
+    # unless the course sets its own; and when to look for reports after a session ends.
+    completion_threshold_percent: int = Field(default=75, ge=1, le=100)
+    attendance_retry_minutes: CommaList = Field(default_factory=lambda: ["5", "30", "120", "1440"])
+    attendance_lookback_days: int = 14
+
+    # E-learning certificates: where they are kept, and the largest file accepted.
+    elearning_course_code: str = "HO-ELEARN"
+    certificate_dir: str = "var/certificates"
+    certificate_max_bytes: int = 5 * 1024 * 1024
+
+    @field_validator(
+        "allowed_tenant_ids", "coordinators", "attendance_retry_minutes", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -46,6 +73,19 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def graph_configured(self) -> bool:
+        return bool(
+            self.graph_client_id
+            and self.graph_tenant_id
+            and (self.graph_client_secret.get_secret_value() or self.graph_client_certificate_path)
+        )
+
+    @property
+    def attendance_retry_offsets(self) -> list[int]:
+        """Minutes after a session ends at which to look for its attendance reports."""
+        return sorted(int(m) for m in self.attendance_retry_minutes if m.strip().isdigit())
 
     @property
     def local_mode(self) -> bool:

@@ -8,11 +8,20 @@ STAFF_COMMANDS = [
     ("wait 12", "join the waiting list for a full session 12"),
     ("my bookings", "your bookings, with buttons to cancel"),
     ("cancel 12", "cancel your booking on session 12"),
+    ("my training", "what you've completed, and when a refresher is due"),
+    (
+        "record e-learning",
+        "send your Home Office e-learning certificate for your manager to confirm",
+    ),
 ]
 COORDINATOR_COMMANDS = [
     ("new session", "put a session on, with a form"),
     ("roster 12", "who is booked on and waiting for session 12"),
     ("cancel session 12 reason", "call session 12 off; everyone booked is told"),
+    ("sync attendance", "read Teams attendance for recent sessions ('sync attendance 12': one)"),
+    ("session 12 attendance", "who attended session 12, for how long, and who completed"),
+    ("unmatched", "attendees I couldn't match to staff: assign them or mark them as guests"),
+    ("pending confirmations", "e-learning waiting for managers, with a button to chase"),
 ]
 
 

@@ -1,0 +1,266 @@
+"""Cards for attendance (sync, sheets, unmatched attendees) and e-learning confirmations."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.cards.elements import Card, card, execute, facts, heading, local_date, text
+from training.attendance import AttendanceSheet, SyncResult, UnmatchedLine
+from training.elearning import ClaimView
+from training.my_training import MyTraining
+
+STATES = {
+    "waiting": "waiting for Teams' report",
+    "provisional": "provisional (I will look again)",
+    "final": "final",
+    "no_report": "no report from Teams: please check by hand",
+    "blocked": "blocked by Microsoft Graph",
+}
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60} min"
+
+
+def _next(moment: datetime | None, zone: ZoneInfo) -> str:
+    return f"; next look {local_date(moment, zone)}" if moment else ""
+
+
+def sync_results_card(results: list[SyncResult], zone: ZoneInfo) -> Card:
+    body: list[dict] = [heading("Teams attendance")]
+    if not results:
+        body.append(text("No recent online session is waiting for its attendance."))
+    for result in results:
+        lines = [
+            text(
+                f"**Session #{result.session_id}**: {STATES.get(result.state, result.state)}"
+                f"{_next(result.next_attempt_at, zone)}"
+            ),
+            text(
+                f"{result.reports} reports, {result.records} records, {result.people} people: "
+                f"{result.completed} completed, {result.no_shows} no-shows, "
+                f"{result.walk_ins} walk-ins, {result.unmatched} unmatched",
+                spacing="None",
+            ),
+        ]
+        if result.problem:
+            lines.append(text(f"⚠️ {result.problem}", color="Attention", spacing="None"))
+        body.append({"type": "Container", "separator": True, "items": lines})
+    actions = []
+    if any(r.unmatched for r in results):
+        actions.append(execute("Resolve unmatched", "unmatched"))
+    actions += [
+        execute(f"Attendance of #{r.session_id}", "session_attendance", session_id=r.session_id)
+        for r in results[:3]
+    ]
+    return card(body, actions)
+
+
+def attendance_sheet_card(sheet: AttendanceSheet, zone: ZoneInfo) -> Card:
+    body: list[dict] = [
+        heading(f"{sheet.course_title} (#{sheet.session_id}): attendance"),
+        facts(
+            [
+                ("When", local_date(sheet.starts_at, zone)),
+                ("Needed", _minutes(sheet.required_seconds) if sheet.attendees else "-"),
+                (
+                    "Status",
+                    STATES.get(sheet.state, sheet.state) + _next(sheet.next_attempt_at, zone),
+                ),
+            ]
+        ),
+    ]
+    if sheet.problem:
+        body.append(text(f"⚠️ {sheet.problem}", color="Attention"))
+    for line in sheet.attendees:
+        mark = "✅ completed" if line.completed else "✗ not completed"
+        notes = [
+            n
+            for n, on in (
+                ("walk-in", line.walk_in),
+                ("unmatched", line.staff_id is None),
+                ("a join or leave time is missing", line.data_gaps),
+            )
+            if on
+        ]
+        extra = f" ({', '.join(notes)})" if notes else ""
+        body.append(
+            text(
+                f"• {line.display_name}: {_minutes(line.attended_seconds)}, {mark}{extra}",
+                spacing="None",
+            )
+        )
+    if not sheet.attendees:
+        body.append(
+            text(
+                f"No attendance read yet. Type 'sync attendance {sheet.session_id}' to read it now."
+            )
+        )
+    if sheet.no_shows:
+        body.append(text(f"No-shows ({len(sheet.no_shows)}): {', '.join(sheet.no_shows)}"))
+    return card(body, [execute("Read again now", "sync_attendance", session_id=sheet.session_id)])
+
+
+def unmatched_card(lines: list[UnmatchedLine], zone: ZoneInfo, note: str = "") -> Card:
+    body: list[dict] = [heading("Attendees I couldn't match")]
+    if note:
+        body.append(text(note, color="Good"))
+    if not lines:
+        body.append(text("Everyone who attended is matched. Nothing to resolve."))
+        return card(body)
+    body.append(text("Give the staff member's email, or mark them as an external guest."))
+    for line in lines:
+        done = "met the threshold" if line.completed else "below the threshold"
+        body.append(
+            {
+                "type": "Container",
+                "separator": True,
+                "items": [
+                    text(
+                        f"**{line.display_name}** ({line.email or 'no email'}): "
+                        f"{line.course_title} #{line.session_id}, "
+                        f"{local_date(line.starts_at, zone)}; "
+                        f"{_minutes(line.attended_seconds)}, {done}"
+                    ),
+                    {
+                        "type": "Input.Text",
+                        "id": f"who_{line.attendance_id}",
+                        "label": "Staff email",
+                        "maxLength": 320,
+                    },
+                    {
+                        "type": "Input.Text",
+                        "id": f"org_{line.attendance_id}",
+                        "label": "Or guest's organisation",
+                        "maxLength": 200,
+                    },
+                    {
+                        "type": "ActionSet",
+                        "actions": [
+                            execute(
+                                "Assign to staff",
+                                "assign_attendee",
+                                attendance_id=line.attendance_id,
+                            ),
+                            execute(
+                                "External guest", "mark_guest", attendance_id=line.attendance_id
+                            ),
+                        ],
+                    },
+                ],
+            }
+        )
+    return card(body)
+
+
+def my_training_card(mine: MyTraining, zone: ZoneInfo) -> Card:
+    body: list[dict] = [heading("Your Prevent training")]
+    if not mine.completions:
+        body.append(
+            text(
+                "No completed training on record yet. Type 'sessions' to book WRAP, "
+                "or 'record e-learning' if you finished the Home Office package."
+            )
+        )
+    for line in mine.completions:
+        how = "e-learning, confirmed" if line.source == "elearning" else "attended"
+        due = "⚠️ refresher overdue since" if line.overdue else "refresher due"
+        body.append(
+            text(
+                f"✅ **{line.course_title}**: {local_date(line.completed_at, zone)} "
+                f"({how}); {due} {line.refresher_due.astimezone(zone):%d %b %Y}"
+            )
+        )
+    body += [text(f"⏳ {pending}", isSubtle=True) for pending in mine.pending]
+    return card(body)
+
+
+def _claim_facts(claim: ClaimView, zone: ZoneInfo) -> dict:
+    return facts(
+        [
+            ("Who", claim.staff_name),
+            ("Course", claim.course_title),
+            ("Told us", local_date(claim.claimed_at, zone)),
+            (
+                "Certificate",
+                f"{claim.certificate_name} ({claim.certificate_kind}, "
+                f"{max(claim.certificate_size // 1024, 1)} KB)",
+            ),
+        ]
+    )
+
+
+def manager_confirmation_card(claim: ClaimView, zone: ZoneInfo) -> Card:
+    return card(
+        [
+            heading("Please confirm Prevent e-learning"),
+            text(
+                f"{claim.staff_name} says they completed {claim.course_title} and sent their "
+                "certificate. As their manager, can you confirm it?"
+            ),
+            _claim_facts(claim, zone),
+        ],
+        [
+            execute("Confirm", "confirm_elearning", style="positive", claim_id=claim.claim_id),
+            execute("Reject", "reject_elearning", style="destructive", claim_id=claim.claim_id),
+        ],
+    )
+
+
+def claim_decided_card(claim: ClaimView, zone: ZoneInfo) -> Card:
+    verdict = "✅ Confirmed" if claim.status == "confirmed" else "❌ Rejected"
+    return card([heading(f"{verdict}: {claim.staff_name}'s e-learning"), _claim_facts(claim, zone)])
+
+
+def claim_sent_card(claim: ClaimView, zone: ZoneInfo) -> Card:
+    return card(
+        [
+            heading("📄 Certificate received"),
+            text(f"I've asked {claim.manager_name} to confirm it. It counts once they do."),
+            _claim_facts(claim, zone),
+        ]
+    )
+
+
+def name_manager_card(claim: ClaimView, error: str = "") -> Card:
+    body: list[dict] = [
+        heading("📄 Certificate received"),
+        text("I couldn't find your manager in the directory. Who should confirm it?"),
+    ]
+    if error:
+        body.append(text(f"⚠️ {error}", color="Attention"))
+    body.append(
+        {
+            "type": "Input.Text",
+            "id": "manager_email",
+            "label": "Manager's email",
+            "isRequired": True,
+            "maxLength": 320,
+        }
+    )
+    return card(body, [execute("Send to my manager", "name_manager", claim_id=claim.claim_id)])
+
+
+def pending_confirmations_card(claims: list[ClaimView], zone: ZoneInfo) -> Card:
+    body: list[dict] = [heading(f"E-learning waiting for confirmation ({len(claims)})")]
+    if not claims:
+        body.append(text("Nothing is waiting."))
+    for claim in claims:
+        who = claim.manager_name or "no manager named yet"
+        chased = f", chased {claim.chase_count}×" if claim.chase_count else ""
+        item: list[dict] = [
+            text(
+                f"**{claim.staff_name}**: told us {local_date(claim.claimed_at, zone)}; "
+                f"with {who}{chased}"
+            )
+        ]
+        if claim.status == "pending":
+            item.append(
+                {
+                    "type": "ActionSet",
+                    "actions": [
+                        execute("Chase the manager", "chase_confirmation", claim_id=claim.claim_id)
+                    ],
+                }
+            )
+        body.append({"type": "Container", "separator": True, "items": item})
+    return card(body)

@@ -1,0 +1,324 @@
+"""Handlers for completions: Teams attendance (coordinators) and e-learning (everyone)."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from ipaddress import ip_address
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from bot.cards.training_records import (
+    attendance_sheet_card,
+    claim_decided_card,
+    claim_sent_card,
+    manager_confirmation_card,
+    my_training_card,
+    name_manager_card,
+    pending_confirmations_card,
+    sync_results_card,
+    unmatched_card,
+)
+from bot.commands import FileOffer
+from bot.handlers import Caller, Notice, Outcome
+from bot.storage import Storage
+from graph.attendance_sync import sync_one_session, sync_recent_sessions
+from graph.client import GraphClient
+from graph.errors import GraphProblem
+from training import attendance, audit, elearning
+from training.clock import Clock
+from training.elearning import Certificate, CertificateStore, ClaimProblem, ClaimView
+from training.my_training import my_training
+from training.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Route = Callable[[Caller, dict[str, Any], str | None], Awaitable[Outcome]]
+NOT_CONFIGURED = (
+    "Microsoft Graph isn't set up for this bot, so I can't read Teams attendance. An "
+    "administrator needs to set GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET (or "
+    "GRAPH_CLIENT_CERTIFICATE_PATH) and GRAPH_ORGANISER; see the README."
+)
+SEND_CERTIFICATE = (
+    "Please send your Home Office Prevent e-learning certificate here: attach the PDF, or a "
+    "photo of it (PNG or JPEG), to a message saying 'record e-learning'."
+)
+
+
+class CertificateTooLarge(ClaimProblem):
+    pass
+
+
+def _fetchable(url: str) -> bool:
+    """https anywhere; plain http only on this machine (the tests' local Teams)."""
+    parsed = urlparse(url)
+    if parsed.scheme == "https":
+        return True
+    try:
+        return parsed.scheme == "http" and ip_address(parsed.hostname or "").is_loopback
+    except ValueError:
+        return parsed.hostname == "localhost"
+
+
+async def download(offer: FileOffer, max_bytes: int) -> bytes:
+    """The attached file, read no further than the size limit."""
+    if not _fetchable(offer.url):
+        raise ClaimProblem("I can't fetch that attachment; please attach the file again.")
+    timeout = aiohttp.ClientTimeout(total=60)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as http,
+            http.get(offer.url, allow_redirects=True) as response,
+        ):
+            if response.status != 200:
+                raise ClaimProblem("Teams wouldn't give me that file; please attach it again.")
+            data = b""
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > max_bytes:
+                    break  # stop reading: it is too large whatever the rest holds
+    except aiohttp.ClientError as error:
+        raise ClaimProblem("I couldn't download that file; please try again.") from error
+    if len(data) > max_bytes:
+        raise CertificateTooLarge(
+            f"That file is larger than {max_bytes // 1024} KB. A PDF or a photo is enough."
+        )
+    return data
+
+
+class TrainingRecordHandlers:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        zone: ZoneInfo,
+        settings: Settings,
+        graph: GraphClient | None,
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.zone = zone
+        self.settings = settings
+        self.graph = graph
+        self.certificates = CertificateStore(settings.certificate_dir)
+
+    def routes(self) -> dict[str, Route]:
+        return {
+            "sync_attendance": self.sync_attendance,
+            "session_attendance": self.session_attendance,
+            "unmatched": self.unmatched,
+            "assign_attendee": self.assign_attendee,
+            "mark_guest": self.mark_guest,
+            "pending_confirmations": self.pending_confirmations,
+            "chase_confirmation": self.chase_confirmation,
+            "my_training": self.my_training,
+            "record_elearning": self.record_elearning,
+            "elearning_certificate": self.elearning_certificate,
+            "name_manager": self.name_manager,
+            "confirm_elearning": self.confirm_elearning,
+            "reject_elearning": self.reject_elearning,
+        }
+
+    # --- attendance (coordinators) ---------------------------------------------------------
+
+    async def sync_attendance(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        if self.graph is None:
+            return Outcome(text=NOT_CONFIGURED)
+        now = self.clock.now()
+        database = self.storage.database
+        if "session_id" in data:
+            results = [
+                await sync_one_session(database, self.graph, self.settings, data["session_id"], now)
+            ]
+        else:
+            results = await sync_recent_sessions(
+                database, self.graph, self.settings, now, only_due=False
+            )
+        subject = f"session {data['session_id']}" if "session_id" in data else "recent sessions"
+        await self.storage.run(
+            audit.record, caller.staff_id, "attendance.sync", now, subject=subject
+        )
+        return Outcome(card=sync_results_card(results, self.zone))
+
+    async def session_attendance(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        sheet = await self.storage.run(
+            attendance.attendance_sheet,
+            data["session_id"],
+            viewer_staff_id=caller.staff_id,
+            now=self.clock.now(),
+        )
+        return Outcome(card=attendance_sheet_card(sheet, self.zone))
+
+    async def unmatched(
+        self, caller: Caller, data: dict, key: str | None, note: str = ""
+    ) -> Outcome:
+        lines = await self.storage.run(
+            attendance.unmatched, viewer_staff_id=caller.staff_id, now=self.clock.now()
+        )
+        return Outcome(card=unmatched_card(lines, self.zone, note))
+
+    async def assign_attendee(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        attendance_id = data["attendance_id"]
+        email = str(data.get(f"who_{attendance_id}") or data.get("email") or "")
+        line = await self.storage.run(
+            attendance.assign_attendee,
+            attendance_id,
+            email,
+            actor_staff_id=caller.staff_id,
+            now=self.clock.now(),
+        )
+        done = "and recorded their completion" if line.completed else "(below the threshold)"
+        return await self.unmatched(caller, {}, key, f"✅ {line.display_name} assigned {done}.")
+
+    async def mark_guest(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        attendance_id = data["attendance_id"]
+        organisation = str(data.get(f"org_{attendance_id}") or data.get("organisation") or "")
+        line = await self.storage.run(
+            attendance.mark_guest,
+            attendance_id,
+            organisation,
+            actor_staff_id=caller.staff_id,
+            now=self.clock.now(),
+        )
+        done = "and recorded their completion" if line.completed else "(below the threshold)"
+        return await self.unmatched(
+            caller, {}, key, f"✅ {line.display_name} marked as a guest {done}."
+        )
+
+    # --- e-learning -------------------------------------------------------------------------
+
+    async def pending_confirmations(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        claims = await self.storage.run(
+            elearning.pending_confirmations, viewer_staff_id=caller.staff_id, now=self.clock.now()
+        )
+        return Outcome(card=pending_confirmations_card(claims, self.zone))
+
+    async def chase_confirmation(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        claim = await self.storage.run(
+            elearning.chase, data["claim_id"], actor_staff_id=caller.staff_id, now=self.clock.now()
+        )
+        claims = await self.storage.run(
+            elearning.pending_confirmations, viewer_staff_id=caller.staff_id, now=self.clock.now()
+        )
+        return Outcome(
+            text=f"I've reminded {claim.manager_name}.",
+            card=pending_confirmations_card(claims, self.zone),
+            notices=[self._to_manager(claim)],
+        )
+
+    async def my_training(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        mine = await self.storage.run(my_training, caller.staff_id, self.clock.now())
+        return Outcome(card=my_training_card(mine, self.zone))
+
+    async def record_elearning(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        files = data.get("files") or []
+        if files:
+            return await self.elearning_certificate(caller, data, key)
+        await self.storage.run(
+            elearning.start_claim,
+            caller.staff_id,
+            self.clock.now(),
+            course_code=self.settings.elearning_course_code,
+        )
+        return Outcome(text=SEND_CERTIFICATE)
+
+    async def _manager_of(self, staff_id: int) -> int | None:
+        """The manager Entra ID names (kept as a staff member), or None; Graph is optional."""
+        aad, _ = await self.storage.run(elearning.staff_for_graph, staff_id)
+        if self.graph is None or not aad:
+            return None
+        now = self.clock.now()
+        try:
+            me = await self.graph.user(aad)
+            manager = await self.graph.manager(aad)
+        except GraphProblem:
+            log.warning("could not read a manager from Graph", exc_info=True)
+            return None
+        if me is not None:
+            await self.storage.run(elearning.set_team, staff_id, me.department, now)
+        if manager is None:
+            return None
+        return await self.storage.run(
+            elearning.upsert_directory_person,
+            manager.id,
+            manager.display_name,
+            manager.email,
+            manager.department,
+            now,
+        )
+
+    async def elearning_certificate(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        offers: list[FileOffer] = data.get("files") or []
+        asked = data.get("asked", True)
+        if not asked and not await self.storage.run(
+            elearning.waiting_for_certificate, caller.staff_id
+        ):
+            return Outcome(
+                text="If that's your e-learning certificate, send it again with the words "
+                "'record e-learning'."
+            )
+        if not offers:
+            return Outcome(text=SEND_CERTIFICATE)
+        content = await download(offers[0], self.settings.certificate_max_bytes)
+        manager_id = await self._manager_of(caller.staff_id)
+        claim = await self.storage.run(
+            elearning.attach_certificate,
+            caller.staff_id,
+            Certificate(offers[0].name, content),
+            self.clock.now(),
+            store=self.certificates,
+            course_code=self.settings.elearning_course_code,
+            max_bytes=self.settings.certificate_max_bytes,
+            manager_staff_id=manager_id,
+        )
+        if claim.status == "pending":
+            return Outcome(
+                card=claim_sent_card(claim, self.zone), notices=[self._to_manager(claim)]
+            )
+        return Outcome(card=name_manager_card(claim))
+
+    async def name_manager(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        try:
+            claim = await self.storage.run(
+                elearning.name_manager,
+                data["claim_id"],
+                caller.staff_id,
+                str(data.get("manager_email") or ""),
+                self.clock.now(),
+            )
+        except ClaimProblem as problem:
+            view = await self.storage.run(elearning.claim_view, data["claim_id"])
+            if view.staff_id != caller.staff_id:
+                raise
+            return Outcome(card=name_manager_card(view, error=str(problem)))
+        return Outcome(card=claim_sent_card(claim, self.zone), notices=[self._to_manager(claim)])
+
+    async def _decide(self, caller: Caller, claim_id: int, confirmed: bool) -> Outcome:
+        before = await self.storage.run(elearning.claim_view, claim_id)
+        claim = await self.storage.run(
+            elearning.decide, claim_id, caller.staff_id, confirmed, self.clock.now()
+        )
+        if before.status == claim.status:  # pressed again: already decided, nobody to tell
+            return Outcome(card=claim_decided_card(claim, self.zone))
+        verdict = "confirmed" if claim.status == "confirmed" else "did not confirm"
+        notice = Notice(
+            claim.staff_id,
+            claim_decided_card(claim, self.zone),
+            f"Your manager {verdict} your Prevent e-learning.",
+        )
+        return Outcome(card=claim_decided_card(claim, self.zone), notices=[notice])
+
+    async def confirm_elearning(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        return await self._decide(caller, data["claim_id"], True)
+
+    async def reject_elearning(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        return await self._decide(caller, data["claim_id"], False)
+
+    def _to_manager(self, claim: ClaimView) -> Notice:
+        assert claim.manager_staff_id is not None
+        return Notice(
+            claim.manager_staff_id,
+            manager_confirmation_card(claim, self.zone),
+            f"{claim.staff_name} asks you to confirm their Prevent e-learning.",
+        )

@@ -1,0 +1,149 @@
+"""Read Teams attendance for sessions through Graph and record it: the scheduler's entry point.
+
+    await sync_recent_sessions(database, graph, settings, now)   # every session that is due
+    await sync_one_session(database, graph, settings, session_id, now)   # a coordinator asked
+
+Each page of records is stored in its own transaction with the link to the next page, so a
+run that stops part-way resumes where it stopped, and a second run changes nothing.
+"""
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from graph.client import GraphClient
+from graph.errors import GraphProblem
+from training import attendance
+from training.attendance import SyncResult, SyncTarget
+from training.db import Database
+from training.settings import Settings
+
+T = TypeVar("T")
+NO_POLICY_HELP = (
+    "Microsoft Graph refused to read this meeting's attendance: 'No Application Access Policy "
+    "found for this app'. A Teams administrator must allow the bot's app to read the "
+    "organiser's meetings: New-CsApplicationAccessPolicy with the app id, then "
+    "Grant-CsApplicationAccessPolicy for the organiser (or -Global). It can take up to 30 "
+    "minutes to apply; I will try again by myself."
+)
+NO_MEETING_HELP = (
+    "Teams has no meeting with this session's join link for the organiser. Check that the "
+    "link is exactly the one in the invitation and that GRAPH_ORGANISER is the organiser."
+)
+
+
+async def _run(database: Database, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def work() -> T:
+        with database.unit_of_work() as db:
+            return service(db, *args, **kwargs)
+
+    return await asyncio.to_thread(work)
+
+
+async def _read_reports(
+    database: Database, graph: GraphClient, target: SyncTarget, now: datetime
+) -> int:
+    """Store every report of the session's meeting and all their records; returns how many."""
+    meeting_id = target.online_meeting_id
+    if meeting_id is None:
+        meeting = await graph.find_meeting(target.join_url)
+        if meeting is None:
+            raise GraphProblem(404, "meeting_not_found", NO_MEETING_HELP)
+        meeting_id = meeting.id
+        await _run(database, attendance.remember_meeting, target.session_id, meeting_id, now)
+    reports = await graph.attendance_reports(meeting_id)
+    for report in reports:
+        progress = await _run(
+            database,
+            attendance.open_report,
+            target.session_id,
+            report.raw,
+            graph.first_records_url(meeting_id, report.id),
+            now,
+        )
+        url = None if progress.complete else progress.next_page_url
+        while url is not None:
+            page = await graph.records_page(url)
+            await _run(
+                database, attendance.store_page, progress.copy_id, page.records, page.next_link, now
+            )
+            url = page.next_link
+    return len(reports)
+
+
+async def _sync(
+    database: Database, graph: GraphClient, settings: Settings, target: SyncTarget, now: datetime
+) -> SyncResult:
+    finish = dict(
+        retry_offsets=settings.attendance_retry_offsets,
+        default_percent=settings.completion_threshold_percent,
+    )
+    try:
+        listed = await _read_reports(database, graph, target, now)
+    except GraphProblem as problem:
+        if problem.no_access_policy:
+            text, blocked = NO_POLICY_HELP, True
+        elif problem.code == "meeting_not_found":
+            text, blocked = NO_MEETING_HELP, False
+        else:
+            text, blocked = f"{problem} I will try again later.", False
+        return await _run(
+            database,
+            attendance.finish_sync,
+            target.session_id,
+            now,
+            reports_listed=0,
+            problem=text,
+            blocked=blocked,
+            **finish,
+        )
+    return await _run(
+        database, attendance.finish_sync, target.session_id, now, reports_listed=listed, **finish
+    )
+
+
+async def sync_one_session(
+    database: Database, graph: GraphClient, settings: Settings, session_id: int, now: datetime
+) -> SyncResult:
+    """Read one session's attendance now, whatever its schedule (a coordinator asked).
+
+    Raises `training.attendance.AttendanceProblem` (a `TrainingError`) when the session cannot
+    have a Teams report: in person, cancelled, no join link, or not finished.
+    """
+    target = await _run(database, attendance.session_to_sync, session_id, now)
+    return await _sync(database, graph, settings, target, now)
+
+
+async def sync_recent_sessions(
+    database: Database,
+    graph: GraphClient,
+    settings: Settings,
+    now: datetime,
+    *,
+    only_due: bool = True,
+    concurrency: int = 4,
+) -> list[SyncResult]:
+    """Read attendance for every online session that ended in the last
+    `settings.attendance_lookback_days` days and whose next look is due (after the session
+    ends, at `settings.attendance_retry_minutes`: 5 min, 30 min, 2 h, 24 h by default).
+
+    Safe to call as often as you like (e.g. every 5 minutes): sessions not due are skipped,
+    and a repeated run changes nothing. Graph failures are recorded on the session (with a
+    retry time), never raised; one session's failure does not stop the others.
+    `only_due=False` reads every recent session not yet settled, due or not.
+    """
+    targets = await _run(
+        database,
+        attendance.sessions_due,
+        now,
+        lookback_days=settings.attendance_lookback_days,
+        only_due=only_due,
+    )
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(target: SyncTarget) -> SyncResult:
+        async with gate:
+            return await _sync(database, graph, settings, target, now)
+
+    return list(await asyncio.gather(*(one(t) for t in targets)))

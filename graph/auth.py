@@ -1,0 +1,104 @@
+"""App-only tokens from Entra ID with msal, handed to msgraph-sdk as an async credential."""
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import msal
+import requests
+from azure.core.credentials import AccessToken
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from graph.errors import GraphProblem
+from training.settings import Settings
+
+GRAPH_SCOPES = ["https://graph.microsoft.com/.default"]
+MICROSOFT_AUTHORITY_HOSTS = {"login.microsoftonline.com", "login.microsoft.com"}
+
+
+class TrustingSession(requests.Session):
+    """Passes `verify` on every request: a session-wide `verify` loses to REQUESTS_CA_BUNDLE."""
+
+    def __init__(self, verify: str | bool, timeout: float = 30) -> None:
+        super().__init__()
+        self._verify = verify
+        self._timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["verify"] = self._verify
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+def _certificate_credential(path: str) -> dict[str, str]:
+    """A PEM file with the private key and its certificate, as msal wants it."""
+    pem = Path(path).read_bytes()
+    certificate = x509.load_pem_x509_certificate(pem)
+    return {
+        "private_key": pem.decode(),
+        "thumbprint": certificate.fingerprint(hashes.SHA1()).hex().upper(),  # x5t: SHA-1
+        "public_certificate": certificate.public_bytes(Encoding.PEM).decode(),
+    }
+
+
+def build_confidential_client(settings: Settings) -> msal.ConfidentialClientApplication:
+    """msal's client for the app, with an in-memory token cache shared by every Graph call."""
+    host = settings.graph_authority_host.rstrip("/")
+    if settings.graph_client_certificate_path:
+        credential: Any = _certificate_credential(settings.graph_client_certificate_path)
+    else:
+        credential = settings.graph_client_secret.get_secret_value()
+    verify: str | bool = settings.graph_ca_bundle or True
+    return msal.ConfidentialClientApplication(
+        settings.graph_client_id,
+        client_credential=credential,
+        authority=f"{host}/{settings.graph_tenant_id}",
+        # Instance discovery asks login.microsoftonline.com whether the host is an authority:
+        # right for Microsoft's hosts, impossible for a sovereign or test authority.
+        instance_discovery=host.split("//")[-1] in MICROSOFT_AUTHORITY_HOSTS,
+        http_client=TrustingSession(verify),
+        token_cache=msal.TokenCache(),
+    )
+
+
+class MsalCredential:
+    """An azure-core style async credential over msal (which is synchronous: run off the loop)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        # Built on first use, off the loop: msal's constructor already calls the authority.
+        self._app: msal.ConfidentialClientApplication | None = None
+        self._lock = asyncio.Lock()
+        self.token_requests = 0  # how many times msal was asked (it answers most from its cache)
+
+    async def get_token(self, *scopes: str, claims: str | None = None, **_: Any) -> AccessToken:
+        async with self._lock:  # one token request at a time: the first fills msal's cache
+            self.token_requests += 1
+            result = await asyncio.to_thread(self._acquire, list(scopes), claims)
+        if "access_token" not in result:
+            raise GraphProblem(
+                401,
+                str(result.get("error", "token_error")),
+                str(result.get("error_description", "Entra ID gave no token"))[:500],
+            )
+        return AccessToken(result["access_token"], int(time.time()) + int(result["expires_in"]))
+
+    def _acquire(self, scopes: list[str], claims: str | None) -> dict[str, Any]:
+        try:
+            if self._app is None:
+                self._app = build_confidential_client(self._settings)
+            return self._app.acquire_token_for_client(scopes, claims_challenge=claims)
+        except (requests.RequestException, ValueError) as error:
+            return {"error": "authority_unreachable", "error_description": repr(error)}
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> "MsalCredential":
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        return None

@@ -1,0 +1,318 @@
+"""The Graph calls wrapbot makes, over msgraph-sdk with its default middleware (retries on
+429/503/504 honouring Retry-After, redirects, telemetry) and msal for the app's token.
+
+Attendance reports and records are read as raw JSON through the same request adapter (so the
+same middleware and authentication apply): the bytes Graph sent are kept as evidence, and a
+thousand records parse faster with `json` than through kiota's models.
+"""
+
+import json
+import ssl
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from kiota_abstractions.api_error import APIError
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from kiota_abstractions.request_information import RequestInformation
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
+from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph.generated.models.attendee import Attendee
+from msgraph.generated.models.attendee_type import AttendeeType
+from msgraph.generated.models.body_type import BodyType
+from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
+from msgraph.generated.models.email_address import EmailAddress
+from msgraph.generated.models.event import Event
+from msgraph.generated.models.item_body import ItemBody
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
+from msgraph.generated.users.item.events.item.event_item_request_builder import (
+    EventItemRequestBuilder,
+)
+from msgraph.generated.users.item.manager.manager_request_builder import ManagerRequestBuilder
+from msgraph.generated.users.item.online_meetings.online_meetings_request_builder import (
+    OnlineMeetingsRequestBuilder,
+)
+from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+from msgraph_core import GraphClientFactory
+
+from graph.auth import GRAPH_SCOPES, MsalCredential
+from graph.errors import GraphNotConfigured, GraphProblem
+from graph.records import AttendanceReport, DirectoryUser, OnlineMeeting, RecordPage, TeamsMeeting
+from training.completion_rule import parse_time
+from training.settings import Settings
+
+ERRORS: dict[str, Any] = {"XXX": ODataError}
+USER_FIELDS = ["id", "displayName", "mail", "userPrincipalName", "department", "jobTitle"]
+
+
+def _problem(error: Exception) -> GraphProblem:
+    if isinstance(error, ODataError) and error.error is not None:
+        return GraphProblem(
+            int(error.response_status_code or 0),
+            error.error.code or "",
+            error.error.message or "",
+        )
+    if isinstance(error, APIError):
+        return GraphProblem(int(error.response_status_code or 0), "error", str(error.message))
+    return GraphProblem(0, "unreachable", f"could not reach Microsoft Graph ({error!r})"[:300])
+
+
+def _http_client(settings: Settings) -> httpx.AsyncClient:
+    verify: ssl.SSLContext | bool = True
+    if settings.graph_ca_bundle:
+        verify = ssl.create_default_context(cafile=settings.graph_ca_bundle)
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(100, connect=30), http2=True, verify=verify, trust_env=False
+    )
+    return GraphClientFactory.create_with_default_middleware(client=client)
+
+
+class GraphClient:
+    """The few Graph calls we make, returning `graph.records` types."""
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.graph_configured:
+            raise GraphNotConfigured()
+        self.organiser = settings.graph_organiser
+        self.credential = MsalCredential(settings)
+        self._http = _http_client(settings)
+        adapter = GraphRequestAdapter(
+            AzureIdentityAuthenticationProvider(self.credential, scopes=GRAPH_SCOPES),  # type: ignore[arg-type]
+            client=self._http,
+        )
+        adapter.base_url = settings.graph_base_url.rstrip("/")
+        self._adapter = adapter
+        self._sdk = GraphServiceClient(request_adapter=adapter)
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    def _organiser(self, organiser: str | None) -> str:
+        who = organiser or self.organiser
+        if not who:
+            raise GraphProblem(
+                0, "no_organiser", "GRAPH_ORGANISER (the meetings' organiser) is not set"
+            )
+        return who
+
+    async def _raw(self, request: RequestInformation) -> dict[str, Any]:
+        request.headers.try_add("Accept", "application/json")
+        try:
+            body = await self._adapter.send_primitive_async(request, "bytes", ERRORS)
+        except (APIError, httpx.HTTPError) as error:
+            raise _problem(error) from error
+        return json.loads(body) if body else {}
+
+    # --- meetings --------------------------------------------------------------------------
+
+    async def create_teams_meeting(
+        self,
+        *,
+        transaction_id: str,
+        subject: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        body_html: str = "",
+        organiser: str | None = None,
+    ) -> TeamsMeeting:
+        """A calendar event with a Teams meeting; the same `transaction_id` never makes two."""
+        event = Event(
+            subject=subject,
+            body=ItemBody(content_type=BodyType.Html, content=body_html),
+            start=DateTimeTimeZone(date_time=_utc_text(starts_at), time_zone="UTC"),
+            end=DateTimeTimeZone(date_time=_utc_text(ends_at), time_zone="UTC"),
+            is_online_meeting=True,
+            online_meeting_provider=OnlineMeetingProviderType.TeamsForBusiness,
+            transaction_id=transaction_id,
+            attendees=[],
+        )
+        try:
+            created = await self._sdk.users.by_user_id(self._organiser(organiser)).events.post(
+                event
+            )
+        except APIError as error:
+            raise _problem(error) from error
+        if created is None or not created.id:
+            raise GraphProblem(0, "no_event", "Graph created no event")
+        join_url = created.online_meeting.join_url if created.online_meeting else None
+        return TeamsMeeting(created.id, join_url, created.transaction_id)
+
+    async def _attendees(self, organiser: str, event_id: str) -> list[Attendee]:
+        config = RequestConfiguration(
+            query_parameters=EventItemRequestBuilder.EventItemRequestBuilderGetQueryParameters(
+                select=["attendees"]
+            )
+        )
+        try:
+            event = await (
+                self._sdk.users.by_user_id(organiser).events.by_event_id(event_id).get(config)
+            )
+        except APIError as error:
+            raise _problem(error) from error
+        return list(event.attendees or []) if event else []
+
+    async def _set_attendees(self, organiser: str, event_id: str, people: list[Attendee]) -> None:
+        try:
+            await (
+                self._sdk.users.by_user_id(organiser)
+                .events.by_event_id(event_id)
+                .patch(Event(attendees=people))
+            )
+        except APIError as error:
+            raise _problem(error) from error
+
+    async def add_attendee(
+        self, event_id: str, email: str, name: str, organiser: str | None = None
+    ) -> bool:
+        """Invite someone (Graph sends the invitation); False when they were already invited."""
+        who = self._organiser(organiser)
+        people = await self._attendees(who, event_id)
+        if any(_address(a) == email.lower() for a in people):
+            return False
+        people.append(
+            Attendee(
+                email_address=EmailAddress(address=email, name=name), type=AttendeeType.Required
+            )
+        )
+        await self._set_attendees(who, event_id, people)
+        return True
+
+    async def remove_attendee(
+        self, event_id: str, email: str, organiser: str | None = None
+    ) -> bool:
+        who = self._organiser(organiser)
+        people = await self._attendees(who, event_id)
+        kept = [a for a in people if _address(a) != email.lower()]
+        if len(kept) == len(people):
+            return False
+        await self._set_attendees(who, event_id, kept)
+        return True
+
+    async def find_meeting(
+        self, join_url: str, organiser: str | None = None
+    ) -> OnlineMeeting | None:
+        """The online meeting behind a join link (the link exactly as in the invitation)."""
+        escaped = join_url.replace("'", "''")
+        config = RequestConfiguration(
+            query_parameters=OnlineMeetingsRequestBuilder.OnlineMeetingsRequestBuilderGetQueryParameters(
+                filter=f"JoinWebUrl eq '{escaped}'"
+            )
+        )
+        builder = self._sdk.users.by_user_id(self._organiser(organiser)).online_meetings
+        # Raw JSON: kiota's onlineMeeting model costs ~20 ms of CPU to parse, per meeting.
+        found = await self._raw(builder.to_get_request_information(config))
+        for meeting in found.get("value") or []:
+            if isinstance(meeting, dict) and meeting.get("id"):
+                return OnlineMeeting(
+                    str(meeting["id"]), meeting.get("joinWebUrl"), meeting.get("subject")
+                )
+        return None
+
+    # --- attendance --------------------------------------------------------------------------
+
+    def _meeting(self, meeting_id: str, organiser: str | None):  # type: ignore[no-untyped-def]
+        return self._sdk.users.by_user_id(
+            self._organiser(organiser)
+        ).online_meetings.by_online_meeting_id(meeting_id)
+
+    async def attendance_reports(
+        self, meeting_id: str, organiser: str | None = None
+    ) -> list[AttendanceReport]:
+        """Every report of the meeting (one per sitting), without their records."""
+        builder = self._meeting(meeting_id, organiser).attendance_reports
+        request = builder.to_get_request_information()
+        reports: list[AttendanceReport] = []
+        while True:
+            page = await self._raw(request)
+            for raw in page.get("value") or []:
+                if isinstance(raw, dict) and raw.get("id"):
+                    reports.append(
+                        AttendanceReport(
+                            str(raw["id"]),
+                            parse_time(raw.get("meetingStartDateTime")),
+                            parse_time(raw.get("meetingEndDateTime")),
+                            raw,
+                        )
+                    )
+            next_link = page.get("@odata.nextLink")
+            if not isinstance(next_link, str):
+                return reports
+            request = builder.with_url(next_link).to_get_request_information()
+
+    def first_records_url(
+        self, meeting_id: str, report_id: str, organiser: str | None = None
+    ) -> str:
+        builder = (
+            self._meeting(meeting_id, organiser)
+            .attendance_reports.by_meeting_attendance_report_id(report_id)
+            .attendance_records
+        )
+        request = builder.to_get_request_information()
+        # The adapter fills in the base URL only when it sends; we want the address to store.
+        request.path_parameters["baseurl"] = self._adapter.base_url
+        return str(request.url)
+
+    async def records_page(self, url: str) -> RecordPage:
+        """One page of records from an absolute URL (the first, or an `@odata.nextLink`)."""
+        # Any builder's with_url() sends to an absolute URL through the same adapter.
+        builder = self._sdk.users.with_url(url)
+        page = await self._raw(builder.to_get_request_information())
+        records = [r for r in page.get("value") or [] if isinstance(r, dict)]
+        next_link = page.get("@odata.nextLink")
+        return RecordPage(records, next_link if isinstance(next_link, str) else None)
+
+    # --- people ---------------------------------------------------------------------------------
+
+    async def user(self, user_id: str) -> DirectoryUser | None:
+        config = RequestConfiguration(
+            query_parameters=UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
+                select=USER_FIELDS
+            )
+        )
+        try:
+            found = await self._sdk.users.by_user_id(user_id).get(config)
+        except APIError as error:
+            problem = _problem(error)
+            if problem.not_found:
+                return None
+            raise problem from error
+        return _person(found)
+
+    async def manager(self, user_id: str) -> DirectoryUser | None:
+        """The person's manager in Entra ID, or None when none is set."""
+        config = RequestConfiguration(
+            query_parameters=ManagerRequestBuilder.ManagerRequestBuilderGetQueryParameters(
+                select=USER_FIELDS
+            )
+        )
+        try:
+            found = await self._sdk.users.by_user_id(user_id).manager.get(config)
+        except APIError as error:
+            problem = _problem(error)
+            if problem.not_found:
+                return None
+            raise problem from error
+        return _person(found)
+
+
+def _person(found: Any) -> DirectoryUser | None:
+    if found is None or not getattr(found, "id", None):
+        return None
+    return DirectoryUser(
+        id=found.id,
+        display_name=getattr(found, "display_name", None) or "",
+        email=getattr(found, "mail", None) or getattr(found, "user_principal_name", None),
+        department=getattr(found, "department", None),
+    )
+
+
+def _address(attendee: Attendee) -> str:
+    address = attendee.email_address.address if attendee.email_address else None
+    return (address or "").lower()
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")

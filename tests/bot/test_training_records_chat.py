@@ -1,0 +1,266 @@
+"""Attendance and e-learning in chat: the real bot over HTTP, the real Graph SDK against the
+local Graph, and certificates fetched from a local file server as Teams would offer them."""
+
+from collections.abc import AsyncIterator
+from datetime import date
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.app import create_app
+from bot.commands import parse_text
+from bot.teams_bot import STALE_CARD
+from graph.client import GraphClient
+from tests.bot.conftest import COORDINATOR_AAD, Chat
+from tests.bot.harness import TENANT, LocalConnector, button, card_from_invoke, card_text, cards_in
+from tests.factories import add_course
+from tests.graph.fixtures import graph_settings
+from tests.graph.scenario import AAD, seed
+from training.models import Completion, ElearningClaim, SessionAttendance, Staff
+
+PDF = b"%PDF-1.7\n" + b"0" * 2000
+MANAGER_AAD = "eeeeeeee-0000-0000-0000-00000000000m"
+
+
+@pytest.fixture
+async def files() -> AsyncIterator[dict]:
+    """A local stand-in for where Teams keeps chat files (downloadUrl / contentUrl)."""
+    stored: dict[str, bytes] = {}
+    app = web.Application()
+
+    async def serve(request: web.Request) -> web.Response:
+        data = stored.get(request.match_info["name"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
+
+    app.router.add_get("/files/{name}", serve)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    stored["_url"] = f"http://127.0.0.1:{port}/files/".encode()
+    yield stored
+    await runner.cleanup()
+
+
+def offer(files: dict, name: str, data: bytes) -> list[dict]:
+    files[name] = data
+    url = files["_url"].decode() + name
+    return [
+        {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": name,
+            "content": {"downloadUrl": url, "uniqueId": "1", "fileType": name.rsplit(".")[-1]},
+        },
+        {"contentType": "text/html", "content": "<p>record e-learning</p>"},
+    ]
+
+
+@pytest.fixture
+async def graph_chat(
+    database, clock, authority, graph_server, pki, tmp_path
+) -> AsyncIterator[Chat]:
+    settings = graph_settings(
+        authority,
+        graph_server,
+        pki,
+        tmp_path,
+        database_url=database.url,
+        coordinators=[COORDINATOR_AAD],
+        allowed_tenant_ids=[TENANT],
+    )
+    graph = GraphClient(settings)
+    connector = LocalConnector()
+    await connector.start()
+    app = create_app(settings, database, clock, graph=graph)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    with database.unit_of_work() as db:
+        add_course(db, "HO-ELEARN", "Home Office online Prevent training")
+    async with aiohttp.ClientSession() as http:
+        yield Chat(app, f"http://127.0.0.1:{port}/api/messages", connector, http, database, clock)
+    await runner.cleanup()
+    await connector.stop()
+    await graph.close()
+
+
+def _count(database, model) -> int:
+    with database.unit_of_work() as db:
+        return db.exec(select(func.count()).select_from(model)).one()
+
+
+def test_session_attendance_is_read_before_the_roster():
+    today = date(2027, 1, 11)
+    assert parse_text("session 12 attendance", today).verb == "session_attendance"
+    assert parse_text("session 12", today).verb == "roster"
+    assert parse_text("sync attendance 12", today).data == {"session_id": 12}
+
+
+async def test_without_graph_sync_says_so_plainly(chat):
+    [said] = [r["activity"]["text"] for r in await chat.coordinator().says("sync attendance")]
+    assert "Microsoft Graph isn't set up" in said and "GRAPH_CLIENT_ID" in said
+
+
+async def test_staff_cannot_sync_or_see_unmatched(graph_chat):
+    megan = graph_chat.user("Megan Bowen")
+    for command in ("sync attendance", "unmatched", "pending confirmations"):
+        [said] = [r["activity"]["text"] for r in await megan.says(command)]
+        assert said == "Only the Prevent coordinators can do that."
+
+
+async def test_coordinator_syncs_and_reads_who_attended(graph_chat, graph_server):
+    graph_server.page_size = 3
+    world = seed(graph_chat.database, graph_server, graph_chat.clock.now())
+    pat = graph_chat.coordinator()
+    [result] = cards_in(await pat.says(f"sync attendance {world.session_id}"))
+    assert "5 completed, 1 no-shows, 1 walk-ins, 1 unmatched" in card_text(result)
+
+    [sheet] = cards_in(await pat.says(f"session {world.session_id} attendance"))
+    shown = card_text(sheet)
+    assert "Bob Baker: 110 min, ✅ completed" in shown
+    assert "Dev Dean: 100 min, ✅ completed" in shown
+    assert "Eve Evans: 30 min, ✗ not completed" in shown
+    assert "Gus Gray: 120 min, ✅ completed (walk-in)" in shown
+    assert "Cat Cole: 0 min, ✗ not completed (a join or leave time is missing)" in shown
+    assert "No-shows (1): Hal Hunt" in shown
+
+
+async def test_resolving_an_unmatched_guest_and_refusing_tampered_cards(graph_chat, graph_server):
+    world = seed(graph_chat.database, graph_server, graph_chat.clock.now())
+    pat = graph_chat.coordinator()
+    await pat.says(f"sync attendance {world.session_id}")
+    [listing] = cards_in(await pat.says("unmatched"))
+    assert "Sam Guest (External)" in card_text(listing)
+    guest_button = button(listing, "External guest")
+    attendance_id = guest_button["data"]["attendance_id"]
+
+    tampered = {**guest_button, "data": {**guest_button["data"], "attendance_id": "1 OR 1=1"}}
+    assert (await pat.presses(tampered))["value"] == STALE_CARD
+    forged = {**guest_button, "data": {**guest_button["data"], "attendance_id": 987654}}
+    assert "can't find that attendee" in (await pat.presses(forged))["value"]
+    empty = await pat.presses(guest_button, inputs={f"org_{attendance_id}": "  "})
+    assert "which organisation" in empty["value"]
+    megan = await graph_chat.user("Megan Bowen").presses(
+        guest_button, inputs={f"org_{attendance_id}": "Met Police"}
+    )
+    assert megan["value"] == "Only the Prevent coordinators can do that."
+    assert _count(graph_chat.database, Completion) == 5  # nothing changed so far
+
+    done = await pat.presses(guest_button, inputs={f"org_{attendance_id}": "Met Police"})
+    assert "marked as a guest and recorded their completion" in card_text(card_from_invoke(done))
+    assert _count(graph_chat.database, Completion) == 6
+    with graph_chat.database.unit_of_work() as db:
+        row = db.get(SessionAttendance, attendance_id)
+        guest = db.get(Staff, row.staff_id)
+        assert (guest.organisation, guest.roles) == ("Met Police", "guest")
+    again = await pat.presses(guest_button, inputs={f"org_{attendance_id}": "Met Police"})
+    assert "can't find that attendee" in again["value"]
+
+
+async def test_elearning_goes_to_the_graph_manager_who_alone_can_confirm(
+    graph_chat, graph_server, files
+):
+    ann = graph_chat.user("Ann Able", AAD["A"])
+    mo = graph_chat.user("Mo Manager", MANAGER_AAD)
+    eve = graph_chat.user("Eve Evans", AAD["E"])
+    await mo.says("hi")
+    await eve.says("hi")
+    graph_server.add_user(AAD["A"], "Ann Able", ann.email, department="Family Services")
+    graph_server.add_user(MANAGER_AAD, "Mo Manager", mo.email, department="Family Services")
+    graph_server.managers[AAD["A"]] = MANAGER_AAD
+
+    replies = await ann.says("record e-learning", attachments=offer(files, "cert.pdf", PDF))
+    [sent] = cards_in(replies)
+    assert "asked Mo Manager to confirm" in card_text(sent)
+    await graph_chat.notices_sent()
+    [ask] = cards_in(mo.new_replies())
+    assert "Ann Able says they completed" in card_text(ask)
+    assert "cert.pdf (PDF, 1 KB)" in card_text(ask)
+
+    pat = graph_chat.coordinator()
+    [pending] = cards_in(await pat.says("pending confirmations"))
+    assert "Ann Able" in card_text(pending) and "with Mo Manager" in card_text(pending)
+    chased = await pat.presses(button(pending, "Chase the manager"))
+    assert "chased 1×" in card_text(card_from_invoke(chased))
+    await graph_chat.notices_sent()
+    assert len(cards_in(mo.new_replies())) == 1  # the card again
+
+    refused = await eve.presses(button(ask, "Confirm"))
+    assert refused["value"] == "Only Ann Able's manager can confirm or reject this."
+    assert _count(graph_chat.database, Completion) == 0
+
+    confirmed = await mo.presses(button(ask, "Confirm"))
+    assert "Confirmed" in card_text(card_from_invoke(confirmed))
+    assert _count(graph_chat.database, Completion) == 1
+    await mo.presses(button(ask, "Confirm"))  # pressed twice: still one completion
+    assert _count(graph_chat.database, Completion) == 1
+    await graph_chat.notices_sent()
+    [told] = cards_in(ann.new_replies())
+    assert "Confirmed: Ann Able's e-learning" in card_text(told)
+    [mine] = cards_in(await ann.says("my training"))
+    assert "Home Office online Prevent training" in card_text(mine)
+    assert "e-learning, confirmed" in card_text(mine) and "refresher due 11 Jan 2029" in card_text(
+        mine
+    )
+    with graph_chat.database.unit_of_work() as db:
+        assert db.exec(select(Staff.team).where(Staff.aad_object_id == AAD["A"])).one() == (
+            "Family Services"
+        )
+
+
+async def test_no_manager_in_graph_means_the_person_names_one(graph_chat, graph_server, files):
+    lee = graph_chat.user("Lee Lone")
+    boss = graph_chat.user("Bo Boss")
+    await boss.says("hi")
+    await lee.says("record e-learning")
+    [form] = cards_in(
+        await lee.says("", attachments=offer(files, "photo.png", b"\x89PNG\r\n\x1a\n.."))
+    )
+    assert "couldn't find your manager" in card_text(form)
+    wrong = await lee.presses(button(form, "Send to my manager"), inputs={"manager_email": "x@y"})
+    assert "don't know anyone" in card_text(card_from_invoke(wrong))
+    sent = await lee.presses(
+        button(form, "Send to my manager"), inputs={"manager_email": boss.email}
+    )
+    assert "asked Bo Boss to confirm" in card_text(card_from_invoke(sent))
+
+
+@pytest.mark.parametrize(
+    "name, data, complaint",
+    [
+        ("cert.html", b"<html><script>alert(1)</script></html>", "PDF, PNG or JPEG"),
+        ("cert.pdf", b"%PDF-" + b"x" * (6 * 1024 * 1024), "larger than"),
+        ("cert.pdf", b"", "empty"),
+    ],
+)
+async def test_a_bad_certificate_is_refused_and_nothing_is_kept(
+    graph_chat, files, name, data, complaint
+):
+    ann = graph_chat.user("Ann Able", AAD["A"])
+    said = await ann.says("record e-learning", attachments=offer(files, name, data))
+    assert any(complaint in r["activity"].get("text", "") for r in said), [
+        r["activity"].get("text") or r["activity"].get("attachments") for r in said
+    ]
+    with graph_chat.database.unit_of_work() as db:
+        assert db.exec(select(ElearningClaim)).all() == []
+
+
+async def test_sync_of_a_session_teams_cannot_know_is_refused_plainly(graph_chat, wrap_sessions):
+    pat = graph_chat.coordinator()
+    upcoming, _, in_person = wrap_sessions
+    cases = {
+        "sync attendance 999": "can't find session 999",
+        f"sync attendance {upcoming}": "hasn't finished yet",
+        f"sync attendance {in_person}": "was in person: Teams has no attendance report",
+    }
+    for typed, complaint in cases.items():
+        [said] = [r["activity"]["text"] for r in await pat.says(typed)]
+        assert complaint in said, (typed, said)
+    [nothing] = cards_in(await pat.says("sync attendance"))
+    assert "No recent online session is waiting" in card_text(nothing)

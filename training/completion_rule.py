@@ -1,0 +1,140 @@
+"""The completion rule: who attended how much of a session, read from Teams attendance records.
+
+Records arrive as Graph's JSON (`attendanceRecord`), one per person per report; a meeting can
+have several reports and a person several intervals (re-joins) per report. Time is counted once:
+intervals are clipped to the session's scheduled time and merged before they are summed, so
+overlapping intervals, duplicate records and a person seen in two reports never count twice.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+
+@dataclass
+class PersonTime:
+    """Everything read about one person across all reports of one session."""
+
+    key: str
+    aad_object_id: str | None
+    email: str | None
+    display_name: str
+    intervals: list[tuple[datetime, datetime]] = field(default_factory=list)
+    data_gaps: bool = False
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def identity_of(record: dict[str, Any]) -> tuple[str | None, str | None, str]:
+    """(Entra object id, email in lower case, display name) of a record; any may be missing."""
+    identity = record.get("identity") if isinstance(record.get("identity"), dict) else {}
+    aad = _text(identity.get("id"))
+    email = _text(record.get("emailAddress"))
+    name = _text(identity.get("displayName")) or email or "Unknown guest"
+    return (aad.lower() if aad else None, email.lower() if email else None, name)
+
+
+def intervals_of(record: dict[str, Any]) -> tuple[list[tuple[datetime, datetime]], bool]:
+    """The record's intervals as (join, leave); the flag says a time was missing.
+
+    A missing join or leave is rebuilt from `durationInSeconds` when that is positive; with
+    neither, the interval is left out rather than guessed (and flagged, so a person can look).
+    """
+    found: list[tuple[datetime, datetime]] = []
+    gaps = False
+    raw = record.get("attendanceIntervals")
+    for interval in raw if isinstance(raw, list) else []:
+        if not isinstance(interval, dict):
+            continue
+        join = parse_time(interval.get("joinDateTime"))
+        leave = parse_time(interval.get("leaveDateTime"))
+        duration = interval.get("durationInSeconds")
+        seconds = duration if isinstance(duration, int) and duration > 0 else 0
+        if join and leave is None and seconds:
+            leave = join + timedelta(seconds=seconds)
+        elif leave and join is None and seconds:
+            join = leave - timedelta(seconds=seconds)
+        if join is None or leave is None:
+            gaps = True
+            continue
+        if leave > join:
+            found.append((join, leave))
+    return found, gaps
+
+
+def merged_seconds(
+    intervals: Iterable[tuple[datetime, datetime]], window_start: datetime, window_end: datetime
+) -> int:
+    """Seconds covered by the intervals inside the window, each moment counted once."""
+    clipped = sorted(
+        (max(start, window_start), min(end, window_end))
+        for start, end in intervals
+        if end > window_start and start < window_end
+    )
+    total = 0.0
+    current_start: datetime | None = None
+    current_end: datetime | None = None
+    for start, end in clipped:
+        if current_end is None or start > current_end:
+            if current_start is not None and current_end is not None:
+                total += (current_end - current_start).total_seconds()
+            current_start, current_end = start, end
+        elif end > current_end:
+            current_end = end
+    if current_start is not None and current_end is not None:
+        total += (current_end - current_start).total_seconds()
+    return int(total)
+
+
+def required_seconds(starts_at: datetime, ends_at: datetime, percent: int) -> int:
+    """The attendance needed to complete: `percent` of the scheduled time, rounded up."""
+    scheduled = (ends_at - starts_at).total_seconds()
+    return math.ceil(scheduled * percent / 100)
+
+
+def gather(records: Iterable[dict[str, Any]]) -> dict[str, PersonTime]:
+    """Group records by person: by Entra id, else by email, else by display name.
+
+    A record carrying both an id and an email ties that email to the id, so the same person
+    seen by email alone in another report is still one person.
+    """
+    records = list(records)
+    email_to_aad: dict[str, str] = {}
+    for record in records:
+        aad, email, _ = identity_of(record)
+        if aad and email:
+            email_to_aad.setdefault(email, aad)
+    people: dict[str, PersonTime] = {}
+    for record in records:
+        aad, email, name = identity_of(record)
+        aad = aad or (email_to_aad.get(email) if email else None)
+        if aad:
+            key = f"aad:{aad}"
+        elif email:
+            key = f"email:{email}"
+        else:
+            key = f"name:{name.lower()}"
+        person = people.get(key)
+        if person is None:
+            person = people[key] = PersonTime(key, aad, email, name)
+        person.email = person.email or email
+        if person.display_name == "Unknown guest":
+            person.display_name = name
+        intervals, gaps = intervals_of(record)
+        person.intervals += intervals
+        person.data_gaps = person.data_gaps or gaps
+    return people

@@ -1,0 +1,372 @@
+"""The Home Office e-learning: a person's claim, their certificate, their manager's decision.
+
+A claim counts as a completion only when the person's manager confirms it. Certificates are
+kept as opaque files under a content-derived name, accepted only when their first bytes say
+PDF, PNG or JPEG (never by the name or the type the sender claimed), and never served inline.
+"""
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from training import audit
+from training.errors import TrainingError
+from training.models import (
+    OPEN_CLAIM_STATUSES,
+    ClaimStatus,
+    Completion,
+    CompletionSource,
+    Course,
+    ElearningClaim,
+    Staff,
+)
+
+MAGIC = {"pdf": b"%PDF-", "png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff"}
+KIND_NAMES = {"pdf": "PDF", "png": "PNG image", "jpeg": "JPEG image"}
+
+
+class ClaimProblem(TrainingError):
+    """An e-learning claim that cannot go ahead; the message says why."""
+
+
+class NotTheirManager(TrainingError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Only {name}'s manager can confirm or reject this.")
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    claim_id: int
+    staff_id: int
+    staff_name: str
+    course_title: str
+    status: str
+    certificate_name: str
+    certificate_kind: str
+    certificate_size: int
+    manager_staff_id: int | None
+    manager_name: str | None
+    claimed_at: datetime
+    chase_count: int
+
+
+@dataclass(frozen=True)
+class Certificate:
+    name: str
+    data: bytes
+
+
+class CertificateStore:
+    """Files on disk, named by their SHA-256, readable by this process only."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    def save(self, data: bytes, kind: str) -> str:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        name = f"{hashlib.sha256(data).hexdigest()}.{kind}"
+        path = self.directory / name
+        if not path.exists():
+            temporary = path.with_suffix(".part")
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            temporary.replace(path)
+        return name
+
+    def read(self, name: str) -> bytes:
+        return (self.directory / Path(name).name).read_bytes()
+
+
+def certificate_kind(data: bytes) -> str | None:
+    """'pdf', 'png' or 'jpeg' from the file's first bytes; None for anything else."""
+    return next((kind for kind, magic in MAGIC.items() if data.startswith(magic)), None)
+
+
+def _course(db: DbSession, course_code: str) -> Course:
+    course = db.exec(select(Course).where(Course.code == course_code)).first()
+    if course is None or course.id is None:
+        raise ClaimProblem("The e-learning course is not set up yet; please tell the coordinator.")
+    return course
+
+
+def _open_claim(db: DbSession, staff_id: int, course_id: int) -> ElearningClaim | None:
+    return db.exec(
+        select(ElearningClaim).where(
+            ElearningClaim.staff_id == staff_id,
+            ElearningClaim.course_id == course_id,
+            col(ElearningClaim.status).in_(OPEN_CLAIM_STATUSES),
+        )
+    ).first()
+
+
+def _view(db: DbSession, claim: ElearningClaim) -> ClaimView:
+    assert claim.id is not None
+    staff = db.get(Staff, claim.staff_id)
+    manager = db.get(Staff, claim.manager_staff_id) if claim.manager_staff_id else None
+    course = db.get(Course, claim.course_id)
+    return ClaimView(
+        claim_id=claim.id,
+        staff_id=claim.staff_id,
+        staff_name=staff.display_name if staff else "Someone",
+        course_title=course.title if course else "",
+        status=claim.status,
+        certificate_name=claim.certificate_name,
+        certificate_kind=KIND_NAMES.get(claim.certificate_type, claim.certificate_type),
+        certificate_size=claim.certificate_size,
+        manager_staff_id=claim.manager_staff_id,
+        manager_name=manager.display_name if manager else None,
+        claimed_at=claim.claimed_at,
+        chase_count=claim.chase_count,
+    )
+
+
+def start_claim(db: DbSession, staff_id: int, now: datetime, *, course_code: str) -> ClaimView:
+    """`record e-learning` without a file: open a claim that waits for the certificate."""
+    course = _course(db, course_code)
+    assert course.id is not None
+    claim = _open_claim(db, staff_id, course.id)
+    if claim is None:
+        claim = ElearningClaim(
+            staff_id=staff_id,
+            course_id=course.id,
+            status=ClaimStatus.AWAITING_CERTIFICATE,
+            claimed_at=now,
+            updated_at=now,
+        )
+        db.add(claim)
+        db.flush()
+    return _view(db, claim)
+
+
+def waiting_for_certificate(db: DbSession, staff_id: int) -> bool:
+    return (
+        db.exec(
+            select(ElearningClaim.id).where(
+                ElearningClaim.staff_id == staff_id,
+                ElearningClaim.status == ClaimStatus.AWAITING_CERTIFICATE,
+            )
+        ).first()
+        is not None
+    )
+
+
+def check_certificate(data: bytes, max_bytes: int) -> str:
+    """The file's kind, or a `ClaimProblem` saying what is wrong with it."""
+    if not data:
+        raise ClaimProblem("That file is empty. Please attach your certificate again.")
+    if len(data) > max_bytes:
+        raise ClaimProblem(
+            f"That file is too large ({len(data) // 1024} KB); the limit is "
+            f"{max_bytes // 1024} KB. A PDF or a photo of the certificate is enough."
+        )
+    kind = certificate_kind(data)
+    if kind is None:
+        raise ClaimProblem("Please attach the certificate as a PDF, PNG or JPEG file.")
+    return kind
+
+
+def attach_certificate(
+    db: DbSession,
+    staff_id: int,
+    certificate: Certificate,
+    now: datetime,
+    *,
+    store: CertificateStore,
+    course_code: str,
+    max_bytes: int,
+    manager_staff_id: int | None,
+) -> ClaimView:
+    """Keep the certificate and send the claim to the manager (or ask who the manager is)."""
+    kind = check_certificate(certificate.data, max_bytes)
+    course = _course(db, course_code)
+    assert course.id is not None
+    if manager_staff_id == staff_id:
+        manager_staff_id = None
+    claim = _open_claim(db, staff_id, course.id)
+    if claim is not None and claim.status == ClaimStatus.PENDING:
+        raise ClaimProblem(
+            "Your e-learning is already with your manager to confirm. Type 'my training' to see it."
+        )
+    if claim is None:
+        claim = ElearningClaim(
+            staff_id=staff_id, course_id=course.id, status="", claimed_at=now, updated_at=now
+        )
+    claim.certificate_file = store.save(certificate.data, kind)
+    claim.certificate_name = "".join(c for c in certificate.name if c.isprintable())[:200]
+    claim.certificate_type = kind
+    claim.certificate_size = len(certificate.data)
+    claim.certificate_sha256 = claim.certificate_file.split(".")[0]
+    claim.manager_staff_id = manager_staff_id
+    claim.status = ClaimStatus.PENDING if manager_staff_id else ClaimStatus.AWAITING_MANAGER
+    claim.claimed_at = now
+    claim.updated_at = now
+    db.add(claim)
+    db.flush()
+    return _view(db, claim)
+
+
+def name_manager(
+    db: DbSession, claim_id: int, staff_id: int, manager_email: str, now: datetime
+) -> ClaimView:
+    """The person names their manager (when Graph knows none); the claim goes to them."""
+    claim = db.get(ElearningClaim, claim_id)
+    if claim is None or claim.staff_id != staff_id:
+        raise ClaimProblem("I can't find that e-learning record of yours.")
+    if claim.status != ClaimStatus.AWAITING_MANAGER:
+        raise ClaimProblem("That e-learning record is not waiting for a manager.")
+    wanted = manager_email.strip().lower()
+    manager = db.exec(select(Staff).where(func.lower(Staff.email) == wanted)).first()
+    if not wanted or manager is None or manager.id is None:
+        raise ClaimProblem(
+            f"I don't know anyone with the email '{wanted[:100]}'. Your manager needs to have "
+            "said hello to the bot once; check the address and try again."
+        )
+    if manager.id == staff_id:
+        raise ClaimProblem("You can't confirm your own e-learning; please name your manager.")
+    claim.manager_staff_id = manager.id
+    claim.status = ClaimStatus.PENDING
+    claim.updated_at = now
+    db.add(claim)
+    db.flush()
+    return _view(db, claim)
+
+
+def decide(
+    db: DbSession,
+    claim_id: int,
+    presser_staff_id: int,
+    confirmed: bool,
+    now: datetime,
+    *,
+    note: str = "",
+) -> ClaimView:
+    """The manager confirms (a completion is recorded) or rejects; nobody else may."""
+    claim = db.exec(
+        select(ElearningClaim).where(ElearningClaim.id == claim_id).with_for_update()
+    ).first()
+    if claim is None:
+        raise ClaimProblem("I can't find that e-learning record.")
+    if claim.manager_staff_id != presser_staff_id:
+        staff = db.get(Staff, claim.staff_id)
+        raise NotTheirManager(staff.display_name if staff else "this person")
+    if claim.status in (ClaimStatus.CONFIRMED, ClaimStatus.REJECTED):
+        return _view(db, claim)
+    if claim.status != ClaimStatus.PENDING:
+        raise ClaimProblem("That e-learning record is not waiting for a decision.")
+    claim.status = ClaimStatus.CONFIRMED if confirmed else ClaimStatus.REJECTED
+    claim.decided_at = now
+    claim.decided_by_staff_id = presser_staff_id
+    claim.decision_note = note.strip()[:500]
+    claim.updated_at = now
+    db.add(claim)
+    if confirmed:
+        db.add(
+            Completion(
+                staff_id=claim.staff_id,
+                course_id=claim.course_id,
+                source=CompletionSource.ELEARNING,
+                completed_at=claim.claimed_at,
+                confirmed_by_staff_id=presser_staff_id,
+                recorded_at=now,
+            )
+        )
+    audit.record(
+        db,
+        presser_staff_id,
+        "elearning.confirm" if confirmed else "elearning.reject",
+        now,
+        subject=f"claim {claim_id}",
+        detail=f"staff {claim.staff_id}",
+    )
+    db.flush()
+    return _view(db, claim)
+
+
+def pending_confirmations(
+    db: DbSession, *, viewer_staff_id: int | None, now: datetime, limit: int = 30
+) -> list[ClaimView]:
+    """Claims still waiting for a manager (or for the person to name one), oldest first."""
+    claims = db.exec(
+        select(ElearningClaim)
+        .where(col(ElearningClaim.status).in_((ClaimStatus.PENDING, ClaimStatus.AWAITING_MANAGER)))
+        .order_by(col(ElearningClaim.claimed_at), col(ElearningClaim.id))
+        .limit(limit)
+    ).all()
+    audit.record(db, viewer_staff_id, "elearning.pending.view", now)
+    return [_view(db, c) for c in claims]
+
+
+def chase(db: DbSession, claim_id: int, *, actor_staff_id: int, now: datetime) -> ClaimView:
+    """A coordinator chases the manager: counted, audited, and the card is sent again."""
+    claim = db.get(ElearningClaim, claim_id)
+    if claim is None or claim.status != ClaimStatus.PENDING:
+        raise ClaimProblem("That e-learning record is not waiting for a manager any more.")
+    claim.chase_count += 1
+    claim.chased_at = now
+    claim.updated_at = now
+    db.add(claim)
+    audit.record(db, actor_staff_id, "elearning.chase", now, subject=f"claim {claim_id}")
+    db.flush()
+    return _view(db, claim)
+
+
+def claim_view(db: DbSession, claim_id: int) -> ClaimView:
+    claim = db.get(ElearningClaim, claim_id)
+    if claim is None:
+        raise ClaimProblem("I can't find that e-learning record.")
+    return _view(db, claim)
+
+
+def staff_for_graph(db: DbSession, staff_id: int) -> tuple[str | None, str | None]:
+    """(Entra object id, team) of a staff member, to ask Graph about their manager."""
+    staff = db.get(Staff, staff_id)
+    return (staff.aad_object_id, staff.team) if staff else (None, None)
+
+
+def upsert_directory_person(
+    db: DbSession,
+    aad_object_id: str,
+    display_name: str,
+    email: str | None,
+    department: str | None,
+    now: datetime,
+) -> int:
+    """A person Graph told us about (a manager): found by Entra id or email, else created."""
+    staff = db.exec(
+        select(Staff).where(func.lower(Staff.aad_object_id) == aad_object_id.lower())
+    ).first()
+    if staff is None and email:
+        staff = db.exec(select(Staff).where(func.lower(Staff.email) == email.lower())).first()
+    if staff is None:
+        staff = Staff(
+            aad_object_id=aad_object_id,
+            email=email.lower() if email else None,
+            display_name=display_name or "Manager",
+            team=department,
+            created_at=now,
+            updated_at=now,
+        )
+    else:
+        staff.aad_object_id = staff.aad_object_id or aad_object_id
+        staff.team = staff.team or department
+        staff.updated_at = now
+    db.add(staff)
+    db.flush()
+    assert staff.id is not None
+    return staff.id
+
+
+def set_team(db: DbSession, staff_id: int, department: str | None, now: datetime) -> None:
+    """Fill in someone's team from their Entra department when we had none."""
+    staff = db.get(Staff, staff_id)
+    if staff is not None and department and not staff.team:
+        staff.team = department[:200]
+        staff.updated_at = now
+        db.add(staff)
