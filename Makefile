@@ -36,6 +36,9 @@ bench: $(STAMP)
 bench-attendance: $(STAMP)
 	$(BIN)/python -m bench.attendance
 
+package: $(STAMP)
+	$(BIN)/python -m manifests.package
+
 playground: tests/e2e/node_modules/.package-lock.json
 	cd tests/e2e && TEAMSAPPTESTER_BROWSER=none npx m365agentsplayground \
 		-e http://127.0.0.1:3978/api/messages -c msteams --disable-telemetry

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     allowed_tenant_ids: CommaList = Field(default_factory=list)
     coordinators: CommaList = Field(default_factory=list)
 
+    # The Teams app package (`make package`): the app's own id is fixed for the product; the
+    # domain is where this bot is served over HTTPS.
+    teams_app_id: str = "0c4676de-8fd3-48cc-b866-4022eae7b4f8"
+    teams_app_version: str = "1.0.0"
+    bot_domain: str = ""
+
     time_zone: str = "Europe/London"
     log_level: str = "INFO"
     log_json: bool = False
