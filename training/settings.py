@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     default_cancellation_cutoff_hours: int = 24
+    # Training records older than this are deleted or anonymised (training/retention.py).
+    retention_years: int = 6
     # Per person: this many activities at once, then this many a second.
     rate_limit_burst: int = 10
     rate_limit_per_second: float = 1.0

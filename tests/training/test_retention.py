@@ -1,0 +1,90 @@
+"""Old training records are deleted, people with nothing left are anonymised, the rest kept."""
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from tests.factories import add_course, add_session, add_staff
+from training import audit
+from training.booking import book_seat
+from training.models import Booking, Completion, CompletionSource, ConversationReference, Staff
+from training.retention import ANONYMOUS, apply_retention
+
+
+def test_records_past_the_period_go_and_recent_ones_stay(database, clock):
+    now = clock.now()
+    long_ago = now - timedelta(days=365 * 7)
+    with database.unit_of_work() as db:
+        course = add_course(db)
+        old = add_session(db, course, long_ago, capacity=5)
+        recent = add_session(db, course, now - timedelta(days=30), capacity=5)
+        leaver = add_staff(db, "Lee Leaver", long_ago, aad_object_id="leaver-aad")
+        stayer = add_staff(db, "Sam Stayer", long_ago)
+        for person in (leaver, stayer):
+            db.add(
+                Booking(
+                    session_id=old.id,
+                    staff_id=person.id,
+                    status="attended",
+                    requested_at=long_ago,
+                    updated_at=long_ago,
+                )
+            )
+            db.add(
+                Completion(
+                    staff_id=person.id,
+                    course_id=course.id,
+                    session_id=old.id,
+                    source=CompletionSource.ATTENDANCE,
+                    completed_at=old.ends_at,
+                    recorded_at=long_ago,
+                )
+            )
+        db.add(
+            Booking(
+                session_id=recent.id,
+                staff_id=stayer.id,
+                status="attended",
+                requested_at=now - timedelta(days=40),
+                updated_at=now,
+            )
+        )
+        db.add(
+            ConversationReference(
+                staff_id=leaver.id,
+                conversation_id="a:leaver",
+                service_url="https://smba.example/",
+                reference_json="{}",
+                updated_at=long_ago,
+            )
+        )
+        audit.record(db, stayer.id, "session.roster.view", long_ago)
+
+    with database.unit_of_work() as db:
+        result = apply_retention(db, now, years=6)
+    assert result.deleted["booking"] == 2 and result.deleted["completion"] == 2
+    assert result.deleted["audit_log"] == 1
+    assert result.anonymised_people == 1
+
+    with database.unit_of_work() as db:
+        people = {s.id: s for s in db.exec(select(Staff)).all()}
+        assert people[leaver.id].display_name == ANONYMOUS
+        assert people[leaver.id].email is None and people[leaver.id].aad_object_id is None
+        assert people[stayer.id].display_name == "Sam Stayer"
+        assert [b.session_id for b in db.exec(select(Booking)).all()] == [recent.id]
+        assert db.exec(select(ConversationReference)).all() == []
+
+    with database.unit_of_work() as db:
+        again = apply_retention(db, now, years=6)
+    assert sum(again.deleted.values()) == 0 and again.anonymised_people == 0
+
+
+def test_nothing_inside_the_period_is_touched(database, clock):
+    with database.unit_of_work() as db:
+        course = add_course(db)
+        session = add_session(db, course, clock.now() + timedelta(days=3))
+        person = add_staff(db, "Nia New", clock.now())
+        book_seat(db, person.id, session.id, clock.now())
+    with database.unit_of_work() as db:
+        result = apply_retention(db, clock.now(), years=1)
+    assert result.deleted["booking"] == 0 and result.anonymised_people == 0
