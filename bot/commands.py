@@ -45,6 +45,7 @@ STAFF_VERBS = {
     "reject_elearning",
 }
 COORDINATOR_VERBS = {
+    "audit_log",
     "sync_attendance",
     "session_attendance",
     "unmatched",
@@ -179,6 +180,8 @@ def parse_text(raw: str, today: date) -> Command:
         return Command("cancel_on_session", {"session_id": n})
     if joined in {"new session", "create session", "add session"}:
         return Command("new_session_form")
+    if joined in {"audit", "audit log"}:
+        return Command("audit_log")
     if first in {"roster", "attendees"} or (first == "session" and rest):
         n = _number(rest[0] if rest else None)
         if n is not None:

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cards.audit import audit_card
 from bot.cards.coordinator import (
     confirm_cancel_session_card,
     new_session_form,
@@ -24,7 +25,7 @@ from bot.cards.sessions import (
 )
 from bot.commands import Command, MonthFilter
 from bot.storage import Storage
-from training import booking, sessions
+from training import audit, booking, sessions
 from training.clock import Clock
 from training.errors import InvalidSessionDetails, NotACoordinator, SessionFull, TrainingError
 from training.sessions import NewSession
@@ -84,6 +85,7 @@ class Handlers:
             "roster": self.roster,
             "confirm_cancel_session": self.confirm_cancel_session,
             "cancel_session": self.cancel_session,
+            "audit_log": self.audit_log,
         }
 
     def add_routes(
@@ -292,3 +294,7 @@ class Handlers:
             card=session_cancelled_card(result.session, self.zone, len(result.people_to_tell)),
             notices=notices,
         )
+
+    async def audit_log(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        lines = await self.storage.run(audit.recent, caller.staff_id, self.clock.now())
+        return Outcome(card=audit_card(lines, self.zone))

@@ -22,6 +22,7 @@ COORDINATOR_COMMANDS = [
     ("session 12 attendance", "who attended session 12, for how long, and who completed"),
     ("unmatched", "attendees I couldn't match to staff: assign them or mark them as guests"),
     ("pending confirmations", "e-learning waiting for managers, with a button to chase"),
+    ("audit log", "who did or looked at what, and when"),
 ]
 
 

@@ -61,3 +61,15 @@ async def test_cancelling_a_session_tells_everyone_booked(chat, wrap_sessions):
         assert "is cancelled" in card_text(notice) and "Trainer unwell" in card_text(notice)
     again = await pat.presses(button(confirm, "Yes, cancel the session"))
     assert "already cancelled" in again["value"]
+
+
+async def test_the_audit_log_shows_who_did_what_and_records_the_look(chat, wrap_sessions):
+    _, small, _ = wrap_sessions
+    pat = chat.coordinator()
+    await pat.says(f"roster {small}")
+    [log] = cards_in(await pat.says("audit log"))
+    assert f"**Pat Coordinator** · session.roster.view session {small}" in card_text(log)
+    [again] = cards_in(await pat.says("audit log"))
+    assert "audit.view" in card_text(again)
+    [refused] = [e["activity"]["text"] for e in await chat.user("Megan Bowen").says("audit log")]
+    assert refused == "Only the Prevent coordinators can do that."

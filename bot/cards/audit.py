@@ -1,0 +1,20 @@
+"""The audit trail as a card for coordinators."""
+
+from zoneinfo import ZoneInfo
+
+from bot.cards.elements import Card, card, heading, local_date, text
+from training.audit import AuditLine
+
+
+def audit_card(lines: list[AuditLine], zone: ZoneInfo) -> Card:
+    body = [heading("Audit log (newest first)")]
+    if not lines:
+        body.append(text("Nothing recorded yet."))
+    for line in lines:
+        what = f"{line.action} {line.subject}".strip()
+        body.append(
+            text(f"{local_date(line.at, zone)} · **{line.actor}** · {what}", spacing="Small")
+        )
+        if line.detail:
+            body.append(text(line.detail, isSubtle=True, spacing="None", size="Small"))
+    return card(body)
