@@ -27,6 +27,7 @@ from bot.storage import Storage
 from training import booking, sessions
 from training.clock import Clock
 from training.errors import InvalidSessionDetails, NotACoordinator, SessionFull, TrainingError
+from training.reminders import ReminderPolicy
 from training.sessions import NewSession
 
 
@@ -64,7 +65,15 @@ def _month_range(month: MonthFilter, zone: ZoneInfo) -> tuple[datetime, datetime
 
 
 class Handlers:
-    def __init__(self, storage: Storage, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        zone: ZoneInfo,
+        *,
+        policy: ReminderPolicy | None = None,
+        coordinators: list[str] | None = None,
+    ) -> None:
         self.storage = storage
         self.clock = clock
         self.zone = zone
@@ -85,6 +94,13 @@ class Handlers:
             "confirm_cancel_session": self.confirm_cancel_session,
             "cancel_session": self.cancel_session,
         }
+        # The governance calendar and reminders (issue 4) live in their own module.
+        from bot.board_handlers import BoardHandlers
+
+        boards = BoardHandlers(
+            storage, clock, zone, policy or ReminderPolicy(zone), coordinators or []
+        )
+        self._routes.update(boards.routes())
 
     async def handle(self, caller: Caller, command: Command, request_key: str | None) -> Outcome:
         """Run one command; a rule the domain refuses becomes a sentence and changes nothing."""
