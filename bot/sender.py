@@ -87,15 +87,25 @@ class BotConnectorDelivery:
         message = MessageFactory.attachment(CardFactory.adaptive_card(card))
         message.summary = summary
 
+        problems: list[Exception] = []
+
         async def deliver(context: TurnContext) -> None:
-            await context.send_activity(message)
+            # The adapter hands errors raised here to its on_turn_error and returns normally,
+            # so the error is kept to be raised below.
+            try:
+                await context.send_activity(message)
+            except Exception as error:  # msrest, aiohttp and botbuilder raise their own types
+                problems.append(error)
 
         try:
             await self._adapter.continue_conversation(reference, deliver, self._app_id)
-        except Exception as error:  # msrest, aiohttp and botbuilder each raise their own types
+        except Exception as error:  # e.g. no token for the service URL
+            problems.append(error)
+        if problems:
+            error = problems[0]
             status, retry_after = _http_status(error)
             raise DeliveryFailed(
-                status, type(error).__name__, retry_after_seconds(retry_after)
+                status, f"{type(error).__name__} {error}"[:200], retry_after_seconds(retry_after)
             ) from error
 
 

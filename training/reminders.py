@@ -7,7 +7,7 @@ the same reminder again (a second sweep, a restart, a second replica) never send
 
 import calendar
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -89,7 +89,7 @@ class CompletionPlan:
 class Audience:
     """Who may be reminded: the coordinators (as staff ids) besides each board's own people."""
 
-    coordinator_ids: tuple[int, ...] = field(default_factory=tuple)
+    coordinator_ids: tuple[int, ...] = ()
 
 
 def add_months(day: date, months: int) -> date:
@@ -132,13 +132,14 @@ def _board_details(board: BoardPlan, due: date | None) -> tuple[tuple[str, str],
     return tuple(pairs)
 
 
-def _due_headline(board: BoardPlan, days: int) -> str:
-    when = "tomorrow" if days == 1 else f"in {days} days"
+def _due_headline(board: BoardPlan, due: date) -> str:
+    # The date, not "in 7 days": a reminder sent late must still be true.
+    when = f"{due:%a} {due.day} {due:%b %Y}"
     if board.kind == BoardKind.MEETING:
-        return f"{board.name} meets {when}"
+        return f"{board.name} meets on {when}"
     if board.kind == BoardKind.BRIEFING:
-        return f"{board.name} is due {when}"
-    return f"Prevent update to {board.name} is due {when}"
+        return f"{board.name} is due on {when}"
+    return f"Prevent update to {board.name} is due on {when}"
 
 
 def board_reminders(
@@ -152,9 +153,8 @@ def board_reminders(
         return tbc_nudges(board, audience, policy, now)
     out: list[Reminder] = []
     details = _board_details(board, due)
-    for days in sorted(set(policy.offsets_days), reverse=True):
-        if days <= 0:
-            continue
+    offsets = sorted({d for d in policy.offsets_days if d > 0}, reverse=True)
+    for days, closer in zip(offsets, [*offsets[1:], 0], strict=True):
         occurrence = f"board:{board.id}:due-{days}d:{due.isoformat()}"
         out += [
             Reminder(
@@ -162,9 +162,10 @@ def board_reminders(
                 kind="board_due",
                 staff_id=staff_id,
                 due_at=policy.at(due - timedelta(days=days)),
-                headline=_due_headline(board, days),
+                headline=_due_headline(board, due),
                 details=details,
-                expires_at=policy.at(due),
+                # Once the next, closer reminder is due, a missed earlier one would only repeat it.
+                expires_at=policy.at(due - timedelta(days=closer)),
             )
             for staff_id in leads
         ]
