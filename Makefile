@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PLAYGROUND_USER := 00000000-0000-0000-0000-0000000000020
 
-.PHONY: run test lint bench bench-attendance install clean playground
+.PHONY: run test lint bench bench-attendance bench-broadcast install clean playground package
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,8 @@ bench-attendance: $(STAMP)
 
 package: $(STAMP)
 	$(BIN)/python -m manifests.package
+bench-broadcast: $(STAMP)
+	$(BIN)/python -m bench.broadcast --people 5000
 
 playground: tests/e2e/node_modules/.package-lock.json
 	cd tests/e2e && TEAMSAPPTESTER_BROWSER=none npx m365agentsplayground \

@@ -6,17 +6,33 @@ from bot.adapter import create_adapter
 from bot.endpoint import MAX_BODY_BYTES, messages_handler
 from bot.handlers import Handlers
 from bot.proactive import Notifier
+from bot.ratelimit import TeamsRateLimiter
+from bot.sender import BotConnectorDelivery, ProactiveSender
 from bot.storage import Storage
 from bot.teams_bot import WrapBot
 from bot.training_records_handlers import TrainingRecordHandlers
 from graph.client import GraphClient
+from scheduler.service import SchedulerOptions, SchedulerService
+from scheduler.sweep import ReminderSweep
 from training.clock import Clock, SystemClock
 from training.db import Database
+from training.reminders import ReminderPolicy
 from training.settings import Settings
 
 BOT = web.AppKey("bot", WrapBot)
 NOTIFIER = web.AppKey("notifier", Notifier)
 DATABASE = web.AppKey("database", Database)
+SENDER = web.AppKey("sender", ProactiveSender)
+SWEEP = web.AppKey("sweep", ReminderSweep)
+SCHEDULER = web.AppKey("scheduler", SchedulerService)
+
+
+def reminder_policy(settings: Settings) -> ReminderPolicy:
+    return ReminderPolicy(
+        zone=settings.zone,
+        offsets_days=tuple(sorted({d for d in settings.reminder_offsets_days if d > 0})),
+        hour=settings.reminder_hour,
+    )
 
 
 def create_app(
@@ -31,34 +47,62 @@ def create_app(
     clock = clock or SystemClock()
     storage = Storage(database)
     adapter = create_adapter(settings)
-    notifier = Notifier(adapter, storage, settings.microsoft_app_id)
+    sender = ProactiveSender(
+        storage,
+        BotConnectorDelivery(adapter, settings.microsoft_app_id),
+        clock,
+        limiter=TeamsRateLimiter(settings.teams_requests_per_second, settings.teams_rate_headroom),
+        lease_seconds=settings.outbox_lease_seconds,
+        max_attempts=settings.outbox_max_attempts,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    notifier = Notifier(storage, sender, clock)
     owns_graph = graph is None and settings.graph_configured
     if owns_graph:
         graph = GraphClient(settings)
-    handlers = Handlers(storage, clock, settings.zone)
+    policy = reminder_policy(settings)
+    handlers = Handlers(
+        storage, clock, settings.zone, policy=policy, coordinators=settings.coordinators
+    )
     handlers.add_routes(
         TrainingRecordHandlers(storage, clock, settings.zone, settings, graph).routes()
     )
     bot = WrapBot(settings, storage, handlers, notifier, clock)
+    sweep = ReminderSweep(storage, clock, policy, settings.coordinators, sender.wake)
+    scheduler = SchedulerService(
+        database.url,
+        sweep,
+        SchedulerOptions(
+            zone=settings.zone,
+            sweep_minutes=settings.reminder_sweep_minutes,
+            misfire_grace_seconds=settings.scheduler_misfire_grace_seconds,
+            leader_poll_seconds=settings.scheduler_leader_poll_seconds,
+        ),
+    )
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[BOT] = bot
     app[NOTIFIER] = notifier
     app[DATABASE] = database
+    app[SENDER] = sender
+    app[SWEEP] = sweep
+    app[SCHEDULER] = scheduler
     app.router.add_post("/api/messages", messages_handler(adapter, bot))
     app.router.add_get("/healthz", _health)
 
-    async def _drain(_app: web.Application) -> None:
-        await notifier.drain()
+    async def _start_background(_app: web.Application) -> None:
+        sender.start()
+        if settings.scheduler_enabled:
+            await scheduler.start()
 
-    app.on_shutdown.append(_drain)
-    if owns_graph and graph is not None:
-        client = graph
+    async def _stop_background(_app: web.Application) -> None:
+        await scheduler.stop()
+        await sender.stop()
+        if owns_graph and graph is not None:
+            await graph.close()
 
-        async def _close_graph(_app: web.Application) -> None:
-            await client.close()
-
-        app.on_cleanup.append(_close_graph)
+    app.on_startup.append(_start_background)
+    app.on_cleanup.append(_stop_background)
     return app
 
 

@@ -58,6 +58,23 @@ COORDINATOR_VERBS = {
     "roster",
     "confirm_cancel_session",
     "cancel_session",
+    # The governance calendar and reminders (issue 4)
+    "list_boards",
+    "board_delivered",
+    "board_form",
+    "save_board",
+    "reminders",
+    "failed_deliveries",
+    "retry_delivery",
+}
+BOARD_CARD_VERBS = {
+    "list_boards",
+    "board_delivered",
+    "board_form",
+    "save_board",
+    "reminders",
+    "failed_deliveries",
+    "retry_delivery",
 }
 CARD_VERBS = {
     "book",
@@ -81,6 +98,7 @@ CARD_VERBS = {
     "mark_guest",
     "pending_confirmations",
     "chase_confirmation",
+    *BOARD_CARD_VERBS,
 }
 CARD_INT_FIELDS = {
     "session_attendance": "session_id",
@@ -186,6 +204,8 @@ def parse_text(raw: str, today: date) -> Command:
         n = _number(rest[0] if rest else None)
         if n is not None:
             return Command("roster", {"session_id": n})
+    if board := _board_command(words):
+        return board
     return Command("unknown", {"text": raw[:100]})
 
 
@@ -233,6 +253,33 @@ def attached_files(attachments: list[dict[str, Any]]) -> list[FileOffer]:
     return found
 
 
+BOARD_DELIVERED = (
+    ["board", "update", "delivered"],
+    ["board", "updates", "delivered"],
+    ["board", "delivered"],
+    ["update", "delivered"],
+)
+
+
+def _board_command(words: list[str]) -> Command | None:
+    """The coordinator's governance calendar commands, or None."""
+    joined = " ".join(words)
+    if joined in {"boards", "board", "governance", "calendar", "governance calendar"}:
+        return Command("list_boards")
+    for prefix in BOARD_DELIVERED:
+        if words[: len(prefix)] == prefix:
+            return Command("board_delivered", {"board": " ".join(words[len(prefix) :])})
+    if joined in {"new board", "add board", "add a board"}:
+        return Command("board_form")
+    if words[:2] in (["edit", "board"], ["change", "board"]) and len(words) > 2:
+        return Command("board_form", {"board": " ".join(words[2:])})
+    if joined in {"reminders", "upcoming reminders", "reminders coming up"}:
+        return Command("reminders")
+    if joined in {"failed deliveries", "failed delivery", "failed", "deliveries"}:
+        return Command("failed_deliveries")
+    return None
+
+
 def _int_field(data: dict[str, Any], name: str) -> int:
     value = data.get(name)
     if isinstance(value, bool):
@@ -269,6 +316,12 @@ def parse_card(value: Any) -> Command:
         data[CARD_INT_FIELDS[verb]] = _int_field(data, CARD_INT_FIELDS[verb])
     if verb == "sync_attendance" and "session_id" in data:
         data["session_id"] = _int_field(data, "session_id")
+    if verb in {"board_delivered", "board_form", "save_board"} and "board_id" in data:
+        data["board_id"] = _int_field(data, "board_id")
+    if verb == "board_delivered" and "board_id" not in data:
+        raise BadPayload("board_id")
+    if verb == "retry_delivery":
+        data["outbox_id"] = _int_field(data, "outbox_id")
     for key, item in list(data.items()):
         if isinstance(item, str):
             data[key] = item[:MAX_TEXT]

@@ -28,6 +28,7 @@ from bot.storage import Storage
 from training import audit, booking, sessions
 from training.clock import Clock
 from training.errors import InvalidSessionDetails, NotACoordinator, SessionFull, TrainingError
+from training.reminders import ReminderPolicy
 from training.sessions import NewSession
 
 
@@ -65,7 +66,15 @@ def _month_range(month: MonthFilter, zone: ZoneInfo) -> tuple[datetime, datetime
 
 
 class Handlers:
-    def __init__(self, storage: Storage, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        zone: ZoneInfo,
+        *,
+        policy: ReminderPolicy | None = None,
+        coordinators: list[str] | None = None,
+    ) -> None:
         self.storage = storage
         self.clock = clock
         self.zone = zone
@@ -87,6 +96,13 @@ class Handlers:
             "cancel_session": self.cancel_session,
             "audit_log": self.audit_log,
         }
+        # The governance calendar and reminders (issue 4) live in their own module.
+        from bot.board_handlers import BoardHandlers
+
+        boards = BoardHandlers(
+            storage, clock, zone, policy or ReminderPolicy(zone), coordinators or []
+        )
+        self._routes.update(boards.routes())
 
     def add_routes(
         self,

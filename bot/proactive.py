@@ -1,57 +1,51 @@
-"""Messages the bot starts itself (a seat came free, a session was cancelled)."""
+"""Notices caused by a turn (a seat came free, a session was cancelled) go through the outbox.
 
-import asyncio
-import json
-import logging
+They are written before the turn answers, so once a person sees "done" the notices to others
+are safely stored; the sender delivers them, once, even if the bot restarts in between.
+"""
 
-from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import ConversationReference
+import hashlib
+import uuid
 
 from bot.handlers import Notice
+from bot.sender import ProactiveSender
 from bot.storage import Storage
-from training.staff import personal_references
+from training import outbox
+from training.clock import Clock
+from training.outbox import OutgoingMessage
 
-log = logging.getLogger(__name__)
+
+def notice_messages(notices: list[Notice], request_key: str | None) -> list[OutgoingMessage]:
+    """Outbox rows for a turn's notices; a redelivered activity maps to the same keys."""
+    origin = request_key or uuid.uuid4().hex
+    digest = hashlib.sha256(origin.encode()).hexdigest()[:24]
+    return [
+        OutgoingMessage(
+            key=f"notice:{digest}:{index}:to:{notice.staff_id}",
+            kind="notice",
+            staff_id=notice.staff_id,
+            summary=notice.summary,
+            card=notice.card,
+        )
+        for index, notice in enumerate(notices)
+    ]
 
 
 class Notifier:
-    """Sends notices after the turn that caused them, without holding up the reply."""
+    """Writes a turn's notices to the outbox and wakes the sender."""
 
-    def __init__(self, adapter: BotAdapter, storage: Storage, app_id: str) -> None:
-        self._adapter = adapter
+    def __init__(self, storage: Storage, sender: ProactiveSender, clock: Clock) -> None:
         self._storage = storage
-        self._app_id = app_id
-        self._pending: set[asyncio.Task[None]] = set()
+        self._sender = sender
+        self._clock = clock
 
-    def send_soon(self, notices: list[Notice]) -> None:
+    async def send_soon(self, notices: list[Notice], request_key: str | None = None) -> None:
         if not notices:
             return
-        task = asyncio.create_task(self._send_all(notices))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        messages = notice_messages(notices, request_key)
+        await self._storage.run(outbox.enqueue, messages, self._clock.now())
+        self._sender.wake()
 
     async def drain(self) -> None:
-        """Wait for notices already handed over (used at shutdown and by tests)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
-
-    async def _send_all(self, notices: list[Notice]) -> None:
-        references = await self._storage.run(personal_references, [n.staff_id for n in notices])
-        for notice in notices:
-            raw = references.get(notice.staff_id)
-            if raw is None:
-                log.warning("no conversation with staff %s; notice not sent", notice.staff_id)
-                continue
-            try:
-                await self.send(ConversationReference().deserialize(json.loads(raw)), notice)
-            except Exception:  # one person's failure must not stop the others
-                log.exception("could not notify staff %s", notice.staff_id)
-
-    async def send(self, reference: ConversationReference, notice: Notice) -> None:
-        message = MessageFactory.attachment(CardFactory.adaptive_card(notice.card))
-        message.summary = notice.summary
-
-        async def deliver(context: TurnContext) -> None:
-            await context.send_activity(message)
-
-        await self._adapter.continue_conversation(reference, deliver, self._app_id)
+        """Deliver everything due now (used by tests and at shutdown)."""
+        await self._sender.deliver_until_idle()

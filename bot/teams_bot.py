@@ -167,8 +167,9 @@ class WrapBot(TeamsActivityHandler):
 
     async def _run(self, turn_context: TurnContext, command: Command) -> Outcome:
         caller: Caller = turn_context.turn_state[CALLER]
-        outcome = await self.handlers.handle(caller, command, request_key(turn_context.activity))
-        self.notifier.send_soon(outcome.notices)
+        key = request_key(turn_context.activity)
+        outcome = await self.handlers.handle(caller, command, key)
+        await self.notifier.send_soon(outcome.notices, key)
         return outcome
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:

@@ -9,10 +9,21 @@ from training.settings import Settings
 
 url = context.config.attributes.get("database_url") or Settings().database_url
 
+# Tables other libraries manage themselves: APScheduler's job store creates `apscheduler_jobs`.
+FOREIGN_TABLES = {"apscheduler_jobs"}
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=url, target_metadata=SQLModel.metadata, literal_binds=True, render_as_batch=True
+        url=url,
+        target_metadata=SQLModel.metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -22,7 +33,10 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=SQLModel.metadata,
+            render_as_batch=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

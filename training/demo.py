@@ -1,12 +1,24 @@
 """Demo data for trying the bot locally: courses, a dozen upcoming sessions, a few colleagues."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from training.models import Booking, BookingStatus, Course, Delivery, Session, Staff
+from training.models import (
+    Board,
+    BoardFrequency,
+    BoardKind,
+    BoardLead,
+    Booking,
+    BookingStatus,
+    Course,
+    Delivery,
+    Session,
+    Staff,
+)
+from training.reminders import MONTHS, add_months
 
 COURSES = [
     Course(
@@ -138,4 +150,90 @@ def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
             )
         )
     db.flush()
+    load_demo_boards(db, now, zone, colleagues)
     return True
+
+
+# The governance calendar from the council's Prevent update (July 2021), moved to fall in the
+# coming weeks: (name, focus, kind, frequency, next due in days from today or None, leads).
+BOARDS = [
+    (
+        "Council Management Team / CEO update report",
+        "council progress on meeting the duty",
+        BoardKind.BOARD,
+        BoardFrequency.BIANNUAL,
+        8,
+        [3],
+    ),
+    (
+        "Safer Communities Partnership Board",
+        "partnership action and inter-agency working on local risk",
+        BoardKind.BOARD,
+        BoardFrequency.ANNUAL,
+        29,
+        [0],
+    ),
+    (
+        "Children Safeguarding Board (executive committee)",
+        "safeguarding children and education",
+        BoardKind.BOARD,
+        BoardFrequency.ANNUAL,
+        -3,  # overdue, so the overdue notice can be seen at once
+        [1],
+    ),
+    (
+        "Health and Wellbeing Board",
+        "mental health",
+        BoardKind.BOARD,
+        BoardFrequency.ANNUAL,
+        None,
+        [2],
+    ),
+    (
+        "Adult Safeguarding Board",
+        "vulnerable adults",
+        BoardKind.BOARD,
+        BoardFrequency.ANNUAL,
+        15,
+        [2],
+    ),
+    (
+        "Prevent Delivery Group",
+        "quarterly meeting of the partners delivering Prevent",
+        BoardKind.MEETING,
+        BoardFrequency.QUARTERLY,
+        10,
+        [0, 1, 2, 3, 4],
+    ),
+    (
+        "Chief Executive briefing",
+        "the coordinator's quarterly briefing",
+        BoardKind.BRIEFING,
+        BoardFrequency.QUARTERLY,
+        40,
+        [],  # no lead: the coordinators are reminded
+    ),
+]
+
+
+def load_demo_boards(db: DbSession, now: datetime, zone: ZoneInfo, people: list[Staff]) -> None:
+    today = now.astimezone(zone).date()
+    for name, focus, kind, frequency, due_in, lead_indexes in BOARDS:
+        due = today + timedelta(days=due_in) if due_in is not None else None
+        months = MONTHS.get(frequency, 12)
+        last = add_months(due, -months) if due else date(2019, 1, 24)
+        board = Board(
+            name=name,
+            focus=focus,
+            kind=kind,
+            frequency=frequency,
+            last_update_on=last,
+            next_due_on=due,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(board)
+        db.flush()
+        for index in lead_indexes:
+            db.add(BoardLead(board_id=board.id, staff_id=people[index].id))
+    db.flush()

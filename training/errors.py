@@ -58,3 +58,24 @@ class NotACoordinator(TrainingError):
 
 class InvalidSessionDetails(TrainingError):
     """A coordinator's new-session form that doesn't add up; the message says what to fix."""
+
+
+class UnknownBoard(TrainingError):
+    def __init__(self, wanted: object) -> None:
+        super().__init__(f"I can't find a board called '{wanted}'. Type 'boards' to see them.")
+
+
+class AmbiguousBoard(TrainingError):
+    def __init__(self, wanted: str, names: list[str]) -> None:
+        super().__init__(
+            f"'{wanted}' could be any of: {'; '.join(names)}. Please give more of the name."
+        )
+
+
+class InvalidBoardDetails(TrainingError):
+    """A board form that doesn't add up; the message says what to fix."""
+
+
+class UnknownDelivery(TrainingError):
+    def __init__(self) -> None:
+        super().__init__("I can't find that message. Type 'failed deliveries' to see them.")

@@ -1,6 +1,6 @@
 """Tables of the training domain. Times are aware UTC; shown in UK time by the adapters."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, String, UniqueConstraint, text
@@ -321,3 +321,97 @@ class ElearningClaim(SQLModel, table=True):
     chased_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     chase_count: int = 0
     updated_at: datetime = Field(sa_column=_utc())
+
+
+class BoardFrequency(StrEnum):
+    QUARTERLY = "quarterly"
+    BIANNUAL = "biannual"
+    ANNUAL = "annual"
+    TBC = "tbc"  # the next date is still to be confirmed: chased weekly, never dropped
+
+
+class BoardKind(StrEnum):
+    BOARD = "board"  # a Prevent update its lead(s) must present to a board
+    MEETING = "meeting"  # a meeting whose members are reminded (the Prevent Delivery Group)
+    BRIEFING = "briefing"  # a briefing the coordinator gives (the Chief Executive, quarterly)
+
+
+class Board(SQLModel, table=True):
+    """A date on the governance calendar: a board update, the Delivery Group, the CEO briefing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    focus: str = Field(default="", max_length=500)
+    kind: str = Field(default=BoardKind.BOARD, sa_column=Column(String(20), nullable=False))
+    frequency: str = Field(sa_column=Column(String(20), nullable=False))
+    last_update_on: date | None = None
+    next_due_on: date | None = None  # None: to be confirmed
+    created_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class BoardLead(SQLModel, table=True):
+    """Who presents to a board (or, for a meeting, who attends it)."""
+
+    __tablename__ = "board_lead"
+
+    board_id: int = Field(foreign_key="board.id", primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True)
+
+
+class BoardUpdate(SQLModel, table=True):
+    """An update delivered to a board, as the coordinator recorded it."""
+
+    __tablename__ = "board_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    delivered_on: date
+    was_due_on: date | None = None
+    recorded_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    recorded_at: datetime = Field(sa_column=_utc())
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after retries, or nobody to send it to: listed for the coordinator
+    BLOCKED = "blocked"  # Teams answered 403/404: the person removed or blocked the app
+    CANCELLED = "cancelled"  # what it reminded of changed (an update delivered early)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message to one person, written before it is sent and marked after.
+
+    `key` names the occurrence (e.g. 'board:3:due-7d:2027-03-01:to:12'), so writing the same
+    reminder twice is a no-op, and a row is sent by whoever holds its lease.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_next_attempt", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True)
+    kind: str = Field(max_length=40)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    summary: str = Field(max_length=500)
+    card_json: str
+    state: str = Field(default=OutboxState.PENDING, sa_column=Column(String(20), nullable=False))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_utc())
+    lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    leased_by: str | None = Field(default=None, max_length=100)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(sa_column=_utc())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class DeliveryBlock(SQLModel, table=True):
+    """Teams refused messages to this person (403/404): not retried until they write to us again."""
+
+    __tablename__ = "delivery_block"
+
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True)
+    status_code: int
+    reason: str = Field(default="", max_length=500)
+    blocked_at: datetime = Field(sa_column=_utc())

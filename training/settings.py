@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaList = Annotated[list[str], NoDecode]
+CommaInts = Annotated[list[int], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -68,6 +69,32 @@ class Settings(BaseSettings):
     elearning_course_code: str = "HO-ELEARN"
     certificate_dir: str = "var/certificates"
     certificate_max_bytes: int = 5 * 1024 * 1024
+
+    # Reminders. Days before a board's due date on which its lead is reminded.
+    reminder_offsets_days: CommaInts = Field(default_factory=lambda: [28, 7, 1])
+    reminder_hour: int = Field(default=9, ge=0, le=23)  # UK hour reminders fall due at
+    # The scheduler runs in the bot process; off in tests that don't need it.
+    scheduler_enabled: bool = True
+    reminder_sweep_minutes: float = Field(default=10, gt=0)
+    # A run missed while the bot was down still happens once if it is at most this late.
+    scheduler_misfire_grace_seconds: int = 7 * 24 * 3600
+    # How often a standby replica tries to take over the scheduler (PostgreSQL advisory lock).
+    scheduler_leader_poll_seconds: float = Field(default=15, gt=0)
+    # The outbox: how often it is polled, how long a claim lasts, how often a message is tried.
+    outbox_poll_seconds: float = Field(default=5, gt=0)
+    outbox_lease_seconds: int = Field(default=300, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    # Teams's documented limit per app per tenant, and the share of it we allow ourselves, so
+    # network jitter does not push requests over the line.
+    teams_requests_per_second: int = Field(default=50, gt=0)
+    teams_rate_headroom: float = Field(default=0.95, gt=0, le=1)
+
+    @field_validator("reminder_offsets_days", mode="before")
+    @classmethod
+    def _split_ints(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator(
         "allowed_tenant_ids", "coordinators", "attendance_retry_minutes", mode="before"

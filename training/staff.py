@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from training.models import ConversationReference, Staff
+from training.models import ConversationReference, DeliveryBlock, Staff
 
 
 @dataclass(frozen=True)
@@ -126,4 +126,9 @@ def record_contact(
         reference_json=reference_json,
         now=now,
     )
+    # Writing to us again undoes an earlier 403/404 (the app was reinstalled or unblocked).
+    block = db.get(DeliveryBlock, staff.id)
+    if block is not None and conversation_type == "personal":
+        db.delete(block)
+        db.flush()
     return staff

@@ -23,6 +23,11 @@ COORDINATOR_COMMANDS = [
     ("unmatched", "attendees I couldn't match to staff: assign them or mark them as guests"),
     ("pending confirmations", "e-learning waiting for managers, with a button to chase"),
     ("audit log", "who did or looked at what, and when"),
+    ("boards", "the governance calendar: next dates and who leads each board"),
+    ("board update delivered adult safeguarding", "record an update; the next date rolls on"),
+    ("new board, edit board health", "add a board, or change its date, frequency or leads"),
+    ("reminders", "what the bot will send in the next 14 days"),
+    ("failed deliveries", "messages Teams would not take, with a button to try again"),
 ]
 
 
@@ -37,4 +42,5 @@ def help_card(is_coordinator: bool, note: str = "") -> Card:
         body.append(text("For coordinators:", weight="Bolder", spacing="Medium"))
         body += [text(f"**{cmd}**: {what}") for cmd, what in COORDINATOR_COMMANDS]
         actions.append(execute("New session", "new_session_form"))
+        actions.append(execute("Boards", "list_boards"))
     return card(body, actions)

@@ -44,6 +44,7 @@ async def chat(database: Database, clock: FixedClock) -> AsyncIterator[Chat]:
         database_url=database.url,
         coordinators=[COORDINATOR_AAD],
         allowed_tenant_ids=[TENANT],
+        scheduler_enabled=False,  # tests that need reminders run the sweep themselves
     )
     connector = LocalConnector()
     await connector.start()

@@ -18,6 +18,11 @@ class LocalConnector:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
         self.members: dict[str, dict[str, Any]] = {}
+        # Faults to play: answers given (in order) to sends into a conversation before it
+        # accepts one, and conversations that refuse everything (the app was removed).
+        self.faults: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.gone: dict[str, int] = {}
+        self.attempts: list[tuple[str, int]] = []
         self._ids = itertools.count(1)
         self.app = web.Application()
         # Activity ids are opaque: accept any characters, as the real service does.
@@ -41,8 +46,28 @@ class LocalConnector:
         if self._runner:
             await self._runner.cleanup()
 
+    def fail(self, conversation_id: str, status: int, retry_after: str | None = None) -> None:
+        """Answer the next send into this conversation with `status` (and Retry-After)."""
+        headers = {"Retry-After": retry_after} if retry_after else {}
+        self.faults.setdefault(conversation_id, []).append((status, headers))
+
     async def _send(self, request: web.Request) -> web.Response:
         activity = await request.json()
+        conversation = request.match_info["conv"]
+        if conversation in self.gone:
+            self.attempts.append((conversation, self.gone[conversation]))
+            return web.json_response(
+                {"error": {"code": "BotNotInConversationRoster"}}, status=self.gone[conversation]
+            )
+        if self.faults.get(conversation):
+            status, headers = self.faults[conversation].pop(0)
+            self.attempts.append((conversation, status))
+            return web.json_response(
+                {"error": {"code": "Throttled" if status == 429 else "ServiceError"}},
+                status=status,
+                headers=headers,
+            )
+        self.attempts.append((conversation, 201))
         activity_id = f"sent-{next(self._ids)}"
         self.sent.append(
             {

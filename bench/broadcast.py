@@ -1,0 +1,188 @@
+"""Session reminders broadcast to many people through a connector that enforces Teams's limit.
+
+`make bench-broadcast` (or `python -m bench.broadcast [--people N]`). The local Bot Connector
+answers 429 (Retry-After: 1) to any request beyond 50 per second per tenant, measured over a
+sliding second, as Teams documents. Prints the achieved send rate as a fraction of that limit,
+how many 429s came back and how many reminders were lost (must be 0) or sent twice.
+"""
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from collections import Counter, deque
+from datetime import timedelta
+from pathlib import Path
+
+from aiohttp import web
+from sqlmodel import select
+
+from bench.turns import free_port
+from bot.adapter import create_adapter
+from bot.app import reminder_policy
+from bot.ratelimit import TeamsRateLimiter
+from bot.sender import BotConnectorDelivery, ProactiveSender
+from bot.storage import Storage
+from scheduler.sweep import ReminderSweep
+from training import migrate, outbox
+from training.clock import SystemClock
+from training.db import Database
+from training.models import Booking, BookingStatus, ConversationReference, Course, Session, Staff
+from training.settings import Settings
+
+TENANT = "bench-tenant"
+
+
+class ThrottlingConnector:
+    """A Bot Connector that takes at most `limit` sends per sliding second per tenant."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.accepted: deque[float] = deque()
+        self.delivered: Counter[str] = Counter()
+        self.throttled = 0
+        self.first = self.last = 0.0
+        self.peak_in_window = 0
+
+    async def send(self, request: web.Request) -> web.Response:
+        await request.read()
+        now = time.monotonic()
+        while self.accepted and self.accepted[0] <= now - 1.0:
+            self.accepted.popleft()
+        if len(self.accepted) >= self.limit:
+            self.throttled += 1
+            return web.json_response(
+                {"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": "1"}
+            )
+        self.accepted.append(now)
+        self.peak_in_window = max(self.peak_in_window, len(self.accepted))
+        self.first = self.first or now
+        self.last = now
+        self.delivered[request.match_info["conv"]] += 1
+        return web.json_response({"id": f"m{sum(self.delivered.values())}"})
+
+    async def start(self) -> tuple[web.AppRunner, str]:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conv}/activities", self.send)
+        app.router.add_post("/v3/conversations/{conv}/activities/{reply}", self.send)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        return runner, f"http://127.0.0.1:{port}/"
+
+
+def seed(database: Database, people: int, service_url: str, now) -> None:  # type: ignore[no-untyped-def]
+    """A session tomorrow with `people` booked, each reachable in a personal chat."""
+    with database.unit_of_work() as db:
+        course = Course(code="WRAP", title="WRAP")
+        db.add(course)
+        db.flush()
+        starts = now + timedelta(hours=20)
+        session = Session(
+            course_id=course.id,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            online=True,
+            join_url="https://teams.microsoft.com/l/meetup-join/bench",
+            capacity=people,
+            created_at=now,
+        )
+        db.add(session)
+        db.add_all(
+            Staff(display_name=f"Person {i}", created_at=now, updated_at=now) for i in range(people)
+        )
+        db.flush()
+        for staff in db.exec(select(Staff)).all():
+            conversation = f"a:bench-{staff.id}"
+            reference = {
+                "activityId": None,
+                "user": {"id": f"29:{staff.id}"},
+                "bot": {"id": "28:bot"},
+                "conversation": {"id": conversation, "tenantId": TENANT},
+                "channelId": "msteams",
+                "locale": "en-GB",
+                "serviceUrl": service_url,
+            }
+            db.add(
+                ConversationReference(
+                    staff_id=staff.id,
+                    conversation_id=conversation,
+                    tenant_id=TENANT,
+                    service_url=service_url,
+                    reference_json=json.dumps(reference),
+                    updated_at=now,
+                )
+            )
+            db.add(
+                Booking(
+                    session_id=session.id,
+                    staff_id=staff.id,
+                    status=BookingStatus.BOOKED,
+                    requested_at=now,
+                    seat_given_at=now,
+                    updated_at=now,
+                )
+            )
+
+
+async def main(people: int, database_url: str | None) -> None:
+    connector = ThrottlingConnector(limit=50)
+    runner, service_url = await connector.start()
+    scratch = tempfile.mkdtemp(prefix="wrapbot-broadcast-")
+    url = database_url or f"sqlite:///{Path(scratch) / 'broadcast.db'}"
+    settings = Settings(_env_file=None, database_url=url)
+    migrate.upgrade(url)
+    database = Database(url)
+    clock = SystemClock()
+    # Reminders fall due the day before at 09:00; the bench sends them now, as a late sweep would.
+    now = clock.now()
+    seed(database, people, service_url, now)
+    storage = Storage(database)
+    policy = reminder_policy(settings)
+    policy = type(policy)(zone=policy.zone, offsets_days=policy.offsets_days, hour=0)
+
+    started = time.perf_counter()
+    report = await ReminderSweep(storage, clock, policy, []).run()
+    written_in = time.perf_counter() - started
+    sender = ProactiveSender(
+        storage,
+        BotConnectorDelivery(create_adapter(settings), ""),
+        clock,
+        limiter=TeamsRateLimiter(settings.teams_requests_per_second, settings.teams_rate_headroom),
+        poll_seconds=0.5,
+    )
+    started = time.perf_counter()
+    sender.start()
+    # The outbox is the source of truth (retries included), so the bench polls it.
+    while (await storage.run(outbox.counts)).get("pending", 0):  # noqa: ASYNC110
+        await asyncio.sleep(0.25)
+    elapsed = time.perf_counter() - started
+    await sender.stop()
+    counts = await storage.run(outbox.counts)
+    await runner.cleanup()
+    database.dispose()
+
+    delivered = sum(connector.delivered.values())
+    span = max(connector.last - connector.first, 1e-9)
+    rate = (delivered - 1) / span if delivered > 1 else 0.0
+    lost = people - len(connector.delivered)
+    doubled = sum(n - 1 for n in connector.delivered.values() if n > 1)
+    print(f"\nbroadcast of session reminders to {people} people, limit 50 requests/s per tenant")
+    print(f"outbox rows written by the sweep   {report.written} in {written_in:.1f} s")
+    print(f"delivered                          {delivered} in {elapsed:.1f} s")
+    print(f"achieved rate                      {rate:.1f} /s = {rate / 50:.2f} of the limit")
+    print(f"busiest second seen by connector   {connector.peak_in_window} requests")
+    print(f"429 answers                        {connector.throttled}")
+    print(f"lost                               {lost}")
+    print(f"sent twice                         {doubled}")
+    print(f"outbox states                      {dict(counts)}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--database-url", default=None, help="default: a scratch SQLite file")
+    args = parser.parse_args()
+    asyncio.run(main(args.people, args.database_url))

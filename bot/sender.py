@@ -1,0 +1,326 @@
+"""The proactive sender: takes due messages from the outbox and delivers them through Teams.
+
+Every message is claimed with a lease, sent within Teams's rate limits and then marked: sent;
+to retry later (429, 412, 502, 504 or no answer: exponential backoff with jitter, never sooner
+than Retry-After); blocked (403/404: recorded against the person, not retried); or failed.
+Messages to one person go in order; different people are served concurrently.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
+from botbuilder.schema import ConversationReference
+
+from bot.ratelimit import GONE_STATUSES, RETRYABLE_STATUSES, TeamsRateLimiter, backoff_seconds
+from bot.storage import Storage
+from training import outbox
+from training.clock import Clock
+from training.outbox import ClaimedMessage
+
+log = logging.getLogger(__name__)
+
+NO_CONVERSATION = "no Teams chat with this person yet: they need to open the bot once"
+
+
+class DeliveryFailed(Exception):
+    """Teams did not take the message. `status` is None when there was no answer at all."""
+
+    def __init__(self, status: int | None, detail: str, retry_after: float | None = None) -> None:
+        super().__init__(f"{status or 'no answer'}: {detail}")
+        self.status = status
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class Delivery(Protocol):
+    async def send(
+        self, reference: ConversationReference, card: dict[str, Any], summary: str
+    ) -> None: ...
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+def _http_status(error: BaseException) -> tuple[int | None, str | None]:
+    """The status and Retry-After of an msrest/botframework HTTP error, if it carries them."""
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    headers = getattr(response, "headers", None) or {}
+    return (int(status) if status else None), headers.get("Retry-After")
+
+
+class BotConnectorDelivery:
+    """Sends one card through the Bot Connector with `continue_conversation`."""
+
+    def __init__(self, adapter: BotAdapter, app_id: str) -> None:
+        self._adapter = adapter
+        self._app_id = app_id
+
+    async def send(
+        self, reference: ConversationReference, card: dict[str, Any], summary: str
+    ) -> None:
+        message = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        message.summary = summary
+
+        problems: list[Exception] = []
+
+        async def deliver(context: TurnContext) -> None:
+            # The adapter hands errors raised here to its on_turn_error and returns normally,
+            # so the error is kept to be raised below.
+            try:
+                await context.send_activity(message)
+            except Exception as error:  # msrest, aiohttp and botbuilder raise their own types
+                problems.append(error)
+
+        try:
+            await self._adapter.continue_conversation(reference, deliver, self._app_id)
+        except Exception as error:  # e.g. no token for the service URL
+            problems.append(error)
+        if problems:
+            error = problems[0]
+            status, retry_after = _http_status(error)
+            raise DeliveryFailed(
+                status, f"{type(error).__name__} {error}"[:200], retry_after_seconds(retry_after)
+            ) from error
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    blocked: int = 0
+    lease_lost: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retrying + self.failed + self.blocked + self.lease_lost
+
+    def add(self, other: "DeliveryReport") -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.blocked += other.blocked
+        self.lease_lost += other.lease_lost
+        for status, n in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + n
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class ProactiveSender:
+    def __init__(
+        self,
+        storage: Storage,
+        delivery: Delivery,
+        clock: Clock,
+        *,
+        limiter: TeamsRateLimiter | None = None,
+        worker_id: str | None = None,
+        lease_seconds: int = 300,
+        max_attempts: int = 8,
+        batch_size: int = 100,
+        concurrency: int = 16,
+        poll_seconds: float = 5.0,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.storage = storage
+        self.delivery = delivery
+        self.clock = clock
+        self.limiter = limiter or TeamsRateLimiter()
+        self.worker_id = worker_id or default_worker_id()
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._rand = rand
+        self._slots = asyncio.Semaphore(concurrency)
+        self._one_batch_at_a_time = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._soonest_retry: float | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Something was written to the outbox: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def deliver_due(self) -> DeliveryReport:
+        """Claim one batch of due messages and deliver it."""
+        async with self._one_batch_at_a_time:
+            claimed = await self.storage.run(
+                outbox.claim,
+                self.worker_id,
+                self.clock.now(),
+                lease_seconds=self.lease_seconds,
+                limit=self.batch_size,
+            )
+            report = DeliveryReport()
+            by_person: dict[int, list[ClaimedMessage]] = {}
+            for message in claimed:
+                by_person.setdefault(message.staff_id, []).append(message)
+            await asyncio.gather(*(self._one_person(ms, report) for ms in by_person.values()))
+            return report
+
+    async def deliver_until_idle(self) -> DeliveryReport:
+        """Deliver batches until nothing is due (retries scheduled for later stay for later)."""
+        total = DeliveryReport()
+        while not self._stopping:
+            report = await self.deliver_due()
+            total.add(report)
+            if report.handled == 0:
+                break
+        return total
+
+    async def _one_person(self, messages: list[ClaimedMessage], report: DeliveryReport) -> None:
+        async with self._slots:
+            for message in messages:
+                try:
+                    await self._deliver(message, report)
+                except Exception:  # a database hiccup: the lease runs out and it is tried again
+                    log.exception("could not record the delivery of outbox %s", message.id)
+
+    async def _deliver(self, message: ClaimedMessage, report: DeliveryReport) -> None:
+        if message.blocked:
+            await self.storage.run(
+                outbox.mark_blocked,
+                message.id,
+                self.worker_id,
+                message.staff_id,
+                self.clock.now(),
+                status_code=403,
+                reason="Teams refused earlier messages to this person",
+            )
+            report.blocked += 1
+            return
+        if message.reference_json is None:
+            await self.storage.run(outbox.mark_failed, message.id, self.worker_id, NO_CONVERSATION)
+            report.failed += 1
+            return
+        reference = ConversationReference().deserialize(json.loads(message.reference_json))
+        conversation = reference.conversation
+        tenant = conversation.tenant_id if conversation else None
+        await self.limiter.acquire(conversation.id if conversation else "", tenant)
+        try:
+            await self.delivery.send(reference, message.card, message.summary)
+        except DeliveryFailed as failure:
+            await self._after_failure(message, failure, conversation.id, tenant, report)
+            return
+        if await self.storage.run(outbox.mark_sent, message.id, self.worker_id, self.clock.now()):
+            report.sent += 1
+        else:
+            log.warning("outbox %s was sent after its lease ran out", message.id)
+            report.lease_lost += 1
+
+    async def _after_failure(
+        self,
+        message: ClaimedMessage,
+        failure: DeliveryFailed,
+        conversation_id: str,
+        tenant: str | None,
+        report: DeliveryReport,
+    ) -> None:
+        status = failure.status
+        if status is not None:
+            report.statuses[status] = report.statuses.get(status, 0) + 1
+        now = self.clock.now()
+        if status in GONE_STATUSES:
+            log.info(
+                "Teams refused outbox %s with %s: the person is marked blocked", message.id, status
+            )
+            await self.storage.run(
+                outbox.mark_blocked,
+                message.id,
+                self.worker_id,
+                message.staff_id,
+                now,
+                status_code=status,
+                reason="the person removed or blocked the app",
+            )
+            report.blocked += 1
+            return
+        if status is None or status in RETRYABLE_STATUSES:
+            if status == 429 and failure.retry_after:
+                self.limiter.pause(conversation_id, tenant, failure.retry_after)
+            delay = backoff_seconds(message.attempts + 1, failure.retry_after, rand=self._rand)
+            outcome = await self.storage.run(
+                outbox.mark_retry,
+                message.id,
+                self.worker_id,
+                now,
+                delay_seconds=delay,
+                error=str(failure),
+                max_attempts=self.max_attempts,
+            )
+            if outcome == "pending":
+                report.retrying += 1
+                soonest = asyncio.get_running_loop().time() + delay
+                self._soonest_retry = min(self._soonest_retry or soonest, soonest)
+            else:
+                report.failed += 1
+            return
+        await self.storage.run(outbox.mark_failed, message.id, self.worker_id, str(failure))
+        report.failed += 1
+
+    async def run_forever(self) -> None:
+        """Deliver whatever is due, then wait to be woken, for a retry, or for the next poll."""
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.deliver_until_idle()
+            except Exception:  # the database may be away for a moment: try again later
+                log.exception("the outbox could not be read")
+            self.limiter.conversations.forget_idle()
+            wait = self.poll_seconds
+            if self._soonest_retry is not None:
+                wait = min(wait, max(self._soonest_retry - loop.time(), 0.0))
+                self._soonest_retry = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self.run_forever(), name="outbox-sender")
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Let the batch in hand finish (cutting it short would resend it later), then stop."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace_seconds)
+        except TimeoutError:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None

@@ -1,0 +1,1 @@
+"""Reminders: the APScheduler jobs, their lifecycle (one leader among replicas) and the hooks."""

@@ -1,0 +1,115 @@
+"""The reminder sweep: what is due goes into the outbox; ended sessions get their follow-ups.
+
+It is safe to run as often as you like, late, or twice at once: every reminder has a unique
+outbox key, and each follow-up is remembered (in the same transaction) once it has run.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session as DbSession
+
+from bot.cards.reminders import reminder_card
+from bot.storage import Storage
+from scheduler import hooks
+from training import outbox
+from training.clock import Clock
+from training.due import EndedSession, due_reminders, mark_step_done, sessions_awaiting
+from training.outbox import OutgoingMessage
+from training.reminders import Reminder, ReminderPolicy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    due: int = 0
+    written: int = 0
+    feedback_requests: int = 0
+    attendance_syncs: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def reminder_message(reminder: Reminder) -> OutgoingMessage:
+    return OutgoingMessage(
+        key=reminder.key,
+        kind=reminder.kind,
+        staff_id=reminder.staff_id,
+        summary=reminder.headline,
+        card=reminder_card(reminder),
+        not_before=reminder.due_at,
+    )
+
+
+def _request_feedback(db: DbSession, session: EndedSession, now: datetime) -> int:
+    if not mark_step_done(db, hooks.FEEDBACK_STEP, session.session_id, now):
+        return 0
+    return outbox.enqueue(db, hooks.request_feedback_for_session(db, session, now), now)
+
+
+class ReminderSweep:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        policy: ReminderPolicy,
+        coordinators: list[str],
+        wake_sender: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.policy = policy
+        self.coordinators = coordinators
+        self.wake_sender = wake_sender
+
+    async def run(self) -> SweepReport:
+        now = self.clock.now()
+        report = SweepReport()
+        due = await self.storage.run(due_reminders, now, self.policy, self.coordinators)
+        report.due = len(due)
+        report.written = await self.storage.run(
+            outbox.enqueue, [reminder_message(r) for r in due], now
+        )
+        await self._feedback(now, report)
+        await self._attendance(now, report)
+        self.wake_sender()
+        if report.written or report.feedback_requests:
+            log.info(
+                "reminder sweep: %s due, %s new, %s feedback requests",
+                report.due,
+                report.written,
+                report.feedback_requests,
+            )
+        return report
+
+    async def _feedback(self, now: datetime, report: SweepReport) -> None:
+        for session in await self.storage.run(sessions_awaiting, hooks.FEEDBACK_STEP, now):
+            try:
+                report.feedback_requests += await self.storage.run(_request_feedback, session, now)
+            except IntegrityError:  # another replica did it in the same moment
+                continue
+            except Exception as problem:  # one session's hook must not stop the others
+                log.exception("feedback hook failed for session %s", session.session_id)
+                report.errors.append(f"feedback {session.session_id}: {problem}")
+
+    async def _attendance(self, now: datetime, report: SweepReport) -> None:
+        ended = await self.storage.run(
+            sessions_awaiting, hooks.ATTENDANCE_STEP, now, online_only=True
+        )
+        for session in ended:
+            try:
+                await hooks.sync_attendance_for_session(session, now)
+            except Exception as problem:  # tried again at the next sweep
+                log.exception("attendance hook failed for session %s", session.session_id)
+                report.errors.append(f"attendance {session.session_id}: {problem}")
+                continue
+            try:
+                await self.storage.run(
+                    mark_step_done, hooks.ATTENDANCE_STEP, session.session_id, now
+                )
+            except IntegrityError:
+                continue
+            report.attendance_syncs += 1

@@ -1,0 +1,233 @@
+"""Reminders read from the database: what is due now, what is coming, which sessions just ended."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from training import audit
+from training.boards import board_plans
+from training.models import (
+    Booking,
+    BookingStatus,
+    Completion,
+    Course,
+    HandledRequest,
+    Session,
+    SessionStatus,
+    Staff,
+)
+from training.reminders import (
+    Audience,
+    CompletionPlan,
+    Reminder,
+    ReminderPolicy,
+    SessionPlan,
+    board_reminders,
+    coming_up,
+    due_now,
+    refresher_notes,
+    session_reminders,
+)
+
+# Sessions further ahead than this cannot have a day-before reminder due in a sweep or listing.
+SESSION_LOOKAHEAD = timedelta(days=16)
+# A session's follow-ups (feedback, attendance) are started within this time of its end.
+FOLLOW_UP_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class UpcomingReminder:
+    reminder: Reminder
+    recipient: str
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    """A session that has ended, handed to the follow-up hooks (feedback, attendance)."""
+
+    session_id: int
+    course_title: str
+    starts_at: datetime
+    ends_at: datetime
+    online: bool
+    join_url: str | None
+    attendee_staff_ids: tuple[int, ...]
+
+
+def coordinator_ids(db: DbSession, identifiers: list[str]) -> tuple[int, ...]:
+    """Staff ids of the coordinators named in settings (Entra object ids or emails)."""
+    wanted = [i.lower() for i in identifiers]
+    if not wanted:
+        return ()
+    rows = db.exec(
+        select(Staff.id).where(
+            func.lower(col(Staff.aad_object_id)).in_(wanted) | col(Staff.email).in_(wanted)
+        )
+    ).all()
+    return tuple(sorted(i for i in rows if i is not None))
+
+
+def _session_plans(db: DbSession, now: datetime) -> list[SessionPlan]:
+    rows = db.exec(
+        select(Session, Course)
+        .join(Course)
+        .where(
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_at > now,
+            Session.starts_at <= now + SESSION_LOOKAHEAD,
+        )
+        .order_by(col(Session.starts_at))
+    ).all()
+    ids = [s.id for s, _ in rows if s.id is not None]
+    booked: dict[int, list[int]] = {i: [] for i in ids}
+    if ids:
+        for session_id, staff_id in db.exec(
+            select(Booking.session_id, Booking.staff_id)
+            .where(col(Booking.session_id).in_(ids), Booking.status == BookingStatus.BOOKED)
+            .order_by(col(Booking.requested_at), col(Booking.id))
+        ).all():
+            booked[session_id].append(staff_id)
+    return [
+        SessionPlan(
+            id=s.id,
+            course_title=c.title,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            online=s.online,
+            join_url=s.join_url,
+            location=s.location,
+            booked_staff_ids=tuple(booked[s.id]),
+        )
+        for s, c in rows
+        if s.id is not None
+    ]
+
+
+def _completion_plans(db: DbSession) -> list[CompletionPlan]:
+    """Each person's latest completion of each course."""
+    latest: dict[tuple[int, int], CompletionPlan] = {}
+    for completion, course in db.exec(select(Completion, Course).join(Course)).all():
+        if course.id is None:
+            continue
+        plan = CompletionPlan(
+            staff_id=completion.staff_id,
+            course_id=course.id,
+            course_title=course.title,
+            completed_at=completion.completed_at,
+            refresher_months=course.refresher_months,
+        )
+        key = (plan.staff_id, plan.course_id)
+        if key not in latest or latest[key].completed_at < plan.completed_at:
+            latest[key] = plan
+    return list(latest.values())
+
+
+def all_reminders(
+    db: DbSession, now: datetime, policy: ReminderPolicy, coordinators: list[str]
+) -> list[Reminder]:
+    """Every reminder that the calendar, bookings and completions call for around `now`."""
+    audience = Audience(coordinator_ids(db, coordinators))
+    found: list[Reminder] = []
+    for board in board_plans(db):
+        found += board_reminders(board, audience, policy, now)
+    for session in _session_plans(db, now):
+        found += session_reminders(session, policy)
+    for completion in _completion_plans(db):
+        found += refresher_notes(completion, policy)
+    return found
+
+
+def due_reminders(
+    db: DbSession, now: datetime, policy: ReminderPolicy, coordinators: list[str]
+) -> list[Reminder]:
+    """What should have gone out by `now` (late ones included), oldest first."""
+    return due_now(all_reminders(db, now, policy, coordinators), now)
+
+
+def upcoming_reminders(
+    db: DbSession,
+    now: datetime,
+    policy: ReminderPolicy,
+    coordinators: list[str],
+    *,
+    days: int = 14,
+    viewer_staff_id: int | None = None,
+) -> list[UpcomingReminder]:
+    """What will be sent in the next `days` days, soonest first, with whom to; audited."""
+    found = coming_up(all_reminders(db, now, policy, coordinators), now, now + timedelta(days=days))
+    names = dict(
+        db.exec(
+            select(Staff.id, Staff.display_name).where(
+                col(Staff.id).in_({r.staff_id for r in found})
+            )
+        ).all()
+    )
+    audit.record(db, viewer_staff_id, "reminders.view", now, subject=f"next {days} days")
+    return [UpcomingReminder(r, names.get(r.staff_id, f"staff {r.staff_id}")) for r in found]
+
+
+def _step_key(step: str, session_id: int) -> str:
+    return f"follow-up:{step}:session:{session_id}"
+
+
+def sessions_awaiting(
+    db: DbSession, step: str, now: datetime, *, online_only: bool = False
+) -> list[EndedSession]:
+    """Sessions that ended (within the follow-up window) whose `step` has not been done."""
+    query = (
+        select(Session, Course)
+        .join(Course)
+        .where(
+            col(Session.status).in_([SessionStatus.SCHEDULED, SessionStatus.DELIVERED]),
+            Session.ends_at <= now,
+            Session.ends_at > now - FOLLOW_UP_WINDOW,
+        )
+        .order_by(col(Session.ends_at), col(Session.id))
+    )
+    if online_only:
+        query = query.where(col(Session.online).is_(True))
+    rows = [(s, c) for s, c in db.exec(query).all() if s.id is not None]
+    done = set(
+        db.exec(
+            select(HandledRequest.key).where(
+                col(HandledRequest.key).in_([_step_key(step, s.id) for s, _ in rows])
+            )
+        ).all()
+    )
+    pending = [(s, c) for s, c in rows if _step_key(step, s.id) not in done]
+    attendees: dict[int, list[int]] = {s.id: [] for s, _ in pending}
+    if attendees:
+        for session_id, staff_id in db.exec(
+            select(Booking.session_id, Booking.staff_id)
+            .where(
+                col(Booking.session_id).in_(list(attendees)),
+                col(Booking.status).in_([BookingStatus.BOOKED, BookingStatus.ATTENDED]),
+            )
+            .order_by(col(Booking.id))
+        ).all():
+            attendees[session_id].append(staff_id)
+    return [
+        EndedSession(
+            session_id=s.id,
+            course_title=c.title,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            online=s.online,
+            join_url=s.join_url,
+            attendee_staff_ids=tuple(attendees[s.id]),
+        )
+        for s, c in pending
+    ]
+
+
+def mark_step_done(db: DbSession, step: str, session_id: int, now: datetime) -> bool:
+    """Remember that `step` ran for the session; False if someone else already did it."""
+    key = _step_key(step, session_id)
+    if db.get(HandledRequest, key) is not None:
+        return False
+    db.add(HandledRequest(key=key, handled_at=now))
+    db.flush()
+    return True
