@@ -1,5 +1,8 @@
 """The aiohttp application factory."""
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
 from aiohttp import web
 
 from bot.adapter import create_adapter
@@ -11,12 +14,15 @@ from bot.sender import BotConnectorDelivery, ProactiveSender
 from bot.storage import Storage
 from bot.teams_bot import WrapBot
 from bot.training_records_handlers import TrainingRecordHandlers
+from graph.attendance_sync import sync_recent_sessions
 from graph.client import GraphClient
 from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep
 from training.clock import Clock, SystemClock
 from training.db import Database
+from training.elearning import CertificateStore
 from training.reminders import ReminderPolicy
+from training.retention import apply_retention
 from training.settings import Settings
 
 BOT = web.AppKey("bot", WrapBot)
@@ -68,7 +74,15 @@ def create_app(
         TrainingRecordHandlers(storage, clock, settings.zone, settings, graph).routes()
     )
     bot = WrapBot(settings, storage, handlers, notifier, clock)
-    sweep = ReminderSweep(storage, clock, policy, settings.coordinators, sender.wake)
+    sweep = ReminderSweep(
+        storage,
+        clock,
+        policy,
+        settings.coordinators,
+        sender.wake,
+        attendance_sync=_attendance_sync(database, graph, settings) if graph else None,
+        retention=_retention(storage, settings),
+    )
     scheduler = SchedulerService(
         database.url,
         sweep,
@@ -104,6 +118,26 @@ def create_app(
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)
     return app
+
+
+def _attendance_sync(
+    database: Database, graph: GraphClient, settings: Settings
+) -> Callable[[datetime], Awaitable[int]]:
+    async def sync(now: datetime) -> int:
+        return len(await sync_recent_sessions(database, graph, settings, now))
+
+    return sync
+
+
+def _retention(storage: Storage, settings: Settings) -> Callable[[datetime], Awaitable[None]]:
+    certificates = CertificateStore(settings.certificate_dir)
+
+    async def apply(now: datetime) -> None:
+        result = await storage.run(apply_retention, now, settings.retention_years)
+        for name in result.certificate_files:
+            certificates.remove(name)
+
+    return apply
 
 
 async def _health(request: web.Request) -> web.Response:

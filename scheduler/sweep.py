@@ -5,7 +5,7 @@ outbox key, and each follow-up is remembered (in the same transaction) once it h
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from training.clock import Clock
 from training.due import EndedSession, due_reminders, mark_step_done, sessions_awaiting
 from training.outbox import OutgoingMessage
 from training.reminders import Reminder, ReminderPolicy
+from training.retention import retention_due
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,14 @@ class ReminderSweep:
         policy: ReminderPolicy,
         coordinators: list[str],
         wake_sender: Callable[[], None] = lambda: None,
+        *,
+        attendance_sync: Callable[[datetime], Awaitable[int]] | None = None,
+        retention: Callable[[datetime], Awaitable[None]] | None = None,
     ) -> None:
+        """`attendance_sync(now)` reads Teams attendance for sessions due a look and returns how
+        many it looked at; `retention(now)` applies the retention rule. Both are optional."""
+        self.attendance_sync = attendance_sync
+        self.retention = retention
         self.storage = storage
         self.clock = clock
         self.policy = policy
@@ -75,6 +83,7 @@ class ReminderSweep:
         )
         await self._feedback(now, report)
         await self._attendance(now, report)
+        await self._retention(now, report)
         self.wake_sender()
         if report.written or report.feedback_requests:
             log.info(
@@ -96,20 +105,19 @@ class ReminderSweep:
                 report.errors.append(f"feedback {session.session_id}: {problem}")
 
     async def _attendance(self, now: datetime, report: SweepReport) -> None:
-        ended = await self.storage.run(
-            sessions_awaiting, hooks.ATTENDANCE_STEP, now, online_only=True
-        )
-        for session in ended:
-            try:
-                await hooks.sync_attendance_for_session(session, now)
-            except Exception as problem:  # tried again at the next sweep
-                log.exception("attendance hook failed for session %s", session.session_id)
-                report.errors.append(f"attendance {session.session_id}: {problem}")
-                continue
-            try:
-                await self.storage.run(
-                    mark_step_done, hooks.ATTENDANCE_STEP, session.session_id, now
-                )
-            except IntegrityError:
-                continue
-            report.attendance_syncs += 1
+        if self.attendance_sync is None:
+            return
+        try:
+            report.attendance_syncs = await self.attendance_sync(now)
+        except Exception as problem:  # Graph trouble must not stop reminders; next sweep retries
+            log.exception("attendance sync failed")
+            report.errors.append(f"attendance: {problem}")
+
+    async def _retention(self, now: datetime, report: SweepReport) -> None:
+        if self.retention is None or not await self.storage.run(retention_due, now):
+            return
+        try:
+            await self.retention(now)
+        except Exception as problem:  # tried again at the next sweep
+            log.exception("retention run failed")
+            report.errors.append(f"retention: {problem}")

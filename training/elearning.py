@@ -83,6 +83,9 @@ class CertificateStore:
     def read(self, name: str) -> bytes:
         return (self.directory / Path(name).name).read_bytes()
 
+    def remove(self, name: str) -> None:
+        (self.directory / Path(name).name).unlink(missing_ok=True)
+
 
 def certificate_kind(data: bytes) -> str | None:
     """'pdf', 'png' or 'jpeg' from the file's first bytes; None for anything else."""

@@ -44,6 +44,17 @@ def _delete(db: DbSession, result: RetentionResult, name: str, statement) -> Non
     result.deleted[name] = db.execute(statement).rowcount or 0
 
 
+def retention_due(db: DbSession, now: datetime) -> bool:
+    """Once a day is enough: due when no run is recorded in the last 23 hours."""
+    last = db.scalars(
+        select(AuditEntry.at)
+        .where(AuditEntry.action == "retention.run")
+        .order_by(col(AuditEntry.at).desc())
+        .limit(1)
+    ).first()
+    return last is None or last < now - timedelta(hours=23)
+
+
 def apply_retention(db: DbSession, now: datetime, years: int) -> RetentionResult:
     cutoff = now - timedelta(days=round(365.25 * years))
     result = RetentionResult()
@@ -104,6 +115,8 @@ def apply_retention(db: DbSession, now: datetime, years: int) -> RetentionResult
         delete(ElearningClaim).where(ElearningClaim.claimed_at < cutoff),
     )
     _delete(db, result, "audit_log", delete(AuditEntry).where(AuditEntry.at < cutoff))
+    still_used = set(db.scalars(select(ElearningClaim.certificate_file)))
+    result.certificate_files = [n for n in result.certificate_files if n not in still_used]
     result.anonymised_people = _anonymise_people_with_nothing_left(db, cutoff, now)
     audit.record(
         db,

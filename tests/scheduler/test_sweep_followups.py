@@ -1,0 +1,69 @@
+"""The sweep reads Teams attendance through Graph and applies the retention rule once a day."""
+
+from datetime import timedelta
+
+from sqlmodel import func, select
+
+from bot.app import _attendance_sync, _retention
+from bot.storage import Storage
+from scheduler.sweep import ReminderSweep
+from tests.conftest import NOW
+from tests.factories import add_course, add_session, add_staff
+from tests.graph.scenario import seed
+from training.clock import FixedClock
+from training.models import AuditEntry, Booking, Completion
+from training.reminders import ReminderPolicy
+from training.settings import Settings
+
+
+def _sweep(database, clock, **followups) -> ReminderSweep:
+    policy = ReminderPolicy(zone=Settings(_env_file=None).zone, offsets_days=(28, 7, 1), hour=9)
+    return ReminderSweep(Storage(database), clock, policy, [], **followups)
+
+
+async def test_the_sweep_records_completions_from_teams_attendance(
+    database, graph, graph_server, settings_for_graph
+):
+    world = seed(database, graph_server, NOW)
+    sweep = _sweep(
+        database,
+        FixedClock(NOW),
+        attendance_sync=_attendance_sync(database, graph, settings_for_graph),
+    )
+    report = await sweep.run()
+    assert report.attendance_syncs == 1 and report.errors == []
+    with database.unit_of_work() as db:
+        completed = db.exec(select(Completion.staff_id)).all()
+    assert world.staff["Ann Able"] in completed
+
+
+async def test_retention_runs_once_a_day_from_the_sweep(database, tmp_path):
+    clock = FixedClock(NOW)
+    long_ago = NOW - timedelta(days=365 * 8)
+    with database.unit_of_work() as db:
+        old = add_session(db, add_course(db), long_ago)
+        person = add_staff(db, "Old Timer", long_ago)
+        db.add(
+            Booking(
+                session_id=old.id,
+                staff_id=person.id,
+                status="attended",
+                requested_at=long_ago,
+                updated_at=long_ago,
+            )
+        )
+    settings = Settings(_env_file=None, certificate_dir=str(tmp_path), retention_years=6)
+    sweep = _sweep(database, clock, retention=_retention(Storage(database), settings))
+
+    await sweep.run()
+    clock.move_to(NOW + timedelta(hours=2))
+    await sweep.run()
+    clock.move_to(NOW + timedelta(days=1))
+    await sweep.run()
+
+    with database.unit_of_work() as db:
+        assert db.exec(select(func.count()).select_from(Booking)).one() == 0
+        runs = db.exec(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "retention.run")
+        ).one()
+    assert runs == 2
