@@ -27,8 +27,8 @@ class LocalConnector:
         self.app = web.Application()
         # Activity ids are opaque: accept any characters, as the real service does.
         self.app.router.add_post("/v3/conversations/{conv}/activities", self._send)
-        self.app.router.add_post("/v3/conversations/{conv}/activities/{reply_to:.+}", self._send)
-        self.app.router.add_put("/v3/conversations/{conv}/activities/{activity:.+}", self._update)
+        self.app.router.add_post("/v3/conversations/{conv}/activities/{reply_to:[\s\S]*}", self._send)
+        self.app.router.add_put("/v3/conversations/{conv}/activities/{activity:[\s\S]+}", self._update)
         self.app.router.add_get("/v3/conversations/{conv}/members/{member}", self._member)
         self._runner: web.AppRunner | None = None
         self.url = ""
