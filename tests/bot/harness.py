@@ -27,8 +27,9 @@ class LocalConnector:
         self.app = web.Application()
         # Activity ids are opaque: accept any characters, as the real service does.
         self.app.router.add_post("/v3/conversations/{conv}/activities", self._send)
-        self.app.router.add_post("/v3/conversations/{conv}/activities/{reply_to:[\s\S]*}", self._send)
-        self.app.router.add_put("/v3/conversations/{conv}/activities/{activity:[\s\S]+}", self._update)
+        any_id = r"{activity:[\s\S]*}"  # even an id with a newline in it
+        self.app.router.add_post("/v3/conversations/{conv}/activities/" + any_id, self._send)
+        self.app.router.add_put("/v3/conversations/{conv}/activities/" + any_id, self._update)
         self.app.router.add_get("/v3/conversations/{conv}/members/{member}", self._member)
         self._runner: web.AppRunner | None = None
         self.url = ""
