@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     default_cancellation_cutoff_hours: int = 24
+    # Days after a session ends in which people may give (and change) their feedback.
+    feedback_edit_days: int = Field(default=5, ge=0, le=60)
 
     @field_validator("allowed_tenant_ids", "coordinators", mode="before")
     @classmethod
