@@ -248,9 +248,11 @@ class _Reader:
     def suggestions(self, said: str) -> tuple[Choice, ...]:
         names = {t: "team" for t in self.vocabulary.teams}
         names |= {c.title: c.code for c in self.vocabulary.courses}
+        words = set(said.split())
+        containing = [n for n in names if words <= set(_phrase(n))]
         close = difflib.get_close_matches(said, list(names), n=3, cutoff=SUGGEST_CUTOFF)
         out = []
-        for name in close:
+        for name in list(dict.fromkeys(containing + close))[:4]:
             wanted = (
                 replace(self.query, team=name)
                 if names[name] == "team"
@@ -373,7 +375,7 @@ class _Reader:
                 inner = self.relative_period_at(i + 1) or self.simple_period_at(i + 1)
                 if inner:
                     start = inner[0].start
-                    found = periods.since(start, self.today, inner[0].name), inner[1] + 1
+                    found = periods.since(start, self.today), inner[1] + 1
             elif word == "from" and i + 1 < len(self.words):
                 found = self._range_at(i)
             elif any(self._window(i, len(p)) == p for p in ALL_TIME):
