@@ -4,6 +4,7 @@ from aiohttp import web
 
 from bot.adapter import create_adapter
 from bot.endpoint import MAX_BODY_BYTES, messages_handler
+from bot.file_uploads import FileUploads
 from bot.handlers import Handlers
 from bot.proactive import Notifier
 from bot.storage import Storage
@@ -11,6 +12,7 @@ from bot.teams_bot import WrapBot
 from training.clock import Clock, SystemClock
 from training.db import Database
 from training.settings import Settings
+from training.totals import UnmatchedCounter
 
 BOT = web.AppKey("bot", WrapBot)
 NOTIFIER = web.AppKey("notifier", Notifier)
@@ -18,13 +20,26 @@ DATABASE = web.AppKey("database", Database)
 
 
 def create_app(
-    settings: Settings, database: Database, clock: Clock | None = None
+    settings: Settings,
+    database: Database,
+    clock: Clock | None = None,
+    *,
+    unmatched: UnmatchedCounter | None = None,
 ) -> web.Application:
+    """`unmatched` counts attendees the attendance sync could not match (shown with totals)."""
     clock = clock or SystemClock()
     storage = Storage(database)
     adapter = create_adapter(settings)
     notifier = Notifier(adapter, storage, settings.microsoft_app_id)
-    bot = WrapBot(settings, storage, Handlers(storage, clock, settings.zone), notifier, clock)
+    handlers = Handlers(
+        storage,
+        clock,
+        settings.zone,
+        feedback_edit_days=settings.feedback_edit_days,
+        unmatched=unmatched,
+    )
+    uploads = FileUploads(storage, clock, settings, unmatched)
+    bot = WrapBot(settings, storage, handlers, notifier, clock, uploads)
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[BOT] = bot

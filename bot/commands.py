@@ -37,6 +37,8 @@ STAFF_VERBS = {
     "my_bookings",
     "cancel_booking",
     "cancel_on_session",
+    "feedback_form",
+    "submit_feedback",
 }
 COORDINATOR_VERBS = {
     "new_session_form",
@@ -44,6 +46,10 @@ COORDINATOR_VERBS = {
     "roster",
     "confirm_cancel_session",
     "cancel_session",
+    "totals",
+    "report",
+    "export_totals",
+    "feedback_summary",
 }
 CARD_VERBS = {
     "book",
@@ -56,7 +62,14 @@ CARD_VERBS = {
     "roster",
     "confirm_cancel_session",
     "cancel_session",
+    "feedback_form",
+    "submit_feedback",
+    "totals",
+    "report",
+    "export_totals",
 }
+EXPORT_FORMATS = {"csv", "xlsx", "docx", "md"}
+MAX_QUERY = 300
 
 
 class BadPayload(ValueError):
@@ -146,7 +159,25 @@ def parse_text(raw: str, today: date) -> Command:
         n = _number(rest[0] if rest else None)
         if n is not None:
             return Command("roster", {"session_id": n})
+    if found := _insights(first, rest, joined, raw):
+        return found
     return Command("unknown", {"text": raw[:100]})
+
+
+def _insights(first: str, rest: list[str], joined: str, raw: str) -> Command | None:
+    """Feedback, totals and reports; the totals words are read by training.totals_language."""
+    if first in {"totals", "total"} or joined.startswith("how many"):
+        return Command("totals", {"query": raw[:MAX_QUERY]})
+    if first == "report":
+        return Command("report", {"query": raw[:MAX_QUERY]})
+    if first == "feedback" and rest[:1] == ["summary"]:
+        n = _number(rest[1]) if len(rest) == 2 else None
+        if n is not None:
+            return Command("feedback_summary", {"session_id": n})
+        return Command("feedback_summary", {"query": " ".join(rest[1:])[:MAX_QUERY]})
+    if first == "feedback" and (n := _number(rest[0] if rest else None)) is not None:
+        return Command("feedback_form", {"session_id": n})
+    return None
 
 
 def _int_field(data: dict[str, Any], name: str) -> int:
@@ -181,6 +212,14 @@ def parse_card(value: Any) -> Command:
         data["session_id"] = _int_field(data, "session_id")
     if verb == "cancel_booking":
         data["booking_id"] = _int_field(data, "booking_id")
+    if verb in {"feedback_form", "submit_feedback"}:
+        data["session_id"] = _int_field(data, "session_id")
+    if verb in {"totals", "report", "export_totals"} and not (
+        isinstance(data.get("query", ""), str) and len(data.get("query", "")) <= MAX_QUERY
+    ):
+        raise BadPayload("query")
+    if verb == "export_totals" and data.get("format") not in EXPORT_FORMATS:
+        raise BadPayload("format")
     for key, item in list(data.items()):
         if isinstance(item, str):
             data[key] = item[:MAX_TEXT]

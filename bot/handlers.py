@@ -28,6 +28,7 @@ from training import booking, sessions
 from training.clock import Clock
 from training.errors import InvalidSessionDetails, NotACoordinator, SessionFull, TrainingError
 from training.sessions import NewSession
+from training.totals import UnmatchedCounter
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,10 @@ class Outcome:
     card: Card | None = None
     text: str | None = None
     notices: list[Notice] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # e.g. a file consent card
+
+
+Route = Callable[[Caller, dict[str, Any], str | None], Awaitable[Outcome]]
 
 
 def _month_range(month: MonthFilter, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -64,13 +69,19 @@ def _month_range(month: MonthFilter, zone: ZoneInfo) -> tuple[datetime, datetime
 
 
 class Handlers:
-    def __init__(self, storage: Storage, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        zone: ZoneInfo,
+        *,
+        feedback_edit_days: int = 5,
+        unmatched: UnmatchedCounter | None = None,
+    ) -> None:
         self.storage = storage
         self.clock = clock
         self.zone = zone
-        self._routes: dict[
-            str, Callable[[Caller, dict[str, Any], str | None], Awaitable[Outcome]]
-        ] = {
+        self._routes: dict[str, Route] = {
             "help": self.help,
             "unknown": self.unknown,
             "list_sessions": self.list_sessions,
@@ -85,6 +96,12 @@ class Handlers:
             "confirm_cancel_session": self.confirm_cancel_session,
             "cancel_session": self.cancel_session,
         }
+        # Feature modules bring their own handlers (imported here: they import Outcome from us).
+        from bot.feedback_handlers import FeedbackHandlers
+        from bot.totals_handlers import TotalsHandlers
+
+        self._routes |= FeedbackHandlers(storage, clock, zone, feedback_edit_days).routes()
+        self._routes |= TotalsHandlers(storage, clock, zone, unmatched).routes()
 
     async def handle(self, caller: Caller, command: Command, request_key: str | None) -> Outcome:
         """Run one command; a rule the domain refuses becomes a sentence and changes nothing."""

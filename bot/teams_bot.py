@@ -10,6 +10,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.cards.elements import CARD_CONTENT_TYPE, Card
 from bot.cards.help import help_card
 from bot.commands import BadPayload, Command, parse_card, parse_text
+from bot.file_uploads import FileUploads, attachment
 from bot.handlers import Caller, Handlers, Outcome
 from bot.proactive import Notifier
 from bot.storage import Storage
@@ -53,12 +54,14 @@ class WrapBot(TeamsActivityHandler):
         handlers: Handlers,
         notifier: Notifier,
         clock: Clock,
+        uploads: FileUploads | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
         self.handlers = handlers
         self.notifier = notifier
         self.clock = clock
+        self.uploads = uploads or FileUploads(storage, clock, settings)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -140,7 +143,18 @@ class WrapBot(TeamsActivityHandler):
         caller: Caller = turn_context.turn_state[CALLER]
         outcome = await self.handlers.handle(caller, command, request_key(turn_context.activity))
         self.notifier.send_soon(outcome.notices)
+        if outcome.attachments:
+            await self._send_attachments(turn_context, outcome)
         return outcome
+
+    async def _send_attachments(self, turn_context: TurnContext, outcome: Outcome) -> None:
+        conversation = turn_context.activity.conversation
+        if (conversation.conversation_type or "personal") != "personal":
+            # Teams offers files (the consent card) only in a personal chat with the bot.
+            outcome.text = "Files come in our personal chat: message me there and ask again."
+            return
+        for raw in outcome.attachments:
+            await turn_context.send_activity(MessageFactory.attachment(attachment(raw)))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -179,6 +193,8 @@ class WrapBot(TeamsActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         # Handled here, not in on_adaptive_card_invoke: with CloudAdapter that path answers 500
         # (botbuilder-python 4.17 serialises the invoke response twice).
+        if turn_context.activity.name == "fileConsent/invoke":
+            return await self.uploads.on_file_consent(turn_context, turn_context.turn_state[CALLER])
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         try:

@@ -115,7 +115,7 @@ class Totals:
 
 def vocabulary(db: DbSession) -> Vocabulary:
     """Every team on a staff record and every course: the names `totals` understands."""
-    teams = db.execute(select(distinct(Staff.team)).where(col(Staff.team).is_not(None))).scalars()
+    teams = db.execute(select(Staff.team).distinct().where(col(Staff.team).is_not(None))).scalars()
     courses = db.execute(select(Course.code, Course.title, Course.delivery)).all()
     return Vocabulary(
         teams=sorted(str(t) for t in teams if t),
@@ -126,16 +126,20 @@ def vocabulary(db: DbSession) -> Vocabulary:
     )
 
 
+def course_id_of(db: DbSession, code: str | None) -> int | None:
+    """The id of the course with `code`; -1 (matching nothing) for an unknown code."""
+    if not code:
+        return None
+    return db.execute(select(Course.id).where(Course.code == code)).scalar() or -1
+
+
 class _Query:
     """The filters of one scope, shared by every figure."""
 
     def __init__(self, db: DbSession, scope: TotalsScope, now: datetime) -> None:
         self.scope = scope
         self.now = now
-        self.course_id: int | None = None
-        if scope.course_code:
-            found = db.execute(select(Course.id).where(Course.code == scope.course_code))
-            self.course_id = found.scalar() or -1  # an unknown code matches nothing
+        self.course_id = course_id_of(db, scope.course_code)
 
     def sessions(self) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = [Session.status != SessionStatus.CANCELLED]

@@ -8,11 +8,16 @@ STAFF_COMMANDS = [
     ("wait 12", "join the waiting list for a full session 12"),
     ("my bookings", "your bookings, with buttons to cancel"),
     ("cancel 12", "cancel your booking on session 12"),
+    ("feedback 12", "give (or change) your feedback on session 12 after it"),
 ]
 COORDINATOR_COMMANDS = [
     ("new session", "put a session on, with a form"),
     ("roster 12", "who is booked on and waiting for session 12"),
     ("cancel session 12 reason", "call session 12 off; everyone booked is told"),
+    ("totals 2020-21", "figures for a period, team or course: 'totals WRAP by team this quarter'"),
+    ("how many trained in Adults MASH last year", "the same, asked in words"),
+    ("report 2020-21", "the training section of the Prevent update, as Word or Markdown"),
+    ("feedback summary 12", "feedback on session 12; or for a period: 'feedback summary 2020-21'"),
 ]
 
 
