@@ -212,3 +212,21 @@ class FeedbackRequest(SQLModel, table=True):
     session_id: int = Field(foreign_key="training_session.id")
     staff_id: int = Field(foreign_key="staff.id")
     asked_at: datetime = Field(sa_column=_utc())
+
+
+# Indexes for totals over a million attendance records (bench/totals.py), declared here at the
+# end so the tables above stay as they were: bookings of a session by status with the person
+# (answers the booking side of every totals join from the index alone), e-learning completions
+# by date, and people by team (a team's totals start from its staff).
+Index(
+    "ix_booking_totals",
+    Booking.session_id,
+    Booking.status,
+    Booking.staff_id,  # type: ignore[arg-type]
+)
+Index(
+    "ix_completion_source_completed",
+    Completion.source,
+    Completion.completed_at,  # type: ignore[arg-type]
+)
+Index("ix_staff_team", Staff.team)  # type: ignore[arg-type]

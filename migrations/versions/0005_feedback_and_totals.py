@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0002
-Create Date: 2026-11-24 12:59:52.452683
+Create Date: 2026-11-24 13:08:59.167711
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,6 @@ import sqlmodel
 from alembic import op
 
 import training.columns
-
 
 revision: str = "0005"
 down_revision: str | None = "0002"
@@ -68,8 +67,30 @@ def upgrade() -> None:
             batch_op.f("ix_feedback_response_staff_id"), ["staff_id"], unique=False
         )
 
+    with op.batch_alter_table("booking", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_booking_totals", ["session_id", "status", "staff_id"], unique=False
+        )
+
+    with op.batch_alter_table("completion", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_completion_source_completed", ["source", "completed_at"], unique=False
+        )
+
+    with op.batch_alter_table("staff", schema=None) as batch_op:
+        batch_op.create_index("ix_staff_team", ["team"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("staff", schema=None) as batch_op:
+        batch_op.drop_index("ix_staff_team")
+
+    with op.batch_alter_table("completion", schema=None) as batch_op:
+        batch_op.drop_index("ix_completion_source_completed")
+
+    with op.batch_alter_table("booking", schema=None) as batch_op:
+        batch_op.drop_index("ix_booking_totals")
+
     with op.batch_alter_table("feedback_response", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_feedback_response_staff_id"))
 
