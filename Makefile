@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PLAYGROUND_USER := 00000000-0000-0000-0000-0000000000020
 
-.PHONY: run test lint bench install clean playground
+.PHONY: run test lint bench bench-totals install clean playground
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.turns
+
+# Totals over 1,000,000 attendance records and 50,000 staff; PostgreSQL too when
+# BENCH_DATABASE_URL names a database of your own (it is emptied first).
+bench-totals: $(STAMP)
+	$(BIN)/python -m bench.totals
 
 playground: tests/e2e/node_modules/.package-lock.json
 	cd tests/e2e && TEAMSAPPTESTER_BROWSER=none npx m365agentsplayground \

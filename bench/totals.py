@@ -40,8 +40,8 @@ from training.totals import (
     _completions,
     _people,
     _Query,
+    _sessions_attended,
     _sessions_delivered,
-    _team_key,
     compute_totals,
     scope_of,
     vocabulary,
@@ -111,7 +111,8 @@ def rows_of_world(attendances: int, staff: int, seed: int = 5) -> dict[str, list
         for i, (code, title, delivery) in enumerate(COURSES, start=1)
     ]
     live_courses = [1, 1, 1, 3, 4, 5]  # WRAP most often
-    n_sessions = attendances // PER_SESSION
+    # About 4% of sessions are cancelled, so a few more are made to reach `attendances`.
+    n_sessions = round(attendances / PER_SESSION / 0.96)
     sessions, bookings, completions, feedback = [], [], [], []
     for sid in range(1, n_sessions + 1):
         starts = FIRST_DAY + timedelta(days=rng.randrange(DAYS), hours=rng.choice([9, 10, 14]))
@@ -264,7 +265,7 @@ def load_postgres(database: Database, world: dict[str, list[dict[str, Any]]]) ->
                 f"(SELECT coalesce(max(id), 1) FROM {name}))"
             )
         raw.commit()
-        raw.autocommit = True
+        raw.driver_connection.autocommit = True  # type: ignore[union-attr]
         for name in world:
             cursor.execute(f"VACUUM ANALYZE {name}")
     finally:
@@ -312,9 +313,10 @@ def shapes(database: Database, query: TotalsQuery) -> dict[str, Callable[[], obj
         "headline people": run(lambda db: _people(db, q(db), None)),
         "sessions delivered": run(lambda db: _sessions_delivered(db, q(db), None)),
         "completions": run(lambda db: _completions(db, q(db), None)),
-        "people by team": run(lambda db: _people(db, q(db), _team_key(), by_team=True)),
+        "people by team": run(lambda db: _people(db, q(db), "team")),
+        "sessions per team": run(lambda db: _sessions_attended(db, q(db), "team")),
         "completions by team": run(lambda db: _completions(db, q(db), "team")),
-        "people by course": run(lambda db: _people(db, q(db), Session.course_id)),
+        "people by course": run(lambda db: _people(db, q(db), "course")),
         "per month (chart)": run(lambda db: _by_month(db, q(db), UK)),
         "feedback summary": run(
             lambda db: feedback_summary(
@@ -364,23 +366,30 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--sqlite-path", type=Path, help="keep the SQLite data here (reused if it exists)"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
     world = rows_of_world(args.attendances, args.staff)
     print(f"made the rows in {time.perf_counter() - started:.1f} s")
+    del started
 
     if not args.skip_sqlite:
-        path = Path(tempfile.mkdtemp(prefix="bench-totals-")) / "totals.db"
+        path = args.sqlite_path or Path(tempfile.mkdtemp(prefix="bench-totals-")) / "totals.db"
         url = f"sqlite:///{path}"
+        reuse = path.exists()
         migrate.upgrade(url)
         database = Database(url)
         started = time.perf_counter()
-        load_sqlite(database, world)
+        if not reuse:
+            load_sqlite(database, world)
         print(f"SQLite: loaded in {time.perf_counter() - started:.1f} s: {counts(database)}")
         bench("SQLite", database, args.repeat)
         database.dispose()
-        path.unlink()
+        if not args.sqlite_path:
+            path.unlink()
     if args.postgres:
         migrate.upgrade(args.postgres)
         database = Database(args.postgres)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, exists, func, or_
+from sqlalchemy import exists, func, or_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
@@ -335,35 +335,36 @@ def feedback_summary(
 ) -> FeedbackSummary:
     """Response rate, averages and comments (named only with consent) for `scope`."""
     team_filter = [Staff.team == scope.team] if scope.team else []
-    invited = db.exec(
+    invited_query = (
         select(func.count())
         .select_from(Booking)
         .join(Session, col(Session.id) == Booking.session_id)
-        .join(Staff, col(Staff.id) == Booking.staff_id)
-        .where(*scope.session_filters(now), col(Booking.status).in_(MAY_RESPOND), *team_filter)
-    ).one()
-    eligible_booking = exists().where(
-        Booking.session_id == FeedbackResponse.session_id,
-        Booking.staff_id == FeedbackResponse.staff_id,
-        col(Booking.status).in_(MAY_RESPOND),
+        .where(*scope.session_filters(now), col(Booking.status).in_(MAY_RESPOND))
     )
-    row = db.exec(
+    answers_query = (
         select(
             func.count(),
             func.avg(FeedbackResponse.overall),
             func.avg(FeedbackResponse.usefulness),
             func.avg(FeedbackResponse.confidence_before),
             func.avg(FeedbackResponse.confidence_after),
-            func.sum(case((eligible_booking, 0), else_=1)),
         )
         .select_from(FeedbackResponse)
         .join(Session, col(Session.id) == FeedbackResponse.session_id)
-        .join(Staff, col(Staff.id) == FeedbackResponse.staff_id)
-        .where(*scope.session_filters(now), *team_filter)
-    ).one()
-    responses, overall, useful, before, after, not_on_list = row
+        .where(*scope.session_filters(now))
+    )
+    if scope.team:  # only then is the staff table needed
+        invited_query = invited_query.join(Staff, col(Staff.id) == Booking.staff_id).where(
+            *team_filter
+        )
+        answers_query = answers_query.join(Staff, col(Staff.id) == FeedbackResponse.staff_id).where(
+            *team_filter
+        )
+    invited = db.exec(invited_query).one()
+    responses, overall, useful, before, after = db.exec(answers_query).one()
     return FeedbackSummary(
-        invited=int(invited) + int(not_on_list or 0),
+        # A person may answer and later be marked a no-show: never more responses than asked.
+        invited=max(int(invited), int(responses)),
         responses=int(responses),
         average_overall=_average(overall),
         average_usefulness=_average(useful),

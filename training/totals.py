@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, union_all
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
@@ -166,31 +166,65 @@ def _team_key() -> Any:
     return func.coalesce(Staff.team, NO_TEAM)
 
 
-def _people(
-    db: DbSession, q: _Query, group: Any | None, *, by_team: bool = False
-) -> dict[Any, dict[str, int]]:
-    """People booked, attended, attendances, no-shows and (team) sessions, per `group`."""
+def _people(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, dict[str, int]]:
+    """People booked, people attended, attendances and no-shows, per `by` (None, "team" or
+    "course"). Counted per person first (a hash or index-ordered GROUP BY), then people are
+    rows: much cheaper than COUNT(DISTINCT) over a million bookings."""
     attended = Booking.status == BookingStatus.ATTENDED
     columns = [
-        func.count(distinct(Booking.staff_id)).label("people_booked"),
-        func.count(distinct(case((attended, Booking.staff_id)))).label("people_attended"),
-        func.sum(case((attended, 1), else_=0)).label("attendances"),
-        func.sum(case((Booking.status == BookingStatus.NO_SHOW, 1), else_=0)).label("no_shows"),
-        func.count(distinct(case((and_(attended, q.delivered()), Booking.session_id)))).label(
-            "team_sessions"
-        ),
+        Booking.staff_id.label("staff_id"),  # type: ignore[attr-defined]
+        func.sum(case((attended, 1), else_=0)).label("att"),
+        func.sum(case((Booking.status == BookingStatus.NO_SHOW, 1), else_=0)).label("ns"),
     ]
-    key = group if group is not None else literal("all")
-    query = (
-        select(key.label("key"), *columns)
+    groups: list[Any] = [Booking.staff_id]
+    if by == "course":
+        columns.append(Session.course_id.label("course_id"))  # type: ignore[attr-defined]
+        groups.append(Session.course_id)
+    inner = (
+        select(*columns)
         .select_from(Booking)
         .join(Session, col(Session.id) == Booking.session_id)
         .where(*q.sessions(), col(Booking.status).in_(SEATED))
     )
+    if q.scope.team:
+        inner = inner.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
+    per_person = inner.group_by(*groups).subquery("per_person")
+    group = {"team": _team_key(), "course": per_person.c.get("course_id")}.get(by or "")
+    key = group if group is not None else literal("all")
+    query = select(
+        key.label("key"),
+        func.count().label("people_booked"),
+        func.sum(case((per_person.c.att > 0, 1), else_=0)).label("people_attended"),
+        func.sum(per_person.c.att).label("attendances"),
+        func.sum(per_person.c.ns).label("no_shows"),
+    ).select_from(per_person)
+    if by == "team":
+        query = query.join(Staff, col(Staff.id) == per_person.c.staff_id)
     query = _grouped(query, group)
-    if q.scope.team or by_team:
-        query = query.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
     return {row.key: dict(row._mapping) for row in db.execute(query)}
+
+
+def _sessions_attended(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, int]:
+    """Delivered sessions at least one person of the team (in scope) attended, per `by`."""
+    columns: list[Any] = [Booking.session_id.label("session_id")]  # type: ignore[attr-defined]
+    if by == "team":
+        columns.append(_team_key().label("grp"))
+    elif by == "course":
+        columns.append(Session.course_id.label("grp"))  # type: ignore[attr-defined]
+    pairs = (
+        select(*columns)
+        .distinct()
+        .select_from(Booking)
+        .join(Session, col(Session.id) == Booking.session_id)
+        .where(*q.sessions(), q.delivered(), Booking.status == BookingStatus.ATTENDED)
+    )
+    if q.scope.team or by == "team":
+        pairs = pairs.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
+    found = pairs.subquery("pairs")
+    group = found.c.grp if by else None
+    key = group if group is not None else literal("all")
+    query = _grouped(select(key.label("key"), func.count()).select_from(found), group)
+    return {k: int(n) for k, n in db.execute(query)}
 
 
 def _sessions_delivered(db: DbSession, q: _Query, group: Any | None) -> dict[Any, int]:
@@ -230,19 +264,33 @@ def _completions(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, d
         literal(0).label("live"),
         Completion.course_id.label("course_id"),  # type: ignore[attr-defined]
     ).where(*online)
+    if q.scope.team:
+        live = live.join(Staff, col(Staff.id) == Completion.staff_id).where(*q.team())
+        elearning = elearning.join(Staff, col(Staff.id) == Completion.staff_id).where(*q.team())
     done = union_all(live, elearning).subquery("done")
-    group = {"team": _team_key(), "course": done.c.course_id}.get(by or "")
+    # Per person (and course) first: did they complete live, by e-learning, or both?
+    groups: list[Any] = [done.c.staff_id] + ([done.c.course_id] if by == "course" else [])
+    per_person = (
+        select(
+            *groups,
+            func.max(done.c.live).label("any_live"),
+            func.min(done.c.live).label("any_elearning_is_0"),
+        )
+        .group_by(*groups)
+        .subquery("per_person")
+    )
+    group = {"team": _team_key(), "course": per_person.c.get("course_id")}.get(by or "")
     key = group if group is not None else literal("all")
     query = select(
         key.label("key"),
-        func.count(distinct(case((done.c.live == 1, done.c.staff_id)))).label("completed_live"),
-        func.count(distinct(case((done.c.live == 0, done.c.staff_id)))).label(
+        func.sum(case((per_person.c.any_live == 1, 1), else_=0)).label("completed_live"),
+        func.sum(case((per_person.c.any_elearning_is_0 == 0, 1), else_=0)).label(
             "completed_elearning"
         ),
-        func.count(distinct(done.c.staff_id)).label("completed_any"),
-    ).select_from(done)
-    if q.scope.team or by == "team":
-        query = query.join(Staff, col(Staff.id) == done.c.staff_id).where(*q.team())
+        func.count().label("completed_any"),
+    ).select_from(per_person)
+    if by == "team":
+        query = query.join(Staff, col(Staff.id) == per_person.c.staff_id)
     query = _grouped(query, group)
     return {row.key: dict(row._mapping) for row in db.execute(query)}
 
@@ -264,16 +312,16 @@ def _figures(people: dict[str, int] | None, sessions: int, done: dict[str, int] 
 
 def _breakdown(db: DbSession, q: _Query, by: str) -> list[Line]:
     if by == "team":
-        people = _people(db, q, _team_key(), by_team=True)
+        people = _people(db, q, "team")
         done = _completions(db, q, "team")
-        sessions = {k: int(v["team_sessions"] or 0) for k, v in people.items()}
+        sessions = _sessions_attended(db, q, "team")
         names = {k: str(k) for k in people.keys() | done.keys()}
     else:
-        people = _people(db, q, Session.course_id)
+        people = _people(db, q, "course")
         # e-learning completions have no session: their course is on the completion itself
         done = _completions(db, q, "course")
         if q.scope.team:
-            sessions = {k: int(v["team_sessions"] or 0) for k, v in people.items()}
+            sessions = _sessions_attended(db, q, "course")
         else:
             sessions = _sessions_delivered(db, q, Session.course_id)
         titles = {k: v for k, v in db.execute(select(Course.id, Course.title)).all()}
@@ -310,38 +358,34 @@ def _by_month(db: DbSession, q: _Query, zone: ZoneInfo) -> list[MonthLine]:
     bounds = [local_midnight_utc(m, zone) for m in [*months, add_months(months[-1], 1)]]
     month_of = case(*[(Session.starts_at < bounds[i + 1], i) for i in range(len(months))], else_=-1)
     in_chart = [Session.starts_at >= bounds[0], Session.starts_at < bounds[-1]]
-    q_delivered = and_(*q.sessions(), q.delivered(), *in_chart)
-    sessions = dict(
-        db.execute(
-            select(month_of, func.count())
-            .select_from(Session)
-            .where(q_delivered)
-            .group_by(month_of)
-        ).all()
+    # The month of each session (thousands of rows), then bookings joined to that.
+    chart = (
+        select(col(Session.id).label("id"), month_of.label("m"))
+        .where(*q.sessions(), q.delivered(), *in_chart)
+        .subquery("chart_sessions")
     )
-    people_query = (
-        select(month_of, func.count(distinct(Booking.staff_id)))
-        .select_from(Booking)
-        .join(Session, col(Session.id) == Booking.session_id)
-        .where(q_delivered, Booking.status == BookingStatus.ATTENDED)
-        .group_by(month_of)
-    )
-    if q.scope.team:
-        people_query = people_query.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
-        sessions = dict(
-            db.execute(
-                select(month_of, func.count(distinct(Booking.session_id)))
-                .select_from(Booking)
-                .join(Session, col(Session.id) == Booking.session_id)
-                .join(Staff, col(Staff.id) == Booking.staff_id)
-                .where(q_delivered, Booking.status == BookingStatus.ATTENDED, *q.team())
-                .group_by(month_of)
-            ).all()
+
+    def per_month(column: Any, *, team_only: bool) -> dict[int, int]:
+        pairs = (
+            select(chart.c.m, column)
+            .distinct()
+            .select_from(Booking)
+            .join(chart, chart.c.id == Booking.session_id)
+            .where(Booking.status == BookingStatus.ATTENDED)
         )
-    people = dict(db.execute(people_query).all())
-    return [
-        MonthLine(m, int(sessions.get(i, 0)), int(people.get(i, 0))) for i, m in enumerate(months)
-    ]
+        if team_only:
+            pairs = pairs.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
+        found = pairs.subquery("pairs")
+        rows = db.execute(select(found.c.m, func.count()).group_by(found.c.m)).all()
+        return {int(m): int(n) for m, n in rows}
+
+    people = per_month(Booking.staff_id, team_only=bool(q.scope.team))
+    if q.scope.team:
+        sessions = per_month(Booking.session_id, team_only=True)
+    else:
+        rows = db.execute(select(chart.c.m, func.count()).group_by(chart.c.m)).all()
+        sessions = {int(m): int(n) for m, n in rows}
+    return [MonthLine(m, sessions.get(i, 0), people.get(i, 0)) for i, m in enumerate(months)]
 
 
 def compute_totals(
@@ -357,7 +401,7 @@ def compute_totals(
     q = _Query(db, scope, now)
     people = _people(db, q, None).get("all")
     if scope.team:
-        sessions = int((people or {}).get("team_sessions") or 0)
+        sessions = _sessions_attended(db, q).get("all", 0)
     else:
         sessions = _sessions_delivered(db, q, None).get("all", 0)
     done = _completions(db, q, None).get("all")
