@@ -2,7 +2,10 @@
 `Handlers.handle` through COORDINATOR_VERBS), every view audited by the services."""
 
 import asyncio
+from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from sqlmodel import Session as DbSession
 
 from bot.cards.elements import card, execute, heading, text
 from bot.cards.files import file_consent_attachment
@@ -17,7 +20,7 @@ from bot.storage import Storage
 from training import audit, feedback, totals
 from training.chart import chart_png, data_uri
 from training.clock import Clock
-from training.feedback import FeedbackScope
+from training.feedback import FeedbackScope, FeedbackSummary
 from training.report import export_file, headline
 from training.totals import UnmatchedCounter, scope_of
 from training.totals_language import NotUnderstood, TotalsQuery, parse_totals_request
@@ -128,7 +131,9 @@ class TotalsHandlers:
         summary = await self.storage.run(self._period_feedback, query, now, caller.staff_id)
         return Outcome(card=period_feedback_card(query.describe(), summary, self.zone))
 
-    def _period_feedback(self, db, query: TotalsQuery, now, viewer: int):  # type: ignore[no-untyped-def]
+    def _period_feedback(
+        self, db: DbSession, query: TotalsQuery, now: datetime, viewer: int
+    ) -> FeedbackSummary:
         scope = scope_of(query, self.zone)
         course_id = totals.course_id_of(db, scope.course_code)
         summary = feedback.feedback_summary(

@@ -217,7 +217,7 @@ class FeedbackRequest(SQLModel, table=True):
 # Indexes for totals over a million attendance records (bench/totals.py), declared here at the
 # end so the tables above stay as they were: bookings of a session by status with the person
 # (answers the booking side of every totals join from the index alone), e-learning completions
-# by date, and people by team (a team's totals start from its staff).
+# by date, people by team (a team's totals start from its staff), and bookings per person.
 Index(
     "ix_booking_totals",
     Booking.session_id,
@@ -230,3 +230,11 @@ Index(
     Completion.completed_at,  # type: ignore[arg-type]
 )
 Index("ix_staff_team", Staff.team)  # type: ignore[arg-type]
+# Per-person counts walk bookings in staff order without a sort (SQLite: all-time totals 3-5x
+# faster over a million bookings).
+Index(
+    "ix_booking_staff_totals",
+    Booking.staff_id,
+    Booking.status,
+    Booking.session_id,  # type: ignore[arg-type]
+)

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0002
-Create Date: 2026-11-24 13:08:59.167711
+Create Date: 2026-11-24 13:27:53.937157
 """
 
 from collections.abc import Sequence
@@ -69,6 +69,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("booking", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_booking_staff_totals", ["staff_id", "status", "session_id"], unique=False
+        )
+        batch_op.create_index(
             "ix_booking_totals", ["session_id", "status", "staff_id"], unique=False
         )
 
@@ -90,6 +93,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("booking", schema=None) as batch_op:
         batch_op.drop_index("ix_booking_totals")
+        batch_op.drop_index("ix_booking_staff_totals")
 
     with op.batch_alter_table("feedback_response", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_feedback_response_staff_id"))
