@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PLAYGROUND_USER := 00000000-0000-0000-0000-0000000000020
 
-.PHONY: run test lint bench bench-attendance bench-broadcast install clean playground package
+.PHONY: run test lint bench bench-attendance bench-broadcast bench-totals install clean playground package
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ package: $(STAMP)
 	$(BIN)/python -m manifests.package
 bench-broadcast: $(STAMP)
 	$(BIN)/python -m bench.broadcast --people 5000
+
+# Totals over 1,000,000 attendance records and 50,000 staff; PostgreSQL too when
+# BENCH_DATABASE_URL names a database of your own (it is emptied first).
+bench-totals: $(STAMP)
+	$(BIN)/python -m bench.totals
 
 playground: tests/e2e/node_modules/.package-lock.json
 	cd tests/e2e && TEAMSAPPTESTER_BROWSER=none npx m365agentsplayground \

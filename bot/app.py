@@ -7,6 +7,7 @@ from aiohttp import web
 
 from bot.adapter import create_adapter
 from bot.endpoint import MAX_BODY_BYTES, messages_handler
+from bot.file_uploads import FileUploads
 from bot.handlers import Handlers
 from bot.proactive import Notifier
 from bot.ratelimit import TeamsRateLimiter
@@ -18,12 +19,14 @@ from graph.attendance_sync import sync_recent_sessions
 from graph.client import GraphClient
 from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep
+from training.attendance import count_unmatched
 from training.clock import Clock, SystemClock
 from training.db import Database
 from training.elearning import CertificateStore
 from training.reminders import ReminderPolicy
 from training.retention import apply_retention
 from training.settings import Settings
+from training.totals import UnmatchedCounter
 
 BOT = web.AppKey("bot", WrapBot)
 NOTIFIER = web.AppKey("notifier", Notifier)
@@ -46,10 +49,13 @@ def create_app(
     database: Database,
     clock: Clock | None = None,
     graph: GraphClient | None = None,
+    *,
+    unmatched: UnmatchedCounter | None = count_unmatched,
 ) -> web.Application:
     """The bot's web app. `graph` defaults to a client built from the settings when Graph is
     configured (tests pass one pointed at their local servers); without it, Graph features
-    say plainly that Graph is not set up."""
+    say plainly that Graph is not set up. `unmatched` counts attendees the attendance sync
+    could not match (shown with totals as the figures' known gap)."""
     clock = clock or SystemClock()
     storage = Storage(database)
     adapter = create_adapter(settings)
@@ -68,12 +74,19 @@ def create_app(
         graph = GraphClient(settings)
     policy = reminder_policy(settings)
     handlers = Handlers(
-        storage, clock, settings.zone, policy=policy, coordinators=settings.coordinators
+        storage,
+        clock,
+        settings.zone,
+        policy=policy,
+        coordinators=settings.coordinators,
+        feedback_edit_days=settings.feedback_edit_days,
+        unmatched=unmatched,
     )
     handlers.add_routes(
         TrainingRecordHandlers(storage, clock, settings.zone, settings, graph).routes()
     )
-    bot = WrapBot(settings, storage, handlers, notifier, clock)
+    uploads = FileUploads(storage, clock, settings, unmatched)
+    bot = WrapBot(settings, storage, handlers, notifier, clock, uploads=uploads)
     sweep = ReminderSweep(
         storage,
         clock,
@@ -82,6 +95,7 @@ def create_app(
         sender.wake,
         attendance_sync=_attendance_sync(database, graph, settings) if graph else None,
         retention=_retention(storage, settings),
+        feedback_edit_days=settings.feedback_edit_days,
     )
     scheduler = SchedulerService(
         database.url,

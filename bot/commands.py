@@ -43,6 +43,8 @@ STAFF_VERBS = {
     "name_manager",
     "confirm_elearning",
     "reject_elearning",
+    "feedback_form",
+    "submit_feedback",
 }
 COORDINATOR_VERBS = {
     "audit_log",
@@ -66,6 +68,11 @@ COORDINATOR_VERBS = {
     "reminders",
     "failed_deliveries",
     "retry_delivery",
+    # Totals, exports, the board report and feedback summaries (issue 5)
+    "totals",
+    "report",
+    "export_totals",
+    "feedback_summary",
 }
 BOARD_CARD_VERBS = {
     "list_boards",
@@ -99,6 +106,11 @@ CARD_VERBS = {
     "pending_confirmations",
     "chase_confirmation",
     *BOARD_CARD_VERBS,
+    "feedback_form",
+    "submit_feedback",
+    "totals",
+    "report",
+    "export_totals",
 }
 CARD_INT_FIELDS = {
     "session_attendance": "session_id",
@@ -111,6 +123,8 @@ CARD_INT_FIELDS = {
 }
 FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg", "image/*"}
+EXPORT_FORMATS = {"csv", "xlsx", "docx", "md"}
+MAX_QUERY = 300
 
 
 class BadPayload(ValueError):
@@ -206,6 +220,8 @@ def parse_text(raw: str, today: date) -> Command:
             return Command("roster", {"session_id": n})
     if board := _board_command(words):
         return board
+    if found := _insights(first, rest, joined, raw):
+        return found
     return Command("unknown", {"text": raw[:100]})
 
 
@@ -280,6 +296,22 @@ def _board_command(words: list[str]) -> Command | None:
     return None
 
 
+def _insights(first: str, rest: list[str], joined: str, raw: str) -> Command | None:
+    """Feedback, totals and reports; the totals words are read by training.totals_language."""
+    if first in {"totals", "total"} or joined.startswith("how many"):
+        return Command("totals", {"query": raw[:MAX_QUERY]})
+    if first == "report":
+        return Command("report", {"query": raw[:MAX_QUERY]})
+    if first == "feedback" and rest[:1] == ["summary"]:
+        n = _number(rest[1]) if len(rest) == 2 else None
+        if n is not None:
+            return Command("feedback_summary", {"session_id": n})
+        return Command("feedback_summary", {"query": " ".join(rest[1:])[:MAX_QUERY]})
+    if first == "feedback" and (n := _number(rest[0] if rest else None)) is not None:
+        return Command("feedback_form", {"session_id": n})
+    return None
+
+
 def _int_field(data: dict[str, Any], name: str) -> int:
     value = data.get(name)
     if isinstance(value, bool):
@@ -322,6 +354,14 @@ def parse_card(value: Any) -> Command:
         raise BadPayload("board_id")
     if verb == "retry_delivery":
         data["outbox_id"] = _int_field(data, "outbox_id")
+    if verb in {"feedback_form", "submit_feedback"}:
+        data["session_id"] = _int_field(data, "session_id")
+    if verb in {"totals", "report", "export_totals"} and not (
+        isinstance(data.get("query", ""), str) and len(data.get("query", "")) <= MAX_QUERY
+    ):
+        raise BadPayload("query")
+    if verb == "export_totals" and data.get("format") not in EXPORT_FORMATS:
+        raise BadPayload("format")
     for key, item in list(data.items()):
         if isinstance(item, str):
             data[key] = item[:MAX_TEXT]

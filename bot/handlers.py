@@ -30,6 +30,7 @@ from training.clock import Clock
 from training.errors import InvalidSessionDetails, NotACoordinator, SessionFull, TrainingError
 from training.reminders import ReminderPolicy
 from training.sessions import NewSession
+from training.totals import UnmatchedCounter
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ class Outcome:
     card: Card | None = None
     text: str | None = None
     notices: list[Notice] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # e.g. a file consent card
+
+
+Route = Callable[[Caller, dict[str, Any], str | None], Awaitable[Outcome]]
 
 
 def _month_range(month: MonthFilter, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -74,13 +79,13 @@ class Handlers:
         *,
         policy: ReminderPolicy | None = None,
         coordinators: list[str] | None = None,
+        feedback_edit_days: int = 5,
+        unmatched: UnmatchedCounter | None = None,
     ) -> None:
         self.storage = storage
         self.clock = clock
         self.zone = zone
-        self._routes: dict[
-            str, Callable[[Caller, dict[str, Any], str | None], Awaitable[Outcome]]
-        ] = {
+        self._routes: dict[str, Route] = {
             "help": self.help,
             "unknown": self.unknown,
             "list_sessions": self.list_sessions,
@@ -96,13 +101,17 @@ class Handlers:
             "cancel_session": self.cancel_session,
             "audit_log": self.audit_log,
         }
-        # The governance calendar and reminders (issue 4) live in their own module.
+        # Feature modules bring their own handlers (imported here: they import Outcome from us).
         from bot.board_handlers import BoardHandlers
+        from bot.feedback_handlers import FeedbackHandlers
+        from bot.totals_handlers import TotalsHandlers
 
         boards = BoardHandlers(
             storage, clock, zone, policy or ReminderPolicy(zone), coordinators or []
         )
-        self._routes.update(boards.routes())
+        self._routes |= boards.routes()
+        self._routes |= FeedbackHandlers(storage, clock, zone, feedback_edit_days).routes()
+        self._routes |= TotalsHandlers(storage, clock, zone, unmatched).routes()
 
     def add_routes(
         self,

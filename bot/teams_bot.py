@@ -10,6 +10,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.cards.elements import CARD_CONTENT_TYPE, Card
 from bot.cards.help import help_card
 from bot.commands import BadPayload, Command, attached_files, parse_card, parse_text
+from bot.file_uploads import FileUploads, attachment
 from bot.guard import RateLimit, input_problem
 from bot.handlers import Caller, Handlers, Outcome
 from bot.proactive import Notifier
@@ -56,6 +57,7 @@ class WrapBot(TeamsActivityHandler):
         handlers: Handlers,
         notifier: Notifier,
         clock: Clock,
+        uploads: FileUploads | None = None,
         rate_limit: RateLimit | None = None,
     ) -> None:
         self.rate_limit = rate_limit or RateLimit(
@@ -66,6 +68,7 @@ class WrapBot(TeamsActivityHandler):
         self.handlers = handlers
         self.notifier = notifier
         self.clock = clock
+        self.uploads = uploads or FileUploads(storage, clock, settings)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -170,7 +173,18 @@ class WrapBot(TeamsActivityHandler):
         key = request_key(turn_context.activity)
         outcome = await self.handlers.handle(caller, command, key)
         await self.notifier.send_soon(outcome.notices, key)
+        if outcome.attachments:
+            await self._send_attachments(turn_context, outcome)
         return outcome
+
+    async def _send_attachments(self, turn_context: TurnContext, outcome: Outcome) -> None:
+        conversation = turn_context.activity.conversation
+        if (conversation.conversation_type or "personal") != "personal":
+            # Teams offers files (the consent card) only in a personal chat with the bot.
+            outcome.text = "Files come in our personal chat: message me there and ask again."
+            return
+        for raw in outcome.attachments:
+            await turn_context.send_activity(MessageFactory.attachment(attachment(raw)))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -210,6 +224,8 @@ class WrapBot(TeamsActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         # Handled here, not in on_adaptive_card_invoke: with CloudAdapter that path answers 500
         # (botbuilder-python 4.17 serialises the invoke response twice).
+        if turn_context.activity.name == "fileConsent/invoke":
+            return await self.uploads.on_file_consent(turn_context, turn_context.turn_state[CALLER])
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         try:

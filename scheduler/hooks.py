@@ -1,46 +1,42 @@
-"""Integration point for session feedback.
+"""Feedback requests: after a session ends, each person who attended (or is still booked, until
+attendance is known) gets the feedback card once.
 
-The reminder sweep calls each hook once per session that has ended (within 14 days of its end),
-and remembers that it did so only when the hook returns without raising, so a hook that fails is
-called again at the next sweep.
-
-- `request_feedback_for_session(db, session, now)` runs inside the sweep's database transaction.
-  It returns the messages to send; they are written to the outbox in that same transaction (each
-  key must be unique; keep the 'feedback:session:<id>:to:<staff id>' form). The feedback feature
-  replaces the body (e.g. with its own card and its own records); today it sends a placeholder.
-
-Attendance sync and retention are not hooks: the sweep is given them as callables (bot/app.py),
-because they need the Graph client and file storage, which live outside the domain.
+Runs inside the sweep's transaction: the cards go into the outbox and the requests are recorded
+together, so a restart or a second replica neither loses nor repeats one.
 """
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session as DbSession
 
-from bot.cards.elements import card, heading, text
-from training.due import EndedSession
+from bot.cards.feedback import feedback_card
+from training import outbox
+from training.errors import TrainingError
+from training.feedback import feedback_form, feedback_requests_due, record_feedback_requested
 from training.outbox import OutgoingMessage
 
-FEEDBACK_STEP = "feedback"
 
-
-def request_feedback_for_session(
-    db: DbSession, session: EndedSession, now: datetime
-) -> list[OutgoingMessage]:
-    """Ask each person booked on an ended session for feedback (placeholder until wired)."""
-    placeholder = card(
-        [
-            heading(f"How was {session.course_title}?"),
-            text("Thank you for coming. The feedback form will appear here."),
-        ]
-    )
-    return [
-        OutgoingMessage(
-            key=f"feedback:session:{session.session_id}:to:{staff_id}",
-            kind="feedback_request",
-            staff_id=staff_id,
-            summary=f"How was {session.course_title}?",
-            card=placeholder,
+def request_feedback(db: DbSession, now: datetime, edit_days: int, zone: ZoneInfo) -> int:
+    """Queue the feedback card for everyone due one; returns how many were queued."""
+    messages = []
+    asked = []
+    for due in feedback_requests_due(db, now, edit_days=edit_days):
+        try:
+            form = feedback_form(
+                db, due.staff_id, due.session_id, now, edit_days=edit_days, zone=zone
+            )
+        except TrainingError:  # e.g. the window closed a moment ago: nothing to ask
+            continue
+        messages.append(
+            OutgoingMessage(
+                key=f"feedback:session:{due.session_id}:to:{due.staff_id}",
+                kind="feedback_request",
+                staff_id=due.staff_id,
+                summary=f"How was {due.course_title}?",
+                card=feedback_card(form, zone),
+            )
         )
-        for staff_id in session.attendee_staff_ids
-    ]
+        asked.append((due.session_id, due.staff_id))
+    record_feedback_requested(db, asked, now)
+    return outbox.enqueue(db, messages, now)

@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session as DbSession
 
 from bot.cards.reminders import reminder_card
 from bot.storage import Storage
 from scheduler import hooks
 from training import outbox
 from training.clock import Clock
-from training.due import EndedSession, due_reminders, mark_step_done, sessions_awaiting
+from training.due import due_reminders
 from training.outbox import OutgoingMessage
 from training.reminders import Reminder, ReminderPolicy
 from training.retention import retention_due
@@ -45,12 +44,6 @@ def reminder_message(reminder: Reminder) -> OutgoingMessage:
     )
 
 
-def _request_feedback(db: DbSession, session: EndedSession, now: datetime) -> int:
-    if not mark_step_done(db, hooks.FEEDBACK_STEP, session.session_id, now):
-        return 0
-    return outbox.enqueue(db, hooks.request_feedback_for_session(db, session, now), now)
-
-
 class ReminderSweep:
     def __init__(
         self,
@@ -62,11 +55,13 @@ class ReminderSweep:
         *,
         attendance_sync: Callable[[datetime], Awaitable[int]] | None = None,
         retention: Callable[[datetime], Awaitable[None]] | None = None,
+        feedback_edit_days: int = 5,
     ) -> None:
         """`attendance_sync(now)` reads Teams attendance for sessions due a look and returns how
         many it looked at; `retention(now)` applies the retention rule. Both are optional."""
         self.attendance_sync = attendance_sync
         self.retention = retention
+        self.feedback_edit_days = feedback_edit_days
         self.storage = storage
         self.clock = clock
         self.policy = policy
@@ -95,14 +90,15 @@ class ReminderSweep:
         return report
 
     async def _feedback(self, now: datetime, report: SweepReport) -> None:
-        for session in await self.storage.run(sessions_awaiting, hooks.FEEDBACK_STEP, now):
-            try:
-                report.feedback_requests += await self.storage.run(_request_feedback, session, now)
-            except IntegrityError:  # another replica did it in the same moment
-                continue
-            except Exception as problem:  # one session's hook must not stop the others
-                log.exception("feedback hook failed for session %s", session.session_id)
-                report.errors.append(f"feedback {session.session_id}: {problem}")
+        try:
+            report.feedback_requests = await self.storage.run(
+                hooks.request_feedback, now, self.feedback_edit_days, self.policy.zone
+            )
+        except IntegrityError:  # another replica queued the same requests in the same moment
+            return
+        except Exception as problem:  # feedback trouble must not stop reminders
+            log.exception("feedback requests failed")
+            report.errors.append(f"feedback: {problem}")
 
     async def _attendance(self, now: datetime, report: SweepReport) -> None:
         if self.attendance_sync is None:

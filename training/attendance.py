@@ -683,3 +683,18 @@ def mark_guest(
         detail=f"attendee {attendance_id} -> guest {guest.id} ({organisation})",
     )
     return line
+
+
+def count_unmatched(db: DbSession, start: datetime | None, end: datetime | None) -> int:
+    """Attendees still matched to nobody, at sessions starting in [start, end): a totals gap."""
+    query = (
+        select(func.count())
+        .select_from(SessionAttendance)
+        .join(Session, col(Session.id) == col(SessionAttendance.session_id))
+        .where(col(SessionAttendance.staff_id).is_(None))
+    )
+    if start is not None:
+        query = query.where(Session.starts_at >= start)
+    if end is not None:
+        query = query.where(Session.starts_at < end)
+    return int(db.exec(query).one())

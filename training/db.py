@@ -38,6 +38,9 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
+        # Totals group and count a million rows: sort in memory, keep more pages cached.
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA cache_size=-32768")  # 32 MB per connection
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -14,7 +14,6 @@ from training.models import (
     BookingStatus,
     Completion,
     Course,
-    HandledRequest,
     Session,
     SessionStatus,
     Staff,
@@ -35,26 +34,12 @@ from training.reminders import (
 # Sessions further ahead than this cannot have a day-before reminder due in a sweep or listing.
 SESSION_LOOKAHEAD = timedelta(days=16)
 # A session's follow-ups (feedback, attendance) are started within this time of its end.
-FOLLOW_UP_WINDOW = timedelta(days=14)
 
 
 @dataclass(frozen=True)
 class UpcomingReminder:
     reminder: Reminder
     recipient: str
-
-
-@dataclass(frozen=True)
-class EndedSession:
-    """A session that has ended, handed to the follow-up hooks (feedback, attendance)."""
-
-    session_id: int
-    course_title: str
-    starts_at: datetime
-    ends_at: datetime
-    online: bool
-    join_url: str | None
-    attendee_staff_ids: tuple[int, ...]
 
 
 def coordinator_ids(db: DbSession, identifiers: list[str]) -> tuple[int, ...]:
@@ -167,67 +152,3 @@ def upcoming_reminders(
     )
     audit.record(db, viewer_staff_id, "reminders.view", now, subject=f"next {days} days")
     return [UpcomingReminder(r, names.get(r.staff_id, f"staff {r.staff_id}")) for r in found]
-
-
-def _step_key(step: str, session_id: int) -> str:
-    return f"follow-up:{step}:session:{session_id}"
-
-
-def sessions_awaiting(
-    db: DbSession, step: str, now: datetime, *, online_only: bool = False
-) -> list[EndedSession]:
-    """Sessions that ended (within the follow-up window) whose `step` has not been done."""
-    query = (
-        select(Session, Course)
-        .join(Course)
-        .where(
-            col(Session.status).in_([SessionStatus.SCHEDULED, SessionStatus.DELIVERED]),
-            Session.ends_at <= now,
-            Session.ends_at > now - FOLLOW_UP_WINDOW,
-        )
-        .order_by(col(Session.ends_at), col(Session.id))
-    )
-    if online_only:
-        query = query.where(col(Session.online).is_(True))
-    rows = [(s, c) for s, c in db.exec(query).all() if s.id is not None]
-    done = set(
-        db.exec(
-            select(HandledRequest.key).where(
-                col(HandledRequest.key).in_([_step_key(step, s.id) for s, _ in rows])
-            )
-        ).all()
-    )
-    pending = [(s, c) for s, c in rows if _step_key(step, s.id) not in done]
-    attendees: dict[int, list[int]] = {s.id: [] for s, _ in pending}
-    if attendees:
-        for session_id, staff_id in db.exec(
-            select(Booking.session_id, Booking.staff_id)
-            .where(
-                col(Booking.session_id).in_(list(attendees)),
-                col(Booking.status).in_([BookingStatus.BOOKED, BookingStatus.ATTENDED]),
-            )
-            .order_by(col(Booking.id))
-        ).all():
-            attendees[session_id].append(staff_id)
-    return [
-        EndedSession(
-            session_id=s.id,
-            course_title=c.title,
-            starts_at=s.starts_at,
-            ends_at=s.ends_at,
-            online=s.online,
-            join_url=s.join_url,
-            attendee_staff_ids=tuple(attendees[s.id]),
-        )
-        for s, c in pending
-    ]
-
-
-def mark_step_done(db: DbSession, step: str, session_id: int, now: datetime) -> bool:
-    """Remember that `step` ran for the session; False if someone else already did it."""
-    key = _step_key(step, session_id)
-    if db.get(HandledRequest, key) is not None:
-        return False
-    db.add(HandledRequest(key=key, handled_at=now))
-    db.flush()
-    return True

@@ -79,3 +79,28 @@ class InvalidBoardDetails(TrainingError):
 class UnknownDelivery(TrainingError):
     def __init__(self) -> None:
         super().__init__("I can't find that message. Type 'failed deliveries' to see them.")
+
+
+class FeedbackNotOpen(TrainingError):
+    def __init__(self) -> None:
+        super().__init__("Feedback on that session opens when it has finished.")
+
+
+class FeedbackClosed(TrainingError):
+    def __init__(self, closed_on: str) -> None:
+        super().__init__(
+            f"Thank you, but feedback on that session closed on {closed_on}, so I can't take it "
+            "now. The Prevent coordinator is always glad to hear from you directly."
+        )
+
+
+class NotInvitedToFeedback(TrainingError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Feedback on a session comes from the people who attended it, and I don't have you "
+            "down for that one."
+        )
+
+
+class InvalidFeedback(TrainingError):
+    """Feedback that doesn't fit the form (a rating out of range, say); says what to fix."""

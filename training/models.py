@@ -415,3 +415,65 @@ class DeliveryBlock(SQLModel, table=True):
     status_code: int
     reason: str = Field(default="", max_length=500)
     blocked_at: datetime = Field(sa_column=_utc())
+
+
+class FeedbackResponse(SQLModel, table=True):
+    """One person's feedback on one session; edited in place while the window is open."""
+
+    __tablename__ = "feedback_response"
+    __table_args__ = (
+        UniqueConstraint("session_id", "staff_id", name="uq_feedback_session_person"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="training_session.id")
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    overall: int  # 1-5
+    usefulness: int  # 1-5: how useful for their role
+    confidence_before: int  # 1-5: to recognise and refer a concern, before the session
+    confidence_after: int  # 1-5: the same, after it
+    most_useful: str = Field(default="", max_length=1000)
+    could_be_better: str = Field(default="", max_length=1000)
+    consent_to_attribute: bool = False  # may comments be shown with their name
+    submitted_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class FeedbackRequest(SQLModel, table=True):
+    """The feedback card was sent to this person for this session (so it is sent once)."""
+
+    __tablename__ = "feedback_request"
+    __table_args__ = (
+        UniqueConstraint("session_id", "staff_id", name="uq_feedback_request_session_person"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="training_session.id")
+    staff_id: int = Field(foreign_key="staff.id")
+    asked_at: datetime = Field(sa_column=_utc())
+
+
+# Indexes for totals over a million attendance records (bench/totals.py), declared here at the
+# end so the tables above stay as they were: bookings of a session by status with the person
+# (answers the booking side of every totals join from the index alone), e-learning completions
+# by date, people by team (a team's totals start from its staff), and bookings per person.
+Index(
+    "ix_booking_totals",
+    Booking.session_id,
+    Booking.status,
+    Booking.staff_id,  # type: ignore[arg-type]
+)
+Index(
+    "ix_completion_source_completed",
+    Completion.source,
+    Completion.completed_at,  # type: ignore[arg-type]
+)
+Index("ix_staff_team", Staff.team)  # type: ignore[arg-type]
+# Per-person counts walk bookings in staff order without a sort (SQLite: all-time totals 3-5x
+# faster over a million bookings).
+Index(
+    "ix_booking_staff_totals",
+    Booking.staff_id,
+    Booking.status,
+    Booking.session_id,  # type: ignore[arg-type]
+)

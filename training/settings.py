@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # Per person: this many activities at once, then this many a second.
     rate_limit_burst: int = 10
     rate_limit_per_second: float = 1.0
+    # Days after a session ends in which people may give (and change) their feedback.
+    feedback_edit_days: int = Field(default=5, ge=0, le=60)
 
     # Microsoft Graph (attendance reports, Teams meetings, managers). With no client id and no
     # secret or certificate, Graph is "not configured" and the bot says so instead of calling it.

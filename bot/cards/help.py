@@ -13,6 +13,7 @@ STAFF_COMMANDS = [
         "record e-learning",
         "send your Home Office e-learning certificate for your manager to confirm",
     ),
+    ("feedback 12", "give (or change) your feedback on session 12 after it"),
 ]
 COORDINATOR_COMMANDS = [
     ("new session", "put a session on, with a form"),
@@ -28,6 +29,10 @@ COORDINATOR_COMMANDS = [
     ("new board, edit board health", "add a board, or change its date, frequency or leads"),
     ("reminders", "what the bot will send in the next 14 days"),
     ("failed deliveries", "messages Teams would not take, with a button to try again"),
+    ("totals 2020-21", "figures for a period, team or course: 'totals WRAP by team this quarter'"),
+    ("how many trained in Adults MASH last year", "the same, asked in words"),
+    ("report 2020-21", "the training section of the Prevent update, as Word or Markdown"),
+    ("feedback summary 12", "feedback on session 12; or for a period: 'feedback summary 2020-21'"),
 ]
 
 

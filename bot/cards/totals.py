@@ -1,0 +1,161 @@
+"""Cards for the coordinator's totals: the figures, a chart, the breakdowns and the feedback."""
+
+from zoneinfo import ZoneInfo
+
+from bot.cards.elements import Card, card, execute, facts, heading, text
+from training.feedback import FeedbackSummary
+from training.report import feedback_sentence, headline
+from training.totals import Line, Totals
+from training.totals_language import NotUnderstood, TotalsQuery
+from training.views import SessionSummary
+
+MAX_LINES = 12
+MAX_COMMENTS = 3
+EXPORTS = [
+    ("CSV", "csv"),
+    ("Excel workbook", "xlsx"),
+    ("Report (Word)", "docx"),
+    ("Report (Markdown)", "md"),
+]
+
+
+def _line_text(line: Line) -> str:
+    f = line.figures
+    return (
+        f"{f.sessions_delivered} sessions, {f.people_attended} people "
+        f"({f.attendances} attendances), {f.completed_any} completed"
+    )
+
+
+def _breakdown(title: str, lines: list[Line]) -> list[dict]:
+    if not lines:
+        return []
+    shown = lines[:MAX_LINES]
+    body = [
+        text(title, weight="Bolder", spacing="Medium"),
+        facts([(ln.name, _line_text(ln)) for ln in shown]),
+    ]
+    if len(lines) > MAX_LINES:
+        body.append(text(f"…and {len(lines) - MAX_LINES} more in the exports.", isSubtle=True))
+    return body
+
+
+def _comments(summary: FeedbackSummary, zone: ZoneInfo, limit: int) -> list[dict]:
+    out = []
+    for c in summary.comments[:limit]:
+        when = c.session_starts_at.astimezone(zone)
+        who = c.by or "not named"
+        said = " / ".join(
+            part
+            for part in (
+                f"Most useful: {c.most_useful}" if c.most_useful else "",
+                f"Could be better: {c.could_be_better}" if c.could_be_better else "",
+            )
+            if part
+        )
+        out.append(
+            text(f"“{said}” ({who}, {c.course_title} {when.day} {when:%b %Y})", isSubtle=True)
+        )
+    return out
+
+
+def feedback_facts(summary: FeedbackSummary) -> dict:
+    def one(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f} / 5"
+
+    rate = summary.response_rate
+    change = summary.confidence_change
+    return facts(
+        [
+            ("Responses", f"{summary.responses} of {summary.invited} asked"),
+            ("Response rate", "-" if rate is None else f"{rate:.0%}"),
+            ("Overall", one(summary.average_overall)),
+            ("Useful for role", one(summary.average_usefulness)),
+            (
+                "Confidence before → after",
+                f"{one(summary.average_before)} → {one(summary.average_after)}",
+            ),
+            ("Change in confidence", "-" if change is None else f"{change:+.1f}"),
+        ]
+    )
+
+
+def totals_card(totals: Totals, zone: ZoneInfo, query: TotalsQuery, chart_uri: str | None) -> Card:
+    f = totals.figures
+    unmatched = (
+        "not tracked yet" if totals.unmatched_attendees is None else str(totals.unmatched_attendees)
+    )
+    body: list[dict] = [
+        heading("Prevent training totals"),
+        text(totals.scope.label, isSubtle=True, spacing="None"),
+    ]
+    body += [text(f"ℹ️ {note}", isSubtle=True, spacing="None") for note in totals.notes]
+    body += [text(sentence) for sentence in headline(totals)]
+    body.append(
+        facts(
+            [
+                ("Sessions delivered", str(f.sessions_delivered)),
+                ("People booked", str(f.people_booked)),
+                ("People attended", f"{f.people_attended} ({f.attendances} attendances)"),
+                ("No-shows", str(f.no_shows)),
+                ("Completed live", str(f.completed_live)),
+                ("Completed e-learning", str(f.completed_elearning)),
+                ("Completed (either)", str(f.completed_any)),
+                ("Unmatched attendees to resolve", unmatched),
+            ]
+        )
+    )
+    if chart_uri:
+        body.append(
+            {
+                "type": "Image",
+                "url": chart_uri,
+                "altText": "Sessions and people per month and per team",
+                "size": "Stretch",
+            }
+        )
+    team = _breakdown("By team", totals.by_team)
+    course = _breakdown("By course", totals.by_course)
+    body += course + team if query.breakdown == "course" else team + course
+    body.append(text("Feedback", weight="Bolder", spacing="Medium"))
+    body.append(feedback_facts(totals.feedback))
+    body += _comments(totals.feedback, zone, MAX_COMMENTS)
+    words = query.words()
+    actions = [execute(c.title, "totals", query=c.query) for c in query.alternatives]
+    actions += [
+        execute(title, "export_totals", query=words, format=kind) for title, kind in EXPORTS
+    ]
+    return card(body, actions)
+
+
+def not_understood_card(result: NotUnderstood, verb: str = "totals") -> Card:
+    return card(
+        [heading("Which totals?"), text(result.sentence())],
+        [execute(choice.title, verb, query=choice.query) for choice in result.choices[:5]],
+    )
+
+
+def session_feedback_card(
+    session: SessionSummary, summary: FeedbackSummary, zone: ZoneInfo
+) -> Card:
+    starts = session.starts_at.astimezone(zone)
+    body = [
+        heading(f"Feedback: {session.course_title} (#{session.id})"),
+        text(f"{starts:%a} {starts.day} {starts:%b %Y}", isSubtle=True, spacing="None"),
+        text(feedback_sentence(summary)),
+        feedback_facts(summary),
+        *_comments(summary, zone, 20),
+    ]
+    return card(body)
+
+
+def period_feedback_card(label: str, summary: FeedbackSummary, zone: ZoneInfo) -> Card:
+    return card(
+        [
+            heading("Feedback"),
+            text(label, isSubtle=True, spacing="None"),
+            text(feedback_sentence(summary)),
+            feedback_facts(summary),
+            *_comments(summary, zone, 10),
+        ]
+    )

@@ -1,0 +1,279 @@
+"""Coordinators ask for totals in words, export them and get the report, over real HTTP.
+
+Files go through the Teams file consent flow: the bot posts a consent card, the person's
+client answers with a `fileConsent/invoke` carrying an upload URL (here a local upload server
+standing in for OneDrive), the bot PUTs the file there and posts the file's card.
+"""
+
+import io
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp import web
+from sqlmodel import select
+
+from tests.bot.harness import button, card_from_invoke, card_text, cards_in, texts_in
+from tests.training.report_world import NOW, build_world
+from training.models import AuditEntry, Session, SessionAttendance
+
+CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
+
+
+class UploadServer:
+    """Plays OneDrive's upload URL: keeps what was PUT, with its headers."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.url = ""
+
+    async def put(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.received.append(
+            {"path": request.path, "body": body, "range": request.headers.get("Content-Range")}
+        )
+        return web.json_response({"id": "file-1", "name": request.match_info["name"]}, status=201)
+
+
+@pytest.fixture
+async def onedrive() -> AsyncIterator[UploadServer]:
+    server = UploadServer()
+    app = web.Application()
+    app.router.add_put("/upload/{name}", server.put)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    server.url = f"http://127.0.0.1:{port}/upload"
+    yield server
+    await runner.cleanup()
+
+
+@pytest.fixture
+def year(chat):
+    chat.clock.move_to(NOW)
+    with chat.database.unit_of_work() as db:
+        return build_world(db)
+
+
+def audit_actions(chat) -> list[str]:
+    with chat.database.unit_of_work() as db:
+        return [e.action for e in db.exec(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def attachments_of(replies: list[dict], content_type: str) -> list[dict]:
+    return [
+        a
+        for entry in replies
+        for a in entry["activity"].get("attachments") or []
+        if a.get("contentType") == content_type
+    ]
+
+
+async def answer_consent(
+    user, consent: dict, action: str, upload_url: str, tamper: dict | None = None
+) -> dict:
+    """What Teams sends when the person presses Allow (accept) or Decline on a consent card."""
+    name = consent["name"]
+    value = {
+        "type": "fileUpload",
+        "action": action,
+        "context": consent["content"]["acceptContext"],
+        "uploadInfo": {
+            "contentUrl": f"https://contoso-my.sharepoint.com/personal/pat/Documents/{name}",
+            "name": name,
+            "uploadUrl": f"{upload_url}/{name}",
+            "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C8C",
+            "fileType": name.rsplit(".", 1)[-1],
+        },
+        **(tamper or {}),
+    }
+    user.new_replies()
+    activity = user.activity("invoke", name="fileConsent/invoke", value=value)
+    async with user.http.post(user.bot_url, json=activity) as response:
+        assert response.status == 200, await response.text()
+    return {"replies": user.new_replies()}
+
+
+def _one_guest_nobody_matched(database, fy_start: datetime, fy_end: datetime) -> None:
+    with database.unit_of_work() as db:
+        session = db.exec(
+            select(Session).where(Session.starts_at >= fy_start, Session.starts_at < fy_end)
+        ).first()
+        db.add(
+            SessionAttendance(
+                session_id=session.id,
+                person_key="name:a visitor",
+                display_name="A Visitor",
+                attended_seconds=3600,
+                updated_at=session.ends_at,
+            )
+        )
+
+
+async def test_totals_for_a_financial_year(chat, year):
+    _one_guest_nobody_matched(
+        chat.database, datetime(2020, 4, 1, tzinfo=UTC), datetime(2021, 4, 1, tzinfo=UTC)
+    )
+    [totals] = cards_in(await chat.coordinator().says("totals 2020-21"))
+    shown = card_text(totals)
+    assert "Sessions delivered: 4" in shown
+    assert "People attended: 5 (7 attendances)" in shown
+    assert "Completed e-learning: 2" in shown
+    assert "Unmatched attendees to resolve: 1" in shown
+    assert "4 sessions were delivered in 2020-21, with 5 people attending" in shown
+    assert "Family Services: 3 sessions, 2 people (4 attendances), 2 completed" in shown
+    [image] = [n for n in totals["body"] if n.get("type") == "Image"]
+    assert image["url"].startswith("data:image/png;base64,")
+    assert len(json.dumps(totals)) < 40_000
+    assert audit_actions(chat) == ["totals.view"]
+
+
+async def test_only_coordinators_see_totals(chat, year):
+    replies = await chat.user("Megan Bowen").says("totals 2020-21")
+    assert texts_in(replies) == ["Only the Prevent coordinators can do that."]
+    assert cards_in(replies) == []
+    body = await chat.user("Megan Bowen").presses(
+        {"verb": "export_totals", "data": {"query": "totals 2020-21", "format": "csv"}}
+    )
+    assert body["value"] == "Only the Prevent coordinators can do that."
+    assert audit_actions(chat) == []
+
+
+async def test_a_team_asked_in_words_says_how_it_read_last_year(chat, year):
+    pat = chat.coordinator()
+    [totals] = cards_in(await pat.says("how many trained in Adults MASH last year"))
+    shown = card_text(totals)
+    assert "'last year' read as the calendar year 2020" in shown
+    assert "within Adults MASH in 2020, with 1 person attending" in shown
+    instead = button(totals, "Financial year 2020-21 instead")
+    again = card_from_invoke(await pat.presses(instead))
+    assert "within Adults MASH in 2020-21" in card_text(again)
+
+
+async def test_words_it_cannot_read_get_choices_not_a_guess(chat, year):
+    pat = chat.coordinator()
+    [which] = cards_in(await pat.says("totals Family Services wibble"))
+    assert "I didn't understand 'wibble'" in card_text(which)
+    assert audit_actions(chat) == []  # nothing was shown, so nothing to audit
+    choice = button(which, "This financial year (2021-22)")
+    totals = card_from_invoke(await pat.presses(choice))
+    assert "within Family Services in 2021-22" in card_text(totals)
+
+
+async def test_export_csv_through_file_consent(chat, year, onedrive):
+    pat = chat.coordinator()
+    [totals] = cards_in(await pat.says("totals 2020-21"))
+    body = await pat.presses(button(totals, "CSV"))
+    assert "Allow" in body["value"]
+    [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
+    assert consent["name"] == "prevent-training-in-2020-21.csv"
+    assert consent["content"]["acceptContext"] == {"query": "totals 2020-21", "format": "csv"}
+
+    answer = await answer_consent(pat, consent, "accept", onedrive.url)
+    [upload] = onedrive.received
+    text = upload["body"].decode("utf-8-sig")
+    assert text.splitlines()[1] == "All,2020-21 (1 Apr 2020 to 31 Mar 2021),4,6,5,7,1,5,2,6"
+    size = len(upload["body"])
+    assert upload["range"] == f"bytes 0-{size - 1}/{size}"
+    [info] = attachments_of(answer["replies"], FILE_INFO)
+    assert info["name"] == consent["name"]
+    assert info["content"]["uniqueId"] == "1150D938-8870-4044-9F2C-5BBDEBA70C8C"
+    assert audit_actions(chat) == ["totals.view", "export.offer.csv", "export.csv"]
+
+
+async def test_excel_workbook_has_a_sheet_per_breakdown(chat, year, onedrive):
+    from openpyxl import load_workbook
+
+    pat = chat.coordinator()
+    [totals] = cards_in(await pat.says("totals 2020-21"))
+    await pat.presses(button(totals, "Excel workbook"))
+    [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
+    await answer_consent(pat, consent, "accept", onedrive.url)
+    book = load_workbook(io.BytesIO(onedrive.received[0]["body"]))
+    assert book.sheetnames == ["Summary", "By team", "By course", "By month", "Feedback comments"]
+    teams = {row[0]: row[1:] for row in book["By team"].iter_rows(min_row=2, values_only=True)}
+    assert teams["Family Services"] == (3, 2, 2, 4, 0, 2, 1, 2)
+
+
+async def test_declining_saves_nothing(chat, year, onedrive):
+    pat = chat.coordinator()
+    [totals] = cards_in(await pat.says("totals 2020-21"))
+    await pat.presses(button(totals, "CSV"))
+    [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
+    answer = await answer_consent(pat, consent, "decline", onedrive.url)
+    assert texts_in(answer["replies"]) == [
+        "No problem: I haven't saved the file. Ask again whenever you need it."
+    ]
+    assert onedrive.received == []
+    assert "export.csv" not in audit_actions(chat)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"context": {"query": "totals 2020-21", "format": "exe"}},
+        {"context": {"query": "totals wibble", "format": "csv"}},
+        {"context": "not an object"},
+        {"uploadInfo": {"uploadUrl": "file:///etc/passwd", "name": "x.csv"}},
+        {"action": "steal"},
+    ],
+)
+async def test_a_tampered_consent_answer_changes_nothing(chat, year, onedrive, tamper):
+    pat = chat.coordinator()
+    await pat.says("totals 2020-21")
+    consent = {
+        "name": "prevent-training-in-2020-21.csv",
+        "content": {"acceptContext": {"query": "totals 2020-21", "format": "csv"}},
+    }
+    answer = await answer_consent(pat, consent, "accept", onedrive.url, tamper)
+    assert texts_in(answer["replies"]) == [
+        "That file offer is out of date or has been changed, so I did nothing."
+    ]
+    assert onedrive.received == []
+    assert audit_actions(chat) == ["totals.view"]
+
+
+async def test_a_staff_member_cannot_accept_a_coordinators_file(chat, year, onedrive):
+    megan = chat.user("Megan Bowen")
+    consent = {
+        "name": "prevent-training-in-2020-21.csv",
+        "content": {"acceptContext": {"query": "totals 2020-21", "format": "csv"}},
+    }
+    answer = await answer_consent(megan, consent, "accept", onedrive.url)
+    assert texts_in(answer["replies"]) == ["Only the Prevent coordinators can do that."]
+    assert onedrive.received == []
+
+
+async def test_report_as_a_word_document(chat, year, onedrive):
+    from docx import Document
+
+    pat = chat.coordinator()
+    [report] = cards_in(await pat.says("report 2020-21"))
+    assert "4 sessions were delivered in 2020-21" in card_text(report)
+    await pat.presses(button(report, "Word document"))
+    [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
+    assert consent["name"].endswith(".docx")
+    await answer_consent(pat, consent, "accept", onedrive.url)
+    document = Document(io.BytesIO(onedrive.received[0]["body"]))
+    words = "\n".join(p.text for p in document.paragraphs)
+    assert "Prevent training: 2020-21 (1 Apr 2020 to 31 Mar 2021)" in words
+    assert "4 sessions were delivered in 2020-21, with 5 people attending" in words
+    assert len(document.inline_shapes) == 1  # the chart
+    assert audit_actions(chat) == ["report.view", "export.offer.docx", "export.docx"]
+
+
+async def test_report_in_markdown(chat, year, onedrive):
+    pat = chat.coordinator()
+    [report] = cards_in(await pat.says("report 2020-21"))
+    await pat.presses(button(report, "Markdown"))
+    [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
+    await answer_consent(pat, consent, "accept", onedrive.url)
+    markdown = onedrive.received[0]["body"].decode()
+    assert markdown.startswith("## Prevent training: 2020-21")
+    assert "| Family Services | 3 | 2 | 4 | 0 | 2 |" in markdown
+    assert "](data:image/png;base64," in markdown
