@@ -13,7 +13,6 @@ from alembic import op
 
 import training.columns
 
-
 revision: str = "0006"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
