@@ -66,9 +66,7 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
         log.warning("could not tell the user about the failed turn", exc_info=True)
 
 
-def create_adapter(
-    settings: Settings, credentials: BotCredentials | None = None
-) -> CloudAdapter:
+def create_adapter(settings: Settings, credentials: BotCredentials | None = None) -> CloudAdapter:
     """The adapter; pass `credentials` to share them (e.g. to fetch pictures from chat)."""
     configuration = BotFrameworkConfig(settings)
     credentials = credentials or BotCredentials(configuration, settings)

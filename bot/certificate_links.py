@@ -24,9 +24,7 @@ from training.clock import Clock
 from training.elearning import CertificateStore
 from training.errors import TrainingError
 
-EXPIRED = (
-    "This link has expired. Press 'View certificate' on the card in Teams to get a new one."
-)
+EXPIRED = "This link has expired. Press 'View certificate' on the card in Teams to get a new one."
 NOT_VALID = "This certificate link is not valid."
 
 
@@ -99,8 +97,7 @@ def download_route(
             headers={
                 "Content-Type": found.content_type,
                 "Content-Disposition": (
-                    f'attachment; filename="prevent-certificate-{found.claim_id}.'
-                    f'{found.extension}"'
+                    f'attachment; filename="prevent-certificate-{found.claim_id}.{found.extension}"'
                 ),
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "no-store",

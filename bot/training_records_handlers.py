@@ -189,9 +189,7 @@ class TrainingRecordHandlers:
             f"attendance sync ({subject})",
         )
         count = f"{len(targets)} session{'s' if len(targets) != 1 else ''}"
-        return Outcome(
-            text=f"Reading Teams attendance for {count}… I'll send you the result here."
-        )
+        return Outcome(text=f"Reading Teams attendance for {count}… I'll send you the result here.")
 
     async def _read_and_report(
         self, staff_id: int, targets: list[SyncTarget], now: datetime

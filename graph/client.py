@@ -216,9 +216,7 @@ class GraphClient:
         _, removed = await self.update_attendees(event_id, uninvite=[email], organiser=organiser)
         return removed > 0
 
-    async def cancel_event(
-        self, event_id: str, comment: str, organiser: str | None = None
-    ) -> bool:
+    async def cancel_event(self, event_id: str, comment: str, organiser: str | None = None) -> bool:
         """Cancel the event (Graph tells every attendee, with `comment`); False when it is
         already gone (deleted in Outlook, say), which is as good as cancelled."""
         builder = self._sdk.users.by_user_id(self._organiser(organiser)).events.by_event_id(

@@ -238,9 +238,7 @@ def manager_confirmation_card(
     )
 
 
-def claim_decided_card(
-    claim: ClaimView, zone: ZoneInfo, download: Download | None = None
-) -> Card:
+def claim_decided_card(claim: ClaimView, zone: ZoneInfo, download: Download | None = None) -> Card:
     verdict = "✅ Confirmed" if claim.status == "confirmed" else "❌ Rejected"
     return card(
         [
