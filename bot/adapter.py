@@ -7,12 +7,14 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, CallerIdConstants
 from botframework.connector.auth import AuthenticationConstants
 
+from bot.credentials import BotCredentials
 from bot.framework_auth import ReusingBotFrameworkAuthentication
 from training.settings import Settings
 
 log = logging.getLogger(__name__)
 
 PUBLIC_CLOUD_METADATA_URL = Settings.model_fields["bot_openid_metadata_url"].default
+PUBLIC_CLOUD_LOGIN_URL = Settings.model_fields["bot_login_url"].default
 
 
 class BotFrameworkConfig:
@@ -23,7 +25,10 @@ class BotFrameworkConfig:
         self.APP_PASSWORD = settings.microsoft_app_password.get_secret_value()
         self.APP_TYPE = settings.microsoft_app_type
         self.APP_TENANTID = settings.microsoft_app_tenant_id
-        if settings.bot_openid_metadata_url != PUBLIC_CLOUD_METADATA_URL:
+        if (
+            settings.bot_openid_metadata_url != PUBLIC_CLOUD_METADATA_URL
+            or settings.bot_login_url != PUBLIC_CLOUD_LOGIN_URL
+        ):
             # botbuilder then takes every endpoint from here, so give the public cloud's values
             # for all but where the signing keys live.
             self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.bot_openid_metadata_url
@@ -34,10 +39,7 @@ class BotFrameworkConfig:
             self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = (
                 AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
             )
-            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = (
-                AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
-                + AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT
-            )
+            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = settings.bot_login_url
             self.OAUTH_URL = AuthenticationConstants.OAUTH_URL
             self.CALLER_ID = CallerIdConstants.public_azure_channel
             self.VALIDATE_AUTHORITY = True
@@ -64,7 +66,12 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
         log.warning("could not tell the user about the failed turn", exc_info=True)
 
 
-def create_adapter(settings: Settings) -> CloudAdapter:
-    adapter = CloudAdapter(ReusingBotFrameworkAuthentication(BotFrameworkConfig(settings)))
+def create_adapter(settings: Settings, credentials: BotCredentials | None = None) -> CloudAdapter:
+    """The adapter; pass `credentials` to share them (e.g. to fetch pictures from chat)."""
+    configuration = BotFrameworkConfig(settings)
+    credentials = credentials or BotCredentials(configuration, settings)
+    adapter = CloudAdapter(
+        ReusingBotFrameworkAuthentication(configuration, credentials_factory=credentials)
+    )
     adapter.on_turn_error = _on_turn_error
     return adapter

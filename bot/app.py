@@ -1,11 +1,15 @@
 """The aiohttp application factory."""
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from bot.adapter import create_adapter
+from bot.adapter import BotFrameworkConfig, create_adapter
+from bot.background import Background
+from bot.calendar_updates import CalendarUpdates
+from bot.certificate_links import CertificateLinks, download_route
+from bot.credentials import BotCredentials
 from bot.endpoint import MAX_BODY_BYTES, messages_handler
 from bot.file_uploads import FileUploads
 from bot.handlers import Handlers
@@ -16,6 +20,7 @@ from bot.storage import Storage
 from bot.teams_bot import WrapBot
 from bot.training_records_handlers import TrainingRecordHandlers
 from graph.attendance_sync import sync_recent_sessions
+from graph.calendar_sync import retry_pending
 from graph.client import GraphClient
 from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep
@@ -31,6 +36,7 @@ from training.totals import UnmatchedCounter
 BOT = web.AppKey("bot", WrapBot)
 NOTIFIER = web.AppKey("notifier", Notifier)
 DATABASE = web.AppKey("database", Database)
+BACKGROUND = web.AppKey("background", Background)
 SENDER = web.AppKey("sender", ProactiveSender)
 SWEEP = web.AppKey("sweep", ReminderSweep)
 SCHEDULER = web.AppKey("scheduler", SchedulerService)
@@ -58,7 +64,8 @@ def create_app(
     could not match (shown with totals as the figures' known gap)."""
     clock = clock or SystemClock()
     storage = Storage(database)
-    adapter = create_adapter(settings)
+    credentials = BotCredentials(BotFrameworkConfig(settings), settings)
+    adapter = create_adapter(settings, credentials)
     sender = ProactiveSender(
         storage,
         BotConnectorDelivery(adapter, settings.microsoft_app_id),
@@ -69,6 +76,7 @@ def create_app(
         poll_seconds=settings.outbox_poll_seconds,
     )
     notifier = Notifier(storage, sender, clock)
+    background = Background()
     owns_graph = graph is None and settings.graph_configured
     if owns_graph:
         graph = GraphClient(settings)
@@ -82,9 +90,30 @@ def create_app(
         feedback_edit_days=settings.feedback_edit_days,
         unmatched=unmatched,
     )
-    handlers.add_routes(
-        TrainingRecordHandlers(storage, clock, settings.zone, settings, graph).routes()
+    calendar_by_graph = graph is not None and bool(settings.graph_organiser)
+    if calendar_by_graph:
+        assert graph is not None
+        handlers.teams_meetings_by_graph = True
+        handlers.session_changed = CalendarUpdates(
+            background, database, graph, clock
+        ).session_changed
+    links = CertificateLinks(
+        settings.certificate_link_secret.get_secret_value().encode(),
+        settings.public_url or f"http://{settings.host}:{settings.port}",
+        timedelta(minutes=settings.certificate_link_minutes),
     )
+    records = TrainingRecordHandlers(
+        storage,
+        clock,
+        settings.zone,
+        settings,
+        graph,
+        background=background,
+        tell=notifier.send_soon,
+        bot_token=credentials.bot_token,
+        links=links,
+    )
+    handlers.add_routes(records.routes())
     uploads = FileUploads(storage, clock, settings, unmatched)
     bot = WrapBot(settings, storage, handlers, notifier, clock, uploads=uploads)
     sweep = ReminderSweep(
@@ -94,6 +123,7 @@ def create_app(
         settings.coordinators,
         sender.wake,
         attendance_sync=_attendance_sync(database, graph, settings) if graph else None,
+        calendar_sync=_calendar_sync(database, graph) if calendar_by_graph and graph else None,
         retention=_retention(storage, settings),
         feedback_edit_days=settings.feedback_edit_days,
     )
@@ -115,7 +145,11 @@ def create_app(
     app[SENDER] = sender
     app[SWEEP] = sweep
     app[SCHEDULER] = scheduler
+    app[BACKGROUND] = background
     app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    app.router.add_get(
+        "/certificates/{token}", download_route(links, storage, clock, records.certificates)
+    )
     app.router.add_get("/healthz", _health)
 
     async def _start_background(_app: web.Application) -> None:
@@ -124,6 +158,7 @@ def create_app(
             await scheduler.start()
 
     async def _stop_background(_app: web.Application) -> None:
+        await background.drain()  # first: background work may still hand over notices
         await scheduler.stop()
         await sender.stop()
         if owns_graph and graph is not None:
@@ -139,6 +174,13 @@ def _attendance_sync(
 ) -> Callable[[datetime], Awaitable[int]]:
     async def sync(now: datetime) -> int:
         return len(await sync_recent_sessions(database, graph, settings, now))
+
+    return sync
+
+
+def _calendar_sync(database: Database, graph: GraphClient) -> Callable[[datetime], Awaitable[int]]:
+    async def sync(now: datetime) -> int:
+        return len(await retry_pending(database, graph, now))
 
     return sync
 

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 MAX_TEXT = 1000
 
@@ -45,6 +46,7 @@ STAFF_VERBS = {
     "reject_elearning",
     "feedback_form",
     "submit_feedback",
+    "view_certificate",
 }
 COORDINATOR_VERBS = {
     "audit_log",
@@ -111,6 +113,7 @@ CARD_VERBS = {
     "totals",
     "report",
     "export_totals",
+    "view_certificate",
 }
 CARD_INT_FIELDS = {
     "session_attendance": "session_id",
@@ -120,6 +123,7 @@ CARD_INT_FIELDS = {
     "confirm_elearning": "claim_id",
     "reject_elearning": "claim_id",
     "chase_confirmation": "claim_id",
+    "view_certificate": "claim_id",
 }
 FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg", "image/*"}
@@ -253,9 +257,28 @@ class FileOffer:
 
     name: str
     url: str
+    # A picture pasted into the chat lives on the Bot Connector, which wants the bot's token.
+    bot_token: bool = False
 
 
-def attached_files(attachments: list[dict[str, Any]]) -> list[FileOffer]:
+def _origin(url: str | None) -> tuple[str, str, int | None] | None:
+    try:
+        parts = urlsplit(url or "")
+        return (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+    except ValueError:
+        return None
+
+
+def on_bot_connector(url: str, service_url: str | None) -> bool:
+    """The URL is on the Bot Connector that sent us this activity (same scheme, host, port):
+    the only place the bot's token may be sent."""
+    origin = _origin(url)
+    return origin is not None and bool(origin[1]) and origin == _origin(service_url)
+
+
+def attached_files(
+    attachments: list[dict[str, Any]], service_url: str | None = None
+) -> list[FileOffer]:
     """Files and pictures in a Teams message (its own HTML rendering is not a file)."""
     found = []
     for item in attachments[:5]:
@@ -265,7 +288,8 @@ def attached_files(attachments: list[dict[str, Any]]) -> list[FileOffer]:
         if kind == FILE_DOWNLOAD_INFO and isinstance(content.get("downloadUrl"), str):
             found.append(FileOffer(name, content["downloadUrl"]))
         elif kind in IMAGE_TYPES and isinstance(item.get("contentUrl"), str):
-            found.append(FileOffer(name, item["contentUrl"]))
+            url = item["contentUrl"]
+            found.append(FileOffer(name, url, on_bot_connector(url, service_url)))
     return found
 
 

@@ -18,6 +18,7 @@ from botframework.connector.auth import (
     ClaimsIdentity,
     ConnectorFactory,
     JwtTokenValidation,
+    ServiceClientCredentialsFactory,
     UserTokenClient,
 )
 
@@ -78,8 +79,10 @@ class _ReusingConnectorFactory(ConnectorFactory):
 class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
     """The configured Bot Framework authentication, with its outbound clients kept and reused."""
 
-    def __init__(self, configuration: object) -> None:
-        super().__init__(configuration)
+    def __init__(
+        self, configuration: object, credentials_factory: ServiceClientCredentialsFactory | None
+    ) -> None:
+        super().__init__(configuration, credentials_factory=credentials_factory)
         self._checks_tokens = bool(getattr(configuration, "APP_ID", ""))
         self._connectors: _LruCache[tuple[str, str, str], ConnectorClient] = _LruCache(MAX_CLIENTS)
         self._token_clients: _LruCache[str, UserTokenClient] = _LruCache(MAX_CLIENTS)

@@ -28,9 +28,11 @@ from bot.storage import Storage
 from training import audit, booking, sessions
 from training.clock import Clock
 from training.errors import InvalidSessionDetails, NotACoordinator, SessionFull, TrainingError
+from training.models import BookingStatus
 from training.reminders import ReminderPolicy
 from training.sessions import NewSession
 from training.totals import UnmatchedCounter
+from training.views import BookingSummary
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ def _month_range(month: MonthFilter, zone: ZoneInfo) -> tuple[datetime, datetime
     return start, after
 
 
+def _no_calendar(session_id: int) -> None:
+    return None
+
+
 class Handlers:
     def __init__(
         self,
@@ -85,6 +91,10 @@ class Handlers:
         self.storage = storage
         self.clock = clock
         self.zone = zone
+        # Set by create_app when Graph can make Teams meetings: told of each committed change
+        # to a session's seats, it updates the calendar event in the background.
+        self.session_changed: Callable[[int], None] = _no_calendar
+        self.teams_meetings_by_graph = False
         self._routes: dict[str, Route] = {
             "help": self.help,
             "unknown": self.unknown,
@@ -183,6 +193,7 @@ class Handlers:
             self.clock.now(),
             request_key=key,
         )
+        self._seats_changed(outcome.booking)
         return Outcome(card=session_booking_card(outcome.booking, self.zone))
 
     async def join_waitlist(self, caller: Caller, data: dict, key: str | None) -> Outcome:
@@ -194,7 +205,12 @@ class Handlers:
             join_waiting_list=True,
             request_key=key,
         )
+        self._seats_changed(outcome.booking)
         return Outcome(card=session_booking_card(outcome.booking, self.zone))
+
+    def _seats_changed(self, booking: BookingSummary) -> None:
+        if booking.status != BookingStatus.WAITLISTED:
+            self.session_changed(booking.session.id)
 
     async def my_bookings(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         mine = await self.storage.run(booking.my_bookings, caller.staff_id, self.clock.now())
@@ -208,6 +224,7 @@ class Handlers:
             self.clock.now(),
             request_key=key,
         )
+        self.session_changed(result.booking.session.id)
         notices = []
         if result.promoted and result.promoted_booking:
             notices.append(
@@ -232,7 +249,11 @@ class Handlers:
 
     async def new_session_form(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         choices = await self.storage.run(sessions.courses)
-        return Outcome(card=new_session_form(choices, self.clock.now(), self.zone))
+        return Outcome(
+            card=new_session_form(
+                choices, self.clock.now(), self.zone, meeting_by_graph=self.teams_meetings_by_graph
+            )
+        )
 
     def _read_form(self, data: dict) -> NewSession:
         try:
@@ -266,6 +287,7 @@ class Handlers:
                 self.clock.now(),
                 created_by_staff_id=caller.staff_id,
                 request_key=key,
+                teams_meeting_by_graph=self.teams_meetings_by_graph,
             )
         except TrainingError as problem:
             choices = await self.storage.run(sessions.courses)
@@ -275,8 +297,11 @@ class Handlers:
                 self.zone,
                 error=str(problem),
                 values={k: v for k, v in data.items() if v is not None},
+                meeting_by_graph=self.teams_meetings_by_graph,
             )
             return Outcome(card=form)
+        if created.online and not created.join_url:
+            self.session_changed(created.id)
         return Outcome(card=session_created_card(created, self.zone))
 
     async def roster(self, caller: Caller, data: dict, key: str | None) -> Outcome:
@@ -307,6 +332,7 @@ class Handlers:
         )
         if result.repeated:
             return Outcome(text=f"Session {result.session.id} was already cancelled.")
+        self.session_changed(result.session.id)
         notices = [
             Notice(
                 p.staff_id,

@@ -276,7 +276,8 @@ def _with_files(command: Command, activity: Activity) -> Command:
                 "name": a.name,
             }
             for a in activity.attachments or []
-        ]
+        ],
+        activity.service_url,
     )
     if files and command.verb in {"record_elearning", "unknown", "help"}:
         return Command(

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlparse
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from bot.background import Background
 from bot.cards.training_records import (
     attendance_sheet_card,
     claim_decided_card,
@@ -20,13 +22,15 @@ from bot.cards.training_records import (
     sync_results_card,
     unmatched_card,
 )
+from bot.certificate_links import CertificateLinks
 from bot.commands import FileOffer
 from bot.handlers import Caller, Notice, Outcome
 from bot.storage import Storage
-from graph.attendance_sync import sync_one_session, sync_recent_sessions
+from graph.attendance_sync import sync_sessions
 from graph.client import GraphClient
 from graph.errors import GraphProblem
 from training import attendance, audit, elearning
+from training.attendance import SyncTarget
 from training.clock import Clock
 from training.elearning import Certificate, CertificateStore, ClaimProblem, ClaimView
 from training.my_training import my_training
@@ -46,8 +50,22 @@ SEND_CERTIFICATE = (
 )
 
 
+NO_PICTURE_TOKEN = (
+    "Teams wouldn't let me fetch that picture. Please attach the certificate as a file "
+    "(the paperclip) instead."
+)
+
+
 class CertificateTooLarge(ClaimProblem):
     pass
+
+
+async def _no_token() -> str | None:
+    return None
+
+
+async def _ignore(notices: list[Notice]) -> None:
+    log.warning("no way to send %d notices", len(notices))
 
 
 def _fetchable(url: str) -> bool:
@@ -61,15 +79,17 @@ def _fetchable(url: str) -> bool:
         return parsed.hostname == "localhost"
 
 
-async def download(offer: FileOffer, max_bytes: int) -> bytes:
-    """The attached file, read no further than the size limit."""
+async def download(offer: FileOffer, max_bytes: int, bot_token: str | None = None) -> bytes:
+    """The attached file, read no further than the size limit. `bot_token` goes only with an
+    offer on the Bot Connector (aiohttp also drops it if a redirect leaves that origin)."""
     if not _fetchable(offer.url):
         raise ClaimProblem("I can't fetch that attachment; please attach the file again.")
     timeout = aiohttp.ClientTimeout(total=60)
+    headers = {"Authorization": f"Bearer {bot_token}"} if bot_token and offer.bot_token else {}
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as http,
-            http.get(offer.url, allow_redirects=True) as response,
+            http.get(offer.url, allow_redirects=True, headers=headers) as response,
         ):
             if response.status != 200:
                 raise ClaimProblem("Teams wouldn't give me that file; please attach it again.")
@@ -95,13 +115,26 @@ class TrainingRecordHandlers:
         zone: ZoneInfo,
         settings: Settings,
         graph: GraphClient | None,
+        *,
+        background: Background | None = None,
+        tell: Callable[[list[Notice]], Awaitable[None]] = _ignore,
+        bot_token: Callable[[], Awaitable[str | None]] = _no_token,
+        links: CertificateLinks | None = None,
     ) -> None:
+        """`tell` sends notices after the turn (the proactive sender); `bot_token` gives the
+        bot's Bot Framework token for pictures pasted into chat; `links` mints certificate
+        download links (None: managers cannot download certificates)."""
         self.storage = storage
         self.clock = clock
         self.zone = zone
         self.settings = settings
         self.graph = graph
         self.certificates = CertificateStore(settings.certificate_dir)
+        self.background = background or Background()
+        self.tell = tell
+        self.bot_token = bot_token
+        self.links = links
+        self._reading: set[int] = set()  # sessions whose attendance is being read right now
 
     def routes(self) -> dict[str, Route]:
         return {
@@ -118,28 +151,63 @@ class TrainingRecordHandlers:
             "name_manager": self.name_manager,
             "confirm_elearning": self.confirm_elearning,
             "reject_elearning": self.reject_elearning,
+            "view_certificate": self.view_certificate,
         }
 
     # --- attendance (coordinators) ---------------------------------------------------------
 
     async def sync_attendance(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        """Answer at once and read in the background: a card button's invoke must be answered
+        within about 15 s, and many sessions with many pages of records can take longer."""
         if self.graph is None:
             return Outcome(text=NOT_CONFIGURED)
         now = self.clock.now()
-        database = self.storage.database
         if "session_id" in data:
-            results = [
-                await sync_one_session(database, self.graph, self.settings, data["session_id"], now)
-            ]
+            targets = [await self.storage.run(attendance.session_to_sync, data["session_id"], now)]
+            subject = f"session {data['session_id']}"
         else:
-            results = await sync_recent_sessions(
-                database, self.graph, self.settings, now, only_due=False
+            targets = await self.storage.run(
+                attendance.sessions_due,
+                now,
+                lookback_days=self.settings.attendance_lookback_days,
+                only_due=False,
             )
-        subject = f"session {data['session_id']}" if "session_id" in data else "recent sessions"
+            subject = "recent sessions"
+        if not targets:
+            return Outcome(card=sync_results_card([], self.zone))
+        if busy := sorted(t.session_id for t in targets if t.session_id in self._reading):
+            listed = ", ".join(f"#{n}" for n in busy)
+            return Outcome(
+                text=f"I'm already reading attendance for {listed}; the result will follow."
+            )
         await self.storage.run(
             audit.record, caller.staff_id, "attendance.sync", now, subject=subject
         )
-        return Outcome(card=sync_results_card(results, self.zone))
+        self._reading.update(t.session_id for t in targets)
+        self.background.start(
+            self._read_and_report(caller.staff_id, targets, now),
+            f"attendance sync ({subject})",
+        )
+        count = f"{len(targets)} session{'s' if len(targets) != 1 else ''}"
+        return Outcome(text=f"Reading Teams attendance for {count}… I'll send you the result here.")
+
+    async def _read_and_report(
+        self, staff_id: int, targets: list[SyncTarget], now: datetime
+    ) -> None:
+        assert self.graph is not None
+        try:
+            results = await sync_sessions(
+                self.storage.database, self.graph, self.settings, targets, now
+            )
+            card = sync_results_card(results, self.zone)
+            summary = f"Teams attendance read for {len(results)} sessions."
+        except Exception:  # the coordinator is waiting for an answer: give one, then log
+            log.exception("attendance sync failed")
+            card = sync_results_card([], self.zone, failed=True)
+            summary = "I couldn't finish reading Teams attendance."
+        finally:
+            self._reading.difference_update(t.session_id for t in targets)
+        await self.tell([Notice(staff_id, card, summary)])
 
     async def session_attendance(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         sheet = await self.storage.run(
@@ -260,7 +328,14 @@ class TrainingRecordHandlers:
             )
         if not offers:
             return Outcome(text=SEND_CERTIFICATE)
-        content = await download(offers[0], self.settings.certificate_max_bytes)
+        token = None
+        if offers[0].bot_token:
+            try:
+                token = await self.bot_token()
+            except PermissionError as refused:
+                log.warning("no Bot Framework token for a pasted picture: %s", refused)
+                raise ClaimProblem(NO_PICTURE_TOKEN) from None
+        content = await download(offers[0], self.settings.certificate_max_bytes, token)
         manager_id = await self._manager_of(caller.staff_id)
         claim = await self.storage.run(
             elearning.attach_certificate,
@@ -314,6 +389,25 @@ class TrainingRecordHandlers:
 
     async def reject_elearning(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         return await self._decide(caller, data["claim_id"], False)
+
+    async def view_certificate(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+        """A short-lived download link for the claim's manager (checked here, on the press)."""
+        if self.links is None:
+            return Outcome(text="Downloading certificates isn't set up for this bot.")
+        now = self.clock.now()
+        found = await self.storage.run(
+            elearning.certificate_for_manager,
+            data["claim_id"],
+            caller.staff_id,
+            now,
+            audit_view=False,
+        )
+        claim = await self.storage.run(elearning.claim_view, data["claim_id"])
+        url = self.links.link(found.claim_id, caller.staff_id, found.sha256, now)
+        download = (url, int(self.links.lifetime.total_seconds() // 60))
+        if claim.status == "pending":
+            return Outcome(card=manager_confirmation_card(claim, self.zone, download))
+        return Outcome(card=claim_decided_card(claim, self.zone, download))
 
     def _to_manager(self, claim: ClaimView) -> Notice:
         assert claim.manager_staff_id is not None

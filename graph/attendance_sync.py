@@ -2,6 +2,7 @@
 
     await sync_recent_sessions(database, graph, settings, now)   # every session that is due
     await sync_one_session(database, graph, settings, session_id, now)   # a coordinator asked
+    await sync_sessions(database, graph, settings, targets, now)   # targets chosen beforehand
 
 Each page of records is stored in its own transaction with the link to the next page, so a
 run that stops part-way resumes where it stopped, and a second run changes nothing.
@@ -140,6 +141,20 @@ async def sync_recent_sessions(
         lookback_days=settings.attendance_lookback_days,
         only_due=only_due,
     )
+    return await sync_sessions(database, graph, settings, targets, now, concurrency=concurrency)
+
+
+async def sync_sessions(
+    database: Database,
+    graph: GraphClient,
+    settings: Settings,
+    targets: list[SyncTarget],
+    now: datetime,
+    *,
+    concurrency: int = 4,
+) -> list[SyncResult]:
+    """Read attendance for sessions already chosen (`attendance.session_to_sync` or
+    `attendance.sessions_due`), `concurrency` at a time; failures are recorded, not raised."""
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(target: SyncTarget) -> SyncResult:

@@ -8,6 +8,7 @@ thousand records parse faster with `json` than through kiota's models.
 
 import json
 import ssl
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,9 @@ from msgraph.generated.models.event import Event
 from msgraph.generated.models.item_body import ItemBody
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
+from msgraph.generated.users.item.events.item.cancel.cancel_post_request_body import (
+    CancelPostRequestBody,
+)
 from msgraph.generated.users.item.events.item.event_item_request_builder import (
     EventItemRequestBuilder,
 )
@@ -164,31 +168,67 @@ class GraphClient:
         except APIError as error:
             raise _problem(error) from error
 
+    async def update_attendees(
+        self,
+        event_id: str,
+        *,
+        invite: Sequence[tuple[str, str]] = (),
+        uninvite: Sequence[str] = (),
+        organiser: str | None = None,
+    ) -> tuple[int, int]:
+        """Invite `(email, name)`s and take `email`s off the event in one read and one write
+        (Graph sends the invitations and cancellations); people anyone else put on the event
+        are left alone. Returns how many were added and removed: (0, 0) means no write."""
+        who = self._organiser(organiser)
+        people = await self._attendees(who, event_id)
+        leaving = {e.lower() for e in uninvite}
+        kept = [a for a in people if _address(a) not in leaving]
+        present = {_address(a) for a in kept}
+        added = 0
+        for email, name in invite:
+            if email.lower() in present:
+                continue
+            present.add(email.lower())
+            kept.append(
+                Attendee(
+                    email_address=EmailAddress(address=email, name=name),
+                    type=AttendeeType.Required,
+                )
+            )
+            added += 1
+        removed = len(people) - (len(kept) - added)
+        if added or removed:
+            await self._set_attendees(who, event_id, kept)
+        return added, removed
+
     async def add_attendee(
         self, event_id: str, email: str, name: str, organiser: str | None = None
     ) -> bool:
         """Invite someone (Graph sends the invitation); False when they were already invited."""
-        who = self._organiser(organiser)
-        people = await self._attendees(who, event_id)
-        if any(_address(a) == email.lower() for a in people):
-            return False
-        people.append(
-            Attendee(
-                email_address=EmailAddress(address=email, name=name), type=AttendeeType.Required
-            )
+        added, _ = await self.update_attendees(
+            event_id, invite=[(email, name)], organiser=organiser
         )
-        await self._set_attendees(who, event_id, people)
-        return True
+        return added > 0
 
     async def remove_attendee(
         self, event_id: str, email: str, organiser: str | None = None
     ) -> bool:
-        who = self._organiser(organiser)
-        people = await self._attendees(who, event_id)
-        kept = [a for a in people if _address(a) != email.lower()]
-        if len(kept) == len(people):
-            return False
-        await self._set_attendees(who, event_id, kept)
+        _, removed = await self.update_attendees(event_id, uninvite=[email], organiser=organiser)
+        return removed > 0
+
+    async def cancel_event(self, event_id: str, comment: str, organiser: str | None = None) -> bool:
+        """Cancel the event (Graph tells every attendee, with `comment`); False when it is
+        already gone (deleted in Outlook, say), which is as good as cancelled."""
+        builder = self._sdk.users.by_user_id(self._organiser(organiser)).events.by_event_id(
+            event_id
+        )
+        try:
+            await builder.cancel.post(CancelPostRequestBody(comment=comment))
+        except APIError as error:
+            problem = _problem(error)
+            if problem.not_found:
+                return False
+            raise problem from error
         return True
 
     async def find_meeting(

@@ -30,6 +30,7 @@ class SweepReport:
     written: int = 0
     feedback_requests: int = 0
     attendance_syncs: int = 0
+    calendar_retries: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -54,12 +55,15 @@ class ReminderSweep:
         wake_sender: Callable[[], None] = lambda: None,
         *,
         attendance_sync: Callable[[datetime], Awaitable[int]] | None = None,
+        calendar_sync: Callable[[datetime], Awaitable[int]] | None = None,
         retention: Callable[[datetime], Awaitable[None]] | None = None,
         feedback_edit_days: int = 5,
     ) -> None:
         """`attendance_sync(now)` reads Teams attendance for sessions due a look and returns how
-        many it looked at; `retention(now)` applies the retention rule. Both are optional."""
+        many it looked at; `calendar_sync(now)` retries Teams meeting updates that failed;
+        `retention(now)` applies the retention rule. All are optional."""
         self.attendance_sync = attendance_sync
+        self.calendar_sync = calendar_sync
         self.retention = retention
         self.feedback_edit_days = feedback_edit_days
         self.storage = storage
@@ -78,6 +82,7 @@ class ReminderSweep:
         )
         await self._feedback(now, report)
         await self._attendance(now, report)
+        await self._calendar(now, report)
         await self._retention(now, report)
         self.wake_sender()
         if report.written or report.feedback_requests:
@@ -108,6 +113,15 @@ class ReminderSweep:
         except Exception as problem:  # Graph trouble must not stop reminders; next sweep retries
             log.exception("attendance sync failed")
             report.errors.append(f"attendance: {problem}")
+
+    async def _calendar(self, now: datetime, report: SweepReport) -> None:
+        if self.calendar_sync is None:
+            return
+        try:
+            report.calendar_retries = await self.calendar_sync(now)
+        except Exception as problem:  # tried again at the next sweep
+            log.exception("calendar sync failed")
+            report.errors.append(f"calendar: {problem}")
 
     async def _retention(self, now: datetime, report: SweepReport) -> None:
         if self.retention is None or not await self.storage.run(retention_due, now):

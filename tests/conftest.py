@@ -13,7 +13,7 @@ from training import migrate
 from training.clock import FixedClock
 from training.db import Database
 
-pytest_plugins = ["tests.graph.fixtures"]
+pytest_plugins = ["tests.graph.fixtures", "tests.bot.graph_chat"]
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])

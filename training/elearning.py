@@ -373,3 +373,58 @@ def set_team(db: DbSession, staff_id: int, department: str | None, now: datetime
         staff.team = department[:200]
         staff.updated_at = now
         db.add(staff)
+
+
+CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
+
+
+@dataclass(frozen=True)
+class CertificateFile:
+    """Where a claim's certificate is kept and what it is (by its first bytes, never its name)."""
+
+    claim_id: int
+    file: str
+    content_type: str
+    extension: str
+    sha256: str
+
+
+def certificate_for_manager(
+    db: DbSession,
+    claim_id: int,
+    viewer_staff_id: int,
+    now: datetime,
+    *,
+    audit_view: bool,
+    sha_prefix: str = "",
+) -> CertificateFile:
+    """The certificate of a claim, for the person's manager only; `audit_view` records that
+    they looked at it (their download), in the same transaction. `sha_prefix`: the start of
+    the file's SHA-256 the caller expects (a link made before the file was replaced fails)."""
+    claim = db.get(ElearningClaim, claim_id)
+    if (
+        claim is None
+        or not claim.certificate_file
+        or claim.certificate_type not in CONTENT_TYPES
+        or not claim.certificate_sha256.startswith(sha_prefix)
+    ):
+        raise ClaimProblem("I can't find that e-learning certificate.")
+    if claim.manager_staff_id != viewer_staff_id:
+        staff = db.get(Staff, claim.staff_id)
+        raise NotTheirManager(staff.display_name if staff else "this person")
+    if audit_view:
+        audit.record(
+            db,
+            viewer_staff_id,
+            "elearning.certificate.view",
+            now,
+            subject=f"claim {claim_id}",
+            detail=f"staff {claim.staff_id}",
+        )
+    return CertificateFile(
+        claim_id=claim_id,
+        file=claim.certificate_file,
+        content_type=CONTENT_TYPES[claim.certificate_type],
+        extension="jpg" if claim.certificate_type == "jpeg" else claim.certificate_type,
+        sha256=claim.certificate_sha256,
+    )

@@ -477,3 +477,47 @@ Index(
     Booking.status,
     Booking.session_id,  # type: ignore[arg-type]
 )
+
+
+class CalendarState(StrEnum):
+    SYNCED = "synced"  # the organiser's calendar says what our bookings say
+    FAILED = "failed"  # Graph refused or was unreachable; retried at `next_attempt_at`
+
+
+class CalendarSync(SQLModel, table=True):
+    """How far the Teams calendar event of one session has been brought in line with it.
+
+    Work to do is never stored: it is the difference between the bookings and `CalendarInvite`,
+    so a change that commits is picked up even if the process stops before calling Graph.
+    """
+
+    __tablename__ = "calendar_sync"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="training_session.id", unique=True)
+    # Sent with the create request: Graph answers a retried POST with the event it made.
+    transaction_id: str = Field(max_length=100)
+    state: str = Field(default=CalendarState.SYNCED, sa_column=Column(String(20), nullable=False))
+    attempts: int = 0
+    last_attempt_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    last_error: str = Field(default="", max_length=1000)
+    # Held while one worker talks to Graph about this session, so two never interleave.
+    lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    event_cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class CalendarInvite(SQLModel, table=True):
+    """One person on (or taken off) a session's Teams calendar event, as Graph last agreed."""
+
+    __tablename__ = "calendar_invite"
+    __table_args__ = (UniqueConstraint("session_id", "staff_id", name="uq_calendar_invite"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="training_session.id", index=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    # The address we invited: they are removed by it even if their email changes meanwhile.
+    email: str = Field(max_length=320)
+    invited: bool = True
+    synced_at: datetime = Field(sa_column=_utc())

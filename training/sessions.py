@@ -23,6 +23,10 @@ from training.views import CourseChoice, Roster, RosterLine, SessionCancellation
 
 MAX_CAPACITY = 500
 MAX_DURATION_MINUTES = 8 * 60
+NEEDS_JOIN_LINK = (
+    "An online session needs its Teams join link: Microsoft Graph isn't set up for this bot, so "
+    "I can't create the meeting myself. Paste the join link from the meeting's invitation."
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ def courses(db: DbSession) -> list[CourseChoice]:
     ]
 
 
-def _validate(details: NewSession, now: datetime) -> None:
+def _validate(details: NewSession, now: datetime, teams_meeting_by_graph: bool = False) -> None:
     if details.starts_at.tzinfo is None:
         raise InvalidSessionDetails("The start time must include a time zone.")
     if details.starts_at <= now:
@@ -63,6 +67,8 @@ def _validate(details: NewSession, now: datetime) -> None:
         raise InvalidSessionDetails("An in-person session needs a location.")
     if details.join_url and not details.join_url.startswith("https://"):
         raise InvalidSessionDetails("A Teams join link must start with https://.")
+    if details.online and not details.join_url and not teams_meeting_by_graph:
+        raise InvalidSessionDetails(NEEDS_JOIN_LINK)
     if not 0 <= details.cancellation_cutoff_hours <= 24 * 14:
         raise InvalidSessionDetails("The cancellation cut-off must be between 0 and 336 hours.")
 
@@ -74,8 +80,11 @@ def create_session(
     *,
     created_by_staff_id: int | None = None,
     request_key: str | None = None,
+    teams_meeting_by_graph: bool = False,
 ) -> SessionSummary:
-    _validate(details, now)
+    """Put a session on. An online session without a join link is allowed only when
+    `teams_meeting_by_graph` (the adapter will create its Teams meeting after this commits)."""
+    _validate(details, now, teams_meeting_by_graph)
     course = db.exec(select(Course).where(Course.code == details.course_code)).first()
     if course is None or course.id is None:
         raise UnknownCourse(details.course_code)

@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     bot_openid_metadata_url: str = (
         "https://login.botframework.com/v1/.well-known/openidconfiguration"
     )
+    # Where the bot gets its own Bot Framework token (to reply, and to fetch pictures pasted into
+    # chat), and a CA bundle to trust for it; tests point them at a local authority.
+    bot_login_url: str = "https://login.microsoftonline.com/botframework.com"
+    bot_ca_bundle: str = ""
+    # The bot's public origin (its messaging endpoint without /api/messages), for the short-lived
+    # certificate download links managers get; empty: http://HOST:PORT (local use).
+    public_url: str = ""
+    # Signs those links; empty: a random key each start (links then die with the process).
+    certificate_link_secret: SecretStr = SecretStr("")
+    certificate_link_minutes: int = Field(default=10, ge=1, le=60)
     allowed_tenant_ids: CommaList = Field(default_factory=list)
     coordinators: CommaList = Field(default_factory=list)
 

@@ -26,7 +26,9 @@ def new_session_form(
     *,
     error: str = "",
     values: dict[str, Any] | None = None,
+    meeting_by_graph: bool = False,
 ) -> Card:
+    """`meeting_by_graph`: an online session may leave the join link empty (we create it)."""
     values = values or {}
     tomorrow = now.astimezone(zone).date().isoformat()
     body: list[dict] = [heading("New training session")]
@@ -85,7 +87,9 @@ def new_session_form(
         {
             "type": "Input.Text",
             "id": "join_url",
-            "label": "Teams join link (online)",
+            "label": "Teams join link (online: leave empty and I'll create the meeting)"
+            if meeting_by_graph
+            else "Teams join link (needed for an online session)",
             "value": values.get("join_url", ""),
         },
         {
@@ -104,6 +108,18 @@ def new_session_form(
     return card(body, [execute("Create session", "create_session", style="positive")])
 
 
+def _meeting_note(session: SessionSummary) -> list[dict]:
+    if not session.online or session.join_url:
+        return []
+    return [
+        text(
+            "I'm creating the Teams meeting in the organiser's calendar now; everyone who "
+            "books is invited to it, and its join link will show on the session.",
+            isSubtle=True,
+        )
+    ]
+
+
 def session_created_card(session: SessionSummary, zone: ZoneInfo) -> Card:
     return card(
         [
@@ -116,6 +132,7 @@ def session_created_card(session: SessionSummary, zone: ZoneInfo) -> Card:
                     ("Capacity", str(session.capacity)),
                 ]
             ),
+            *_meeting_note(session),
         ],
         [execute("Show roster", "roster", session_id=session.id)],
     )

@@ -25,9 +25,17 @@ def _next(moment: datetime | None, zone: ZoneInfo) -> str:
     return f"; next look {local_date(moment, zone)}" if moment else ""
 
 
-def sync_results_card(results: list[SyncResult], zone: ZoneInfo) -> Card:
+def sync_results_card(results: list[SyncResult], zone: ZoneInfo, failed: bool = False) -> Card:
     body: list[dict] = [heading("Teams attendance")]
-    if not results:
+    if failed:
+        body.append(
+            text(
+                "⚠️ Something went wrong on my side while reading attendance. Nothing is lost: "
+                "type 'sync attendance' to try again.",
+                color="Attention",
+            )
+        )
+    elif not results:
         body.append(text("No recent online session is waiting for its attendance."))
     for result in results:
         lines = [
@@ -189,7 +197,29 @@ def _claim_facts(claim: ClaimView, zone: ZoneInfo) -> dict:
     )
 
 
-def manager_confirmation_card(claim: ClaimView, zone: ZoneInfo) -> Card:
+Download = tuple[str, int]  # a signed link to the certificate, and how many minutes it lasts
+
+
+def _download_block(download: Download | None) -> list[dict]:
+    if download is None:
+        return []
+    url, minutes = download
+    return [
+        text(
+            f"🔒 This download link is for you only and lasts {minutes} minutes. The file is "
+            "saved to your device, not opened in Teams.",
+            isSubtle=True,
+        ),
+        {
+            "type": "ActionSet",
+            "actions": [{"type": "Action.OpenUrl", "title": "Download certificate", "url": url}],
+        },
+    ]
+
+
+def manager_confirmation_card(
+    claim: ClaimView, zone: ZoneInfo, download: Download | None = None
+) -> Card:
     return card(
         [
             heading("Please confirm Prevent e-learning"),
@@ -198,17 +228,25 @@ def manager_confirmation_card(claim: ClaimView, zone: ZoneInfo) -> Card:
                 "certificate. As their manager, can you confirm it?"
             ),
             _claim_facts(claim, zone),
+            *_download_block(download),
         ],
         [
             execute("Confirm", "confirm_elearning", style="positive", claim_id=claim.claim_id),
             execute("Reject", "reject_elearning", style="destructive", claim_id=claim.claim_id),
+            execute("View certificate", "view_certificate", claim_id=claim.claim_id),
         ],
     )
 
 
-def claim_decided_card(claim: ClaimView, zone: ZoneInfo) -> Card:
+def claim_decided_card(claim: ClaimView, zone: ZoneInfo, download: Download | None = None) -> Card:
     verdict = "✅ Confirmed" if claim.status == "confirmed" else "❌ Rejected"
-    return card([heading(f"{verdict}: {claim.staff_name}'s e-learning"), _claim_facts(claim, zone)])
+    return card(
+        [
+            heading(f"{verdict}: {claim.staff_name}'s e-learning"),
+            _claim_facts(claim, zone),
+            *_download_block(download),
+        ]
+    )
 
 
 def claim_sent_card(claim: ClaimView, zone: ZoneInfo) -> Card:

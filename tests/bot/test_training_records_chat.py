@@ -1,23 +1,18 @@
 """Attendance and e-learning in chat: the real bot over HTTP, the real Graph SDK against the
 local Graph, and certificates fetched from a local file server as Teams would offer them."""
 
-from collections.abc import AsyncIterator
+import asyncio
 from datetime import date
 
-import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import create_app
+from bot.app import BACKGROUND
 from bot.commands import parse_text
 from bot.teams_bot import STALE_CARD
-from graph.client import GraphClient
-from tests.bot.conftest import COORDINATOR_AAD, Chat
-from tests.bot.harness import TENANT, LocalConnector, button, card_from_invoke, card_text, cards_in
-from tests.factories import add_course
-from tests.graph.fixtures import graph_settings
+from tests.bot.graph_chat import offer
+from tests.bot.harness import button, card_from_invoke, card_text, cards_in, texts_in
 from tests.graph.scenario import AAD, seed
 from training.models import Completion, ElearningClaim, SessionAttendance, Staff
 
@@ -25,69 +20,10 @@ PDF = b"%PDF-1.7\n" + b"0" * 2000
 MANAGER_AAD = "eeeeeeee-0000-0000-0000-00000000000m"
 
 
-@pytest.fixture
-async def files() -> AsyncIterator[dict]:
-    """A local stand-in for where Teams keeps chat files (downloadUrl / contentUrl)."""
-    stored: dict[str, bytes] = {}
-    app = web.Application()
-
-    async def serve(request: web.Request) -> web.Response:
-        data = stored.get(request.match_info["name"])
-        return web.Response(body=data) if data is not None else web.Response(status=404)
-
-    app.router.add_get("/files/{name}", serve)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    stored["_url"] = f"http://127.0.0.1:{port}/files/".encode()
-    yield stored
-    await runner.cleanup()
-
-
-def offer(files: dict, name: str, data: bytes) -> list[dict]:
-    files[name] = data
-    url = files["_url"].decode() + name
-    return [
-        {
-            "contentType": "application/vnd.microsoft.teams.file.download.info",
-            "name": name,
-            "content": {"downloadUrl": url, "uniqueId": "1", "fileType": name.rsplit(".")[-1]},
-        },
-        {"contentType": "text/html", "content": "<p>record e-learning</p>"},
-    ]
-
-
-@pytest.fixture
-async def graph_chat(
-    database, clock, authority, graph_server, pki, tmp_path
-) -> AsyncIterator[Chat]:
-    settings = graph_settings(
-        authority,
-        graph_server,
-        pki,
-        tmp_path,
-        database_url=database.url,
-        coordinators=[COORDINATOR_AAD],
-        allowed_tenant_ids=[TENANT],
-    )
-    graph = GraphClient(settings)
-    connector = LocalConnector()
-    await connector.start()
-    app = create_app(settings, database, clock, graph=graph)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    with database.unit_of_work() as db:
-        add_course(db, "HO-ELEARN", "Home Office online Prevent training")
-    async with aiohttp.ClientSession() as http:
-        yield Chat(app, f"http://127.0.0.1:{port}/api/messages", connector, http, database, clock)
-    await runner.cleanup()
-    await connector.stop()
-    await graph.close()
+async def settled(chat) -> None:
+    """Work the turns started in the background is done, and its notices sent."""
+    await chat.app[BACKGROUND].drain()
+    await chat.notices_sent()
 
 
 def _count(database, model) -> int:
@@ -118,7 +54,10 @@ async def test_coordinator_syncs_and_reads_who_attended(graph_chat, graph_server
     graph_server.page_size = 3
     world = seed(graph_chat.database, graph_server, graph_chat.clock.now())
     pat = graph_chat.coordinator()
-    [result] = cards_in(await pat.says(f"sync attendance {world.session_id}"))
+    [reading] = texts_in(await pat.says(f"sync attendance {world.session_id}"))
+    assert reading.startswith("Reading Teams attendance for 1 session…")
+    await settled(graph_chat)
+    [result] = cards_in(pat.new_replies())  # sent when done, not held by the turn
     assert "5 completed, 1 no-shows, 1 walk-ins, 1 unmatched" in card_text(result)
 
     [sheet] = cards_in(await pat.says(f"session {world.session_id} attendance"))
@@ -135,6 +74,7 @@ async def test_resolving_an_unmatched_guest_and_refusing_tampered_cards(graph_ch
     world = seed(graph_chat.database, graph_server, graph_chat.clock.now())
     pat = graph_chat.coordinator()
     await pat.says(f"sync attendance {world.session_id}")
+    await settled(graph_chat)
     [listing] = cards_in(await pat.says("unmatched"))
     assert "Sam Guest (External)" in card_text(listing)
     guest_button = button(listing, "External guest")
@@ -264,3 +204,24 @@ async def test_sync_of_a_session_teams_cannot_know_is_refused_plainly(graph_chat
         assert complaint in said, (typed, said)
     [nothing] = cards_in(await pat.says("sync attendance"))
     assert "No recent online session is waiting" in card_text(nothing)
+
+
+async def test_a_sync_button_is_answered_at_once_and_the_result_follows(graph_chat, graph_server):
+    world = seed(graph_chat.database, graph_server, graph_chat.clock.now())
+    pat = graph_chat.coordinator()
+    [sheet] = cards_in(await pat.says(f"session {world.session_id} attendance"))
+    graph_server.held = asyncio.Event()  # Graph answers nothing until released
+
+    pressed = await pat.presses(button(sheet, "Read again now"))
+
+    assert pressed["value"].startswith("Reading Teams attendance for 1 session…")
+    again = await pat.presses(button(sheet, "Read again now"))
+    assert again["value"] == (
+        f"I'm already reading attendance for #{world.session_id}; the result will follow."
+    )
+    assert _count(graph_chat.database, Completion) == 0
+    graph_server.held.set()
+    await settled(graph_chat)
+    [result] = cards_in(pat.new_replies())
+    assert "5 completed, 1 no-shows" in card_text(result)
+    assert _count(graph_chat.database, Completion) == 5

@@ -144,6 +144,8 @@ class LocalAuthority:
     issued: set[str] = field(default_factory=set)
     token_requests: int = 0
     refused: list[str] = field(default_factory=list)
+    # Other apps it knows (e.g. the bot's own Bot Framework app): client id -> (secret, scope).
+    clients: dict[str, tuple[str, str]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -196,8 +198,15 @@ class LocalAuthority:
         tenant = request.match_info["tenant"]
         endpoint = f"{self.url}/{tenant}/oauth2/v2.0/token"
         problem = None
+        other = self.clients.get(str(form.get("client_id")))
         if tenant != TENANT:
             problem = "unknown tenant"
+        elif other is not None:
+            secret, scope = other
+            if form.get("grant_type") != "client_credentials" or form.get("scope") != scope:
+                problem = f"bad grant or scope {form.get('scope')}"
+            elif form.get("client_secret") != secret:
+                problem = "bad client secret"
         elif form.get("grant_type") != "client_credentials" or form.get("client_id") != CLIENT_ID:
             problem = "bad client"
         elif form.get("scope") != GRAPH_SCOPE:

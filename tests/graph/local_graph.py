@@ -3,6 +3,7 @@ loopback) answering with Graph's documented JSON. Every body it returns is check
 v1.0 metadata first (tests/graph/metadata.py), so it cannot drift from real Graph.
 """
 
+import asyncio
 import itertools
 import uuid
 from dataclasses import dataclass, field
@@ -113,6 +114,9 @@ class LocalGraph:
     faults: list[Fault] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    # While set and not yet released, every request waits (to show nobody waits for Graph).
+    held: asyncio.Event | None = None
+    cancellations: list[tuple[str, str]] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -122,6 +126,7 @@ class LocalGraph:
         app.router.add_post(base + "/events", self._create_event)
         app.router.add_get(base + "/events/{event}", self._get_event)
         app.router.add_patch(base + "/events/{event}", self._patch_event)
+        app.router.add_post(base + "/events/{event}/cancel", self._cancel_event)
         app.router.add_get(base + "/onlineMeetings", self._find_meeting)
         app.router.add_get(base + "/onlineMeetings/{meeting}/attendanceReports", self._reports)
         app.router.add_get(
@@ -147,6 +152,8 @@ class LocalGraph:
     @web.middleware
     async def _gate(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.requests.append(f"{request.method} {request.path_qs}")
+        if self.held is not None:
+            await self.held.wait()
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if token not in self.authority_tokens:
             return self._error(401, "InvalidAuthenticationToken", "Access token is empty.")
@@ -237,6 +244,20 @@ class LocalGraph:
             return self._error(400, "BadRequest", "; ".join(wrong)[:500])
         event.update(sent)
         return self._answer(event, "graph.event")
+
+    async def _cancel_event(self, request: web.Request) -> web.Response:
+        """`POST /users/{id}/events/{id}/cancel` answers 202 with no body."""
+        event = self.events.get(request.match_info["event"])
+        if event is None:
+            return self._error(404, "ErrorItemNotFound", "The specified object was not found.")
+        sent = await request.json()
+        wrong = metadata.action_problems(sent, "graph.event/cancel")
+        if wrong:
+            self.violations += wrong
+            return self._error(400, "BadRequest", "; ".join(wrong)[:500])
+        event["isCancelled"] = True
+        self.cancellations.append((event["id"], str(sent.get("Comment", ""))))
+        return web.Response(status=202)
 
     async def _find_meeting(self, request: web.Request) -> web.Response:
         wanted = request.query.get("$filter", "")

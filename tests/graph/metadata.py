@@ -16,6 +16,25 @@ DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?(Z|[+-]\d\d:
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
+# Bound actions we call, with their parameters as Graph's CSDL declares them (the subset file
+# holds types only): <Action Name="cancel" IsBound="true"> on graph.event takes
+# <Parameter Name="Comment" Type="Edm.String"/>; msgraph-sdk's generated CancelPostRequestBody,
+# built from the same CSDL, writes exactly that name.
+ACTIONS: dict[str, dict[str, str]] = {"graph.event/cancel": {"Comment": "Edm.String"}}
+
+
+def action_problems(body: Any, action: str) -> list[str]:
+    """What is wrong with the JSON body of a call to a bound action (e.g. 'graph.event/cancel')."""
+    if not isinstance(body, dict):
+        return [f"{action}: the body must be an object"]
+    parameters = ACTIONS[action]
+    found = [f"{action}: {k!r} is not a parameter" for k in body if k not in parameters]
+    for key, kind in parameters.items():
+        if key in body:
+            found += problems(body[key], kind, f"{action}.{key}")
+    return found
+
+
 def _chain(type_name: str) -> list[str]:
     chain = []
     while type_name:

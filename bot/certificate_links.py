@@ -1,0 +1,117 @@
+"""Short-lived signed links that let a manager download one certificate, and the route serving
+them (`GET /certificates/{token}`).
+
+A link is minted only when the manager presses "View certificate" on their card: that press is
+an authenticated Teams activity, so it is checked there that the presser is the claim's manager.
+The link names the claim, that manager, an expiry and the file's hash, signed with HMAC-SHA256;
+at download the claim must still have that manager and that file. The file goes out as an
+attachment with its stored type and `nosniff`, so a browser saves it and never renders it as a
+page, and each download is written to the audit log.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from bot.storage import Storage
+from training import elearning
+from training.clock import Clock
+from training.elearning import CertificateStore
+from training.errors import TrainingError
+
+EXPIRED = "This link has expired. Press 'View certificate' on the card in Teams to get a new one."
+NOT_VALID = "This certificate link is not valid."
+
+
+@dataclass(frozen=True)
+class LinkGrant:
+    claim_id: int
+    staff_id: int
+    expires: int
+    sha_prefix: str
+
+
+class LinkRefused(Exception):
+    def __init__(self, status: int, sentence: str) -> None:
+        super().__init__(sentence)
+        self.status = status
+        self.sentence = sentence
+
+
+class CertificateLinks:
+    def __init__(self, secret: bytes, base_url: str, lifetime: timedelta) -> None:
+        self._secret = secret or secrets.token_bytes(32)
+        self.base_url = base_url.rstrip("/")
+        self.lifetime = lifetime
+
+    def _signature(self, payload: str) -> str:
+        digest = hmac.new(self._secret, payload.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def link(self, claim_id: int, staff_id: int, sha256: str, now: datetime) -> str:
+        expires = int((now + self.lifetime).timestamp())
+        payload = f"{claim_id}.{staff_id}.{expires}.{sha256[:16]}"
+        return f"{self.base_url}/certificates/{payload}.{self._signature(payload)}"
+
+    def read(self, token: str, now: datetime) -> LinkGrant:
+        """What a token grants; `LinkRefused` (404 forged or malformed, 410 expired) if nothing."""
+        parts = token.split(".")
+        if len(parts) != 5 or not all(p.isdigit() for p in parts[:3]) or len(parts[1]) > 12:
+            raise LinkRefused(404, NOT_VALID)
+        payload = ".".join(parts[:4])
+        if not hmac.compare_digest(self._signature(payload), parts[4]):
+            raise LinkRefused(404, NOT_VALID)
+        grant = LinkGrant(int(parts[0]), int(parts[1]), int(parts[2]), parts[3])
+        if grant.expires <= now.timestamp():
+            raise LinkRefused(410, EXPIRED)
+        return grant
+
+
+def download_route(
+    links: CertificateLinks, storage: Storage, clock: Clock, store: CertificateStore
+):  # type: ignore[no-untyped-def]
+    async def download(request: web.Request) -> web.StreamResponse:
+        now = clock.now()
+        try:
+            grant = links.read(request.match_info["token"], now)
+            found = await storage.run(
+                elearning.certificate_for_manager,
+                grant.claim_id,
+                grant.staff_id,
+                now,
+                audit_view=True,
+                sha_prefix=grant.sha_prefix,  # a link to a file since replaced fails
+            )
+            data = store.read(found.file)
+        except LinkRefused as refused:
+            return _refusal(refused.status, refused.sentence)
+        except (TrainingError, OSError):
+            return _refusal(404, NOT_VALID)
+        return web.Response(
+            body=data,
+            headers={
+                "Content-Type": found.content_type,
+                "Content-Disposition": (
+                    f'attachment; filename="prevent-certificate-{found.claim_id}.{found.extension}"'
+                ),
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+
+    return download
+
+
+def _refusal(status: int, sentence: str) -> web.Response:
+    return web.Response(
+        status=status,
+        text=sentence,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,116 @@
+"""Bring sessions' Teams calendar events in line with their bookings, through Graph.
+
+    await sync_session(database, graph, session_id, now)   # one session, now (after a change)
+    await retry_pending(database, graph, now)              # the scheduler, every few minutes
+
+The domain (training/calendar.py) says what the calendar must be told; this module tells it and
+reports back. A failure is recorded on the session with a time to try again, never raised: the
+chat turn that caused the change has long been answered.
+"""
+
+import asyncio
+import html
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from graph.client import GraphClient
+from graph.errors import GraphProblem
+from training import calendar
+from training.calendar import CalendarPlan
+from training.db import Database
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CalendarOutcome:
+    session_id: int
+    # "synced" (or nothing to do), "busy" (another worker has it), or "failed"
+    state: str
+    problem: str = ""
+    retry_at: datetime | None = None
+
+
+async def _run(database: Database, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def work() -> T:
+        with database.unit_of_work() as db:
+            return service(db, *args, **kwargs)
+
+    return await asyncio.to_thread(work)
+
+
+async def _carry_out(
+    database: Database, graph: GraphClient, plan: CalendarPlan, now: datetime
+) -> None:
+    event_id = plan.event_id
+    if plan.create is not None:
+        made = await graph.create_teams_meeting(
+            transaction_id=plan.transaction_id,
+            subject=plan.create.subject,
+            starts_at=plan.create.starts_at,
+            ends_at=plan.create.ends_at,
+            body_html=f"<p>{html.escape(plan.create.description)}</p>",
+        )
+        event_id = made.event_id
+        await _run(database, calendar.event_created, plan.session_id, event_id, made.join_url, now)
+    if event_id is None:
+        return
+    if plan.cancel_comment is not None:
+        await graph.cancel_event(event_id, plan.cancel_comment)
+    elif plan.invite or plan.uninvite:
+        await graph.update_attendees(
+            event_id,
+            invite=[(p.email, p.name) for p in plan.invite],
+            uninvite=[p.email for p in plan.uninvite],
+        )
+
+
+async def sync_session(
+    database: Database, graph: GraphClient, session_id: int, now: datetime
+) -> CalendarOutcome:
+    """Create, update or cancel one session's Teams calendar event to match its bookings.
+
+    Idempotent: the event is created with the session's own `transactionId`, attendees are
+    compared before they are written, and a cancelled event is cancelled once."""
+    plan = await _run(database, calendar.begin, session_id, now)
+    if plan is None:
+        return CalendarOutcome(session_id, "busy")
+    if plan.empty:
+        return CalendarOutcome(session_id, "synced")
+    try:
+        await _carry_out(database, graph, plan, now)
+    except Exception as error:  # whatever stopped it (Graph, network, a bug) is kept and retried
+        problem = str(error) if isinstance(error, GraphProblem) else repr(error)
+        if not isinstance(error, GraphProblem):
+            log.exception("calendar sync of session %s failed", session_id)
+        retry_at = await _run(database, calendar.failed, session_id, problem, now)
+        return CalendarOutcome(session_id, "failed", problem, retry_at)
+    await _run(database, calendar.succeeded, plan, now)
+    return CalendarOutcome(session_id, "synced")
+
+
+async def retry_pending(
+    database: Database,
+    graph: GraphClient,
+    now: datetime,
+    *,
+    limit: int = 100,
+    concurrency: int = 4,
+) -> list[CalendarOutcome]:
+    """Every session whose calendar event is behind its bookings and due a try (failures wait
+    1, 5, 15, 60, then 240 minutes), at most `limit` of them, `concurrency` at a time.
+
+    Safe to call as often as you like; a session another worker is syncing is skipped. Never
+    raises for a Graph failure: each is recorded on the session and in the returned outcomes."""
+    due = await _run(database, calendar.pending_sessions, now, limit=limit)
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(session_id: int) -> CalendarOutcome:
+        async with gate:
+            return await sync_session(database, graph, session_id, now)
+
+    return list(await asyncio.gather(*(one(s) for s in due)))

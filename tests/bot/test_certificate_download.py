@@ -1,0 +1,103 @@
+"""The manager sees the certificate through a short-lived signed link that downloads it as a
+file: never rendered as a page, only for the manager, and every download audited."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlmodel import select
+
+from bot.app import BACKGROUND
+from tests.bot.graph_chat import offer
+from tests.bot.harness import button, card_from_invoke, card_text, cards_in
+from tests.graph.scenario import AAD
+from training.models import AuditEntry
+
+PDF = b"%PDF-1.7\n" + b"1" * 3000
+MANAGER_AAD = "eeeeeeee-0000-0000-0000-00000000000m"
+
+
+async def _claim_with_manager(chat, graph_server, files) -> tuple:
+    ann = chat.user("Ann Able", AAD["A"])
+    mo = chat.user("Mo Manager", MANAGER_AAD)
+    await mo.says("hi")
+    graph_server.add_user(AAD["A"], "Ann Able", ann.email)
+    graph_server.add_user(MANAGER_AAD, "Mo Manager", mo.email)
+    graph_server.managers[AAD["A"]] = MANAGER_AAD
+    await ann.says("record e-learning", attachments=offer(files, "cert.pdf", PDF))
+    await chat.app[BACKGROUND].drain()
+    await chat.notices_sent()
+    [ask] = cards_in(mo.new_replies())
+    return ann, mo, ask
+
+
+def _link(card: dict) -> str:
+    [url] = [
+        a["url"]
+        for block in card["body"]
+        if block.get("type") == "ActionSet"
+        for a in block["actions"]
+        if a["type"] == "Action.OpenUrl"
+    ]
+    return url
+
+
+def _on_test_server(chat, link: str) -> str:
+    # The link carries PUBLIC_URL (here the default); the test server listens on its own port.
+    return chat.url.removesuffix("/api/messages") + urlsplit(link).path
+
+
+def _views(chat) -> int:
+    with chat.database.unit_of_work() as db:
+        rows = db.exec(
+            select(AuditEntry).where(AuditEntry.action == "elearning.certificate.view")
+        ).all()
+        return len(rows)
+
+
+async def test_the_manager_downloads_the_certificate_as_a_file(graph_chat, graph_server, files):
+    _, mo, ask = await _claim_with_manager(graph_chat, graph_server, files)
+
+    shown = card_from_invoke(await mo.presses(button(ask, "View certificate")))
+
+    assert "for you only and lasts 10 minutes" in card_text(shown)
+    assert button(shown, "Confirm")  # still the card to decide on
+    async with graph_chat.http.get(_on_test_server(graph_chat, _link(shown))) as response:
+        assert response.status == 200
+        assert await response.read() == PDF
+        headers = response.headers
+    assert headers["Content-Type"] == "application/pdf"
+    assert headers["Content-Disposition"].startswith("attachment;")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cache-Control"] == "no-store"
+    assert _views(graph_chat) == 1
+
+
+async def test_nobody_else_gets_a_link_and_a_link_cannot_be_bent(graph_chat, graph_server, files):
+    ann, mo, ask = await _claim_with_manager(graph_chat, graph_server, files)
+    for someone in (ann, graph_chat.user("Eve Evans", AAD["E"]), graph_chat.coordinator()):
+        refused = await someone.presses(button(ask, "View certificate"))
+        assert refused["value"] == "Only Ann Able's manager can confirm or reject this."
+    url = _on_test_server(
+        graph_chat, _link(card_from_invoke(await mo.presses(button(ask, "View certificate"))))
+    )
+    claim, staff, expires, sha, signature = url.rsplit("/", 1)[1].split(".")
+    base = url.rsplit("/", 1)[0]
+    bent = [
+        f"{base}/{int(claim) + 1}.{staff}.{expires}.{sha}.{signature}",  # another claim
+        f"{base}/{claim}.{int(staff) + 1}.{expires}.{sha}.{signature}",  # another person
+        f"{base}/{claim}.{staff}.{int(expires) + 3600}.{sha}.{signature}",  # a longer life
+        f"{base}/{claim}.{staff}.{expires}.{sha}.{signature[:-2]}xx",  # forged
+        f"{base}/{claim}.{staff}.{expires}",  # cut short
+        f"{base}/..%2F..%2Fetc%2Fpasswd",
+    ]
+    for wrong in bent:
+        async with graph_chat.http.get(wrong) as response:
+            assert response.status == 404, wrong
+            assert (await response.text()) == "This certificate link is not valid."
+    assert _views(graph_chat) == 0
+
+    graph_chat.clock.move_to(graph_chat.clock.now() + timedelta(minutes=11))
+    async with graph_chat.http.get(url) as response:
+        assert response.status == 410
+        assert "expired" in await response.text()
+    assert _views(graph_chat) == 0
