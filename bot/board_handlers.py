@@ -19,7 +19,7 @@ from training import boards, outbox
 from training.boards import BoardDetails, BoardView
 from training.clock import Clock
 from training.due import upcoming_reminders
-from training.errors import InvalidBoardDetails, TrainingError
+from training.errors import InvalidBoardDetails, NotTheBoardLead, TrainingError
 from training.reminders import ReminderPolicy
 
 REMINDER_DAYS = 14
@@ -86,6 +86,10 @@ class BoardHandlers:
 
     async def list_boards(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         found = await self.storage.run(boards.list_boards)
+        if not caller.is_coordinator:  # a board lead sees the boards they lead
+            found = [b for b in found if _leads(caller, b)]
+            if not found:
+                raise NotTheBoardLead()
         return Outcome(card=boards_card(found, self._today()))
 
     async def board_delivered(self, caller: Caller, data: dict, key: str | None) -> Outcome:
@@ -94,6 +98,8 @@ class BoardHandlers:
                 text="Which board? For example: 'board update delivered Adult Safeguarding'."
             )
         board = await self._board(data)
+        if not (caller.is_coordinator or _leads(caller, board)):
+            raise NotTheBoardLead()
         result = await self.storage.run(
             boards.record_update_delivered,
             board.id,
@@ -151,3 +157,7 @@ class BoardHandlers:
             actor_staff_id=caller.staff_id,
         )
         return Outcome(text="I'll try that message again now.")
+
+
+def _leads(caller: Caller, board: BoardView) -> bool:
+    return any(lead.staff_id == caller.staff_id for lead in board.leads)

@@ -62,9 +62,8 @@ COORDINATOR_VERBS = {
     "roster",
     "confirm_cancel_session",
     "cancel_session",
-    # The governance calendar and reminders (issue 4)
-    "list_boards",
-    "board_delivered",
+    # The governance calendar and reminders (issue 4). `boards` and `board update delivered`
+    # are open to board leads too: their handlers check the caller leads the board.
     "board_form",
     "save_board",
     "reminders",

@@ -104,3 +104,8 @@ class NotInvitedToFeedback(TrainingError):
 
 class InvalidFeedback(TrainingError):
     """Feedback that doesn't fit the form (a rating out of range, say); says what to fix."""
+
+
+class NotTheBoardLead(TrainingError):
+    def __init__(self) -> None:
+        super().__init__("Only the Prevent coordinators or the board's lead can do that.")

@@ -14,6 +14,7 @@ STAFF_COMMANDS = [
         "send your Home Office e-learning certificate for your manager to confirm",
     ),
     ("feedback 12", "give (or change) your feedback on session 12 after it"),
+    ("boards", "board leads: the boards you lead ('board update delivered adults' once presented)"),
 ]
 COORDINATOR_COMMANDS = [
     ("new session", "put a session on, with a form"),

@@ -126,3 +126,26 @@ async def test_reminders_lists_what_will_be_sent_in_the_next_two_weeks(chat):
     assert "still to be confirmed → Pat Coordinator" in shown
     [failed] = cards_in(await pat.says("failed deliveries"))
     assert "Every message has been delivered" in card_text(failed)
+
+
+async def test_a_board_lead_records_their_own_update_but_no_one_elses(chat):
+    megan, eve = chat.user("Megan Bowen"), chat.user("Eve Evans")
+    await megan.says("hi")
+    await eve.says("hi")
+    adults = add_board(chat, "Adult Safeguarding Board", date(2027, 2, 15), megan.email)
+    add_board(chat, "Children Safeguarding Board", date(2027, 3, 1))
+
+    [mine] = cards_in(await megan.says("boards"))
+    assert "Adult Safeguarding Board" in card_text(mine)
+    assert "Children Safeguarding Board" not in card_text(mine)
+    [recorded] = cards_in(await megan.says("board update delivered adult safeguarding"))
+    assert "Update to Adult Safeguarding Board recorded" in card_text(recorded)
+
+    refused = "Only the Prevent coordinators or the board's lead can do that."
+    assert texts_in(await megan.says("board update delivered children safeguarding")) == [refused]
+    assert texts_in(await eve.says("boards")) == [refused]
+    body = await eve.presses({"verb": "board_delivered", "data": {"board_id": adults}})
+    assert body["value"] == refused
+    with chat.database.unit_of_work() as db:
+        updates = db.exec(select(BoardUpdate)).all()
+    assert [(u.board_id, u.recorded_by_staff_id is not None) for u in updates] == [(adults, True)]
