@@ -51,6 +51,9 @@ class Notice:
     staff_id: int
     card: Card
     summary: str
+    # What makes this notice unique (e.g. 'session-cancelled:12:to:7'): asking twice, by a
+    # redelivery or a second press, queues it once.
+    key: str | None = None
 
 
 @dataclass
@@ -330,17 +333,20 @@ class Handlers:
             self.clock.now(),
             actor_staff_id=caller.staff_id,
         )
-        if result.repeated:
-            return Outcome(text=f"Session {result.session.id} was already cancelled.")
-        self.session_changed(result.session.id)
         notices = [
             Notice(
                 p.staff_id,
                 session_cancelled_notice(result.session, self.zone, reason or None),
                 f"{result.session.course_title} has been cancelled.",
+                key=f"session-cancelled:{result.session.id}:to:{p.staff_id}",
             )
             for p in result.people_to_tell
         ]
+        if result.repeated:  # the notices go again: any that were queued already are skipped
+            return Outcome(
+                text=f"Session {result.session.id} was already cancelled.", notices=notices
+            )
+        self.session_changed(result.session.id)
         return Outcome(
             card=session_cancelled_card(result.session, self.zone, len(result.people_to_tell)),
             notices=notices,

@@ -21,7 +21,7 @@ def notice_messages(notices: list[Notice], request_key: str | None) -> list[Outg
     digest = hashlib.sha256(origin.encode()).hexdigest()[:24]
     return [
         OutgoingMessage(
-            key=f"notice:{digest}:{index}:to:{notice.staff_id}",
+            key=notice.key or f"notice:{digest}:{index}:to:{notice.staff_id}",
             kind="notice",
             staff_id=notice.staff_id,
             summary=notice.summary,

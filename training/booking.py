@@ -176,6 +176,24 @@ def promote_from_waiting_list(
     return waiting, staff
 
 
+def _promoted_by(db: DbSession, cancelled: Booking) -> tuple[Booking, Staff] | None:
+    """Who got the seat this cancellation freed: given it in the same transaction, so the same
+    instant, after waiting for it."""
+    if cancelled.cancelled_at is None:
+        return None
+    row = db.exec(
+        select(Booking, Staff)
+        .join(Staff, col(Staff.id) == col(Booking.staff_id))
+        .where(
+            Booking.session_id == cancelled.session_id,
+            Booking.id != cancelled.id,
+            Booking.seat_given_at == cancelled.cancelled_at,
+            col(Booking.requested_at) < cancelled.cancelled_at,
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
 def cancel_booking(
     db: DbSession,
     staff_id: int,
@@ -194,7 +212,13 @@ def cancel_booking(
 
     handled = _already_handled(db, request_key)
     if handled is not None:
-        return CancellationOutcome(booking_summary(db, booking), None, None, repeated=True)
+        promoted = _promoted_by(db, booking)
+        return CancellationOutcome(
+            booking_summary(db, booking),
+            person(promoted[1]) if promoted else None,
+            booking_summary(db, promoted[0]) if promoted else None,
+            repeated=True,
+        )
     if booking.status not in LIVE_BOOKING_STATUSES:
         raise UnknownBooking()
     if booking.status == BookingStatus.BOOKED:

@@ -167,7 +167,21 @@ def cancel_session(
     """Call a session off; every live booking is cancelled and returned as someone to tell."""
     session = load_session(db, session_id, lock=True)
     if session.status == SessionStatus.CANCELLED:
-        return SessionCancellation(session_summary(db, session_id), [], repeated=True)
+        # Asked again (a redelivery, or a second press after a failure): the same people, so
+        # notices that never got queued the first time still go out.
+        told = db.exec(
+            select(Staff)
+            .join(Booking, col(Booking.staff_id) == col(Staff.id))
+            .where(
+                Booking.session_id == session_id,
+                Booking.status == BookingStatus.CANCELLED,
+                Booking.cancelled_at == session.cancelled_at,
+            )
+            .order_by(col(Booking.requested_at), col(Booking.id))
+        ).all()
+        return SessionCancellation(
+            session_summary(db, session_id), [person(s) for s in told], repeated=True
+        )
     if session.status == SessionStatus.DELIVERED or session.ends_at <= now:
         raise InvalidSessionDetails("That session has already taken place.")
     live = db.exec(

@@ -73,3 +73,28 @@ async def test_the_audit_log_shows_who_did_what_and_records_the_look(chat, wrap_
     assert "audit.view" in card_text(again)
     [refused] = [e["activity"]["text"] for e in await chat.user("Megan Bowen").says("audit log")]
     assert refused == "Only the Prevent coordinators can do that."
+
+
+async def test_people_are_told_even_if_the_first_attempt_never_queued_their_notices(
+    chat, wrap_sessions
+):
+    from training.sessions import cancel_session
+
+    _, small, _ = wrap_sessions
+    ann, bob = chat.user("Ann Able"), chat.user("Bob Baker")
+    await ann.says(f"book {small}")
+    await bob.says(f"book {small}")
+    for person in (ann, bob):
+        person.new_replies()
+    # The cancellation committed, then the process died before the notices were written.
+    with chat.database.unit_of_work() as db:
+        cancel_session(db, small, "venue flooded", chat.clock.now())
+
+    pat = chat.coordinator()
+    again = await pat.presses({"verb": "cancel_session", "data": {"session_id": small}})
+    assert "already cancelled" in again["value"]
+    await pat.presses({"verb": "cancel_session", "data": {"session_id": small}})
+    await chat.notices_sent()
+    for person in (ann, bob):
+        [notice] = cards_in(person.new_replies())  # told once, however often it was pressed
+        assert "is cancelled" in card_text(notice)

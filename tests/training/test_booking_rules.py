@@ -166,7 +166,7 @@ def test_cancelling_a_session_cancels_every_booking_and_names_who_to_tell(
     assert sorted(p.staff_id for p in result.people_to_tell) == sorted([ann, bob, cat])
     with database.unit_of_work() as db:
         again = cancel_session(db, session_id, "venue closed", clock.now())
-        assert again.repeated and again.people_to_tell == []
+        assert again.repeated and again.people_to_tell == result.people_to_tell
         assert upcoming_sessions(db, clock.now()) == []
         assert my_bookings(db, ann, clock.now()) == []
 
@@ -177,3 +177,18 @@ def test_times_come_back_as_the_same_aware_utc_instant(database, clock, small_se
         [found] = upcoming_sessions(db, clock.now())
     assert found.starts_at == clock.now() + timedelta(days=7)
     assert found.starts_at.utcoffset() == timedelta(0)
+
+
+def test_a_repeated_cancellation_names_the_same_promoted_person(database, clock, small_session):
+    session_id, (ann, bob, cat, _) = small_session
+    with database.unit_of_work() as db:
+        first = book_seat(db, ann, session_id, clock.now())
+        book_seat(db, bob, session_id, clock.now())
+        book_seat(db, cat, session_id, clock.now(), join_waiting_list=True)
+    later = clock.now() + timedelta(hours=1)
+    with database.unit_of_work() as db:
+        done = cancel_booking(db, ann, first.booking.id, later, request_key="conv:x")
+    with database.unit_of_work() as db:
+        again = cancel_booking(db, ann, first.booking.id, later, request_key="conv:x")
+    assert again.repeated and done.promoted == again.promoted
+    assert again.promoted is not None and again.promoted.staff_id == cat
