@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -77,6 +77,21 @@ def _month_range(month: MonthFilter, zone: ZoneInfo) -> tuple[datetime, datetime
 
 def _no_calendar(session_id: int) -> None:
     return None
+
+
+def uk_time(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The aware moment a UK wall-clock time names; refuses the hour the clocks skip or repeat."""
+    moment = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
+    round_trip = moment.astimezone(UTC).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise InvalidSessionDetails(
+            f"{at:%H:%M} doesn't exist on {day:%d %b %Y}: the clocks go forward. Pick another time."
+        )
+    if moment.replace(fold=1).utcoffset() != moment.utcoffset():
+        raise InvalidSessionDetails(
+            f"{at:%H:%M} happens twice on {day:%d %b %Y} as the clocks go back. Pick another time."
+        )
+    return moment
 
 
 class Handlers:
@@ -272,7 +287,7 @@ class Handlers:
         online = data.get("mode", "online") != "in_person"
         return NewSession(
             course_code=str(data.get("course", "")),
-            starts_at=datetime.combine(day, start.replace(tzinfo=None), tzinfo=self.zone),
+            starts_at=uk_time(day, start, self.zone),
             duration_minutes=duration,
             capacity=capacity,
             online=online,

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -11,6 +12,21 @@ request_id: ContextVar[str] = ContextVar("request_id", default="-")
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        return True
+
+
+SIGNED_LINK = re.compile(r"/certificates/[^\s\"?]+")
+
+
+class RedactSignedLinks(logging.Filter):
+    """A certificate download link is a bearer credential for its lifetime: never log it
+    (aiohttp's access log would otherwise write every request path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/certificates/" in message:
+            record.msg = SIGNED_LINK.sub("/certificates/[redacted]", message)
+            record.args = None
         return True
 
 
@@ -31,6 +47,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str, as_json: bool) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactSignedLinks())
     handler.setFormatter(
         JsonFormatter()
         if as_json

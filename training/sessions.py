@@ -1,7 +1,7 @@
 """Coordinator services: put sessions on, see who is booked, call sessions off."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
@@ -91,7 +91,8 @@ def create_session(
     session = Session(
         course_id=course.id,
         starts_at=details.starts_at,
-        ends_at=details.starts_at + timedelta(minutes=details.duration_minutes),
+        # In UTC: adding to a UK wall-clock time would stretch or shrink it across a clock change.
+        ends_at=details.starts_at.astimezone(UTC) + timedelta(minutes=details.duration_minutes),
         online=details.online,
         join_url=details.join_url or None,
         location=(details.location or "").strip() or None,

@@ -98,3 +98,29 @@ async def test_people_are_told_even_if_the_first_attempt_never_queued_their_noti
     for person in (ann, bob):
         [notice] = cards_in(person.new_replies())  # told once, however often it was pressed
         assert "is cancelled" in card_text(notice)
+
+
+async def test_clock_changes_neither_stretch_a_session_nor_accept_a_time_that_never_happens(
+    chat, wrap_sessions
+):
+    pat = chat.coordinator()
+    form = {
+        "course": "WRAP",
+        "duration": "120",
+        "capacity": "10",
+        "mode": "online",
+        "join_url": "https://teams.microsoft.com/l/meetup-join/x",
+    }
+    skipped = await pat.presses(
+        {"verb": "create_session", "data": {**form, "date": "2027-03-28", "time": "01:30"}}
+    )
+    assert "doesn't exist on 28 Mar 2027" in card_text(card_from_invoke(skipped))
+    twice = await pat.presses(
+        {"verb": "create_session", "data": {**form, "date": "2027-10-31", "time": "01:30"}}
+    )
+    assert "happens twice" in card_text(card_from_invoke(twice))
+    # 00:30 BST + 2 hours of real time crosses the change: it ends at 01:30 GMT.
+    across = await pat.presses(
+        {"verb": "create_session", "data": {**form, "date": "2027-10-31", "time": "00:30"}}
+    )
+    assert "Sun 31 Oct 2027, 00:30–01:30" in card_text(card_from_invoke(across))

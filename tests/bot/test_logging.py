@@ -35,3 +35,19 @@ def test_settings_never_show_the_app_password():
     settings = Settings(_env_file=None, microsoft_app_id="x", microsoft_app_password=SECRET)
     assert SECRET not in repr(settings) and SECRET not in str(settings.model_dump())
     assert settings.microsoft_app_password.get_secret_value() == SECRET
+
+
+def test_certificate_links_are_redacted_from_every_log_line():
+    from bot.logs import RedactSignedLinks
+
+    record = logging.LogRecord(
+        "aiohttp.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s "GET /certificates/%s HTTP/1.1" 200',
+        ("127.0.0.1", "7.3.1790000000.ab12.sig"),
+        None,
+    )
+    assert RedactSignedLinks().filter(record)
+    assert record.getMessage() == '127.0.0.1 "GET /certificates/[redacted] HTTP/1.1" 200'
