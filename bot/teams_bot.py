@@ -26,6 +26,11 @@ STALE_CARD = (
     "That card is out of date or has been changed, so I did nothing. Type 'help' to start again."
 )
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
+SHARED_CHAT_VERBS = {"help", "unknown", "list_sessions", "book", "join_waitlist"}
+PERSONAL_ONLY = (
+    "Let's do that in our personal chat: it shows people's own training records. "
+    "Here I can list sessions and book you a seat."
+)
 OTHER_TENANT = "Sorry, this bot only serves the council's own Microsoft 365 tenant."
 SLOW_DOWN = "You're sending messages faster than I can answer. Please wait a few seconds."
 
@@ -170,6 +175,9 @@ class WrapBot(TeamsActivityHandler):
 
     async def _run(self, turn_context: TurnContext, command: Command) -> Outcome:
         caller: Caller = turn_context.turn_state[CALLER]
+        if _shared(turn_context.activity) and command.verb not in SHARED_CHAT_VERBS:
+            # Rosters, totals, audit and anyone's own bookings would show to the whole channel.
+            return Outcome(text=PERSONAL_ONLY)
         key = request_key(turn_context.activity)
         outcome = await self.handlers.handle(caller, command, key)
         await self.notifier.send_soon(outcome.notices, key)
@@ -234,6 +242,9 @@ class WrapBot(TeamsActivityHandler):
             log.info("refused a card action: %s", bad)
             return InvokeResponse(status=200, body=_message_body(STALE_CARD))
         outcome = await self._run(turn_context, command)
+        if outcome.card is not None and _shared(turn_context.activity):
+            # The card in a channel is everyone's: answer the presser alone, leave it as it was.
+            return InvokeResponse(status=200, body=_message_body(_headline(outcome)))
         if outcome.card is None:
             return InvokeResponse(status=200, body=_message_body(outcome.text or ""))
         if outcome.text:
@@ -285,6 +296,18 @@ def _with_files(command: Command, activity: Activity) -> Command:
             {"files": files, "asked": command.verb == "record_elearning"},
         )
     return command
+
+
+def _shared(activity: Activity) -> bool:
+    conversation = activity.conversation
+    return (conversation.conversation_type or "personal") != "personal"
+
+
+def _headline(outcome: Outcome) -> str:
+    """The first line a person would read on the card (its heading)."""
+    blocks = [b for b in (outcome.card or {}).get("body", []) if b.get("type") == "TextBlock"]
+    first = blocks[0]["text"] if blocks else ""
+    return " ".join(part for part in (outcome.text, first) if part)
 
 
 def _message_body(text: str) -> dict:

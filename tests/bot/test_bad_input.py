@@ -193,3 +193,35 @@ async def test_a_bad_form_keeps_what_the_coordinator_typed(chat, wrap_sessions):
     assert "Capacity must be between 1 and 500" in card_text(form)
     values = {i["id"]: i.get("value") for i in form["body"] if "id" in i}
     assert values["audience"] == "Family Services" and values["date"] == "2027-03-01"
+
+
+async def test_in_a_channel_records_stay_private_and_the_shared_card_is_left_alone(
+    chat, wrap_sessions
+):
+    roomy, _, _ = wrap_sessions
+    pat = chat.coordinator()
+
+    def in_channel(**fields):
+        activity = pat.activity(**fields)
+        activity["conversation"] = {
+            "id": "19:team-channel",
+            "conversationType": "channel",
+            "tenantId": pat.tenant,
+            "isGroup": True,
+        }
+        return activity
+
+    for typed in (f"roster {roomy}", "audit log", "totals", "my bookings"):
+        await pat.post(in_channel(text=typed))
+    said = [e["activity"].get("text") for e in chat.connector.to("19:team-channel")]
+    assert said and all(t.startswith("Let's do that in our personal chat") for t in said)
+
+    invoke = in_channel(
+        type="invoke",
+        name="adaptiveCard/action",
+        value={"action": {"verb": "book", "data": {"session_id": roomy}}},
+    )
+    async with pat.http.post(pat.bot_url, json=invoke) as response:
+        body = await response.json()
+    assert body["type"] == "application/vnd.microsoft.activity.message"
+    assert "You're booked" in body["value"]
