@@ -20,7 +20,7 @@ from training.models import (
     Staff,
 )
 from training.queries import person
-from training.reminders import BoardPlan, next_due_after
+from training.reminders import MONTHS, BoardPlan, add_months, next_due_after
 from training.views import Person
 
 
@@ -222,6 +222,20 @@ def save_board(
     return board_view(db, board.id)
 
 
+def _next_due(was_due: date | None, delivered_on: date, frequency: str) -> date | None:
+    """The board's own cycle goes on from the date the update was due (so an early or late
+    update doesn't move the board's calendar), to the first date after the delivery."""
+    months = MONTHS.get(BoardFrequency(frequency))
+    if was_due is None or not months:
+        return next_due_after(delivered_on, frequency)
+    if delivered_on < add_months(was_due, -months):
+        return was_due  # this cycle's update was already recorded: the next one is still due
+    following = add_months(was_due, months)
+    while following <= delivered_on:
+        following = add_months(following, months)
+    return following
+
+
 def record_update_delivered(
     db: DbSession,
     board_id: int,
@@ -253,7 +267,7 @@ def record_update_delivered(
         )
     )
     board.last_update_on = delivered_on
-    board.next_due_on = next_due_after(delivered_on, board.frequency)
+    board.next_due_on = _next_due(was_due, delivered_on, board.frequency)
     board.updated_at = now
     db.add(board)
     waiting = db.exec(

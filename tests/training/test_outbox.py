@@ -150,14 +150,14 @@ def test_delivering_an_update_rolls_the_date_and_cancels_waiting_reminders(datab
         result = boards.record_update_delivered(
             db, board_id, date(2027, 1, 28), clock.now(), actor_staff_id=megan, request_key="r1"
         )
-    assert (result.was_due_on, result.board.next_due_on) == (date(2027, 2, 1), date(2028, 1, 28))
+    assert (result.was_due_on, result.board.next_due_on) == (date(2027, 2, 1), date(2028, 2, 1))
     with database.unit_of_work() as db:
         again = boards.record_update_delivered(
             db, board_id, date(2027, 1, 29), clock.now(), request_key="r1"
         )
         states = {m.key.split(":")[1]: m.state for m in db.exec(select(OutboxMessage)).all()}
         actions = [a.action for a in db.exec(select(AuditEntry)).all()]
-    assert again.repeated and again.board.next_due_on == date(2028, 1, 28)
+    assert again.repeated and again.board.next_due_on == date(2028, 2, 1)
     assert states == {str(board_id): OutboxState.CANCELLED, f"{board_id}9": OutboxState.PENDING}
     assert actions == ["board.create", "board.delivered"]
 
