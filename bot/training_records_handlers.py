@@ -1,11 +1,12 @@
 """Handlers for completions: Teams attendance (coordinators) and e-learning (everyone)."""
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from ipaddress import ip_address
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -69,14 +70,42 @@ async def _ignore(notices: list[Notice]) -> None:
 
 
 def _fetchable(url: str) -> bool:
-    """https anywhere; plain http only on this machine (the tests' local Teams)."""
+    """https to a named host or a public address; plain http only on this machine (the tests'
+    local Teams). Private, link-local and reserved addresses (cloud metadata) are refused."""
     parsed = urlparse(url)
-    if parsed.scheme == "https":
-        return True
+    host = parsed.hostname or ""
     try:
-        return parsed.scheme == "http" and ip_address(parsed.hostname or "").is_loopback
+        address = ip_address(host)
     except ValueError:
-        return parsed.hostname == "localhost"
+        address = None
+    if parsed.scheme == "http":
+        return host == "localhost" or (address is not None and address.is_loopback)
+    if parsed.scheme != "https":
+        return False
+    return address is None or address.is_global
+
+
+MAX_REDIRECTS = 3
+
+
+@asynccontextmanager
+async def _get_checked(
+    http: aiohttp.ClientSession, url: str, headers: dict[str, str]
+) -> AsyncIterator[aiohttp.ClientResponse]:
+    """GET, following redirects ourselves so every hop passes `_fetchable`; the token never
+    leaves the first origin."""
+    origin = urlparse(url)[:2]
+    for _ in range(MAX_REDIRECTS + 1):
+        async with http.get(url, allow_redirects=False, headers=headers) as response:
+            if response.status not in (301, 302, 303, 307, 308):
+                yield response
+                return
+            url = urljoin(str(response.url), response.headers.get("Location", ""))
+        if not _fetchable(url):
+            raise ClaimProblem("I can't fetch that attachment; please attach the file again.")
+        if urlparse(url)[:2] != origin:
+            headers = {}
+    raise ClaimProblem("I couldn't download that file; please try again.")
 
 
 async def download(offer: FileOffer, max_bytes: int, bot_token: str | None = None) -> bytes:
@@ -89,7 +118,7 @@ async def download(offer: FileOffer, max_bytes: int, bot_token: str | None = Non
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as http,
-            http.get(offer.url, allow_redirects=True, headers=headers) as response,
+            _get_checked(http, offer.url, headers) as response,
         ):
             if response.status != 200:
                 raise ClaimProblem("Teams wouldn't give me that file; please attach it again.")
