@@ -6,29 +6,10 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from training.totals_language import MONTHS
+
 MAX_TEXT = 1000
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
 
 STAFF_VERBS = {
     "help",

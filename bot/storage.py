@@ -1,6 +1,5 @@
 """Runs domain services in a unit of work on a worker thread, off the event loop."""
 
-import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,9 +14,4 @@ class Storage:
 
     async def run(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`service(db, *args, **kwargs)` in its own transaction; committed if it returns."""
-
-        def work() -> T:
-            with self.database.unit_of_work() as db:
-                return service(db, *args, **kwargs)
-
-        return await asyncio.to_thread(work)
+        return await self.database.run(service, *args, **kwargs)

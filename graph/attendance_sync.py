@@ -9,9 +9,8 @@ run that stops part-way resumes where it stopped, and a second run changes nothi
 """
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from graph.client import GraphClient
 from graph.errors import GraphProblem
@@ -34,14 +33,6 @@ NO_MEETING_HELP = (
 )
 
 
-async def _run(database: Database, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    def work() -> T:
-        with database.unit_of_work() as db:
-            return service(db, *args, **kwargs)
-
-    return await asyncio.to_thread(work)
-
-
 async def _read_reports(
     database: Database, graph: GraphClient, target: SyncTarget, now: datetime
 ) -> int:
@@ -52,11 +43,10 @@ async def _read_reports(
         if meeting is None:
             raise GraphProblem(404, "meeting_not_found", NO_MEETING_HELP)
         meeting_id = meeting.id
-        await _run(database, attendance.remember_meeting, target.session_id, meeting_id, now)
+        await database.run(attendance.remember_meeting, target.session_id, meeting_id, now)
     reports = await graph.attendance_reports(meeting_id)
     for report in reports:
-        progress = await _run(
-            database,
+        progress = await database.run(
             attendance.open_report,
             target.session_id,
             report.raw,
@@ -66,8 +56,8 @@ async def _read_reports(
         url = None if progress.complete else progress.next_page_url
         while url is not None:
             page = await graph.records_page(url)
-            await _run(
-                database, attendance.store_page, progress.copy_id, page.records, page.next_link, now
+            await database.run(
+                attendance.store_page, progress.copy_id, page.records, page.next_link, now
             )
             url = page.next_link
     return len(reports)
@@ -89,8 +79,7 @@ async def _sync(
             text, blocked = NO_MEETING_HELP, False
         else:
             text, blocked = f"{problem} I will try again later.", False
-        return await _run(
-            database,
+        return await database.run(
             attendance.finish_sync,
             target.session_id,
             now,
@@ -99,8 +88,8 @@ async def _sync(
             blocked=blocked,
             **finish,
         )
-    return await _run(
-        database, attendance.finish_sync, target.session_id, now, reports_listed=listed, **finish
+    return await database.run(
+        attendance.finish_sync, target.session_id, now, reports_listed=listed, **finish
     )
 
 
@@ -112,7 +101,7 @@ async def sync_one_session(
     Raises `training.attendance.AttendanceProblem` (a `TrainingError`) when the session cannot
     have a Teams report: in person, cancelled, no join link, or not finished.
     """
-    target = await _run(database, attendance.session_to_sync, session_id, now)
+    target = await database.run(attendance.session_to_sync, session_id, now)
     return await _sync(database, graph, settings, target, now)
 
 
@@ -134,8 +123,7 @@ async def sync_recent_sessions(
     retry time), never raised; one session's failure does not stop the others.
     `only_due=False` reads every recent session not yet settled, due or not.
     """
-    targets = await _run(
-        database,
+    targets = await database.run(
         attendance.sessions_due,
         now,
         lookback_days=settings.attendance_lookback_days,

@@ -11,10 +11,9 @@ chat turn that caused the change has long been answered.
 import asyncio
 import html
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from graph.client import GraphClient
 from graph.errors import GraphProblem
@@ -35,14 +34,6 @@ class CalendarOutcome:
     retry_at: datetime | None = None
 
 
-async def _run(database: Database, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    def work() -> T:
-        with database.unit_of_work() as db:
-            return service(db, *args, **kwargs)
-
-    return await asyncio.to_thread(work)
-
-
 async def _carry_out(
     database: Database, graph: GraphClient, plan: CalendarPlan, now: datetime
 ) -> None:
@@ -56,7 +47,7 @@ async def _carry_out(
             body_html=f"<p>{html.escape(plan.create.description)}</p>",
         )
         event_id = made.event_id
-        await _run(database, calendar.event_created, plan.session_id, event_id, made.join_url, now)
+        await database.run(calendar.event_created, plan.session_id, event_id, made.join_url, now)
     if event_id is None:
         return
     if plan.cancel_comment is not None:
@@ -76,7 +67,7 @@ async def sync_session(
 
     Idempotent: the event is created with the session's own `transactionId`, attendees are
     compared before they are written, and a cancelled event is cancelled once."""
-    plan = await _run(database, calendar.begin, session_id, now)
+    plan = await database.run(calendar.begin, session_id, now)
     if plan is None:
         return CalendarOutcome(session_id, "busy")
     if plan.empty:
@@ -87,9 +78,9 @@ async def sync_session(
         problem = str(error) if isinstance(error, GraphProblem) else repr(error)
         if not isinstance(error, GraphProblem):
             log.exception("calendar sync of session %s failed", session_id)
-        retry_at = await _run(database, calendar.failed, session_id, problem, now)
+        retry_at = await database.run(calendar.failed, session_id, problem, now)
         return CalendarOutcome(session_id, "failed", problem, retry_at)
-    await _run(database, calendar.succeeded, plan, now)
+    await database.run(calendar.succeeded, plan, now)
     return CalendarOutcome(session_id, "synced")
 
 
@@ -106,7 +97,7 @@ async def retry_pending(
 
     Safe to call as often as you like; a session another worker is syncing is skipped. Never
     raises for a Graph failure: each is recorded on the session and in the returned outcomes."""
-    due = await _run(database, calendar.pending_sessions, now, limit=limit)
+    due = await database.run(calendar.pending_sessions, now, limit=limit)
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(session_id: int) -> CalendarOutcome:

@@ -1,14 +1,18 @@
 """The one place that makes database engines and sessions (units of work)."""
 
+import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session as DbSession
 from sqlmodel import create_engine
+
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -78,6 +82,15 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    async def run(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`service(db, *args, **kwargs)` in its own unit of work, on a worker thread."""
+
+        def work() -> T:
+            with self.unit_of_work() as db:
+                return service(db, *args, **kwargs)
+
+        return await asyncio.to_thread(work)
 
     def dispose(self) -> None:
         self.engine.dispose()
