@@ -13,9 +13,14 @@ from training.models import (
     BoardLead,
     Booking,
     BookingStatus,
+    Completion,
+    CompletionSource,
     Course,
     Delivery,
+    FeedbackResponse,
     Session,
+    SessionAttendance,
+    SessionStatus,
     Staff,
 )
 from training.reminders import MONTHS, add_months
@@ -93,7 +98,8 @@ def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
     if db.exec(select(Course)).first() is not None:
         return False
     for course in COURSES:
-        db.add(course.model_copy())
+        # A fresh row each time: copying a table model would carry over its database state.
+        db.add(Course(**course.model_dump(exclude={"id"})))
     db.flush()
     by_code = {c.code: c for c in db.exec(select(Course)).all()}
 
@@ -150,8 +156,109 @@ def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
             )
         )
     db.flush()
+    load_demo_history(db, now, zone, colleagues, by_code)
     load_demo_boards(db, now, zone, colleagues)
     return True
+
+
+# Sessions already delivered, so totals, reports, feedback and 'my training' have something to
+# show: (weeks ago, course, who attended (colleague index), who did not come).
+HISTORY = [
+    (20, "WRAP", [0, 1, 2], [3]),
+    (12, "WRAP", [0, 3, 4], []),
+    (8, "ERW", [1, 2], [4]),
+    (3, "WRAP", [2, 4], [0]),
+]
+
+
+def load_demo_history(
+    db: DbSession, now: datetime, zone: ZoneInfo, people: list[Staff], by_code: dict[str, Course]
+) -> None:
+    today = now.astimezone(zone).date()
+    for weeks_ago, code, came, missed in HISTORY:
+        course = by_code[code]
+        day = today - timedelta(weeks=weeks_ago, days=today.weekday() - 1)
+        starts = datetime.combine(day, time(10), tzinfo=zone)
+        ends = starts + timedelta(minutes=course.default_duration_minutes)
+        session = Session(
+            course_id=course.id,
+            starts_at=starts,
+            ends_at=ends,
+            online=True,
+            join_url=f"https://teams.microsoft.com/l/meetup-join/demo-past-{weeks_ago}",
+            capacity=20,
+            facilitators="Prevent Coordinator; SO15",
+            audience="All staff",
+            status=SessionStatus.DELIVERED,
+            bookings_open=False,
+            created_at=starts,
+        )
+        db.add(session)
+        db.flush()
+        for index in came + missed:
+            attended = index in came
+            db.add(
+                Booking(
+                    session_id=session.id,
+                    staff_id=people[index].id,
+                    status=BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW,
+                    requested_at=starts - timedelta(days=14),
+                    seat_given_at=starts - timedelta(days=14),
+                    updated_at=ends,
+                )
+            )
+            if attended:
+                db.add(
+                    Completion(
+                        staff_id=people[index].id,
+                        course_id=course.id,
+                        session_id=session.id,
+                        source=CompletionSource.ATTENDANCE,
+                        completed_at=ends,
+                        attended_seconds=course.default_duration_minutes * 60,
+                        recorded_at=ends,
+                    )
+                )
+                db.add(
+                    FeedbackResponse(
+                        session_id=session.id,
+                        staff_id=people[index].id,
+                        overall=4 + index % 2,
+                        usefulness=4,
+                        confidence_before=2 + index % 2,
+                        confidence_after=4,
+                        most_useful="Knowing exactly how to make a referral.",
+                        could_be_better="More time for the case studies." if index % 2 else "",
+                        consent_to_attribute=index % 2 == 0,
+                        submitted_at=ends,
+                        updated_at=ends,
+                    )
+                )
+        # Somebody Teams saw whom nobody could match: for the coordinator's 'unmatched' list.
+        if weeks_ago == 3:
+            db.add(
+                SessionAttendance(
+                    session_id=session.id,
+                    person_key="name:jo (guest)",
+                    display_name="Jo (Guest)",
+                    attended_seconds=5400,
+                    required_seconds=5400,
+                    completed=True,
+                    updated_at=ends,
+                )
+            )
+    elearning = by_code["HO-ELEARN"]
+    db.add(
+        Completion(
+            staff_id=people[1].id,
+            course_id=elearning.id,
+            source=CompletionSource.ELEARNING,
+            completed_at=now - timedelta(days=40),
+            confirmed_by_staff_id=people[0].id,
+            recorded_at=now - timedelta(days=39),
+        )
+    )
+    db.flush()
 
 
 # The governance calendar from the council's Prevent update (July 2021), moved to fall in the
