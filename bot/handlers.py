@@ -258,6 +258,9 @@ class Handlers:
     async def cancel_on_session(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         mine = await self.storage.run(booking.my_bookings, caller.staff_id, self.clock.now())
         match = next((b for b in mine if b.session.id == data["session_id"]), None)
+        handled = await self.storage.run(booking.booking_handled_by, key) if key else None
+        if match is None and handled is not None:  # a redelivery: answer as the first time
+            return await self.cancel_booking(caller, {"booking_id": handled}, key)
         if match is None:
             return Outcome(
                 text=f"You have no booking on session {data['session_id']}. "

@@ -176,6 +176,12 @@ def promote_from_waiting_list(
     return waiting, staff
 
 
+def booking_handled_by(db: DbSession, request_key: str) -> int | None:
+    """The booking an already-handled request acted on, if any."""
+    handled = _already_handled(db, request_key)
+    return handled.booking_id if handled is not None else None
+
+
 def _promoted_by(db: DbSession, cancelled: Booking) -> tuple[Booking, Staff] | None:
     """Who got the seat this cancellation freed: given it in the same transaction, so the same
     instant, after waiting for it."""

@@ -117,3 +117,15 @@ async def test_the_same_activity_delivered_twice_books_once(chat, wrap_sessions)
     with chat.database.unit_of_work() as db:
         bookings = db.exec(select(Booking)).all()
     assert [b.status for b in bookings] == ["cancelled"]
+
+
+async def test_a_redelivered_typed_cancel_gets_the_same_answer(chat, wrap_sessions):
+    roomy, _, _ = wrap_sessions
+    megan = chat.user("Megan Bowen")
+    await megan.says(f"book {roomy}")
+    typed = megan.activity(text=f"cancel {roomy}", id="teams-cancel-1")
+    await megan.post(typed)
+    [first] = cards_in(megan.new_replies())
+    await megan.post(typed)
+    [again] = cards_in(megan.new_replies())
+    assert "is cancelled" in card_text(first) and card_text(again) == card_text(first)
