@@ -24,6 +24,7 @@ from training.reminders import (
     Reminder,
     ReminderPolicy,
     SessionPlan,
+    add_months,
     board_reminders,
     coming_up,
     due_now,
@@ -91,23 +92,37 @@ def _session_plans(db: DbSession, now: datetime) -> list[SessionPlan]:
     ]
 
 
-def _completion_plans(db: DbSession) -> list[CompletionPlan]:
-    """Each person's latest completion of each course."""
-    latest: dict[tuple[int, int], CompletionPlan] = {}
-    for completion, course in db.exec(select(Completion, Course).join(Course)).all():
-        if course.id is None:
+REFRESHER_LOOKAHEAD = timedelta(days=31)  # more than any view of what is coming up
+
+
+def _completion_plans(db: DbSession, now: datetime) -> list[CompletionPlan]:
+    """Each person's latest completion of each course whose refresher falls due soon (the
+    database picks them: the sweep must not read every completion there is)."""
+    plans = []
+    for course in db.exec(select(Course)).all():
+        if course.id is None or course.refresher_months <= 0:
             continue
-        plan = CompletionPlan(
-            staff_id=completion.staff_id,
-            course_id=course.id,
-            course_title=course.title,
-            completed_at=completion.completed_at,
-            refresher_months=course.refresher_months,
-        )
-        key = (plan.staff_id, plan.course_id)
-        if key not in latest or latest[key].completed_at < plan.completed_at:
-            latest[key] = plan
-    return list(latest.values())
+        latest = func.max(Completion.completed_at)
+        horizon = now + REFRESHER_LOOKAHEAD
+        back = add_months(horizon.date(), -course.refresher_months)
+        cutoff = horizon.replace(year=back.year, month=back.month, day=back.day)
+        rows = db.exec(
+            select(Completion.staff_id, latest)
+            .where(Completion.course_id == course.id)
+            .group_by(Completion.staff_id)
+            .having(latest <= cutoff)
+        ).all()
+        plans += [
+            CompletionPlan(
+                staff_id=staff_id,
+                course_id=course.id,
+                course_title=course.title,
+                completed_at=completed_at,
+                refresher_months=course.refresher_months,
+            )
+            for staff_id, completed_at in rows
+        ]
+    return plans
 
 
 def all_reminders(
@@ -120,7 +135,7 @@ def all_reminders(
         found += board_reminders(board, audience, policy, now)
     for session in _session_plans(db, now):
         found += session_reminders(session, policy)
-    for completion in _completion_plans(db):
+    for completion in _completion_plans(db, now):
         found += refresher_notes(completion, policy)
     return found
 
