@@ -182,7 +182,7 @@ class Handlers:
             choices = await self.storage.run(sessions.courses)
             course = booking.match_course(choices, wanted)
             if course is None:
-                names = ", ".join(c.code.lower() for c in choices)
+                names = "; ".join(f"'{c.code.lower()}' ({c.title})" for c in choices)
                 return Outcome(
                     text=f"I don't know a course called '{wanted}'. Try one of: {names}."
                 )
@@ -269,7 +269,7 @@ class Handlers:
         return await self.cancel_booking(caller, {"booking_id": match.id}, key)
 
     async def new_session_form(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        choices = await self.storage.run(sessions.courses)
+        choices = await self.storage.run(sessions.courses, live_only=True)
         return Outcome(
             card=new_session_form(
                 choices, self.clock.now(), self.zone, meeting_by_graph=self.teams_meetings_by_graph

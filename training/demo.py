@@ -93,6 +93,9 @@ PLAN = [
 ]
 
 
+BANK_HOLIDAYS = {(12, 25), (12, 26), (1, 1)}
+
+
 def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
     """Load once; returns False (and changes nothing) when courses already exist."""
     if db.exec(select(Course)).first() is not None:
@@ -121,6 +124,8 @@ def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
     sessions = []
     for weeks, weekday, hour, code, capacity, online, audience in PLAN:
         day = monday + timedelta(weeks=weeks, days=weekday)
+        while (day.month, day.day) in BANK_HOLIDAYS or day.weekday() >= 5:
+            day += timedelta(days=1)  # nobody runs WRAP on Christmas Day
         starts = datetime.combine(day, time(hour), tzinfo=zone)
         course = by_code[code]
         session = Session(

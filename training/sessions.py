@@ -13,6 +13,7 @@ from training.models import (
     Booking,
     BookingStatus,
     Course,
+    Delivery,
     HandledRequest,
     Session,
     SessionStatus,
@@ -45,8 +46,12 @@ class NewSession:
     cancellation_cutoff_hours: int = 24
 
 
-def courses(db: DbSession) -> list[CourseChoice]:
-    rows = db.exec(select(Course).order_by(col(Course.title))).all()
+def courses(db: DbSession, *, live_only: bool = False) -> list[CourseChoice]:
+    """The courses, by title; `live_only` leaves out e-learning (it has no sessions)."""
+    query = select(Course).order_by(col(Course.title))
+    if live_only:
+        query = query.where(Course.delivery == Delivery.LIVE)
+    rows = db.exec(query).all()
     return [
         CourseChoice(c.id, c.code, c.title, c.default_duration_minutes)
         for c in rows

@@ -162,7 +162,7 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
                 ("When", when(session, zone)),
                 ("Where", where(session)),
                 ("Seats", seats(session)),
-                ("Status", session.status),
+                ("Status", session.status.capitalize()),
             ]
         ),
         text(f"Booked ({len(roster.booked)})", weight="Bolder"),
