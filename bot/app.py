@@ -66,9 +66,10 @@ def create_app(
     storage = Storage(database)
     credentials = BotCredentials(BotFrameworkConfig(settings), settings)
     adapter = create_adapter(settings, credentials)
+    delivery = BotConnectorDelivery(adapter, settings.microsoft_app_id)
     sender = ProactiveSender(
         storage,
-        BotConnectorDelivery(adapter, settings.microsoft_app_id),
+        delivery,
         clock,
         limiter=TeamsRateLimiter(settings.teams_requests_per_second, settings.teams_rate_headroom),
         lease_seconds=settings.outbox_lease_seconds,
@@ -114,7 +115,7 @@ def create_app(
         links=links,
     )
     handlers.add_routes(records.routes())
-    uploads = FileUploads(storage, clock, settings, unmatched)
+    uploads = FileUploads(storage, clock, settings, background, delivery.send_activity, unmatched)
     bot = WrapBot(settings, storage, handlers, notifier, clock, uploads=uploads)
     sweep = ReminderSweep(
         storage,

@@ -6,15 +6,21 @@ with CloudAdapter that path builds its own invoke response, which hits the doubl
 serialisation seen for adaptive card invokes (TEAMS.md), and we want to check the payload
 ourselves. The consent context only names the totals (words) and a format; the file is made
 again on accept, for a coordinator, so nothing personal waits in memory in between.
+
+The invoke is answered as soon as the answer is checked: Teams gives an invoke about 15 seconds,
+and making a workbook over years of records and putting it to OneDrive can take longer. The file
+is made and uploaded in the background, and its card (or an apology) follows proactively.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
-from botbuilder.schema import Attachment
+from botbuilder.schema import Activity, Attachment, ConversationReference
 
+from bot.background import Background
 from bot.cards.files import file_info_attachment
 from bot.commands import EXPORT_FORMATS, MAX_QUERY
 from bot.handlers import Caller
@@ -34,6 +40,9 @@ DECLINED = "No problem: I haven't saved the file. Ask again whenever you need it
 STALE = "That file offer is out of date or has been changed, so I did nothing."
 FAILED = "Sorry, I couldn't save the file to your OneDrive just now. Please try again."
 
+# Sends an activity into a conversation outside any turn (BotConnectorDelivery.send_activity).
+Reply = Callable[[ConversationReference, Activity], Awaitable[None]]
+
 
 def attachment(raw: dict[str, Any]) -> Attachment:
     return Attachment(
@@ -50,11 +59,15 @@ class FileUploads:
         storage: Storage,
         clock: Clock,
         settings: Settings,
+        background: Background,
+        reply: Reply,
         unmatched: UnmatchedCounter | None = None,
     ) -> None:
         self.storage = storage
         self.clock = clock
         self.settings = settings
+        self.background = background
+        self.reply = reply
         self.unmatched = unmatched
 
     def _upload_url(self, value: dict[str, Any]) -> str | None:
@@ -97,29 +110,49 @@ class FileUploads:
         if not caller.is_coordinator:
             await turn_context.send_activity(str(NotACoordinator()))
             return InvokeResponse(status=200)
-        query, file_format = wanted
-        made = await self.storage.run(
-            export_file,
-            query,
-            file_format,
-            self.clock.now(),
-            self.settings.zone,
-            unmatched=self.unmatched,
+        reference = TurnContext.get_conversation_reference(turn_context.activity)
+        self.background.start(
+            self._save(reference, caller, *wanted, upload_url, value["uploadInfo"]),
+            f"file upload for staff {caller.staff_id}",
         )
-        if not await self._put(upload_url, made.content):
-            await turn_context.send_activity(FAILED)
-            return InvokeResponse(status=200)
-        await self.storage.run(
-            audit.record,
-            caller.staff_id,
-            f"export.{file_format}",
-            self.clock.now(),
-            subject=made.scope_label,
-            detail=f"{made.name}, {len(made.content)} bytes; {query.words()}",
-        )
-        info = file_info_attachment(value["uploadInfo"])
-        await turn_context.send_activity(MessageFactory.attachment(attachment(info)))
         return InvokeResponse(status=200)
+
+    async def _save(
+        self,
+        reference: ConversationReference,
+        caller: Caller,
+        query: TotalsQuery,
+        file_format: str,
+        upload_url: str,
+        upload_info: dict[str, Any],
+    ) -> None:
+        saved = False
+        try:
+            made = await self.storage.run(
+                export_file,
+                query,
+                file_format,
+                self.clock.now(),
+                self.settings.zone,
+                unmatched=self.unmatched,
+            )
+            # Audited before the upload: no file leaves without its entry in the log.
+            await self.storage.run(
+                audit.record,
+                caller.staff_id,
+                f"export.{file_format}",
+                self.clock.now(),
+                subject=made.scope_label,
+                detail=f"{made.name}, {len(made.content)} bytes; {query.words()}",
+            )
+            saved = await self._put(upload_url, made.content)
+        except Exception:  # the person is waiting for a file: tell them, then log
+            log.exception("making or saving an export failed")
+        if saved:
+            answer = MessageFactory.attachment(attachment(file_info_attachment(upload_info)))
+        else:
+            answer = MessageFactory.text(FAILED)
+        await self.reply(reference, answer)
 
     async def _put(self, url: str, content: bytes) -> bool:
         """One PUT of the whole file (OneDrive upload sessions take ranges; ours fit in one)."""

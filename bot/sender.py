@@ -21,7 +21,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import ConversationReference
+from botbuilder.schema import Activity, ConversationReference
 
 from bot.ratelimit import GONE_STATUSES, RETRYABLE_STATUSES, TeamsRateLimiter, backoff_seconds
 from bot.storage import Storage
@@ -86,7 +86,9 @@ class BotConnectorDelivery:
     ) -> None:
         message = MessageFactory.attachment(CardFactory.adaptive_card(card))
         message.summary = summary
+        await self.send_activity(reference, message)
 
+    async def send_activity(self, reference: ConversationReference, message: Activity) -> None:
         problems: list[Exception] = []
 
         async def deliver(context: TurnContext) -> None:

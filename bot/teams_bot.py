@@ -62,7 +62,7 @@ class WrapBot(TeamsActivityHandler):
         handlers: Handlers,
         notifier: Notifier,
         clock: Clock,
-        uploads: FileUploads | None = None,
+        uploads: FileUploads,
         rate_limit: RateLimit | None = None,
     ) -> None:
         self.rate_limit = rate_limit or RateLimit(
@@ -73,7 +73,7 @@ class WrapBot(TeamsActivityHandler):
         self.handlers = handlers
         self.notifier = notifier
         self.clock = clock
-        self.uploads = uploads or FileUploads(storage, clock, settings)
+        self.uploads = uploads
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

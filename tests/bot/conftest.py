@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import NOTIFIER, create_app
+from bot.app import BACKGROUND, NOTIFIER, create_app
 from tests.bot.harness import TENANT, LocalConnector, TeamsUser
 from tests.factories import add_course, add_session
 from training.clock import FixedClock
@@ -35,6 +35,10 @@ class Chat:
 
     async def notices_sent(self) -> None:
         await self.app[NOTIFIER].drain()
+
+    async def background_done(self) -> None:
+        """Wait for work a turn started without waiting for it (exports, Graph calls)."""
+        await self.app[BACKGROUND].drain()
 
 
 @pytest.fixture

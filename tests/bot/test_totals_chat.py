@@ -2,9 +2,11 @@
 
 Files go through the Teams file consent flow: the bot posts a consent card, the person's
 client answers with a `fileConsent/invoke` carrying an upload URL (here a local upload server
-standing in for OneDrive), the bot PUTs the file there and posts the file's card.
+standing in for OneDrive). The bot answers the invoke at once, then PUTs the file there and
+posts the file's card.
 """
 
+import asyncio
 import io
 import json
 from collections.abc import AsyncIterator
@@ -29,12 +31,18 @@ class UploadServer:
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.url = ""
+        self.status = 201
+        self.hold: asyncio.Event | None = None  # set: uploads wait until it is set
 
     async def put(self, request: web.Request) -> web.Response:
         body = await request.read()
+        if self.hold is not None:
+            await self.hold.wait()
         self.received.append(
             {"path": request.path, "body": body, "range": request.headers.get("Content-Range")}
         )
+        if self.status != 201:
+            return web.json_response({"error": {"code": "serviceNotAvailable"}}, status=self.status)
         return web.json_response({"id": "file-1", "name": request.match_info["name"]}, status=201)
 
 
@@ -75,7 +83,7 @@ def attachments_of(replies: list[dict], content_type: str) -> list[dict]:
 
 
 async def answer_consent(
-    user, consent: dict, action: str, upload_url: str, tamper: dict | None = None
+    chat, user, consent: dict, action: str, upload_url: str, tamper: dict | None = None
 ) -> dict:
     """What Teams sends when the person presses Allow (accept) or Decline on a consent card."""
     name = consent["name"]
@@ -96,6 +104,7 @@ async def answer_consent(
     activity = user.activity("invoke", name="fileConsent/invoke", value=value)
     async with user.http.post(user.bot_url, json=activity) as response:
         assert response.status == 200, await response.text()
+    await chat.background_done()
     return {"replies": user.new_replies()}
 
 
@@ -174,7 +183,7 @@ async def test_export_csv_through_file_consent(chat, year, onedrive):
     assert consent["name"] == "prevent-training-in-2020-21.csv"
     assert consent["content"]["acceptContext"] == {"query": "totals 2020-21", "format": "csv"}
 
-    answer = await answer_consent(pat, consent, "accept", onedrive.url)
+    answer = await answer_consent(chat, pat, consent, "accept", onedrive.url)
     [upload] = onedrive.received
     text = upload["body"].decode("utf-8-sig")
     assert text.splitlines()[1] == "All,2020-21 (1 Apr 2020 to 31 Mar 2021),4,6,5,7,1,5,2,6"
@@ -186,6 +195,48 @@ async def test_export_csv_through_file_consent(chat, year, onedrive):
     assert audit_actions(chat) == ["totals.view", "export.offer.csv", "export.csv"]
 
 
+async def test_allow_is_answered_before_the_file_is_saved(chat, year, onedrive):
+    # Teams gives an invoke about 15 s; a slow OneDrive must not hold the answer.
+    pat = chat.coordinator()
+    [totals] = cards_in(await pat.says("totals 2020-21"))
+    await pat.presses(button(totals, "CSV"))
+    [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
+    onedrive.hold = asyncio.Event()
+    pat.new_replies()
+    value = {
+        "type": "fileUpload",
+        "action": "accept",
+        "context": consent["content"]["acceptContext"],
+        "uploadInfo": {"name": consent["name"], "uploadUrl": f"{onedrive.url}/x.csv"},
+    }
+    invoke = pat.activity("invoke", name="fileConsent/invoke", value=value)
+    post = pat.http.post(pat.bot_url, json=invoke)
+    async with await asyncio.wait_for(post, timeout=20) as response:
+        assert response.status == 200
+    assert onedrive.received == [] and pat.new_replies() == []
+
+    onedrive.hold.set()
+    await chat.background_done()
+    assert len(onedrive.received) == 1
+    [info] = attachments_of(pat.new_replies(), FILE_INFO)
+    assert info["name"] == consent["name"]
+
+
+async def test_a_failed_upload_is_told_and_the_export_is_still_audited(chat, year, onedrive):
+    pat = chat.coordinator()
+    [totals] = cards_in(await pat.says("totals 2020-21"))
+    await pat.presses(button(totals, "CSV"))
+    [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
+    onedrive.status = 503
+    answer = await answer_consent(chat, pat, consent, "accept", onedrive.url)
+    assert len(onedrive.received) == 1
+    assert attachments_of(answer["replies"], FILE_INFO) == []
+    assert texts_in(answer["replies"]) == [
+        "Sorry, I couldn't save the file to your OneDrive just now. Please try again."
+    ]
+    assert audit_actions(chat) == ["totals.view", "export.offer.csv", "export.csv"]
+
+
 async def test_excel_workbook_has_a_sheet_per_breakdown(chat, year, onedrive):
     from openpyxl import load_workbook
 
@@ -193,7 +244,7 @@ async def test_excel_workbook_has_a_sheet_per_breakdown(chat, year, onedrive):
     [totals] = cards_in(await pat.says("totals 2020-21"))
     await pat.presses(button(totals, "Excel workbook"))
     [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
-    await answer_consent(pat, consent, "accept", onedrive.url)
+    await answer_consent(chat, pat, consent, "accept", onedrive.url)
     book = load_workbook(io.BytesIO(onedrive.received[0]["body"]))
     assert book.sheetnames == ["Summary", "By team", "By course", "By month", "Feedback comments"]
     teams = {row[0]: row[1:] for row in book["By team"].iter_rows(min_row=2, values_only=True)}
@@ -205,7 +256,7 @@ async def test_declining_saves_nothing(chat, year, onedrive):
     [totals] = cards_in(await pat.says("totals 2020-21"))
     await pat.presses(button(totals, "CSV"))
     [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
-    answer = await answer_consent(pat, consent, "decline", onedrive.url)
+    answer = await answer_consent(chat, pat, consent, "decline", onedrive.url)
     assert texts_in(answer["replies"]) == [
         "No problem: I haven't saved the file. Ask again whenever you need it."
     ]
@@ -230,7 +281,7 @@ async def test_a_tampered_consent_answer_changes_nothing(chat, year, onedrive, t
         "name": "prevent-training-in-2020-21.csv",
         "content": {"acceptContext": {"query": "totals 2020-21", "format": "csv"}},
     }
-    answer = await answer_consent(pat, consent, "accept", onedrive.url, tamper)
+    answer = await answer_consent(chat, pat, consent, "accept", onedrive.url, tamper)
     assert texts_in(answer["replies"]) == [
         "That file offer is out of date or has been changed, so I did nothing."
     ]
@@ -244,7 +295,7 @@ async def test_a_staff_member_cannot_accept_a_coordinators_file(chat, year, oned
         "name": "prevent-training-in-2020-21.csv",
         "content": {"acceptContext": {"query": "totals 2020-21", "format": "csv"}},
     }
-    answer = await answer_consent(megan, consent, "accept", onedrive.url)
+    answer = await answer_consent(chat, megan, consent, "accept", onedrive.url)
     assert texts_in(answer["replies"]) == ["Only the Prevent coordinators can do that."]
     assert onedrive.received == []
 
@@ -258,7 +309,7 @@ async def test_report_as_a_word_document(chat, year, onedrive):
     await pat.presses(button(report, "Word document"))
     [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
     assert consent["name"].endswith(".docx")
-    await answer_consent(pat, consent, "accept", onedrive.url)
+    await answer_consent(chat, pat, consent, "accept", onedrive.url)
     document = Document(io.BytesIO(onedrive.received[0]["body"]))
     words = "\n".join(p.text for p in document.paragraphs)
     assert "Prevent training: 2020-21 (1 Apr 2020 to 31 Mar 2021)" in words
@@ -272,7 +323,7 @@ async def test_report_in_markdown(chat, year, onedrive):
     [report] = cards_in(await pat.says("report 2020-21"))
     await pat.presses(button(report, "Markdown"))
     [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
-    await answer_consent(pat, consent, "accept", onedrive.url)
+    await answer_consent(chat, pat, consent, "accept", onedrive.url)
     markdown = onedrive.received[0]["body"].decode()
     assert markdown.startswith("## Prevent training: 2020-21")
     assert "| Family Services | 3 | 2 | 4 | 0 | 2 |" in markdown
