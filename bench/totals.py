@@ -310,13 +310,13 @@ def shapes(database: Database, query: TotalsQuery) -> dict[str, Callable[[], obj
         return _Query(db, scope, NOW)
 
     return {
-        "headline people": run(lambda db: _people(db, q(db), None)),
+        # The headline people and completion figures are the sums of the team lines.
         "sessions delivered": run(lambda db: _sessions_delivered(db, q(db), None)),
-        "completions": run(lambda db: _completions(db, q(db), None)),
         "people by team": run(lambda db: _people(db, q(db), "team")),
         "sessions per team": run(lambda db: _sessions_attended(db, q(db), "team")),
         "completions by team": run(lambda db: _completions(db, q(db), "team")),
         "people by course": run(lambda db: _people(db, q(db), "course")),
+        "completions by course": run(lambda db: _completions(db, q(db), "course")),
         "per month (chart)": run(lambda db: _by_month(db, q(db), UK)),
         "feedback summary": run(
             lambda db: feedback_summary(

@@ -310,6 +310,17 @@ def _figures(people: dict[str, int] | None, sessions: int, done: dict[str, int] 
     )
 
 
+def _whole(by_team: list[Line], sessions_delivered: int) -> Figures:
+    """The headline people figures as the sum of the team lines: everyone has exactly one team
+    (or none, which is a line of its own), so distinct people add up across teams and the
+    million-row scans are not made twice."""
+    total = {name: 0 for name in Figures.__dataclass_fields__}
+    for line in by_team:
+        for name in total:
+            total[name] += getattr(line.figures, name)
+    return Figures(**{**total, "sessions_delivered": sessions_delivered})
+
+
 def _breakdown(db: DbSession, q: _Query, by: str) -> list[Line]:
     if by == "team":
         people = _people(db, q, "team")
@@ -399,12 +410,11 @@ def compute_totals(
 ) -> Totals:
     """Every figure for `scope` (no audit entry: use `view_totals` for a person's request)."""
     q = _Query(db, scope, now)
-    people = _people(db, q, None).get("all")
     if scope.team:
         sessions = _sessions_attended(db, q).get("all", 0)
     else:
         sessions = _sessions_delivered(db, q, None).get("all", 0)
-    done = _completions(db, q, None).get("all")
+    by_team = _breakdown(db, q, "team")
     feedback = feedback_summary(
         db,
         FeedbackScope(
@@ -418,8 +428,8 @@ def compute_totals(
     )
     return Totals(
         scope=scope,
-        figures=_figures(people, sessions, done),
-        by_team=_breakdown(db, q, "team"),
+        figures=_whole(by_team, sessions),
+        by_team=by_team,
         by_course=_breakdown(db, q, "course"),
         by_month=_by_month(db, q, zone),
         feedback=feedback,
