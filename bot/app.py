@@ -1,5 +1,6 @@
 """The aiohttp application factory."""
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -22,16 +23,20 @@ from bot.training_records_handlers import TrainingRecordHandlers
 from graph.attendance_sync import sync_recent_sessions
 from graph.calendar_sync import retry_pending
 from graph.client import GraphClient
+from graph.coordinator_group import CoordinatorGroup
 from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep
 from training.attendance import count_unmatched
 from training.clock import Clock, SystemClock
+from training.coordinators import Coordinators
 from training.db import Database
 from training.elearning import CertificateStore
 from training.reminders import ReminderPolicy
 from training.retention import apply_retention
 from training.settings import Settings
 from training.totals import UnmatchedCounter
+
+log = logging.getLogger(__name__)
 
 BOT = web.AppKey("bot", WrapBot)
 NOTIFIER = web.AppKey("notifier", Notifier)
@@ -40,6 +45,7 @@ BACKGROUND = web.AppKey("background", Background)
 SENDER = web.AppKey("sender", ProactiveSender)
 SWEEP = web.AppKey("sweep", ReminderSweep)
 SCHEDULER = web.AppKey("scheduler", SchedulerService)
+COORDINATORS = web.AppKey("coordinators", Coordinators)
 
 
 def reminder_policy(settings: Settings) -> ReminderPolicy:
@@ -81,13 +87,15 @@ def create_app(
     owns_graph = graph is None and settings.graph_configured
     if owns_graph:
         graph = GraphClient(settings)
+    coordinators = Coordinators(settings.coordinators)
+    group = _coordinator_group(settings, graph, coordinators)
     policy = reminder_policy(settings)
     handlers = Handlers(
         storage,
         clock,
         settings.zone,
         policy=policy,
-        coordinators=settings.coordinators,
+        coordinators=coordinators,
         feedback_edit_days=settings.feedback_edit_days,
         unmatched=unmatched,
     )
@@ -116,12 +124,14 @@ def create_app(
     )
     handlers.add_routes(records.routes())
     uploads = FileUploads(storage, clock, settings, background, delivery.send_activity, unmatched)
-    bot = WrapBot(settings, storage, handlers, notifier, clock, uploads=uploads)
+    bot = WrapBot(
+        settings, storage, handlers, notifier, clock, uploads=uploads, coordinators=coordinators
+    )
     sweep = ReminderSweep(
         storage,
         clock,
         policy,
-        settings.coordinators,
+        coordinators,
         sender.wake,
         attendance_sync=_attendance_sync(database, graph, settings) if graph else None,
         calendar_sync=_calendar_sync(database, graph) if calendar_by_graph and graph else None,
@@ -147,6 +157,7 @@ def create_app(
     app[SWEEP] = sweep
     app[SCHEDULER] = scheduler
     app[BACKGROUND] = background
+    app[COORDINATORS] = coordinators
     app.router.add_post("/api/messages", messages_handler(adapter, bot))
     app.router.add_get(
         "/certificates/{token}", download_route(links, storage, clock, records.certificates)
@@ -154,6 +165,8 @@ def create_app(
     app.router.add_get("/healthz", _health)
 
     async def _start_background(_app: web.Application) -> None:
+        if group is not None:
+            await group.start()
         sender.start()
         if settings.scheduler_enabled:
             await scheduler.start()
@@ -162,12 +175,33 @@ def create_app(
         await background.drain()  # first: background work may still hand over notices
         await scheduler.stop()
         await sender.stop()
+        if group is not None:
+            await group.stop()
         if owns_graph and graph is not None:
             await graph.close()
 
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)
     return app
+
+
+def _coordinator_group(
+    settings: Settings, graph: GraphClient | None, coordinators: Coordinators
+) -> CoordinatorGroup | None:
+    if not settings.coordinator_group_id:
+        return None
+    if graph is None:
+        log.warning(
+            "COORDINATOR_GROUP_ID is set but Microsoft Graph is not configured: "
+            "only the people in COORDINATORS are coordinators"
+        )
+        return None
+    return CoordinatorGroup(
+        graph,
+        settings.coordinator_group_id,
+        coordinators,
+        settings.coordinator_group_refresh_minutes * 60,
+    )
 
 
 def _attendance_sync(

@@ -18,6 +18,7 @@ from bot.storage import Storage
 from training import boards, outbox
 from training.boards import BoardDetails, BoardView
 from training.clock import Clock
+from training.coordinators import Coordinators
 from training.due import upcoming_reminders
 from training.errors import InvalidBoardDetails, NotTheBoardLead, TrainingError
 from training.reminders import ReminderPolicy
@@ -57,7 +58,7 @@ class BoardHandlers:
         clock: Clock,
         zone: ZoneInfo,
         policy: ReminderPolicy,
-        coordinators: list[str],
+        coordinators: Coordinators,
     ) -> None:
         self.storage = storage
         self.clock = clock
@@ -137,7 +138,7 @@ class BoardHandlers:
             upcoming_reminders,
             self.clock.now(),
             self.policy,
-            self.coordinators,
+            self.coordinators.identifiers(),
             days=REMINDER_DAYS,
             viewer_staff_id=caller.staff_id,
         )

@@ -1,6 +1,6 @@
 """One small handler per command: a service call, then the card the person should see."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from bot.commands import Command, MonthFilter
 from bot.storage import Storage
 from training import audit, booking, sessions
 from training.clock import Clock
+from training.coordinators import Coordinators, as_coordinators
 from training.errors import InvalidSessionDetails, NotACoordinator, SessionFull, TrainingError
 from training.models import BookingStatus
 from training.reminders import ReminderPolicy
@@ -102,7 +103,7 @@ class Handlers:
         zone: ZoneInfo,
         *,
         policy: ReminderPolicy | None = None,
-        coordinators: list[str] | None = None,
+        coordinators: Coordinators | Sequence[str] = (),
         feedback_edit_days: int = 5,
         unmatched: UnmatchedCounter | None = None,
     ) -> None:
@@ -135,7 +136,7 @@ class Handlers:
         from bot.totals_handlers import TotalsHandlers
 
         boards = BoardHandlers(
-            storage, clock, zone, policy or ReminderPolicy(zone), coordinators or []
+            storage, clock, zone, policy or ReminderPolicy(zone), as_coordinators(coordinators)
         )
         self._routes |= boards.routes()
         self._routes |= FeedbackHandlers(storage, clock, zone, feedback_edit_days).routes()

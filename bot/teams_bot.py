@@ -16,6 +16,7 @@ from bot.handlers import Caller, Handlers, Outcome
 from bot.proactive import Notifier
 from bot.storage import Storage
 from training.clock import Clock
+from training.coordinators import Coordinators
 from training.settings import Settings
 from training.staff import TeamsIdentity, record_contact
 
@@ -64,11 +65,13 @@ class WrapBot(TeamsActivityHandler):
         clock: Clock,
         uploads: FileUploads,
         rate_limit: RateLimit | None = None,
+        coordinators: Coordinators | None = None,
     ) -> None:
         self.rate_limit = rate_limit or RateLimit(
             settings.rate_limit_burst, settings.rate_limit_per_second
         )
         self.settings = settings
+        self.coordinators = coordinators or Coordinators(settings.coordinators)
         self.storage = storage
         self.handlers = handlers
         self.notifier = notifier
@@ -170,7 +173,7 @@ class WrapBot(TeamsActivityHandler):
         return Caller(
             staff_id=staff.id,
             display_name=staff.display_name,
-            is_coordinator=self.settings.is_coordinator(staff.aad_object_id, staff.email),
+            is_coordinator=self.coordinators.includes(staff.aad_object_id, staff.email),
         )
 
     async def _run(self, turn_context: TurnContext, command: Command) -> Outcome:

@@ -20,6 +20,9 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
 from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph.generated.groups.item.transitive_members.graph_user.graph_user_request_builder import (
+    GraphUserRequestBuilder,
+)
 from msgraph.generated.models.attendee import Attendee
 from msgraph.generated.models.attendee_type import AttendeeType
 from msgraph.generated.models.body_type import BodyType
@@ -44,12 +47,21 @@ from msgraph_core import GraphClientFactory
 
 from graph.auth import GRAPH_SCOPES, MsalCredential
 from graph.errors import GraphNotConfigured, GraphProblem
-from graph.records import AttendanceReport, DirectoryUser, OnlineMeeting, RecordPage, TeamsMeeting
+from graph.records import (
+    AttendanceReport,
+    DirectoryUser,
+    GroupMember,
+    OnlineMeeting,
+    RecordPage,
+    TeamsMeeting,
+)
 from training.completion_rule import parse_time
 from training.settings import Settings
 
 ERRORS: dict[str, Any] = {"XXX": ODataError}
 USER_FIELDS = ["id", "displayName", "mail", "userPrincipalName", "department", "jobTitle"]
+MEMBER_FIELDS = ["id", "mail", "userPrincipalName"]
+MEMBERS_PER_PAGE = 999  # Graph's largest page for directory objects (its default is 100)
 
 
 def _problem(error: Exception) -> GraphProblem:
@@ -336,6 +348,31 @@ class GraphClient:
                 return None
             raise problem from error
         return _person(found)
+
+    async def group_users(self, group_id: str) -> list[GroupMember]:
+        """Every user in the group, through nested groups too (other kinds of member, such as
+        devices, are left out by Graph), following every page."""
+        config = RequestConfiguration(
+            query_parameters=GraphUserRequestBuilder.GraphUserRequestBuilderGetQueryParameters(
+                select=MEMBER_FIELDS, top=MEMBERS_PER_PAGE
+            )
+        )
+        builder = self._sdk.groups.by_group_id(group_id).transitive_members.graph_user
+        members: list[GroupMember] = []
+        try:
+            page = await builder.get(config)
+            while page is not None:
+                members += [
+                    GroupMember(user.id, user.mail, user.user_principal_name)
+                    for user in page.value or []
+                    if user.id
+                ]
+                if not page.odata_next_link:
+                    break
+                page = await builder.with_url(page.odata_next_link).get()
+        except (APIError, httpx.HTTPError) as error:
+            raise _problem(error) from error
+        return members
 
 
 def _person(found: Any) -> DirectoryUser | None:

@@ -45,3 +45,12 @@ class DirectoryUser:
     display_name: str
     email: str | None
     department: str | None
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """A user in an Entra group (directly or through a nested group)."""
+
+    id: str
+    mail: str | None
+    user_principal_name: str | None

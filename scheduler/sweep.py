@@ -5,7 +5,7 @@ outbox key, and each follow-up is remembered (in the same transaction) once it h
 """
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +16,7 @@ from bot.storage import Storage
 from scheduler import hooks
 from training import outbox
 from training.clock import Clock
+from training.coordinators import Coordinators, as_coordinators
 from training.due import due_reminders
 from training.outbox import OutgoingMessage
 from training.reminders import Reminder, ReminderPolicy
@@ -51,7 +52,7 @@ class ReminderSweep:
         storage: Storage,
         clock: Clock,
         policy: ReminderPolicy,
-        coordinators: list[str],
+        coordinators: Coordinators | Sequence[str],
         wake_sender: Callable[[], None] = lambda: None,
         *,
         attendance_sync: Callable[[datetime], Awaitable[int]] | None = None,
@@ -69,13 +70,15 @@ class ReminderSweep:
         self.storage = storage
         self.clock = clock
         self.policy = policy
-        self.coordinators = coordinators
+        self.coordinators = as_coordinators(coordinators)
         self.wake_sender = wake_sender
 
     async def run(self) -> SweepReport:
         now = self.clock.now()
         report = SweepReport()
-        due = await self.storage.run(due_reminders, now, self.policy, self.coordinators)
+        due = await self.storage.run(
+            due_reminders, now, self.policy, self.coordinators.identifiers()
+        )
         report.due = len(due)
         report.written = await self.storage.run(
             outbox.enqueue, [reminder_message(r) for r in due], now

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     certificate_link_minutes: int = Field(default=10, ge=1, le=60)
     allowed_tenant_ids: CommaList = Field(default_factory=list)
     coordinators: CommaList = Field(default_factory=list)
+    # An Entra group (object id) whose members, nested groups included, are coordinators too;
+    # read through Graph at start and every few minutes after. Empty: COORDINATORS only.
+    coordinator_group_id: str = ""
+    coordinator_group_refresh_minutes: float = Field(default=10, gt=0)
 
     # The Teams app package (`make package`): the app's own id is fixed for the product; the
     # domain is where this bot is served over HTTPS.
@@ -138,13 +142,6 @@ class Settings(BaseSettings):
     def local_mode(self) -> bool:
         """No app id: the bot accepts unauthenticated requests, as the Bot Framework samples do."""
         return not self.microsoft_app_id
-
-    def is_coordinator(self, aad_object_id: str | None, email: str | None = None) -> bool:
-        wanted = {c.lower() for c in self.coordinators}
-        return bool(
-            (aad_object_id and aad_object_id.lower() in wanted)
-            or (email and email.lower() in wanted)
-        )
 
     def tenant_allowed(self, tenant_id: str | None) -> bool:
         if not self.allowed_tenant_ids:

@@ -110,6 +110,8 @@ class LocalGraph:
     meetings: dict[str, Meeting] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     managers: dict[str, str] = field(default_factory=dict)
+    # Group id -> its direct members: user ids, or ids of nested groups.
+    groups: dict[str, list[str]] = field(default_factory=dict)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
@@ -134,6 +136,7 @@ class LocalGraph:
             self._records,
         )
         app.router.add_get(base + "/manager", self._manager)
+        app.router.add_get("/v1.0/groups/{group}/transitiveMembers/{cast}", self._group_users)
         app.router.add_get(base, self._user)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -317,6 +320,57 @@ class LocalGraph:
         body = {"@odata.type": "#microsoft.graph.user", **self.users[manager_id]}
         return self._answer(body, "graph.directoryObject")
 
+    # --- groups ---------------------------------------------------------------------------
+
+    def _transitive_users(self, group_id: str, seen: set[str]) -> list[str]:
+        """Users in the group and in every group nested in it, each once."""
+        found: list[str] = []
+        for member in self.groups[group_id]:
+            if member in seen:
+                continue
+            seen.add(member)
+            if member in self.groups:
+                found += self._transitive_users(member, seen)
+            elif member in self.users:
+                found.append(member)
+        return found
+
+    async def _group_users(self, request: web.Request) -> web.Response:
+        """`GET /groups/{id}/transitiveMembers/microsoft.graph.user` (msgraph-sdk writes the
+        cast with Graph's short alias, `graph.user`): users only, `$select`ed, paged."""
+        group_id = request.match_info["group"]
+        if request.match_info["cast"] not in ("graph.user", "microsoft.graph.user"):
+            return self._error(400, "Request_UnsupportedQuery", "Unsupported cast.")
+        if group_id not in self.groups:
+            return self._error(
+                404,
+                "Request_ResourceNotFound",
+                f"Resource '{group_id}' does not exist or one of its queried reference-property "
+                "objects are not present.",
+            )
+        fields = [f for f in request.query.get("$select", "").split(",") if f]
+        size = min(int(request.query.get("$top", "100")), self.page_size)
+        skip = int(request.query.get("$skiptoken", "0"))
+        users = self._transitive_users(group_id, set())
+        page = [
+            {
+                "@odata.type": "#microsoft.graph.user",
+                **{k: v for k, v in self.users[u].items() if not fields or k in fields},
+            }
+            for u in users[skip : skip + size]
+        ]
+        selected = f"({','.join(fields)})" if fields else ""
+        body: dict[str, Any] = {
+            "@odata.context": f"https://graph.microsoft.com/v1.0/$metadata#users{selected}",
+            "value": page,
+        }
+        if skip + size < len(users):
+            query = "&".join(f"{k}={v}" for k, v in request.query.items() if k != "$skiptoken")
+            body["@odata.nextLink"] = (
+                f"{self.url.removesuffix('/v1.0')}{request.path}?{query}&$skiptoken={skip + size}"
+            )
+        return self._answer(body, "graph.user", collection=True)
+
     # --- building what tests need --------------------------------------------------------------
 
     def add_meeting(self, join_url: str, reports: list[Report]) -> Meeting:
@@ -338,6 +392,10 @@ class LocalGraph:
         }
         self.users[aad] = user
         return user
+
+    def add_group(self, group_id: str, members: list[str]) -> None:
+        """A group of users (by id) and nested groups (by id)."""
+        self.groups[group_id] = members
 
 
 def at(start: datetime, minutes: float) -> datetime:
