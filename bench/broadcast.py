@@ -24,12 +24,12 @@ from bot.app import reminder_policy
 from bot.ratelimit import TeamsRateLimiter
 from bot.sender import BotConnectorDelivery, ProactiveSender
 from bot.storage import Storage
+from config.settings import Settings
 from scheduler.sweep import ReminderSweep
 from training import migrate, outbox
 from training.clock import SystemClock
 from training.db import Database
 from training.models import Booking, BookingStatus, ConversationReference, Course, Session, Staff
-from training.settings import Settings
 
 TENANT = "bench-tenant"
 

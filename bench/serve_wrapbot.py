@@ -6,11 +6,11 @@ import sys
 from aiohttp import web
 
 from bot.app import create_app
+from config.settings import Settings
 from training import migrate
 from training.clock import SystemClock
 from training.db import Database
 from training.demo import load_demo_data
-from training.settings import Settings
 
 if __name__ == "__main__":
     port, url = int(sys.argv[1]), sys.argv[2]

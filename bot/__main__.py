@@ -7,11 +7,11 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logs import configure_logging
+from config.settings import Settings
 from training import migrate
 from training.clock import SystemClock
 from training.db import Database
 from training.demo import load_demo_data
-from training.settings import Settings
 
 log = logging.getLogger("wrapbot")
 

@@ -9,7 +9,7 @@ from botframework.connector.auth import AuthenticationConstants
 
 from bot.credentials import BotCredentials
 from bot.framework_auth import ReusingBotFrameworkAuthentication
-from training.settings import Settings
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 

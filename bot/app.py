@@ -20,6 +20,7 @@ from bot.sender import BotConnectorDelivery, ProactiveSender
 from bot.storage import Storage
 from bot.teams_bot import WrapBot
 from bot.training_records_handlers import TrainingRecordHandlers
+from config.settings import Settings
 from graph.attendance_sync import sync_recent_sessions
 from graph.calendar_sync import retry_pending
 from graph.client import GraphClient
@@ -33,7 +34,6 @@ from training.db import Database
 from training.elearning import CertificateStore
 from training.reminders import ReminderPolicy
 from training.retention import apply_retention
-from training.settings import Settings
 from training.totals import UnmatchedCounter
 
 log = logging.getLogger(__name__)

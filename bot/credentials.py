@@ -15,8 +15,8 @@ from botbuilder.integration.aiohttp import ConfigurationServiceClientCredentialF
 from botframework.connector.auth import AuthenticationConstants, MicrosoftAppCredentials
 from msrest.authentication import Authentication
 
+from config.settings import Settings
 from graph.auth import TrustingSession
-from training.settings import Settings
 
 PUBLIC_LOGIN_URL = Settings.model_fields["bot_login_url"].default
 

@@ -25,11 +25,11 @@ from bot.cards.files import file_info_attachment
 from bot.commands import EXPORT_FORMATS, MAX_QUERY
 from bot.handlers import Caller
 from bot.storage import Storage
+from config.settings import Settings
 from training import audit, totals
 from training.clock import Clock
 from training.errors import NotACoordinator
 from training.report import export_file
-from training.settings import Settings
 from training.totals import UnmatchedCounter
 from training.totals_language import TotalsQuery, parse_totals_request
 

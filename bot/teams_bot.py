@@ -15,9 +15,9 @@ from bot.guard import RateLimit, input_problem
 from bot.handlers import Caller, Handlers, Outcome
 from bot.proactive import Notifier
 from bot.storage import Storage
+from config.settings import Settings
 from training.clock import Clock
 from training.coordinators import Coordinators
-from training.settings import Settings
 from training.staff import TeamsIdentity, record_contact
 
 log = logging.getLogger(__name__)

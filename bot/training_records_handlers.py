@@ -27,6 +27,7 @@ from bot.certificate_links import CertificateLinks
 from bot.commands import FileOffer
 from bot.handlers import Caller, Notice, Outcome
 from bot.storage import Storage
+from config.settings import Settings
 from graph.attendance_sync import sync_sessions
 from graph.client import GraphClient
 from graph.errors import GraphProblem
@@ -35,7 +36,6 @@ from training.attendance import SyncTarget
 from training.clock import Clock
 from training.elearning import Certificate, CertificateStore, ClaimProblem, ClaimView
 from training.my_training import my_training
-from training.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ import asyncio
 from datetime import datetime
 from typing import TypeVar
 
+from config.settings import Settings
 from graph.client import GraphClient
 from graph.errors import GraphProblem
 from training import attendance
 from training.attendance import SyncResult, SyncTarget
 from training.db import Database
-from training.settings import Settings
 
 T = TypeVar("T")
 NO_POLICY_HELP = (

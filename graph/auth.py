@@ -12,8 +12,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from config.settings import Settings
 from graph.errors import GraphProblem
-from training.settings import Settings
 
 GRAPH_SCOPES = ["https://graph.microsoft.com/.default"]
 MICROSOFT_AUTHORITY_HOSTS = {"login.microsoftonline.com", "login.microsoft.com"}

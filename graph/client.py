@@ -45,6 +45,7 @@ from msgraph.generated.users.item.online_meetings.online_meetings_request_builde
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 from msgraph_core import GraphClientFactory
 
+from config.settings import Settings
 from graph.auth import GRAPH_SCOPES, MsalCredential
 from graph.errors import GraphNotConfigured, GraphProblem
 from graph.records import (
@@ -56,7 +57,6 @@ from graph.records import (
     TeamsMeeting,
 )
 from training.completion_rule import parse_time
-from training.settings import Settings
 
 ERRORS: dict[str, Any] = {"XXX": ODataError}
 USER_FIELDS = ["id", "displayName", "mail", "userPrincipalName", "department", "jobTitle"]

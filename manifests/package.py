@@ -11,7 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from training.settings import Settings
+from config.settings import Settings
 
 HERE = Path(__file__).parent
 TEMPLATE = HERE / "manifest.template.json"

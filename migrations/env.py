@@ -4,8 +4,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import training.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from config.settings import Settings
 from training.db import make_engine
-from training.settings import Settings
 
 url = context.config.attributes.get("database_url") or Settings().database_url
 

@@ -9,11 +9,11 @@ import pytest
 from aiohttp import web
 
 from bot.app import BACKGROUND, NOTIFIER, create_app
+from config.settings import Settings
 from tests.bot.harness import TENANT, LocalConnector, TeamsUser
 from tests.factories import add_course, add_session
 from training.clock import FixedClock
 from training.db import Database
-from training.settings import Settings
 
 COORDINATOR_AAD = "c0000000-0000-0000-0000-000000000001"
 

@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import func, select
 
 from bot.app import create_app
+from config.settings import Settings
 from tests.bot.harness import LocalConnector, TeamsUser
 from training.models import Staff
-from training.settings import Settings
 
 APP_ID = "a1b2c3d4-0000-4000-8000-000000000001"
 ISSUER = "https://api.botframework.com"

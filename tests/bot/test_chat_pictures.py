@@ -14,12 +14,12 @@ from sqlmodel import select
 
 from bot.app import create_app
 from bot.commands import on_bot_connector
+from config.settings import Settings
 from tests.bot.harness import LocalConnector, TeamsUser, card_text, cards_in, texts_in
 from tests.bot.test_authentication import APP_ID, _signing_keys_server, token
 from tests.factories import add_course
 from tests.graph.local_authority import TENANT, LocalAuthority
 from training.models import ElearningClaim
-from training.settings import Settings
 
 BOT_SECRET = "bot-secret-for-tests-only"
 BOT_SCOPE = "https://api.botframework.com/.default"

@@ -16,11 +16,11 @@ from sqlmodel import func, select
 
 from bot.app import NOTIFIER, create_app
 from bot.commands import CARD_VERBS
+from config.settings import Settings
 from tests.bot.conftest import COORDINATOR_AAD
 from tests.bot.harness import TENANT, LocalConnector
 from tests.factories import add_course, add_session
 from training.models import Booking, Session
-from training.settings import Settings
 
 PEOPLE = ["p-1", "p-2", "p-3", COORDINATOR_AAD]
 

@@ -4,7 +4,7 @@ import json
 import logging
 
 from bot.logs import JsonFormatter, RequestIdFilter
-from training.settings import Settings
+from config.settings import Settings
 
 SECRET = "s3cr3t-app-password-value"
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.app import SENDER, SWEEP, create_app, reminder_policy
 from bot.ratelimit import TeamsRateLimiter
 from bot.storage import Storage
+from config.settings import Settings
 from scheduler.sweep import ReminderSweep
 from tests.bot.conftest import COORDINATOR_AAD
 from tests.bot.harness import TENANT, LocalConnector, TeamsUser, card_text, cards_in
@@ -18,7 +19,6 @@ from tests.factories import add_course, add_session
 from training import boards, outbox
 from training.boards import BoardDetails
 from training.models import Booking, BookingStatus, DeliveryBlock, Staff
-from training.settings import Settings
 
 
 class FakeTime:

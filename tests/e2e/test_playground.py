@@ -19,10 +19,10 @@ import pytest
 from aiohttp import web
 
 from bot.app import create_app
+from config.settings import Settings
 from training.clock import SystemClock
 from training.db import Database
 from training.demo import load_demo_data
-from training.settings import Settings
 
 pytestmark = pytest.mark.e2e
 

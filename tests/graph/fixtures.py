@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from graph.client import GraphClient
 from tests.graph.local_authority import CLIENT_ID, CLIENT_SECRET, TENANT, LocalAuthority, TestPki
 from tests.graph.local_graph import ORGANISER, LocalGraph
-from training.settings import Settings
 
 
 @pytest.fixture(scope="session")

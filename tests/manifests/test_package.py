@@ -13,8 +13,8 @@ from jsonschema import Draft4Validator
 from PIL import Image
 
 from bot.commands import parse_text
+from config.settings import Settings
 from manifests.package import PackageError, build
-from training.settings import Settings
 
 SCHEMAS = (
     Path(__file__).parents[1]

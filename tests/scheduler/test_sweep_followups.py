@@ -6,6 +6,7 @@ from sqlmodel import func, select
 
 from bot.app import _attendance_sync, _retention
 from bot.storage import Storage
+from config.settings import Settings
 from scheduler.sweep import ReminderSweep
 from tests.conftest import NOW
 from tests.factories import add_course, add_session, add_staff
@@ -13,7 +14,6 @@ from tests.graph.scenario import seed
 from training.clock import FixedClock
 from training.models import AuditEntry, Booking, Completion
 from training.reminders import ReminderPolicy
-from training.settings import Settings
 
 
 def _sweep(database, clock, **followups) -> ReminderSweep:

@@ -2,10 +2,10 @@
 
 from sqlmodel import func, select
 
+from config.settings import Settings
 from training.booking import upcoming_sessions
 from training.demo import load_demo_data
 from training.models import Board, Completion, FeedbackResponse, Session, SessionAttendance
-from training.settings import Settings
 
 
 def _count(db, model, *where) -> int:

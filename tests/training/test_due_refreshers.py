@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
+from config.settings import Settings
 from tests.factories import add_course, add_staff
 from training.due import due_reminders
 from training.models import Completion, CompletionSource
 from training.reminders import ReminderPolicy
-from training.settings import Settings
 
 POLICY = ReminderPolicy(zone=Settings(_env_file=None).zone, offsets_days=(28, 7, 1), hour=9)
 

@@ -1,0 +1,1 @@
+"""Settings every part of wrapbot reads: one class, from the environment."""
