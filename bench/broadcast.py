@@ -23,7 +23,6 @@ from bot.adapter import create_adapter
 from bot.app import reminder_policy
 from bot.ratelimit import TeamsRateLimiter
 from bot.sender import BotConnectorDelivery, ProactiveSender
-from bot.storage import Storage
 from config.settings import Settings
 from scheduler.sweep import ReminderSweep
 from training import migrate, outbox
@@ -139,15 +138,14 @@ async def main(people: int, database_url: str | None) -> None:
     # Reminders fall due the day before at 09:00; the bench sends them now, as a late sweep would.
     now = clock.now()
     seed(database, people, service_url, now)
-    storage = Storage(database)
     policy = reminder_policy(settings)
     policy = type(policy)(zone=policy.zone, offsets_days=policy.offsets_days, hour=0)
 
     started = time.perf_counter()
-    report = await ReminderSweep(storage, clock, policy, []).run()
+    report = await ReminderSweep(database, clock, policy, []).run()
     written_in = time.perf_counter() - started
     sender = ProactiveSender(
-        storage,
+        database,
         BotConnectorDelivery(create_adapter(settings), ""),
         clock,
         limiter=TeamsRateLimiter(settings.teams_requests_per_second, settings.teams_rate_headroom),
@@ -156,11 +154,11 @@ async def main(people: int, database_url: str | None) -> None:
     started = time.perf_counter()
     sender.start()
     # The outbox is the source of truth (retries included), so the bench polls it.
-    while (await storage.run(outbox.counts)).get("pending", 0):  # noqa: ASYNC110
+    while (await database.run(outbox.counts)).get("pending", 0):  # noqa: ASYNC110
         await asyncio.sleep(0.25)
     elapsed = time.perf_counter() - started
     await sender.stop()
-    counts = await storage.run(outbox.counts)
+    counts = await database.run(outbox.counts)
     await runner.cleanup()
     database.dispose()
 

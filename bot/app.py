@@ -17,7 +17,6 @@ from bot.handlers import Handlers
 from bot.proactive import Notifier
 from bot.ratelimit import TeamsRateLimiter
 from bot.sender import BotConnectorDelivery, ProactiveSender
-from bot.storage import Storage
 from bot.teams_bot import WrapBot
 from bot.training_records_handlers import TrainingRecordHandlers
 from config.settings import Settings
@@ -69,12 +68,11 @@ def create_app(
     say plainly that Graph is not set up. `unmatched` counts attendees the attendance sync
     could not match (shown with totals as the figures' known gap)."""
     clock = clock or SystemClock()
-    storage = Storage(database)
     credentials = BotCredentials(BotFrameworkConfig(settings), settings)
     adapter = create_adapter(settings, credentials)
     delivery = BotConnectorDelivery(adapter, settings.microsoft_app_id)
     sender = ProactiveSender(
-        storage,
+        database,
         delivery,
         clock,
         limiter=TeamsRateLimiter(settings.teams_requests_per_second, settings.teams_rate_headroom),
@@ -82,7 +80,7 @@ def create_app(
         max_attempts=settings.outbox_max_attempts,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    notifier = Notifier(storage, sender, clock)
+    notifier = Notifier(database, sender, clock)
     background = Background()
     owns_graph = graph is None and settings.graph_configured
     if owns_graph:
@@ -91,7 +89,7 @@ def create_app(
     group = _coordinator_group(settings, graph, coordinators)
     policy = reminder_policy(settings)
     handlers = Handlers(
-        storage,
+        database,
         clock,
         settings.zone,
         policy=policy,
@@ -112,7 +110,7 @@ def create_app(
         timedelta(minutes=settings.certificate_link_minutes),
     )
     records = TrainingRecordHandlers(
-        storage,
+        database,
         clock,
         settings.zone,
         settings,
@@ -123,19 +121,19 @@ def create_app(
         links=links,
     )
     handlers.add_routes(records.routes())
-    uploads = FileUploads(storage, clock, settings, background, delivery.send_activity, unmatched)
+    uploads = FileUploads(database, clock, settings, background, delivery.send_activity, unmatched)
     bot = WrapBot(
-        settings, storage, handlers, notifier, clock, uploads=uploads, coordinators=coordinators
+        settings, database, handlers, notifier, clock, uploads=uploads, coordinators=coordinators
     )
     sweep = ReminderSweep(
-        storage,
+        database,
         clock,
         policy,
         coordinators,
         sender.wake,
         attendance_sync=_attendance_sync(database, graph, settings) if graph else None,
         calendar_sync=_calendar_sync(database, graph) if calendar_by_graph and graph else None,
-        retention=_retention(storage, settings),
+        retention=_retention(database, settings),
         feedback_edit_days=settings.feedback_edit_days,
     )
     scheduler = SchedulerService(
@@ -160,7 +158,7 @@ def create_app(
     app[COORDINATORS] = coordinators
     app.router.add_post("/api/messages", messages_handler(adapter, bot))
     app.router.add_get(
-        "/certificates/{token}", download_route(links, storage, clock, records.certificates)
+        "/certificates/{token}", download_route(links, database, clock, records.certificates)
     )
     app.router.add_get("/healthz", _health)
 
@@ -220,11 +218,11 @@ def _calendar_sync(database: Database, graph: GraphClient) -> Callable[[datetime
     return sync
 
 
-def _retention(storage: Storage, settings: Settings) -> Callable[[datetime], Awaitable[None]]:
+def _retention(database: Database, settings: Settings) -> Callable[[datetime], Awaitable[None]]:
     certificates = CertificateStore(settings.certificate_dir)
 
     async def apply(now: datetime) -> None:
-        result = await storage.run(apply_retention, now, settings.retention_years)
+        result = await database.run(apply_retention, now, settings.retention_years)
         for name in result.certificate_files:
             certificates.remove(name)
 
@@ -234,7 +232,7 @@ def _retention(storage: Storage, settings: Settings) -> Callable[[datetime], Awa
 async def _health(request: web.Request) -> web.Response:
     database = request.app[DATABASE]
     try:
-        await Storage(database).run(lambda db: db.connection().exec_driver_sql("SELECT 1"))
+        await database.run(lambda db: db.connection().exec_driver_sql("SELECT 1"))
     except Exception as problem:  # report, don't crash: a probe wants an answer
         return web.json_response(
             {"status": "unhealthy", "database": type(problem).__name__}, status=503

@@ -14,11 +14,11 @@ from bot.cards.reminders import (
     update_delivered_card,
 )
 from bot.handlers import Caller, Outcome
-from bot.storage import Storage
 from training import boards, outbox
 from training.boards import BoardDetails, BoardView
 from training.clock import Clock
 from training.coordinators import Coordinators
+from training.db import Database
 from training.due import upcoming_reminders
 from training.errors import InvalidBoardDetails, NotTheBoardLead, TrainingError
 from training.reminders import ReminderPolicy
@@ -54,13 +54,13 @@ def read_board_form(data: dict[str, Any]) -> BoardDetails:
 class BoardHandlers:
     def __init__(
         self,
-        storage: Storage,
+        database: Database,
         clock: Clock,
         zone: ZoneInfo,
         policy: ReminderPolicy,
         coordinators: Coordinators,
     ) -> None:
-        self.storage = storage
+        self.database = database
         self.clock = clock
         self.zone = zone
         self.policy = policy
@@ -82,11 +82,11 @@ class BoardHandlers:
 
     async def _board(self, data: dict[str, Any]) -> BoardView:
         if "board_id" in data:
-            return await self.storage.run(boards.board_view, data["board_id"])
-        return await self.storage.run(boards.find_board, str(data.get("board") or ""))
+            return await self.database.run(boards.board_view, data["board_id"])
+        return await self.database.run(boards.find_board, str(data.get("board") or ""))
 
     async def list_boards(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        found = await self.storage.run(boards.list_boards)
+        found = await self.database.run(boards.list_boards)
         if not caller.is_coordinator:  # a board lead sees the boards they lead
             found = [b for b in found if _leads(caller, b)]
             if not found:
@@ -101,7 +101,7 @@ class BoardHandlers:
         board = await self._board(data)
         if not (caller.is_coordinator or _leads(caller, board)):
             raise NotTheBoardLead()
-        result = await self.storage.run(
+        result = await self.database.run(
             boards.record_update_delivered,
             board.id,
             self._today(),
@@ -120,7 +120,7 @@ class BoardHandlers:
     async def save_board(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         board_id = data.get("board_id")
         try:
-            saved = await self.storage.run(
+            saved = await self.database.run(
                 boards.save_board,
                 read_board_form(data),
                 self.clock.now(),
@@ -128,13 +128,13 @@ class BoardHandlers:
                 actor_staff_id=caller.staff_id,
             )
         except TrainingError as problem:
-            current = await self.storage.run(boards.board_view, board_id) if board_id else None
+            current = await self.database.run(boards.board_view, board_id) if board_id else None
             values = {k: v for k, v in data.items() if isinstance(v, str)}
             return Outcome(card=board_form(current, error=str(problem), values=values))
         return Outcome(card=board_saved_card(saved, created=board_id is None))
 
     async def reminders(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        upcoming = await self.storage.run(
+        upcoming = await self.database.run(
             upcoming_reminders,
             self.clock.now(),
             self.policy,
@@ -145,13 +145,13 @@ class BoardHandlers:
         return Outcome(card=upcoming_reminders_card(upcoming, self.zone, REMINDER_DAYS))
 
     async def failed_deliveries(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        problems = await self.storage.run(
+        problems = await self.database.run(
             outbox.failed_deliveries, viewer_staff_id=caller.staff_id, now=self.clock.now()
         )
         return Outcome(card=failed_deliveries_card(problems, self.zone))
 
     async def retry_delivery(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        await self.storage.run(
+        await self.database.run(
             outbox.retry_delivery,
             data["outbox_id"],
             self.clock.now(),

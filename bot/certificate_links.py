@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from bot.storage import Storage
 from training import elearning
 from training.clock import Clock
+from training.db import Database
 from training.elearning import CertificateStore
 from training.errors import TrainingError
 
@@ -73,13 +73,13 @@ class CertificateLinks:
 
 
 def download_route(
-    links: CertificateLinks, storage: Storage, clock: Clock, store: CertificateStore
+    links: CertificateLinks, database: Database, clock: Clock, store: CertificateStore
 ):  # type: ignore[no-untyped-def]
     async def download(request: web.Request) -> web.StreamResponse:
         now = clock.now()
         try:
             grant = links.read(request.match_info["token"], now)
-            found = await storage.run(
+            found = await database.run(
                 elearning.certificate_for_manager,
                 grant.claim_id,
                 grant.staff_id,

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 from bot.cards.feedback import RATINGS, feedback_card, feedback_thanks_card
 from bot.handlers import Caller, Outcome, Route
-from bot.storage import Storage
 from training import feedback
 from training.clock import Clock
+from training.db import Database
 from training.errors import InvalidFeedback
 from training.feedback import FeedbackAnswers
 
@@ -44,8 +44,8 @@ def answers_from_card(data: dict[str, Any]) -> FeedbackAnswers:
 
 
 class FeedbackHandlers:
-    def __init__(self, storage: Storage, clock: Clock, zone: ZoneInfo, edit_days: int) -> None:
-        self.storage = storage
+    def __init__(self, database: Database, clock: Clock, zone: ZoneInfo, edit_days: int) -> None:
+        self.database = database
         self.clock = clock
         self.zone = zone
         self.edit_days = edit_days
@@ -54,7 +54,7 @@ class FeedbackHandlers:
         return {"feedback_form": self.feedback_form, "submit_feedback": self.submit_feedback}
 
     async def feedback_form(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        form = await self.storage.run(
+        form = await self.database.run(
             feedback.feedback_form,
             caller.staff_id,
             data["session_id"],
@@ -67,7 +67,7 @@ class FeedbackHandlers:
     async def submit_feedback(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         try:
             answers = answers_from_card(data)
-            receipt = await self.storage.run(
+            receipt = await self.database.run(
                 feedback.submit_feedback,
                 caller.staff_id,
                 data["session_id"],
@@ -78,7 +78,7 @@ class FeedbackHandlers:
             )
         except InvalidFeedback as problem:
             # Show the form again (as saved so far) with what to fix; nothing was changed.
-            form = await self.storage.run(
+            form = await self.database.run(
                 feedback.feedback_form,
                 caller.staff_id,
                 data["session_id"],

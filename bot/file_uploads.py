@@ -24,10 +24,10 @@ from bot.background import Background
 from bot.cards.files import file_info_attachment
 from bot.commands import EXPORT_FORMATS, MAX_QUERY
 from bot.handlers import Caller
-from bot.storage import Storage
 from config.settings import Settings
 from training import audit, totals
 from training.clock import Clock
+from training.db import Database
 from training.errors import NotACoordinator
 from training.report import export_file
 from training.totals import UnmatchedCounter
@@ -56,14 +56,14 @@ def attachment(raw: dict[str, Any]) -> Attachment:
 class FileUploads:
     def __init__(
         self,
-        storage: Storage,
+        database: Database,
         clock: Clock,
         settings: Settings,
         background: Background,
         reply: Reply,
         unmatched: UnmatchedCounter | None = None,
     ) -> None:
-        self.storage = storage
+        self.database = database
         self.clock = clock
         self.settings = settings
         self.background = background
@@ -89,7 +89,7 @@ class FileUploads:
             or file_format not in EXPORT_FORMATS
         ):
             return None
-        vocabulary = await self.storage.run(totals.vocabulary)
+        vocabulary = await self.database.run(totals.vocabulary)
         today = self.clock.now().astimezone(self.settings.zone).date()
         query = parse_totals_request(words, today, vocabulary)
         return (query, str(file_format)) if isinstance(query, TotalsQuery) else None
@@ -128,7 +128,7 @@ class FileUploads:
     ) -> None:
         saved = False
         try:
-            made = await self.storage.run(
+            made = await self.database.run(
                 export_file,
                 query,
                 file_format,
@@ -137,7 +137,7 @@ class FileUploads:
                 unmatched=self.unmatched,
             )
             # Audited before the upload: no file leaves without its entry in the log.
-            await self.storage.run(
+            await self.database.run(
                 audit.record,
                 caller.staff_id,
                 f"export.{file_format}",

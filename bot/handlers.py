@@ -24,10 +24,10 @@ from bot.cards.sessions import (
     sessions_card,
 )
 from bot.commands import Command, MonthFilter
-from bot.storage import Storage
 from training import audit, booking, sessions
 from training.clock import Clock
 from training.coordinators import Coordinators, as_coordinators
+from training.db import Database
 from training.errors import InvalidSessionDetails, NotACoordinator, SessionFull, TrainingError
 from training.models import BookingStatus
 from training.reminders import ReminderPolicy
@@ -98,7 +98,7 @@ def uk_time(day: date, at: time, zone: ZoneInfo) -> datetime:
 class Handlers:
     def __init__(
         self,
-        storage: Storage,
+        database: Database,
         clock: Clock,
         zone: ZoneInfo,
         *,
@@ -107,7 +107,7 @@ class Handlers:
         feedback_edit_days: int = 5,
         unmatched: UnmatchedCounter | None = None,
     ) -> None:
-        self.storage = storage
+        self.database = database
         self.clock = clock
         self.zone = zone
         # Set by create_app when Graph can make Teams meetings: told of each committed change
@@ -136,11 +136,11 @@ class Handlers:
         from bot.totals_handlers import TotalsHandlers
 
         boards = BoardHandlers(
-            storage, clock, zone, policy or ReminderPolicy(zone), as_coordinators(coordinators)
+            database, clock, zone, policy or ReminderPolicy(zone), as_coordinators(coordinators)
         )
         self._routes |= boards.routes()
-        self._routes |= FeedbackHandlers(storage, clock, zone, feedback_edit_days).routes()
-        self._routes |= TotalsHandlers(storage, clock, zone, unmatched).routes()
+        self._routes |= FeedbackHandlers(database, clock, zone, feedback_edit_days).routes()
+        self._routes |= TotalsHandlers(database, clock, zone, unmatched).routes()
 
     def add_routes(
         self,
@@ -180,7 +180,7 @@ class Handlers:
             starts_from, starts_before = _month_range(month, self.zone)
             title += f" in {starts_from:%B %Y}"
         if wanted := data.get("course"):
-            choices = await self.storage.run(sessions.courses)
+            choices = await self.database.run(sessions.courses)
             course = booking.match_course(choices, wanted)
             if course is None:
                 names = "; ".join(f"'{c.code.lower()}' ({c.title})" for c in choices)
@@ -189,23 +189,23 @@ class Handlers:
                 )
             course_code = course.code
             title = title.replace("Prevent training", course.title)
-        found = await self.storage.run(
+        found = await self.database.run(
             booking.upcoming_sessions,
             now,
             course_code=course_code,
             starts_from=starts_from,
             starts_before=starts_before,
         )
-        mine = await self.storage.run(booking.my_bookings, caller.staff_id, now)
+        mine = await self.database.run(booking.my_bookings, caller.staff_id, now)
         status = {b.session.id: b.status for b in mine}
         return Outcome(card=sessions_card(found, self.zone, title=title, my_status=status))
 
     async def _session_card(self, session_id: int, caller: Caller) -> Card:
-        found = await self.storage.run(booking.session_overview, session_id)
+        found = await self.database.run(booking.session_overview, session_id)
         return sessions_card([found], self.zone, title="Session")
 
     async def book(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        outcome = await self.storage.run(
+        outcome = await self.database.run(
             booking.book_seat,
             caller.staff_id,
             data["session_id"],
@@ -216,7 +216,7 @@ class Handlers:
         return Outcome(card=session_booking_card(outcome.booking, self.zone))
 
     async def join_waitlist(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        outcome = await self.storage.run(
+        outcome = await self.database.run(
             booking.book_seat,
             caller.staff_id,
             data["session_id"],
@@ -232,11 +232,11 @@ class Handlers:
             self.session_changed(booking.session.id)
 
     async def my_bookings(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        mine = await self.storage.run(booking.my_bookings, caller.staff_id, self.clock.now())
+        mine = await self.database.run(booking.my_bookings, caller.staff_id, self.clock.now())
         return Outcome(card=my_bookings_card(mine, self.zone))
 
     async def cancel_booking(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        result = await self.storage.run(
+        result = await self.database.run(
             booking.cancel_booking,
             caller.staff_id,
             data["booking_id"],
@@ -257,9 +257,9 @@ class Handlers:
         return Outcome(card=session_booking_card(result.booking, self.zone), notices=notices)
 
     async def cancel_on_session(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        mine = await self.storage.run(booking.my_bookings, caller.staff_id, self.clock.now())
+        mine = await self.database.run(booking.my_bookings, caller.staff_id, self.clock.now())
         match = next((b for b in mine if b.session.id == data["session_id"]), None)
-        handled = await self.storage.run(booking.booking_handled_by, key) if key else None
+        handled = await self.database.run(booking.booking_handled_by, key) if key else None
         if match is None and handled is not None:  # a redelivery: answer as the first time
             return await self.cancel_booking(caller, {"booking_id": handled}, key)
         if match is None:
@@ -270,7 +270,7 @@ class Handlers:
         return await self.cancel_booking(caller, {"booking_id": match.id}, key)
 
     async def new_session_form(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        choices = await self.storage.run(sessions.courses, live_only=True)
+        choices = await self.database.run(sessions.courses, live_only=True)
         return Outcome(
             card=new_session_form(
                 choices, self.clock.now(), self.zone, meeting_by_graph=self.teams_meetings_by_graph
@@ -303,7 +303,7 @@ class Handlers:
     async def create_session(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         try:
             details = self._read_form(data)
-            created = await self.storage.run(
+            created = await self.database.run(
                 sessions.create_session,
                 details,
                 self.clock.now(),
@@ -312,7 +312,7 @@ class Handlers:
                 teams_meeting_by_graph=self.teams_meetings_by_graph,
             )
         except TrainingError as problem:
-            choices = await self.storage.run(sessions.courses)
+            choices = await self.database.run(sessions.courses)
             form = new_session_form(
                 choices,
                 self.clock.now(),
@@ -327,7 +327,7 @@ class Handlers:
         return Outcome(card=session_created_card(created, self.zone))
 
     async def roster(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        found = await self.storage.run(
+        found = await self.database.run(
             sessions.roster,
             data["session_id"],
             viewer_staff_id=caller.staff_id,
@@ -336,7 +336,7 @@ class Handlers:
         return Outcome(card=roster_card(found, self.zone))
 
     async def confirm_cancel_session(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        found = await self.storage.run(booking.session_overview, data["session_id"])
+        found = await self.database.run(booking.session_overview, data["session_id"])
         if found.status != "scheduled":
             return Outcome(text=f"Session {found.id} is already {found.status}.")
         return Outcome(
@@ -345,7 +345,7 @@ class Handlers:
 
     async def cancel_session(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         reason = str(data.get("reason") or "").strip()
-        result = await self.storage.run(
+        result = await self.database.run(
             sessions.cancel_session,
             data["session_id"],
             reason,
@@ -372,5 +372,5 @@ class Handlers:
         )
 
     async def audit_log(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        lines = await self.storage.run(audit.recent, caller.staff_id, self.clock.now())
+        lines = await self.database.run(audit.recent, caller.staff_id, self.clock.now())
         return Outcome(card=audit_card(lines, self.zone))

@@ -9,9 +9,9 @@ import uuid
 
 from bot.handlers import Notice
 from bot.sender import ProactiveSender
-from bot.storage import Storage
 from training import outbox
 from training.clock import Clock
+from training.db import Database
 from training.outbox import OutgoingMessage
 
 
@@ -34,8 +34,8 @@ def notice_messages(notices: list[Notice], request_key: str | None) -> list[Outg
 class Notifier:
     """Writes a turn's notices to the outbox and wakes the sender."""
 
-    def __init__(self, storage: Storage, sender: ProactiveSender, clock: Clock) -> None:
-        self._storage = storage
+    def __init__(self, database: Database, sender: ProactiveSender, clock: Clock) -> None:
+        self._database = database
         self._sender = sender
         self._clock = clock
 
@@ -43,7 +43,7 @@ class Notifier:
         if not notices:
             return
         messages = notice_messages(notices, request_key)
-        await self._storage.run(outbox.enqueue, messages, self._clock.now())
+        await self._database.run(outbox.enqueue, messages, self._clock.now())
         self._sender.wake()
 
     async def drain(self) -> None:

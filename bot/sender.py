@@ -24,9 +24,9 @@ from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ConversationReference
 
 from bot.ratelimit import GONE_STATUSES, RETRYABLE_STATUSES, TeamsRateLimiter, backoff_seconds
-from bot.storage import Storage
 from training import outbox
 from training.clock import Clock
+from training.db import Database
 from training.outbox import ClaimedMessage
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def default_worker_id() -> str:
 class ProactiveSender:
     def __init__(
         self,
-        storage: Storage,
+        database: Database,
         delivery: Delivery,
         clock: Clock,
         *,
@@ -154,7 +154,7 @@ class ProactiveSender:
         poll_seconds: float = 5.0,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self.storage = storage
+        self.database = database
         self.delivery = delivery
         self.clock = clock
         self.limiter = limiter or TeamsRateLimiter()
@@ -178,7 +178,7 @@ class ProactiveSender:
     async def deliver_due(self) -> DeliveryReport:
         """Claim one batch of due messages and deliver it."""
         async with self._one_batch_at_a_time:
-            claimed = await self.storage.run(
+            claimed = await self.database.run(
                 outbox.claim,
                 self.worker_id,
                 self.clock.now(),
@@ -212,7 +212,7 @@ class ProactiveSender:
 
     async def _deliver(self, message: ClaimedMessage, report: DeliveryReport) -> None:
         if message.blocked:
-            await self.storage.run(
+            await self.database.run(
                 outbox.mark_blocked,
                 message.id,
                 self.worker_id,
@@ -224,7 +224,7 @@ class ProactiveSender:
             report.blocked += 1
             return
         if message.reference_json is None:
-            await self.storage.run(outbox.mark_failed, message.id, self.worker_id, NO_CONVERSATION)
+            await self.database.run(outbox.mark_failed, message.id, self.worker_id, NO_CONVERSATION)
             report.failed += 1
             return
         reference = ConversationReference().deserialize(json.loads(message.reference_json))
@@ -236,7 +236,7 @@ class ProactiveSender:
         except DeliveryFailed as failure:
             await self._after_failure(message, failure, conversation.id, tenant, report)
             return
-        if await self.storage.run(outbox.mark_sent, message.id, self.worker_id, self.clock.now()):
+        if await self.database.run(outbox.mark_sent, message.id, self.worker_id, self.clock.now()):
             report.sent += 1
         else:
             log.warning("outbox %s was sent after its lease ran out", message.id)
@@ -258,7 +258,7 @@ class ProactiveSender:
             log.info(
                 "Teams refused outbox %s with %s: the person is marked blocked", message.id, status
             )
-            await self.storage.run(
+            await self.database.run(
                 outbox.mark_blocked,
                 message.id,
                 self.worker_id,
@@ -273,7 +273,7 @@ class ProactiveSender:
             if status == 429 and failure.retry_after:
                 self.limiter.pause(conversation_id, tenant, failure.retry_after)
             delay = backoff_seconds(message.attempts + 1, failure.retry_after, rand=self._rand)
-            outcome = await self.storage.run(
+            outcome = await self.database.run(
                 outbox.mark_retry,
                 message.id,
                 self.worker_id,
@@ -289,7 +289,7 @@ class ProactiveSender:
             else:
                 report.failed += 1
             return
-        await self.storage.run(outbox.mark_failed, message.id, self.worker_id, str(failure))
+        await self.database.run(outbox.mark_failed, message.id, self.worker_id, str(failure))
         report.failed += 1
 
     async def run_forever(self) -> None:

@@ -14,10 +14,10 @@ from bot.file_uploads import FileUploads, attachment
 from bot.guard import RateLimit, input_problem
 from bot.handlers import Caller, Handlers, Outcome
 from bot.proactive import Notifier
-from bot.storage import Storage
 from config.settings import Settings
 from training.clock import Clock
 from training.coordinators import Coordinators
+from training.db import Database
 from training.staff import TeamsIdentity, record_contact
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class WrapBot(TeamsActivityHandler):
     def __init__(
         self,
         settings: Settings,
-        storage: Storage,
+        database: Database,
         handlers: Handlers,
         notifier: Notifier,
         clock: Clock,
@@ -72,7 +72,7 @@ class WrapBot(TeamsActivityHandler):
         )
         self.settings = settings
         self.coordinators = coordinators or Coordinators(settings.coordinators)
-        self.storage = storage
+        self.database = database
         self.handlers = handlers
         self.notifier = notifier
         self.clock = clock
@@ -146,7 +146,7 @@ class WrapBot(TeamsActivityHandler):
         aad_id = member.aad_object_id or member.id
         reference = TurnContext.get_conversation_reference(activity)
         conversation = activity.conversation
-        staff = await self.storage.run(
+        staff = await self.database.run(
             record_contact,
             TeamsIdentity(aad_object_id=aad_id, display_name=member.name or ""),
             self.clock.now(),
@@ -159,7 +159,7 @@ class WrapBot(TeamsActivityHandler):
         if staff.email is None:
             email = await self._email_of(turn_context, member)
             if email:
-                staff = await self.storage.run(
+                staff = await self.database.run(
                     record_contact,
                     TeamsIdentity(aad_id, member.name or "", email),
                     self.clock.now(),

@@ -16,10 +16,10 @@ from bot.cards.totals import (
     totals_card,
 )
 from bot.handlers import Caller, Outcome, Route
-from bot.storage import Storage
 from training import audit, feedback, totals
 from training.chart import chart_png, data_uri
 from training.clock import Clock
+from training.db import Database
 from training.feedback import FeedbackScope, FeedbackSummary
 from training.report import export_file, headline
 from training.totals import UnmatchedCounter, scope_of
@@ -31,12 +31,12 @@ REPORT_FORMATS = [("Word document", "docx"), ("Markdown", "md")]
 class TotalsHandlers:
     def __init__(
         self,
-        storage: Storage,
+        database: Database,
         clock: Clock,
         zone: ZoneInfo,
         unmatched: UnmatchedCounter | None = None,
     ) -> None:
-        self.storage = storage
+        self.database = database
         self.clock = clock
         self.zone = zone
         self.unmatched = unmatched
@@ -50,7 +50,7 @@ class TotalsHandlers:
         }
 
     async def read(self, words: str) -> TotalsQuery | NotUnderstood:
-        vocabulary = await self.storage.run(totals.vocabulary)
+        vocabulary = await self.database.run(totals.vocabulary)
         today = self.clock.now().astimezone(self.zone).date()
         return parse_totals_request(words, today, vocabulary)
 
@@ -58,7 +58,7 @@ class TotalsHandlers:
         query = await self.read(str(data.get("query", "")))
         if isinstance(query, NotUnderstood):
             return Outcome(card=not_understood_card(query))
-        found = await self.storage.run(
+        found = await self.database.run(
             totals.view_totals,
             query,
             self.clock.now(),
@@ -73,7 +73,7 @@ class TotalsHandlers:
         query = await self.read(str(data.get("query", "")))
         if isinstance(query, NotUnderstood):
             return Outcome(card=not_understood_card(query, verb="report"))
-        found = await self.storage.run(
+        found = await self.database.run(
             totals.view_totals,
             query,
             self.clock.now(),
@@ -100,12 +100,12 @@ class TotalsHandlers:
         if isinstance(query, NotUnderstood):
             return Outcome(card=not_understood_card(query))
         file_format = str(data["format"])
-        made = await self.storage.run(
+        made = await self.database.run(
             export_file, query, file_format, self.clock.now(), self.zone, unmatched=self.unmatched
         )
         context = {"query": query.words(), "format": file_format}
         consent = file_consent_attachment(made.name, made.description, len(made.content), context)
-        await self.storage.run(
+        await self.database.run(
             audit.record,
             caller.staff_id,
             f"export.offer.{file_format}",
@@ -121,14 +121,14 @@ class TotalsHandlers:
     async def feedback_summary(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         now = self.clock.now()
         if "session_id" in data:
-            session, summary = await self.storage.run(
+            session, summary = await self.database.run(
                 feedback.session_feedback, data["session_id"], now, viewer_staff_id=caller.staff_id
             )
             return Outcome(card=session_feedback_card(session, summary, self.zone))
         query = await self.read(str(data.get("query", "")))
         if isinstance(query, NotUnderstood):
             return Outcome(card=not_understood_card(query))
-        summary = await self.storage.run(self._period_feedback, query, now, caller.staff_id)
+        summary = await self.database.run(self._period_feedback, query, now, caller.staff_id)
         return Outcome(card=period_feedback_card(query.describe(), summary, self.zone))
 
     def _period_feedback(

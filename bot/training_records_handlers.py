@@ -26,7 +26,6 @@ from bot.cards.training_records import (
 from bot.certificate_links import CertificateLinks
 from bot.commands import FileOffer
 from bot.handlers import Caller, Notice, Outcome
-from bot.storage import Storage
 from config.settings import Settings
 from graph.attendance_sync import sync_sessions
 from graph.client import GraphClient
@@ -34,6 +33,7 @@ from graph.errors import GraphProblem
 from training import attendance, audit, elearning
 from training.attendance import SyncTarget
 from training.clock import Clock
+from training.db import Database
 from training.elearning import Certificate, CertificateStore, ClaimProblem, ClaimView
 from training.my_training import my_training
 
@@ -139,7 +139,7 @@ async def download(offer: FileOffer, max_bytes: int, bot_token: str | None = Non
 class TrainingRecordHandlers:
     def __init__(
         self,
-        storage: Storage,
+        database: Database,
         clock: Clock,
         zone: ZoneInfo,
         settings: Settings,
@@ -153,7 +153,7 @@ class TrainingRecordHandlers:
         """`tell` sends notices after the turn (the proactive sender); `bot_token` gives the
         bot's Bot Framework token for pictures pasted into chat; `links` mints certificate
         download links (None: managers cannot download certificates)."""
-        self.storage = storage
+        self.database = database
         self.clock = clock
         self.zone = zone
         self.settings = settings
@@ -192,10 +192,10 @@ class TrainingRecordHandlers:
             return Outcome(text=NOT_CONFIGURED)
         now = self.clock.now()
         if "session_id" in data:
-            targets = [await self.storage.run(attendance.session_to_sync, data["session_id"], now)]
+            targets = [await self.database.run(attendance.session_to_sync, data["session_id"], now)]
             subject = f"session {data['session_id']}"
         else:
-            targets = await self.storage.run(
+            targets = await self.database.run(
                 attendance.sessions_due,
                 now,
                 lookback_days=self.settings.attendance_lookback_days,
@@ -209,7 +209,7 @@ class TrainingRecordHandlers:
             return Outcome(
                 text=f"I'm already reading attendance for {listed}; the result will follow."
             )
-        await self.storage.run(
+        await self.database.run(
             audit.record, caller.staff_id, "attendance.sync", now, subject=subject
         )
         self._reading.update(t.session_id for t in targets)
@@ -225,9 +225,7 @@ class TrainingRecordHandlers:
     ) -> None:
         assert self.graph is not None
         try:
-            results = await sync_sessions(
-                self.storage.database, self.graph, self.settings, targets, now
-            )
+            results = await sync_sessions(self.database, self.graph, self.settings, targets, now)
             card = sync_results_card(results, self.zone)
             summary = f"Teams attendance read for {len(results)} sessions."
         except Exception:  # the coordinator is waiting for an answer: give one, then log
@@ -239,7 +237,7 @@ class TrainingRecordHandlers:
         await self.tell([Notice(staff_id, card, summary)])
 
     async def session_attendance(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        sheet = await self.storage.run(
+        sheet = await self.database.run(
             attendance.attendance_sheet,
             data["session_id"],
             viewer_staff_id=caller.staff_id,
@@ -250,7 +248,7 @@ class TrainingRecordHandlers:
     async def unmatched(
         self, caller: Caller, data: dict, key: str | None, note: str = ""
     ) -> Outcome:
-        lines = await self.storage.run(
+        lines = await self.database.run(
             attendance.unmatched, viewer_staff_id=caller.staff_id, now=self.clock.now()
         )
         return Outcome(card=unmatched_card(lines, self.zone, note))
@@ -258,7 +256,7 @@ class TrainingRecordHandlers:
     async def assign_attendee(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         attendance_id = data["attendance_id"]
         email = str(data.get(f"who_{attendance_id}") or data.get("email") or "")
-        line = await self.storage.run(
+        line = await self.database.run(
             attendance.assign_attendee,
             attendance_id,
             email,
@@ -271,7 +269,7 @@ class TrainingRecordHandlers:
     async def mark_guest(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         attendance_id = data["attendance_id"]
         organisation = str(data.get(f"org_{attendance_id}") or data.get("organisation") or "")
-        line = await self.storage.run(
+        line = await self.database.run(
             attendance.mark_guest,
             attendance_id,
             organisation,
@@ -286,16 +284,16 @@ class TrainingRecordHandlers:
     # --- e-learning -------------------------------------------------------------------------
 
     async def pending_confirmations(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        claims = await self.storage.run(
+        claims = await self.database.run(
             elearning.pending_confirmations, viewer_staff_id=caller.staff_id, now=self.clock.now()
         )
         return Outcome(card=pending_confirmations_card(claims, self.zone))
 
     async def chase_confirmation(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        claim = await self.storage.run(
+        claim = await self.database.run(
             elearning.chase, data["claim_id"], actor_staff_id=caller.staff_id, now=self.clock.now()
         )
-        claims = await self.storage.run(
+        claims = await self.database.run(
             elearning.pending_confirmations, viewer_staff_id=caller.staff_id, now=self.clock.now()
         )
         return Outcome(
@@ -305,14 +303,14 @@ class TrainingRecordHandlers:
         )
 
     async def my_training(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        mine = await self.storage.run(my_training, caller.staff_id, self.clock.now())
+        mine = await self.database.run(my_training, caller.staff_id, self.clock.now())
         return Outcome(card=my_training_card(mine, self.zone))
 
     async def record_elearning(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         files = data.get("files") or []
         if files:
             return await self.elearning_certificate(caller, data, key)
-        await self.storage.run(
+        await self.database.run(
             elearning.start_claim,
             caller.staff_id,
             self.clock.now(),
@@ -322,7 +320,7 @@ class TrainingRecordHandlers:
 
     async def _manager_of(self, staff_id: int) -> int | None:
         """The manager Entra ID names (kept as a staff member), or None; Graph is optional."""
-        aad, _ = await self.storage.run(elearning.staff_for_graph, staff_id)
+        aad, _ = await self.database.run(elearning.staff_for_graph, staff_id)
         if self.graph is None or not aad:
             return None
         now = self.clock.now()
@@ -333,10 +331,10 @@ class TrainingRecordHandlers:
             log.warning("could not read a manager from Graph", exc_info=True)
             return None
         if me is not None:
-            await self.storage.run(elearning.set_team, staff_id, me.department, now)
+            await self.database.run(elearning.set_team, staff_id, me.department, now)
         if manager is None:
             return None
-        return await self.storage.run(
+        return await self.database.run(
             elearning.upsert_directory_person,
             manager.id,
             manager.display_name,
@@ -348,7 +346,7 @@ class TrainingRecordHandlers:
     async def elearning_certificate(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         offers: list[FileOffer] = data.get("files") or []
         asked = data.get("asked", True)
-        if not asked and not await self.storage.run(
+        if not asked and not await self.database.run(
             elearning.waiting_for_certificate, caller.staff_id
         ):
             return Outcome(
@@ -366,7 +364,7 @@ class TrainingRecordHandlers:
                 raise ClaimProblem(NO_PICTURE_TOKEN) from None
         content = await download(offers[0], self.settings.certificate_max_bytes, token)
         manager_id = await self._manager_of(caller.staff_id)
-        claim = await self.storage.run(
+        claim = await self.database.run(
             elearning.attach_certificate,
             caller.staff_id,
             Certificate(offers[0].name, content),
@@ -384,7 +382,7 @@ class TrainingRecordHandlers:
 
     async def name_manager(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         try:
-            claim = await self.storage.run(
+            claim = await self.database.run(
                 elearning.name_manager,
                 data["claim_id"],
                 caller.staff_id,
@@ -392,15 +390,15 @@ class TrainingRecordHandlers:
                 self.clock.now(),
             )
         except ClaimProblem as problem:
-            view = await self.storage.run(elearning.claim_view, data["claim_id"])
+            view = await self.database.run(elearning.claim_view, data["claim_id"])
             if view.staff_id != caller.staff_id:
                 raise
             return Outcome(card=name_manager_card(view, error=str(problem)))
         return Outcome(card=claim_sent_card(claim, self.zone), notices=[self._to_manager(claim)])
 
     async def _decide(self, caller: Caller, claim_id: int, confirmed: bool) -> Outcome:
-        before = await self.storage.run(elearning.claim_view, claim_id)
-        claim = await self.storage.run(
+        before = await self.database.run(elearning.claim_view, claim_id)
+        claim = await self.database.run(
             elearning.decide, claim_id, caller.staff_id, confirmed, self.clock.now()
         )
         if before.status == claim.status:  # pressed again: already decided, nobody to tell
@@ -424,14 +422,14 @@ class TrainingRecordHandlers:
         if self.links is None:
             return Outcome(text="Downloading certificates isn't set up for this bot.")
         now = self.clock.now()
-        found = await self.storage.run(
+        found = await self.database.run(
             elearning.certificate_for_manager,
             data["claim_id"],
             caller.staff_id,
             now,
             audit_view=False,
         )
-        claim = await self.storage.run(elearning.claim_view, data["claim_id"])
+        claim = await self.database.run(elearning.claim_view, data["claim_id"])
         url = self.links.link(found.claim_id, caller.staff_id, found.sha256, now)
         download = (url, int(self.links.lifetime.total_seconds() // 60))
         if claim.status == "pending":

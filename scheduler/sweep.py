@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from bot.cards.reminders import reminder_card
-from bot.storage import Storage
 from scheduler import hooks
 from training import outbox
 from training.clock import Clock
 from training.coordinators import Coordinators, as_coordinators
+from training.db import Database
 from training.due import due_reminders
 from training.outbox import OutgoingMessage
 from training.reminders import Reminder, ReminderPolicy
@@ -49,7 +49,7 @@ def reminder_message(reminder: Reminder) -> OutgoingMessage:
 class ReminderSweep:
     def __init__(
         self,
-        storage: Storage,
+        database: Database,
         clock: Clock,
         policy: ReminderPolicy,
         coordinators: Coordinators | Sequence[str],
@@ -67,7 +67,7 @@ class ReminderSweep:
         self.calendar_sync = calendar_sync
         self.retention = retention
         self.feedback_edit_days = feedback_edit_days
-        self.storage = storage
+        self.database = database
         self.clock = clock
         self.policy = policy
         self.coordinators = as_coordinators(coordinators)
@@ -76,11 +76,11 @@ class ReminderSweep:
     async def run(self) -> SweepReport:
         now = self.clock.now()
         report = SweepReport()
-        due = await self.storage.run(
+        due = await self.database.run(
             due_reminders, now, self.policy, self.coordinators.identifiers()
         )
         report.due = len(due)
-        report.written = await self.storage.run(
+        report.written = await self.database.run(
             outbox.enqueue, [reminder_message(r) for r in due], now
         )
         await self._feedback(now, report)
@@ -99,7 +99,7 @@ class ReminderSweep:
 
     async def _feedback(self, now: datetime, report: SweepReport) -> None:
         try:
-            report.feedback_requests = await self.storage.run(
+            report.feedback_requests = await self.database.run(
                 hooks.request_feedback, now, self.feedback_edit_days, self.policy.zone
             )
         except IntegrityError:  # another replica queued the same requests in the same moment
@@ -127,7 +127,7 @@ class ReminderSweep:
             report.errors.append(f"calendar: {problem}")
 
     async def _retention(self, now: datetime, report: SweepReport) -> None:
-        if self.retention is None or not await self.storage.run(retention_due, now):
+        if self.retention is None or not await self.database.run(retention_due, now):
             return
         try:
             await self.retention(now)

@@ -5,7 +5,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
@@ -13,6 +13,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import create_engine
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def normalise_url(url: str) -> str:
@@ -83,8 +84,11 @@ class Database:
                 session.rollback()
                 raise
 
-    async def run(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`service(db, *args, **kwargs)` in its own unit of work, on a worker thread."""
+    async def run(
+        self, service: Callable[Concatenate[DbSession, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`service(db, *args, **kwargs)` in its own unit of work, on a worker thread; the
+        arguments are checked against the service's own signature."""
 
         def work() -> T:
             with self.unit_of_work() as db:

@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from bot.app import SENDER, SWEEP, create_app, reminder_policy
 from bot.ratelimit import TeamsRateLimiter
-from bot.storage import Storage
 from config.settings import Settings
 from scheduler.sweep import ReminderSweep
 from tests.bot.conftest import COORDINATOR_AAD
@@ -165,7 +164,7 @@ async def test_a_restart_between_writing_and_sending_loses_and_doubles_nothing(
     # The scheduler writes the reminders and the process dies before sending any; one sender
     # had even claimed two of them.
     written = await ReminderSweep(
-        Storage(database), clock, reminder_policy(settings), settings.coordinators
+        database, clock, reminder_policy(settings), settings.coordinators
     ).run()
     assert written.written == 4
     with database.unit_of_work() as db:
@@ -182,9 +181,7 @@ async def test_a_restart_between_writing_and_sending_loses_and_doubles_nothing(
 
     app, runner, _, _ = await start_app(database, clock)  # and once more: nothing is sent twice
     await app[SENDER].deliver_until_idle()
-    await ReminderSweep(
-        Storage(database), clock, reminder_policy(settings), settings.coordinators
-    ).run()
+    await ReminderSweep(database, clock, reminder_policy(settings), settings.coordinators).run()
     await app[SENDER].deliver_until_idle()
     await runner.cleanup()
     summaries = sorted((s["conversation"], s["activity"]["summary"]) for s in connector.sent)

@@ -9,7 +9,6 @@ import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import text
 
-from bot.storage import Storage
 from scheduler.service import SWEEP_JOB_ID, SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep
 from training.clock import FixedClock
@@ -20,7 +19,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def service(database: Database, clock: FixedClock, poll: float = 0.05) -> SchedulerService:
-    sweep = ReminderSweep(Storage(database), clock, ReminderPolicy(LONDON), [])
+    sweep = ReminderSweep(database, clock, ReminderPolicy(LONDON), [])
     options = SchedulerOptions(zone=LONDON, sweep_minutes=10, leader_poll_seconds=poll)
     return SchedulerService(database.url, sweep, options)
 

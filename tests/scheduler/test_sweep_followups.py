@@ -5,7 +5,6 @@ from datetime import timedelta
 from sqlmodel import func, select
 
 from bot.app import _attendance_sync, _retention
-from bot.storage import Storage
 from config.settings import Settings
 from scheduler.sweep import ReminderSweep
 from tests.conftest import NOW
@@ -18,7 +17,7 @@ from training.reminders import ReminderPolicy
 
 def _sweep(database, clock, **followups) -> ReminderSweep:
     policy = ReminderPolicy(zone=Settings(_env_file=None).zone, offsets_days=(28, 7, 1), hour=9)
-    return ReminderSweep(Storage(database), clock, policy, [], **followups)
+    return ReminderSweep(database, clock, policy, [], **followups)
 
 
 async def test_the_sweep_records_completions_from_teams_attendance(
@@ -53,7 +52,7 @@ async def test_retention_runs_once_a_day_from_the_sweep(database, tmp_path):
             )
         )
     settings = Settings(_env_file=None, certificate_dir=str(tmp_path), retention_years=6)
-    sweep = _sweep(database, clock, retention=_retention(Storage(database), settings))
+    sweep = _sweep(database, clock, retention=_retention(database, settings))
 
     await sweep.run()
     clock.move_to(NOW + timedelta(hours=2))
