@@ -12,6 +12,7 @@ and making a workbook over years of records and putting it to OneDrive can take 
 is made and uploaded in the background, and its card (or an apology) follows proactively.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,11 +26,11 @@ from bot.cards.files import file_info_attachment
 from bot.commands import EXPORT_FORMATS, MAX_QUERY
 from bot.handlers import Caller
 from config.settings import Settings
+from documents.exports import export_file
 from training import audit, totals
 from training.clock import Clock
 from training.db import Database
 from training.errors import NotACoordinator
-from training.report import export_file
 from training.totals import UnmatchedCounter
 from training.totals_language import TotalsQuery, parse_totals_request
 
@@ -128,14 +129,14 @@ class FileUploads:
     ) -> None:
         saved = False
         try:
-            made = await self.database.run(
-                export_file,
+            found = await self.database.run(
+                totals.totals_for_export,
                 query,
-                file_format,
                 self.clock.now(),
                 self.settings.zone,
                 unmatched=self.unmatched,
             )
+            made = await asyncio.to_thread(export_file, found, file_format, self.settings.zone)
             # Audited before the upload: no file leaves without its entry in the log.
             await self.database.run(
                 audit.record,

@@ -16,12 +16,13 @@ from bot.cards.totals import (
     totals_card,
 )
 from bot.handlers import Caller, Outcome, Route
+from documents.chart import chart_png, data_uri
+from documents.exports import export_file
 from training import audit, feedback, totals
-from training.chart import chart_png, data_uri
 from training.clock import Clock
 from training.db import Database
 from training.feedback import FeedbackScope, FeedbackSummary
-from training.report import export_file, headline
+from training.report import headline
 from training.totals import UnmatchedCounter, scope_of
 from training.totals_language import NotUnderstood, TotalsQuery, parse_totals_request
 
@@ -100,9 +101,10 @@ class TotalsHandlers:
         if isinstance(query, NotUnderstood):
             return Outcome(card=not_understood_card(query))
         file_format = str(data["format"])
-        made = await self.database.run(
-            export_file, query, file_format, self.clock.now(), self.zone, unmatched=self.unmatched
+        found = await self.database.run(
+            totals.totals_for_export, query, self.clock.now(), self.zone, unmatched=self.unmatched
         )
+        made = await asyncio.to_thread(export_file, found, file_format, self.zone)
         context = {"query": query.words(), "format": file_format}
         consent = file_consent_attachment(made.name, made.description, len(made.content), context)
         await self.database.run(

@@ -456,3 +456,18 @@ def view_totals(
     )
     audit.record(db, viewer_staff_id, action, now, subject=scope.label, detail=query.words())
     return Totals(**{**totals.__dict__, "notes": list(query.notes)})
+
+
+def totals_for_export(
+    db: DbSession,
+    query: TotalsQuery,
+    now: datetime,
+    zone: ZoneInfo,
+    *,
+    unmatched: UnmatchedCounter | None = None,
+) -> Totals:
+    """Every figure for `query` with every feedback comment, for a file (`documents.exports`).
+    Not audited here: the adapter records the export once the file has actually been handed
+    over."""
+    scope = scope_of(query, zone)
+    return compute_totals(db, scope, now, zone, unmatched=unmatched, comments_limit=None)
