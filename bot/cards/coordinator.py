@@ -40,6 +40,7 @@ def new_session_form(
             "id": "course",
             "label": "Course",
             "isRequired": True,
+            "errorMessage": "Choose a course.",
             "value": values.get("course", courses[0].code if courses else ""),
             "choices": [{"title": c.title, "value": c.code} for c in courses],
         },
@@ -48,6 +49,7 @@ def new_session_form(
             "id": "date",
             "label": "Date",
             "isRequired": True,
+            "errorMessage": "Choose the date of the session.",
             "value": values.get("date", tomorrow),
         },
         {
@@ -55,6 +57,7 @@ def new_session_form(
             "id": "time",
             "label": "Start time (UK)",
             "isRequired": True,
+            "errorMessage": "Give the time it starts.",
             "value": values.get("time", "10:00"),
         },
         {

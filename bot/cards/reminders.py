@@ -107,6 +107,7 @@ def board_form(
             "id": "name",
             "label": "Name",
             "isRequired": True,
+            "errorMessage": "Give the board a name.",
             "maxLength": 200,
             "value": value("name", board.name if board else ""),
         },

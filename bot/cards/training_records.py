@@ -8,6 +8,7 @@ from training.attendance import AttendanceSheet, SyncResult, UnmatchedLine
 from training.elearning import ClaimView
 from training.my_training import MyTraining
 
+MAX_UNMATCHED = 20  # each has two inputs and two buttons: 50 would pass Teams' message limit
 STATES = {
     "waiting": "waiting for Teams' report",
     "provisional": "provisional (I will look again)",
@@ -116,7 +117,7 @@ def unmatched_card(lines: list[UnmatchedLine], zone: ZoneInfo, note: str = "") -
         body.append(text("Everyone who attended is matched. Nothing to resolve."))
         return card(body)
     body.append(text("Give the staff member's email, or mark them as an external guest."))
-    for line in lines:
+    for line in lines[:MAX_UNMATCHED]:
         done = "met the threshold" if line.completed else "below the threshold"
         body.append(
             {
@@ -157,6 +158,9 @@ def unmatched_card(lines: list[UnmatchedLine], zone: ZoneInfo, note: str = "") -
                 ],
             }
         )
+    if len(lines) > MAX_UNMATCHED:
+        more = len(lines) - MAX_UNMATCHED
+        body.append(text(f"…and {more} more: type 'unmatched' again after these.", isSubtle=True))
     return card(body)
 
 
@@ -272,6 +276,7 @@ def name_manager_card(claim: ClaimView, error: str = "") -> Card:
             "id": "manager_email",
             "label": "Manager's email",
             "isRequired": True,
+            "errorMessage": "Give your manager's email address.",
             "maxLength": 320,
         }
     )
