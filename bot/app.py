@@ -26,7 +26,6 @@ from graph.client import GraphClient
 from graph.coordinator_group import CoordinatorGroup
 from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep
-from training.attendance import count_unmatched
 from training.clock import Clock, SystemClock
 from training.coordinators import Coordinators
 from training.db import Database
@@ -34,6 +33,7 @@ from training.elearning import CertificateStore
 from training.reminders import ReminderPolicy
 from training.retention import apply_retention
 from training.totals import UnmatchedCounter
+from training.unmatched_attendees import count_unmatched
 
 log = logging.getLogger(__name__)
 

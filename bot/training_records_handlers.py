@@ -30,8 +30,8 @@ from config.settings import Settings
 from graph.attendance_sync import sync_sessions
 from graph.client import GraphClient
 from graph.errors import GraphProblem
-from training import attendance, audit, elearning
-from training.attendance import SyncTarget
+from training import attendance_reports, attendance_sheet, audit, elearning, unmatched_attendees
+from training.attendance_reports import SyncTarget
 from training.clock import Clock
 from training.db import Database
 from training.elearning import Certificate, CertificateStore, ClaimProblem, ClaimView
@@ -192,11 +192,13 @@ class TrainingRecordHandlers:
             return Outcome(text=NOT_CONFIGURED)
         now = self.clock.now()
         if "session_id" in data:
-            targets = [await self.database.run(attendance.session_to_sync, data["session_id"], now)]
+            targets = [
+                await self.database.run(attendance_reports.session_to_sync, data["session_id"], now)
+            ]
             subject = f"session {data['session_id']}"
         else:
             targets = await self.database.run(
-                attendance.sessions_due,
+                attendance_reports.sessions_due,
                 now,
                 lookback_days=self.settings.attendance_lookback_days,
                 only_due=False,
@@ -238,7 +240,7 @@ class TrainingRecordHandlers:
 
     async def session_attendance(self, caller: Caller, data: dict, key: str | None) -> Outcome:
         sheet = await self.database.run(
-            attendance.attendance_sheet,
+            attendance_sheet.attendance_sheet,
             data["session_id"],
             viewer_staff_id=caller.staff_id,
             now=self.clock.now(),
@@ -249,7 +251,7 @@ class TrainingRecordHandlers:
         self, caller: Caller, data: dict, key: str | None, note: str = ""
     ) -> Outcome:
         lines = await self.database.run(
-            attendance.unmatched, viewer_staff_id=caller.staff_id, now=self.clock.now()
+            unmatched_attendees.unmatched, viewer_staff_id=caller.staff_id, now=self.clock.now()
         )
         return Outcome(card=unmatched_card(lines, self.zone, note))
 
@@ -257,7 +259,7 @@ class TrainingRecordHandlers:
         attendance_id = data["attendance_id"]
         email = str(data.get(f"who_{attendance_id}") or data.get("email") or "")
         line = await self.database.run(
-            attendance.assign_attendee,
+            unmatched_attendees.assign_attendee,
             attendance_id,
             email,
             actor_staff_id=caller.staff_id,
@@ -270,7 +272,7 @@ class TrainingRecordHandlers:
         attendance_id = data["attendance_id"]
         organisation = str(data.get(f"org_{attendance_id}") or data.get("organisation") or "")
         line = await self.database.run(
-            attendance.mark_guest,
+            unmatched_attendees.mark_guest,
             attendance_id,
             organisation,
             actor_staff_id=caller.staff_id,

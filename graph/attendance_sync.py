@@ -15,8 +15,9 @@ from typing import TypeVar
 from config.settings import Settings
 from graph.client import GraphClient
 from graph.errors import GraphProblem
-from training import attendance
-from training.attendance import SyncResult, SyncTarget
+from training import attendance_reports
+from training.attendance_reports import SyncTarget
+from training.attendance_sheet import SyncResult
 from training.db import Database
 
 T = TypeVar("T")
@@ -43,11 +44,11 @@ async def _read_reports(
         if meeting is None:
             raise GraphProblem(404, "meeting_not_found", NO_MEETING_HELP)
         meeting_id = meeting.id
-        await database.run(attendance.remember_meeting, target.session_id, meeting_id, now)
+        await database.run(attendance_reports.remember_meeting, target.session_id, meeting_id, now)
     reports = await graph.attendance_reports(meeting_id)
     for report in reports:
         progress = await database.run(
-            attendance.open_report,
+            attendance_reports.open_report,
             target.session_id,
             report.raw,
             graph.first_records_url(meeting_id, report.id),
@@ -57,7 +58,7 @@ async def _read_reports(
         while url is not None:
             page = await graph.records_page(url)
             await database.run(
-                attendance.store_page, progress.copy_id, page.records, page.next_link, now
+                attendance_reports.store_page, progress.copy_id, page.records, page.next_link, now
             )
             url = page.next_link
     return len(reports)
@@ -80,7 +81,7 @@ async def _sync(
         else:
             text, blocked = f"{problem} I will try again later.", False
         return await database.run(
-            attendance.finish_sync,
+            attendance_reports.finish_sync,
             target.session_id,
             now,
             reports_listed=0,
@@ -89,7 +90,7 @@ async def _sync(
             **finish,
         )
     return await database.run(
-        attendance.finish_sync, target.session_id, now, reports_listed=listed, **finish
+        attendance_reports.finish_sync, target.session_id, now, reports_listed=listed, **finish
     )
 
 
@@ -98,10 +99,10 @@ async def sync_one_session(
 ) -> SyncResult:
     """Read one session's attendance now, whatever its schedule (a coordinator asked).
 
-    Raises `training.attendance.AttendanceProblem` (a `TrainingError`) when the session cannot
+    Raises `training.errors.AttendanceProblem` (a `TrainingError`) when the session cannot
     have a Teams report: in person, cancelled, no join link, or not finished.
     """
-    target = await database.run(attendance.session_to_sync, session_id, now)
+    target = await database.run(attendance_reports.session_to_sync, session_id, now)
     return await _sync(database, graph, settings, target, now)
 
 
@@ -124,7 +125,7 @@ async def sync_recent_sessions(
     `only_due=False` reads every recent session not yet settled, due or not.
     """
     targets = await database.run(
-        attendance.sessions_due,
+        attendance_reports.sessions_due,
         now,
         lookback_days=settings.attendance_lookback_days,
         only_due=only_due,
@@ -141,8 +142,9 @@ async def sync_sessions(
     *,
     concurrency: int = 4,
 ) -> list[SyncResult]:
-    """Read attendance for sessions already chosen (`attendance.session_to_sync` or
-    `attendance.sessions_due`), `concurrency` at a time; failures are recorded, not raised."""
+    """Read attendance for sessions already chosen (`attendance_reports.session_to_sync` or
+    `attendance_reports.sessions_due`), `concurrency` at a time; failures are recorded, not
+    raised."""
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(target: SyncTarget) -> SyncResult:

@@ -109,3 +109,15 @@ class InvalidFeedback(TrainingError):
 class NotTheBoardLead(TrainingError):
     def __init__(self) -> None:
         super().__init__("Only the Prevent coordinators or the board's lead can do that.")
+
+
+class AttendanceProblem(TrainingError):
+    """Attendance cannot be read or resolved; the message says why and what to do."""
+
+
+class UnknownAttendee(TrainingError):
+    def __init__(self) -> None:
+        super().__init__(
+            "I can't find that attendee, or they have already been resolved. "
+            "Type 'unmatched' to see who is left."
+        )

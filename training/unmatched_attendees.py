@@ -1,0 +1,172 @@
+"""Attendees nobody could match to a staff record: the list a coordinator works through,
+assigning each to a staff member or marking them an external guest, and how many are left
+(a gap the totals report)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from training import audit
+from training.attendance_results import settle_bookings_and_completions
+from training.attendance_sheet import AttendeeLine, attendee_line
+from training.errors import AttendanceProblem, UnknownAttendee
+from training.models import Course, Resolution, Session, SessionAttendance, Staff
+from training.queries import load_session
+
+
+@dataclass(frozen=True)
+class UnmatchedLine:
+    attendance_id: int
+    session_id: int
+    course_title: str
+    starts_at: datetime
+    display_name: str
+    email: str | None
+    attended_seconds: int
+    completed: bool
+
+
+def unmatched(
+    db: DbSession, *, viewer_staff_id: int | None, now: datetime, limit: int = 20
+) -> list[UnmatchedLine]:
+    """Attendees nobody could match to a staff member, newest sessions first; audited."""
+    rows = db.exec(
+        select(SessionAttendance, Session, Course)
+        .join(Session, col(Session.id) == col(SessionAttendance.session_id))
+        .join(Course, col(Course.id) == col(Session.course_id))
+        .where(col(SessionAttendance.staff_id).is_(None))
+        .order_by(col(Session.starts_at).desc(), col(SessionAttendance.id))
+        .limit(limit)
+    ).all()
+    audit.record(db, viewer_staff_id, "attendance.unmatched.view", now)
+    return [
+        UnmatchedLine(
+            attendance_id=a.id,
+            session_id=s.id,
+            course_title=c.title,
+            starts_at=s.starts_at,
+            display_name=a.display_name,
+            email=a.email,
+            attended_seconds=a.attended_seconds,
+            completed=a.completed,
+        )
+        for a, s, c in rows
+        if a.id is not None and s.id is not None
+    ]
+
+
+def _unresolved(db: DbSession, attendance_id: int) -> tuple[SessionAttendance, Session]:
+    row = db.get(SessionAttendance, attendance_id)
+    if row is None or row.staff_id is not None:
+        raise UnknownAttendee()
+    session = load_session(db, row.session_id, lock=True)
+    db.refresh(row)
+    if row.staff_id is not None:
+        raise UnknownAttendee()
+    return row, session
+
+
+def _resolve(
+    db: DbSession,
+    row: SessionAttendance,
+    session: Session,
+    staff_id: int,
+    resolution: Resolution,
+    actor_staff_id: int,
+    now: datetime,
+) -> AttendeeLine:
+    other = db.exec(
+        select(SessionAttendance).where(
+            SessionAttendance.session_id == session.id, SessionAttendance.staff_id == staff_id
+        )
+    ).first()
+    if other is not None:
+        raise AttendanceProblem(
+            "That person is already on this session's attendance; "
+            "one person is never counted twice."
+        )
+    row.staff_id, row.resolution = staff_id, resolution
+    row.resolved_by_staff_id, row.resolved_at, row.updated_at = actor_staff_id, now, now
+    db.add(row)
+    db.flush()
+    rows = list(
+        db.exec(select(SessionAttendance).where(SessionAttendance.session_id == session.id)).all()
+    )
+    settle_bookings_and_completions(db, session, rows, now)
+    db.refresh(row)
+    return attendee_line(row)
+
+
+def assign_attendee(
+    db: DbSession, attendance_id: int, email: str, *, actor_staff_id: int, now: datetime
+) -> AttendeeLine:
+    """A coordinator says an unmatched attendee is this staff member (by email)."""
+    row, session = _unresolved(db, attendance_id)
+    wanted = email.strip().lower()
+    if "@" not in wanted or len(wanted) > 320:
+        raise AttendanceProblem("Please give the staff member's email address.")
+    staff = db.exec(select(Staff).where(func.lower(Staff.email) == wanted)).first()
+    if staff is None or staff.id is None:
+        raise AttendanceProblem(
+            f"I don't know a staff member with the email {wanted}. They need to have "
+            "said hello to the bot, or be marked as an external guest instead."
+        )
+    line = _resolve(db, row, session, staff.id, Resolution.ASSIGNED, actor_staff_id, now)
+    audit.record(
+        db,
+        actor_staff_id,
+        "attendance.assign",
+        now,
+        subject=f"session {session.id}",
+        detail=f"attendee {attendance_id} -> staff {staff.id}",
+    )
+    return line
+
+
+def mark_guest(
+    db: DbSession, attendance_id: int, organisation: str, *, actor_staff_id: int, now: datetime
+) -> AttendeeLine:
+    """A coordinator marks an unmatched attendee as an external guest from `organisation`."""
+    row, session = _unresolved(db, attendance_id)
+    organisation = " ".join(organisation.split())[:200]
+    if not organisation:
+        raise AttendanceProblem("Please say which organisation the guest is from.")
+    guest = Staff(
+        display_name=row.display_name or "Guest",
+        email=row.email,
+        organisation=organisation,
+        roles="guest",
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(guest)
+    db.flush()
+    assert guest.id is not None
+    line = _resolve(db, row, session, guest.id, Resolution.GUEST, actor_staff_id, now)
+    audit.record(
+        db,
+        actor_staff_id,
+        "attendance.guest",
+        now,
+        subject=f"session {session.id}",
+        detail=f"attendee {attendance_id} -> guest {guest.id} ({organisation})",
+    )
+    return line
+
+
+def count_unmatched(db: DbSession, start: datetime | None, end: datetime | None) -> int:
+    """Attendees still matched to nobody, at sessions starting in [start, end): a totals gap."""
+    query = (
+        select(func.count())
+        .select_from(SessionAttendance)
+        .join(Session, col(Session.id) == col(SessionAttendance.session_id))
+        .where(col(SessionAttendance.staff_id).is_(None))
+    )
+    if start is not None:
+        query = query.where(Session.starts_at >= start)
+    if end is not None:
+        query = query.where(Session.starts_at < end)
+    return int(db.exec(query).one())
