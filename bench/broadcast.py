@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from bench.turns import free_port
 from bot.adapter import create_adapter
-from bot.app import reminder_policy
+from bot.bootstrap import SWEEP_CARDS, reminder_policy
 from bot.ratelimit import TeamsRateLimiter
 from bot.sender import BotConnectorDelivery, ProactiveSender
 from config.settings import Settings
@@ -142,7 +142,7 @@ async def main(people: int, database_url: str | None) -> None:
     policy = type(policy)(zone=policy.zone, offsets_days=policy.offsets_days, hour=0)
 
     started = time.perf_counter()
-    report = await ReminderSweep(database, clock, policy, []).run()
+    report = await ReminderSweep(database, clock, policy, [], cards=SWEEP_CARDS).run()
     written_in = time.perf_counter() - started
     sender = ProactiveSender(
         database,

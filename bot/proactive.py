@@ -6,16 +6,17 @@ are safely stored; the sender delivers them, once, even if the bot restarts in b
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 
-from bot.handlers import Notice
 from bot.sender import ProactiveSender
+from bot.turn import Notice
 from training import outbox
 from training.clock import Clock
 from training.db import Database
 from training.outbox import OutgoingMessage
 
 
-def notice_messages(notices: list[Notice], request_key: str | None) -> list[OutgoingMessage]:
+def notice_messages(notices: Sequence[Notice], request_key: str | None) -> list[OutgoingMessage]:
     """Outbox rows for a turn's notices; a redelivered activity maps to the same keys."""
     origin = request_key or uuid.uuid4().hex
     digest = hashlib.sha256(origin.encode()).hexdigest()[:24]
@@ -39,7 +40,7 @@ class Notifier:
         self._sender = sender
         self._clock = clock
 
-    async def send_soon(self, notices: list[Notice], request_key: str | None = None) -> None:
+    async def send_soon(self, notices: Sequence[Notice], request_key: str | None = None) -> None:
         if not notices:
             return
         messages = notice_messages(notices, request_key)

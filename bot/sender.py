@@ -104,11 +104,11 @@ class BotConnectorDelivery:
         except Exception as error:  # e.g. no token for the service URL
             problems.append(error)
         if problems:
-            error = problems[0]
-            status, retry_after = _http_status(error)
+            first = problems[0]
+            status, retry_after = _http_status(first)
             raise DeliveryFailed(
-                status, f"{type(error).__name__} {error}"[:200], retry_after_seconds(retry_after)
-            ) from error
+                status, f"{type(first).__name__} {first}"[:200], retry_after_seconds(retry_after)
+            ) from first
 
 
 @dataclass

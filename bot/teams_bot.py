@@ -2,6 +2,7 @@
 
 import json
 import logging
+from dataclasses import replace
 
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
@@ -9,15 +10,18 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.cards.elements import CARD_CONTENT_TYPE, Card
 from bot.cards.help import help_card
-from bot.commands import BadPayload, Command, attached_files, parse_card, parse_text
-from bot.file_uploads import FileUploads, attachment
+from bot.downloads import FileOffer, attached_files
+from bot.features.files import STALE as STALE_FILE_OFFER
+from bot.features.files import Files, attachment
 from bot.guard import RateLimit, input_problem
-from bot.handlers import Caller, Handlers, Outcome
 from bot.proactive import Notifier
+from bot.router import BadPayload, Router
+from bot.turn import Caller, Command, Outcome
 from config.settings import Settings
 from training.clock import Clock
 from training.coordinators import Coordinators
 from training.db import Database
+from training.models import Staff
 from training.staff import TeamsIdentity, record_contact
 
 log = logging.getLogger(__name__)
@@ -27,11 +31,6 @@ STALE_CARD = (
     "That card is out of date or has been changed, so I did nothing. Type 'help' to start again."
 )
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
-SHARED_CHAT_VERBS = {"help", "unknown", "list_sessions", "book", "join_waitlist"}
-PERSONAL_ONLY = (
-    "Let's do that in our personal chat: it shows people's own training records. "
-    "Here I can list sessions and book you a seat."
-)
 OTHER_TENANT = "Sorry, this bot only serves the council's own Microsoft 365 tenant."
 SLOW_DOWN = "You're sending messages faster than I can answer. Please wait a few seconds."
 
@@ -60,23 +59,21 @@ class WrapBot(TeamsActivityHandler):
         self,
         settings: Settings,
         database: Database,
-        handlers: Handlers,
+        router: Router,
         notifier: Notifier,
         clock: Clock,
-        uploads: FileUploads,
-        rate_limit: RateLimit | None = None,
-        coordinators: Coordinators | None = None,
+        files: Files,
+        coordinators: Coordinators,
+        rate_limit: RateLimit,
     ) -> None:
-        self.rate_limit = rate_limit or RateLimit(
-            settings.rate_limit_burst, settings.rate_limit_per_second
-        )
+        self.rate_limit = rate_limit
         self.settings = settings
-        self.coordinators = coordinators or Coordinators(settings.coordinators)
+        self.coordinators = coordinators
         self.database = database
-        self.handlers = handlers
+        self.router = router
         self.notifier = notifier
         self.clock = clock
-        self.uploads = uploads
+        self.files = files
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -143,32 +140,24 @@ class WrapBot(TeamsActivityHandler):
     async def _record_contact(self, turn_context: TurnContext) -> Caller:
         activity = turn_context.activity
         member = activity.from_property
-        aad_id = member.aad_object_id or member.id
-        reference = TurnContext.get_conversation_reference(activity)
         conversation = activity.conversation
-        staff = await self.database.run(
-            record_contact,
-            TeamsIdentity(aad_object_id=aad_id, display_name=member.name or ""),
-            self.clock.now(),
-            conversation_id=conversation.id,
-            conversation_type=conversation.conversation_type or "personal",
-            tenant_id=tenant_of(activity),
-            service_url=activity.service_url,
-            reference_json=json.dumps(reference.serialize()),
-        )
-        if staff.email is None:
-            email = await self._email_of(turn_context, member)
-            if email:
-                staff = await self.database.run(
-                    record_contact,
-                    TeamsIdentity(aad_id, member.name or "", email),
-                    self.clock.now(),
-                    conversation_id=conversation.id,
-                    conversation_type=conversation.conversation_type or "personal",
-                    tenant_id=tenant_of(activity),
-                    service_url=activity.service_url,
-                    reference_json=json.dumps(reference.serialize()),
-                )
+        reference = json.dumps(TurnContext.get_conversation_reference(activity).serialize())
+
+        async def record(email: str | None) -> Staff:
+            return await self.database.run(
+                record_contact,
+                TeamsIdentity(member.aad_object_id or member.id, member.name or "", email),
+                self.clock.now(),
+                conversation_id=conversation.id,
+                conversation_type=conversation.conversation_type or "personal",
+                tenant_id=tenant_of(activity),
+                service_url=activity.service_url,
+                reference_json=reference,
+            )
+
+        staff = await record(None)
+        if staff.email is None and (email := await self._email_of(turn_context, member)):
+            staff = await record(email)
         assert staff.id is not None
         return Caller(
             staff_id=staff.id,
@@ -178,34 +167,35 @@ class WrapBot(TeamsActivityHandler):
 
     async def _run(self, turn_context: TurnContext, command: Command) -> Outcome:
         caller: Caller = turn_context.turn_state[CALLER]
-        if _shared(turn_context.activity) and command.verb not in SHARED_CHAT_VERBS:
-            # Rosters, totals, audit and anyone's own bookings would show to the whole channel.
-            return Outcome(text=PERSONAL_ONLY)
         key = request_key(turn_context.activity)
-        outcome = await self.handlers.handle(caller, command, key)
+        outcome = await self.router.run(
+            caller, command, key, shared_chat=_shared(turn_context.activity)
+        )
         await self.notifier.send_soon(outcome.notices, key)
         if outcome.attachments:
-            await self._send_attachments(turn_context, outcome)
+            return await self._send_attachments(turn_context, outcome)
         return outcome
 
-    async def _send_attachments(self, turn_context: TurnContext, outcome: Outcome) -> None:
-        conversation = turn_context.activity.conversation
-        if (conversation.conversation_type or "personal") != "personal":
+    async def _send_attachments(self, turn_context: TurnContext, outcome: Outcome) -> Outcome:
+        if _shared(turn_context.activity):
             # Teams offers files (the consent card) only in a personal chat with the bot.
-            outcome.text = "Files come in our personal chat: message me there and ask again."
-            return
+            return replace(
+                outcome, text="Files come in our personal chat: message me there and ask again."
+            )
         for raw in outcome.attachments:
             await turn_context.send_activity(MessageFactory.attachment(attachment(raw)))
+        return outcome
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         if activity.value is not None and not (activity.text or "").strip():
             await self._on_card_submit(turn_context)
             return
-        command = parse_text(
-            activity.text or "", self.clock.now().astimezone(self.settings.zone).date()
+        command = self.router.read_text(
+            activity.text or "",
+            self.clock.now().astimezone(self.settings.zone).date(),
+            _files(activity),
         )
-        command = _with_files(command, activity)
         outcome = await self._run(turn_context, command)
         if outcome.text:
             await turn_context.send_activity(outcome.text)
@@ -215,7 +205,7 @@ class WrapBot(TeamsActivityHandler):
     async def _on_card_submit(self, turn_context: TurnContext) -> None:
         """`Action.Submit` (the fallback for clients without Universal Actions)."""
         try:
-            command = parse_card(turn_context.activity.value)
+            command = self.router.read_card(turn_context.activity.value)
         except BadPayload as bad:
             log.info("refused a card submission: %s", bad)
             await turn_context.send_activity(STALE_CARD)
@@ -236,11 +226,11 @@ class WrapBot(TeamsActivityHandler):
         # Handled here, not in on_adaptive_card_invoke: with CloudAdapter that path answers 500
         # (botbuilder-python 4.17 serialises the invoke response twice).
         if turn_context.activity.name == "fileConsent/invoke":
-            return await self.uploads.on_file_consent(turn_context, turn_context.turn_state[CALLER])
+            return await self._on_file_consent(turn_context)
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         try:
-            command = parse_card(turn_context.activity.value)
+            command = self.router.read_card(turn_context.activity.value)
         except BadPayload as bad:
             log.info("refused a card action: %s", bad)
             return InvokeResponse(status=200, body=_message_body(STALE_CARD))
@@ -261,6 +251,19 @@ class WrapBot(TeamsActivityHandler):
             },
         )
 
+    async def _on_file_consent(self, turn_context: TurnContext) -> InvokeResponse:
+        reference = TurnContext.get_conversation_reference(turn_context.activity)
+        try:
+            command = self.files.read_consent(turn_context.activity.value, reference)
+        except BadPayload as bad:
+            log.info("refused a file consent answer: %s", bad)
+            await turn_context.send_activity(STALE_FILE_OFFER)
+            return InvokeResponse(status=200)
+        outcome = await self._run(turn_context, command)
+        if outcome.text:
+            await turn_context.send_activity(outcome.text)
+        return InvokeResponse(status=200)
+
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
@@ -279,9 +282,9 @@ class WrapBot(TeamsActivityHandler):
         )
 
 
-def _with_files(command: Command, activity: Activity) -> Command:
-    """A file or picture sent with 'record e-learning' (or alone, after being asked for it)."""
-    files = attached_files(
+def _files(activity: Activity) -> list[FileOffer]:
+    """Files and pictures attached to a message (e.g. an e-learning certificate)."""
+    return attached_files(
         [
             {
                 "contentType": a.content_type,
@@ -293,12 +296,6 @@ def _with_files(command: Command, activity: Activity) -> Command:
         ],
         activity.service_url,
     )
-    if files and command.verb in {"record_elearning", "unknown", "help"}:
-        return Command(
-            "elearning_certificate",
-            {"files": files, "asked": command.verb == "record_elearning"},
-        )
-    return command
 
 
 def _shared(activity: Activity) -> bool:

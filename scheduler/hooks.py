@@ -5,20 +5,31 @@ Runs inside the sweep's transaction: the cards go into the outbox and the reques
 together, so a restart or a second replica neither loses nor repeats one.
 """
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session as DbSession
 
-from bot.cards.feedback import feedback_card
 from training import outbox
 from training.errors import TrainingError
-from training.feedback import feedback_form, feedback_requests_due, record_feedback_requested
+from training.feedback import (
+    FeedbackForm,
+    feedback_form,
+    feedback_requests_due,
+    record_feedback_requested,
+)
 from training.outbox import OutgoingMessage
 
+FeedbackCard = Callable[[FeedbackForm, ZoneInfo], dict[str, Any]]
 
-def request_feedback(db: DbSession, now: datetime, edit_days: int, zone: ZoneInfo) -> int:
-    """Queue the feedback card for everyone due one; returns how many were queued."""
+
+def request_feedback(
+    db: DbSession, now: datetime, edit_days: int, zone: ZoneInfo, feedback_card: FeedbackCard
+) -> int:
+    """Queue the feedback card (drawn by `feedback_card`) for everyone due one; returns how
+    many were queued."""
     messages = []
     asked = []
     for due in feedback_requests_due(db, now, edit_days=edit_days):

@@ -8,11 +8,12 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.cards.reminders import reminder_card
 from scheduler import hooks
+from scheduler.hooks import FeedbackCard
 from training import outbox
 from training.clock import Clock
 from training.coordinators import Coordinators, as_coordinators
@@ -35,13 +36,21 @@ class SweepReport:
     errors: list[str] = field(default_factory=list)
 
 
-def reminder_message(reminder: Reminder) -> OutgoingMessage:
+@dataclass(frozen=True)
+class SweepCards:
+    """The cards the sweep queues, drawn by the bot: the scheduler knows nothing of Teams."""
+
+    reminder: Callable[[Reminder], dict[str, Any]]
+    feedback: FeedbackCard
+
+
+def reminder_message(reminder: Reminder, cards: SweepCards) -> OutgoingMessage:
     return OutgoingMessage(
         key=reminder.key,
         kind=reminder.kind,
         staff_id=reminder.staff_id,
         summary=reminder.headline,
-        card=reminder_card(reminder),
+        card=cards.reminder(reminder),
         not_before=reminder.due_at,
     )
 
@@ -55,6 +64,7 @@ class ReminderSweep:
         coordinators: Coordinators | Sequence[str],
         wake_sender: Callable[[], None] = lambda: None,
         *,
+        cards: SweepCards,
         attendance_sync: Callable[[datetime], Awaitable[int]] | None = None,
         calendar_sync: Callable[[datetime], Awaitable[int]] | None = None,
         retention: Callable[[datetime], Awaitable[None]] | None = None,
@@ -63,6 +73,7 @@ class ReminderSweep:
         """`attendance_sync(now)` reads Teams attendance for sessions due a look and returns how
         many it looked at; `calendar_sync(now)` retries Teams meeting updates that failed;
         `retention(now)` applies the retention rule. All are optional."""
+        self.cards = cards
         self.attendance_sync = attendance_sync
         self.calendar_sync = calendar_sync
         self.retention = retention
@@ -81,7 +92,7 @@ class ReminderSweep:
         )
         report.due = len(due)
         report.written = await self.database.run(
-            outbox.enqueue, [reminder_message(r) for r in due], now
+            outbox.enqueue, [reminder_message(r, self.cards) for r in due], now
         )
         await self._feedback(now, report)
         await self._attendance(now, report)
@@ -100,7 +111,11 @@ class ReminderSweep:
     async def _feedback(self, now: datetime, report: SweepReport) -> None:
         try:
             report.feedback_requests = await self.database.run(
-                hooks.request_feedback, now, self.feedback_edit_days, self.policy.zone
+                hooks.request_feedback,
+                now,
+                self.feedback_edit_days,
+                self.policy.zone,
+                self.cards.feedback,
             )
         except IntegrityError:  # another replica queued the same requests in the same moment
             return

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.bootstrap import build
+from bot.router import Router
+from config.settings import Settings
 from training import migrate
 from training.clock import FixedClock
 from training.db import Database
@@ -71,3 +74,10 @@ def database(
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
+
+
+@pytest.fixture
+def router(database: Database, clock: FixedClock) -> Router:
+    """The bot's command router as the app builds it, to read phrases without a chat."""
+    settings = Settings(_env_file=None, database_url=database.url)
+    return build(settings, database, clock, unmatched=None).router

@@ -1,6 +1,7 @@
 """What the bot can do, for staff and for coordinators."""
 
 from bot.cards.elements import Card, card, execute, heading, text
+from bot.cards.reminders import boards_button
 
 STAFF_COMMANDS = [
     ("sessions", "upcoming sessions with seats left; add a course or month: 'sessions wrap march'"),
@@ -48,5 +49,5 @@ def help_card(is_coordinator: bool, note: str = "") -> Card:
         body.append(text("For coordinators:", weight="Bolder", spacing="Medium"))
         body += [text(f"**{cmd}**: {what}") for cmd, what in COORDINATOR_COMMANDS]
         actions.append(execute("New session", "new_session_form"))
-        actions.append(execute("Boards", "list_boards"))
+        actions.append(boards_button("Boards"))
     return card(body, actions)

@@ -170,6 +170,10 @@ def board_form(
     return card(body, [execute("Save", "save_board", style="positive", **data)])
 
 
+def boards_button(title: str = "Show all boards") -> dict[str, Any]:
+    return execute(title, "list_boards")
+
+
 def board_saved_card(board: BoardView, created: bool) -> Card:
     leads = ", ".join(p.display_name for p in board.leads) or "the coordinators"
     return card(
@@ -177,7 +181,7 @@ def board_saved_card(board: BoardView, created: bool) -> Card:
             heading(f"✅ {board.name} {'added' if created else 'saved'}"),
             facts([("Next", _day(board.next_due_on)), ("Lead", leads)]),
         ],
-        [execute("Show all boards", "list_boards")],
+        [boards_button()],
     )
 
 
@@ -193,7 +197,7 @@ def update_delivered_card(board: BoardView, was_due: date | None) -> Card:
                 ]
             ),
         ],
-        [execute("Show all boards", "list_boards")],
+        [boards_button()],
     )
 
 

@@ -128,6 +128,23 @@ def totals_card(totals: Totals, zone: ZoneInfo, query: TotalsQuery, chart_uri: s
     return card(body, actions)
 
 
+REPORT_FORMATS = [("Word document", "docx"), ("Markdown", "md")]
+
+
+def report_card(totals: Totals, words: str) -> Card:
+    """The training section of the Prevent update in sentences, with the formats to save."""
+    body = [
+        heading("Training section of the Prevent update"),
+        text(totals.scope.label, isSubtle=True, spacing="None"),
+        *[text(sentence) for sentence in headline(totals)],
+        text("Choose a format: I'll send the document here for you to save.", isSubtle=True),
+    ]
+    actions = [
+        execute(title, "export_totals", query=words, format=kind) for title, kind in REPORT_FORMATS
+    ]
+    return card(body, actions)
+
+
 def not_understood_card(result: NotUnderstood, verb: str = "totals") -> Card:
     return card(
         [heading("Which totals?"), text(result.sentence())],

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import BACKGROUND, NOTIFIER, create_app
+from bot.app import WRAPBOT, create_app
 from config.settings import Settings
 from tests.bot.harness import TENANT, LocalConnector, TeamsUser
 from tests.factories import add_course, add_session
@@ -34,11 +34,11 @@ class Chat:
         return self.user("Pat Coordinator", COORDINATOR_AAD)
 
     async def notices_sent(self) -> None:
-        await self.app[NOTIFIER].drain()
+        await self.app[WRAPBOT].notifier.drain()
 
     async def background_done(self) -> None:
         """Wait for work a turn started without waiting for it (exports, Graph calls)."""
-        await self.app[BACKGROUND].drain()
+        await self.app[WRAPBOT].background.drain()
 
 
 @pytest.fixture

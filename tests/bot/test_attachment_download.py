@@ -3,8 +3,7 @@
 import pytest
 from aiohttp import web
 
-from bot.commands import FileOffer
-from bot.training_records_handlers import _fetchable, download
+from bot.downloads import FileOffer, _fetchable, download
 from training.elearning import ClaimProblem
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.app import BACKGROUND
+from bot.app import WRAPBOT
 from graph.calendar_sync import retry_pending
 from tests.bot.harness import button, card_from_invoke, card_text, cards_in
 from tests.factories import add_course
@@ -27,7 +27,7 @@ ONLINE_FORM = {
 
 async def settled(chat) -> None:
     """Everything the turns started in the background is done, and its notices sent."""
-    await chat.app[BACKGROUND].drain()
+    await chat.app[WRAPBOT].background.drain()
     await chat.notices_sent()
 
 

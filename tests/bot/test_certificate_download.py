@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import select
 
-from bot.app import BACKGROUND
+from bot.app import WRAPBOT
 from tests.bot.graph_chat import offer
 from tests.bot.harness import button, card_from_invoke, card_text, cards_in
 from tests.graph.scenario import AAD
@@ -24,7 +24,7 @@ async def _claim_with_manager(chat, graph_server, files) -> tuple:
     graph_server.add_user(MANAGER_AAD, "Mo Manager", mo.email)
     graph_server.managers[AAD["A"]] = MANAGER_AAD
     await ann.says("record e-learning", attachments=offer(files, "cert.pdf", PDF))
-    await chat.app[BACKGROUND].drain()
+    await chat.app[WRAPBOT].background.drain()
     await chat.notices_sent()
     [ask] = cards_in(mo.new_replies())
     return ann, mo, ask

@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlmodel import select
 
 from bot.app import create_app
-from bot.commands import on_bot_connector
+from bot.downloads import on_bot_connector
 from config.settings import Settings
 from tests.bot.harness import LocalConnector, TeamsUser, card_text, cards_in, texts_in
 from tests.bot.test_authentication import APP_ID, _signing_keys_server, token

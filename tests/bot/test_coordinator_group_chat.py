@@ -8,7 +8,7 @@ from datetime import timedelta
 import aiohttp
 from aiohttp import web
 
-from bot.app import SWEEP, create_app
+from bot.app import WRAPBOT, create_app
 from graph.client import GraphClient
 from tests.bot.conftest import COORDINATOR_AAD, Chat
 from tests.bot.harness import TENANT, LocalConnector, button, card_from_invoke, card_text, cards_in
@@ -140,7 +140,7 @@ async def test_group_members_get_the_coordinators_reminders(
             await person.says("hi")
             person.new_replies()
         add_board(chat.database, chat.clock, (clock.now() - timedelta(days=1)).date(), lead.email)
-        await chat.app[SWEEP].run()
+        await chat.app[WRAPBOT].sweep.run()
         await chat.notices_sent()
         overdue = [card_text(c) for c in cards_in(gill.new_replies())]
         assert any("Overdue: Adult Safeguarding Board" in text for text in overdue), overdue

@@ -14,14 +14,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from bot.app import NOTIFIER, create_app
-from bot.commands import CARD_VERBS
+from bot.app import WRAPBOT, create_app
+from bot.router import Feature
 from config.settings import Settings
 from tests.bot.conftest import COORDINATOR_AAD
 from tests.bot.harness import TENANT, LocalConnector
 from tests.factories import add_course, add_session
 from training.models import Booking, Session
 
+CARD_VERBS = {
+    declared.verb
+    for feature in Feature.__subclasses__()
+    for declared in feature.declared().values()
+    if declared.from_cards
+}
 PEOPLE = ["p-1", "p-2", "p-3", COORDINATOR_AAD]
 
 
@@ -58,7 +64,7 @@ class ThreadedBot:
 
     def __exit__(self, *exc: object) -> None:
         async def stop() -> None:
-            await self.app[NOTIFIER].drain()
+            await self.app[WRAPBOT].notifier.drain()
             await self.runner.cleanup()
             await self.connector.stop()
 

@@ -8,7 +8,8 @@ import pytest
 from aiohttp import web
 from sqlmodel import select
 
-from bot.app import SENDER, SWEEP, create_app, reminder_policy
+from bot.app import WRAPBOT, create_app
+from bot.bootstrap import SWEEP_CARDS, reminder_policy
 from bot.ratelimit import TeamsRateLimiter
 from config.settings import Settings
 from scheduler.sweep import ReminderSweep
@@ -64,7 +65,7 @@ def book(database, session_id: int, staff_ids: list[int], now: datetime) -> None
 
 async def tick(chat) -> None:
     """One scheduler run at the clock's time, then delivery of whatever it wrote."""
-    await chat.app[SWEEP].run()
+    await chat.app[WRAPBOT].sweep.run()
     await chat.notices_sent()
 
 
@@ -164,7 +165,7 @@ async def test_a_restart_between_writing_and_sending_loses_and_doubles_nothing(
     # The scheduler writes the reminders and the process dies before sending any; one sender
     # had even claimed two of them.
     written = await ReminderSweep(
-        database, clock, reminder_policy(settings), settings.coordinators
+        database, clock, reminder_policy(settings), settings.coordinators, cards=SWEEP_CARDS
     ).run()
     assert written.written == 4
     with database.unit_of_work() as db:
@@ -173,16 +174,18 @@ async def test_a_restart_between_writing_and_sending_loses_and_doubles_nothing(
     assert connector.sent == []
 
     app, runner, _, _ = await start_app(database, clock)  # start again
-    await app[SENDER].deliver_until_idle()
+    await app[WRAPBOT].sender.deliver_until_idle()
     assert len(connector.sent) == 2
     clock.move_to(clock.now() + timedelta(seconds=301))  # the dead sender's lease runs out
-    await app[SENDER].deliver_until_idle()
+    await app[WRAPBOT].sender.deliver_until_idle()
     await runner.cleanup()
 
     app, runner, _, _ = await start_app(database, clock)  # and once more: nothing is sent twice
-    await app[SENDER].deliver_until_idle()
-    await ReminderSweep(database, clock, reminder_policy(settings), settings.coordinators).run()
-    await app[SENDER].deliver_until_idle()
+    await app[WRAPBOT].sender.deliver_until_idle()
+    await ReminderSweep(
+        database, clock, reminder_policy(settings), settings.coordinators, cards=SWEEP_CARDS
+    ).run()
+    await app[WRAPBOT].sender.deliver_until_idle()
     await runner.cleanup()
     summaries = sorted((s["conversation"], s["activity"]["summary"]) for s in connector.sent)
     assert len(summaries) == 4 and len(set(summaries)) == 4
@@ -203,8 +206,8 @@ async def test_two_instances_on_one_database_send_each_reminder_once(database, c
     book(database, session.id, staff_ids, clock.now())
     connector.sent.clear()
 
-    await asyncio.gather(*(app[SWEEP].run() for app, *_ in apps))
-    await asyncio.gather(*(app[SENDER].deliver_until_idle() for app, *_ in apps))
+    await asyncio.gather(*(app[WRAPBOT].sweep.run() for app, *_ in apps))
+    await asyncio.gather(*(app[WRAPBOT].sender.deliver_until_idle() for app, *_ in apps))
     for _, runner, _, _ in apps:
         await runner.cleanup()
 
@@ -216,7 +219,7 @@ async def test_two_instances_on_one_database_send_each_reminder_once(database, c
 
 async def test_throttling_and_failures_are_retried_and_a_blocked_person_is_recorded(chat):
     fake = FakeTime()
-    chat.app[SENDER].limiter = TeamsRateLimiter(monotonic=fake.monotonic, sleep=fake.sleep)
+    chat.app[WRAPBOT].sender.limiter = TeamsRateLimiter(monotonic=fake.monotonic, sleep=fake.sleep)
     ann, bob, cat = (chat.user(n) for n in ("Ann Able", "Bob Baker", "Cat Cole"))
     with chat.database.unit_of_work() as db:
         course = add_course(db, "WRAP", "WRAP")

@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import BACKGROUND
-from bot.commands import parse_text
+from bot.app import WRAPBOT
 from bot.teams_bot import STALE_CARD
 from tests.bot.graph_chat import offer
 from tests.bot.harness import button, card_from_invoke, card_text, cards_in, texts_in
@@ -22,7 +21,7 @@ MANAGER_AAD = "eeeeeeee-0000-0000-0000-00000000000m"
 
 async def settled(chat) -> None:
     """Work the turns started in the background is done, and its notices sent."""
-    await chat.app[BACKGROUND].drain()
+    await chat.app[WRAPBOT].background.drain()
     await chat.notices_sent()
 
 
@@ -31,11 +30,11 @@ def _count(database, model) -> int:
         return db.exec(select(func.count()).select_from(model)).one()
 
 
-def test_session_attendance_is_read_before_the_roster():
+def test_session_attendance_is_read_before_the_roster(router):
     today = date(2027, 1, 11)
-    assert parse_text("session 12 attendance", today).verb == "session_attendance"
-    assert parse_text("session 12", today).verb == "roster"
-    assert parse_text("sync attendance 12", today).data == {"session_id": 12}
+    assert router.read_text("session 12 attendance", today).verb == "session_attendance"
+    assert router.read_text("session 12", today).verb == "roster"
+    assert router.read_text("sync attendance 12", today).data.model_dump() == {"session_id": 12}
 
 
 async def test_without_graph_sync_says_so_plainly(chat):

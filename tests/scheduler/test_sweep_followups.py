@@ -4,20 +4,21 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from bot.app import _attendance_sync, _retention
+from bot.bootstrap import SWEEP_CARDS, _attendance_sync, retention
 from config.settings import Settings
 from scheduler.sweep import ReminderSweep
 from tests.conftest import NOW
 from tests.factories import add_course, add_session, add_staff
 from tests.graph.scenario import seed
 from training.clock import FixedClock
+from training.elearning import CertificateStore
 from training.models import AuditEntry, Booking, Completion
 from training.reminders import ReminderPolicy
 
 
 def _sweep(database, clock, **followups) -> ReminderSweep:
     policy = ReminderPolicy(zone=Settings(_env_file=None).zone, offsets_days=(28, 7, 1), hour=9)
-    return ReminderSweep(database, clock, policy, [], **followups)
+    return ReminderSweep(database, clock, policy, [], cards=SWEEP_CARDS, **followups)
 
 
 async def test_the_sweep_records_completions_from_teams_attendance(
@@ -52,7 +53,11 @@ async def test_retention_runs_once_a_day_from_the_sweep(database, tmp_path):
             )
         )
     settings = Settings(_env_file=None, certificate_dir=str(tmp_path), retention_years=6)
-    sweep = _sweep(database, clock, retention=_retention(database, settings))
+    sweep = _sweep(
+        database,
+        clock,
+        retention=retention(database, settings, CertificateStore(settings.certificate_dir)),
+    )
 
     await sweep.run()
     clock.move_to(NOW + timedelta(hours=2))

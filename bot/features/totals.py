@@ -1,5 +1,5 @@
-"""Totals, board reports, exports and feedback summaries: coordinators only (checked in
-`Handlers.handle` through COORDINATOR_VERBS), every view audited by the services."""
+"""Totals, board reports, exports and feedback summaries: coordinators only, every view
+audited by the services."""
 
 import asyncio
 from datetime import datetime
@@ -7,56 +7,82 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session as DbSession
 
-from bot.cards.elements import card, execute, heading, text
 from bot.cards.files import file_consent_attachment
 from bot.cards.totals import (
     not_understood_card,
     period_feedback_card,
+    report_card,
     session_feedback_card,
     totals_card,
 )
-from bot.handlers import Caller, Outcome, Route
+from bot.features.booking import number
+from bot.fields import MAX_QUERY, ExportFormat, Id, Query
+from bot.router import Feature, route
+from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
 from documents.chart import chart_png, data_uri
 from documents.exports import export_file
 from training import audit, feedback, totals
 from training.clock import Clock
 from training.db import Database
 from training.feedback import FeedbackScope, FeedbackSummary
-from training.report import headline
 from training.totals import UnmatchedCounter, scope_of
 from training.totals_language import NotUnderstood, TotalsQuery, parse_totals_request
 
-REPORT_FORMATS = [("Word document", "docx"), ("Markdown", "md")]
+
+class TotalsAsked(CommandData):
+    """The words of a totals question ('totals WRAP by team 2020-21')."""
+
+    query: Query = ""
 
 
-class TotalsHandlers:
+class ExportAsked(CommandData):
+    query: Query = ""
+    format: ExportFormat
+
+
+class FeedbackAsked(CommandData):
+    """Feedback on one session, or over the period the words name."""
+
+    session_id: Id | None = None
+    query: Query = ""
+
+
+class Totals(Feature):
     def __init__(
         self,
         database: Database,
         clock: Clock,
         zone: ZoneInfo,
-        unmatched: UnmatchedCounter | None = None,
+        unmatched: UnmatchedCounter | None,
     ) -> None:
+        """`unmatched` counts attendees the attendance sync could not match (shown with the
+        totals as the figures' known gap); None leaves it out."""
         self.database = database
         self.clock = clock
         self.zone = zone
         self.unmatched = unmatched
 
-    def routes(self) -> dict[str, Route]:
-        return {
-            "totals": self.totals,
-            "report": self.report,
-            "export_totals": self.export_totals,
-            "feedback_summary": self.feedback_summary,
-        }
+    def phrases(self, said: Said) -> Command | None:
+        first, rest, raw = said.first, said.rest, said.raw
+        if first in {"totals", "total"} or said.joined.startswith("how many"):
+            return Command("totals", TotalsAsked(query=raw[:MAX_QUERY]))
+        if first == "report":
+            return Command("report", TotalsAsked(query=raw[:MAX_QUERY]))
+        if first == "feedback" and rest[:1] == ("summary",):
+            n = number(rest[1]) if len(rest) == 2 else None
+            if n is not None:
+                return Command("feedback_summary", FeedbackAsked(session_id=n))
+            return Command("feedback_summary", FeedbackAsked(query=" ".join(rest[1:])[:MAX_QUERY]))
+        return None
 
     async def read(self, words: str) -> TotalsQuery | NotUnderstood:
         vocabulary = await self.database.run(totals.vocabulary)
         today = self.clock.now().astimezone(self.zone).date()
         return parse_totals_request(words, today, vocabulary)
 
-    async def totals(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        query = await self.read(str(data.get("query", "")))
+    @route("totals", TotalsAsked, who=Who.COORDINATOR)
+    async def totals(self, caller: Caller, data: TotalsAsked, key: str | None) -> Outcome:
+        query = await self.read(data.query)
         if isinstance(query, NotUnderstood):
             return Outcome(card=not_understood_card(query))
         found = await self.database.run(
@@ -70,8 +96,9 @@ class TotalsHandlers:
         chart = await asyncio.to_thread(chart_png, found)
         return Outcome(card=totals_card(found, self.zone, query, data_uri(chart)))
 
-    async def report(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        query = await self.read(str(data.get("query", "")))
+    @route("report", TotalsAsked, who=Who.COORDINATOR)
+    async def report(self, caller: Caller, data: TotalsAsked, key: str | None) -> Outcome:
+        query = await self.read(data.query)
         if isinstance(query, NotUnderstood):
             return Outcome(card=not_understood_card(query, verb="report"))
         found = await self.database.run(
@@ -83,51 +110,43 @@ class TotalsHandlers:
             action="report.view",
             unmatched=self.unmatched,
         )
-        words = query.words()
-        body = [
-            heading("Training section of the Prevent update"),
-            text(found.scope.label, isSubtle=True, spacing="None"),
-            *[text(sentence) for sentence in headline(found)],
-            text("Choose a format: I'll send the document here for you to save.", isSubtle=True),
-        ]
-        actions = [
-            execute(title, "export_totals", query=words, format=kind)
-            for title, kind in REPORT_FORMATS
-        ]
-        return Outcome(card=card(body, actions))
+        return Outcome(card=report_card(found, query.words()))
 
-    async def export_totals(self, caller: Caller, data: dict, key: str | None) -> Outcome:
-        query = await self.read(str(data.get("query", "")))
+    @route("export_totals", ExportAsked, who=Who.COORDINATOR)
+    async def export_totals(self, caller: Caller, data: ExportAsked, key: str | None) -> Outcome:
+        query = await self.read(data.query)
         if isinstance(query, NotUnderstood):
             return Outcome(card=not_understood_card(query))
-        file_format = str(data["format"])
         found = await self.database.run(
             totals.totals_for_export, query, self.clock.now(), self.zone, unmatched=self.unmatched
         )
-        made = await asyncio.to_thread(export_file, found, file_format, self.zone)
-        context = {"query": query.words(), "format": file_format}
+        made = await asyncio.to_thread(export_file, found, data.format, self.zone)
+        context = {"query": query.words(), "format": data.format}
         consent = file_consent_attachment(made.name, made.description, len(made.content), context)
         await self.database.run(
             audit.record,
             caller.staff_id,
-            f"export.offer.{file_format}",
+            f"export.offer.{data.format}",
             self.clock.now(),
             subject=made.scope_label,
             detail=query.words(),
         )
         return Outcome(
             text="Press Allow to save it to your OneDrive; I'll post the file here.",
-            attachments=[consent],
+            attachments=(consent,),
         )
 
-    async def feedback_summary(self, caller: Caller, data: dict, key: str | None) -> Outcome:
+    @route("feedback_summary", FeedbackAsked, who=Who.COORDINATOR, from_cards=False)
+    async def feedback_summary(
+        self, caller: Caller, data: FeedbackAsked, key: str | None
+    ) -> Outcome:
         now = self.clock.now()
-        if "session_id" in data:
+        if data.session_id is not None:
             session, summary = await self.database.run(
-                feedback.session_feedback, data["session_id"], now, viewer_staff_id=caller.staff_id
+                feedback.session_feedback, data.session_id, now, viewer_staff_id=caller.staff_id
             )
             return Outcome(card=session_feedback_card(session, summary, self.zone))
-        query = await self.read(str(data.get("query", "")))
+        query = await self.read(data.query)
         if isinstance(query, NotUnderstood):
             return Outcome(card=not_understood_card(query))
         summary = await self.database.run(self._period_feedback, query, now, caller.staff_id)

@@ -1,7 +1,7 @@
 """The Teams file consent flow: on Allow, make the file, PUT it to the person's OneDrive, and
 post the file's card; on Decline, say so.
 
-Handled straight from `on_invoke_activity`, not through botbuilder's `on_teams_file_consent`:
+Read straight from the `fileConsent/invoke`, not through botbuilder's `on_teams_file_consent`:
 with CloudAdapter that path builds its own invoke response, which hits the double
 serialisation seen for adaptive card invokes (TEAMS.md), and we want to check the payload
 ourselves. The consent context only names the totals (words) and a format; the file is made
@@ -16,23 +16,24 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
-from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment, ConversationReference
+from pydantic import ConfigDict, ValidationError
 
 from bot.background import Background
 from bot.cards.files import file_info_attachment
-from bot.commands import EXPORT_FORMATS, MAX_QUERY
-from bot.handlers import Caller
-from config.settings import Settings
+from bot.fields import ExportFormat, Query
+from bot.router import BadPayload, Feature, route
+from bot.turn import Caller, Command, CommandData, NoData, Outcome, Who
 from documents.exports import export_file
 from training import audit, totals
 from training.clock import Clock
 from training.db import Database
-from training.errors import NotACoordinator
 from training.totals import UnmatchedCounter
-from training.totals_language import TotalsQuery, parse_totals_request
+from training.totals_language import NotUnderstood, TotalsQuery
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ FAILED = "Sorry, I couldn't save the file to your OneDrive just now. Please try 
 
 # Sends an activity into a conversation outside any turn (BotConnectorDelivery.send_activity).
 Reply = Callable[[ConversationReference, Activity], Awaitable[None]]
+ReadQuery = Callable[[str], Awaitable[TotalsQuery | NotUnderstood]]
 
 
 def attachment(raw: dict[str, Any]) -> Attachment:
@@ -54,114 +56,115 @@ def attachment(raw: dict[str, Any]) -> Attachment:
     )
 
 
-class FileUploads:
+class SaveFile(CommandData):
+    """An accepted file offer: the totals and format it named, and where OneDrive wants it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    query: Query
+    format: ExportFormat
+    upload_url: str
+    upload_info: dict[str, Any]
+    reply_to: ConversationReference
+
+
+class Files(Feature):
     def __init__(
         self,
         database: Database,
         clock: Clock,
-        settings: Settings,
+        zone: ZoneInfo,
+        *,
         background: Background,
         reply: Reply,
-        unmatched: UnmatchedCounter | None = None,
+        read_query: ReadQuery,
+        unmatched: UnmatchedCounter | None,
+        allow_http_uploads: bool,
     ) -> None:
+        """`read_query` reads a totals question as the totals feature does;
+        `allow_http_uploads` only in local mode, for a local test server."""
         self.database = database
         self.clock = clock
-        self.settings = settings
+        self.zone = zone
         self.background = background
         self.reply = reply
+        self.read_query = read_query
         self.unmatched = unmatched
+        self.allow_http_uploads = allow_http_uploads
 
-    def _upload_url(self, value: dict[str, Any]) -> str | None:
+    def read_consent(self, value: Any, reply_to: ConversationReference) -> Command:
+        """The answer to a file consent card as a command; `BadPayload` if we never sent it."""
+        value = value if isinstance(value, dict) else {}
+        if value.get("action") == "decline":
+            return Command("file_declined")
+        context = value.get("context")
         info = value.get("uploadInfo")
         url = info.get("uploadUrl") if isinstance(info, dict) else None
-        if not isinstance(url, str):
-            return None
-        # Real uploads go to OneDrive over HTTPS; plain HTTP only for a local test server.
-        allowed = ("https://", "http://") if self.settings.local_mode else ("https://",)
-        return url if url.startswith(allowed) else None
+        allowed = ("https://", "http://") if self.allow_http_uploads else ("https://",)
+        if value.get("action") != "accept" or not isinstance(context, dict):
+            raise BadPayload("not an answer to our file offer")
+        if not isinstance(url, str) or not url.startswith(allowed) or not isinstance(info, dict):
+            raise BadPayload("no upload address we can use")
+        try:
+            data = SaveFile.model_validate(
+                {
+                    "query": context.get("query"),
+                    "format": context.get("format"),
+                    "upload_url": url,
+                    "upload_info": info,
+                    "reply_to": reply_to,
+                }
+            )
+        except ValidationError:
+            raise BadPayload("not a file we offer") from None
+        return Command("save_file", data)
 
-    async def _query(self, context: Any) -> tuple[TotalsQuery, str] | None:
-        if not isinstance(context, dict):
-            return None
-        words, file_format = context.get("query"), context.get("format")
-        if (
-            not isinstance(words, str)
-            or len(words) > MAX_QUERY
-            or file_format not in EXPORT_FORMATS
-        ):
-            return None
-        vocabulary = await self.database.run(totals.vocabulary)
-        today = self.clock.now().astimezone(self.settings.zone).date()
-        query = parse_totals_request(words, today, vocabulary)
-        return (query, str(file_format)) if isinstance(query, TotalsQuery) else None
+    @route("file_declined", NoData, from_cards=False)
+    async def file_declined(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
+        return Outcome(text=DECLINED)
 
-    async def on_file_consent(self, turn_context: TurnContext, caller: Caller) -> InvokeResponse:
-        value = turn_context.activity.value
-        value = value if isinstance(value, dict) else {}
-        action = value.get("action")
-        if action == "decline":
-            await turn_context.send_activity(DECLINED)
-            return InvokeResponse(status=200)
-        wanted = await self._query(value.get("context")) if action == "accept" else None
-        upload_url = self._upload_url(value)
-        if wanted is None or upload_url is None:
-            log.info("refused a file consent invoke (bad context or upload URL)")
-            await turn_context.send_activity(STALE)
-            return InvokeResponse(status=200)
-        if not caller.is_coordinator:
-            await turn_context.send_activity(str(NotACoordinator()))
-            return InvokeResponse(status=200)
-        reference = TurnContext.get_conversation_reference(turn_context.activity)
-        self.background.start(
-            self._save(reference, caller, *wanted, upload_url, value["uploadInfo"]),
-            f"file upload for staff {caller.staff_id}",
-        )
-        return InvokeResponse(status=200)
+    @route("save_file", SaveFile, who=Who.COORDINATOR, from_cards=False)
+    async def save_file(self, caller: Caller, data: SaveFile, key: str | None) -> Outcome:
+        query = await self.read_query(data.query)
+        if isinstance(query, NotUnderstood):
+            log.info("refused a file consent answer (its totals no longer read)")
+            return Outcome(text=STALE)
+        self.background.start(self._save(caller, query, data), f"file upload for {caller.staff_id}")
+        return Outcome()
 
-    async def _save(
-        self,
-        reference: ConversationReference,
-        caller: Caller,
-        query: TotalsQuery,
-        file_format: str,
-        upload_url: str,
-        upload_info: dict[str, Any],
-    ) -> None:
+    async def _save(self, caller: Caller, query: TotalsQuery, data: SaveFile) -> None:
         saved = False
         try:
             found = await self.database.run(
                 totals.totals_for_export,
                 query,
                 self.clock.now(),
-                self.settings.zone,
+                self.zone,
                 unmatched=self.unmatched,
             )
-            made = await asyncio.to_thread(export_file, found, file_format, self.settings.zone)
+            made = await asyncio.to_thread(export_file, found, data.format, self.zone)
             # Audited before the upload: no file leaves without its entry in the log.
             await self.database.run(
                 audit.record,
                 caller.staff_id,
-                f"export.{file_format}",
+                f"export.{data.format}",
                 self.clock.now(),
                 subject=made.scope_label,
                 detail=f"{made.name}, {len(made.content)} bytes; {query.words()}",
             )
-            saved = await self._put(upload_url, made.content)
+            saved = await self._put(data.upload_url, made.content)
         except Exception:  # the person is waiting for a file: tell them, then log
             log.exception("making or saving an export failed")
         if saved:
-            answer = MessageFactory.attachment(attachment(file_info_attachment(upload_info)))
+            answer = MessageFactory.attachment(attachment(file_info_attachment(data.upload_info)))
         else:
             answer = MessageFactory.text(FAILED)
-        await self.reply(reference, answer)
+        await self.reply(data.reply_to, answer)
 
     async def _put(self, url: str, content: bytes) -> bool:
         """One PUT of the whole file (OneDrive upload sessions take ranges; ours fit in one)."""
         size = len(content)
-        headers = {
-            "Content-Length": str(size),
-            "Content-Range": f"bytes 0-{size - 1}/{size}",
-        }
+        headers = {"Content-Length": str(size), "Content-Range": f"bytes 0-{size - 1}/{size}"}
         try:
             async with (
                 aiohttp.ClientSession(timeout=UPLOAD_TIMEOUT) as http,

@@ -1,0 +1,273 @@
+"""The composition root: the one place that builds every part of a bot process and wires them
+together, each dependency passed to its constructor, nothing patched on afterwards."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from botbuilder.integration.aiohttp import CloudAdapter
+
+from bot.adapter import BotFrameworkConfig, create_adapter
+from bot.background import Background
+from bot.calendar_updates import CalendarUpdates
+from bot.cards.feedback import feedback_card
+from bot.cards.reminders import reminder_card
+from bot.certificate_links import CertificateLinks
+from bot.credentials import BotCredentials
+from bot.features.attendance import Attendance
+from bot.features.audit import AuditLog
+from bot.features.boards import Boards
+from bot.features.booking import Booking
+from bot.features.elearning import CertificateRules, ELearning
+from bot.features.feedback import Feedback
+from bot.features.files import Files
+from bot.features.help import Help
+from bot.features.my_training import MyTraining
+from bot.features.sessions import Sessions
+from bot.features.totals import Totals
+from bot.guard import RateLimit
+from bot.proactive import Notifier
+from bot.ratelimit import TeamsRateLimiter
+from bot.router import Router
+from bot.sender import BotConnectorDelivery, ProactiveSender
+from bot.teams_bot import WrapBot
+from config.settings import Settings
+from graph.attendance_sync import sync_recent_sessions
+from graph.calendar_sync import retry_pending
+from graph.client import GraphClient
+from graph.coordinator_group import CoordinatorGroup
+from scheduler.service import SchedulerOptions, SchedulerService
+from scheduler.sweep import ReminderSweep, SweepCards
+from training.clock import Clock, SystemClock
+from training.coordinators import Coordinators
+from training.db import Database
+from training.elearning import CertificateStore
+from training.reminders import ReminderPolicy
+from training.retention import apply_retention
+from training.totals import UnmatchedCounter
+
+log = logging.getLogger(__name__)
+
+SWEEP_CARDS = SweepCards(reminder=reminder_card, feedback=feedback_card)
+
+
+@dataclass(frozen=True)
+class Wrapbot:
+    """Every long-lived part of one bot process."""
+
+    settings: Settings
+    database: Database
+    adapter: CloudAdapter
+    bot: WrapBot
+    router: Router
+    notifier: Notifier
+    sender: ProactiveSender
+    background: Background
+    sweep: ReminderSweep
+    scheduler: SchedulerService
+    coordinators: Coordinators
+    coordinator_group: CoordinatorGroup | None
+    links: CertificateLinks
+    certificates: CertificateStore
+    graph: GraphClient | None
+    owns_graph: bool
+
+
+def reminder_policy(settings: Settings) -> ReminderPolicy:
+    return ReminderPolicy(
+        zone=settings.zone,
+        offsets_days=tuple(sorted({d for d in settings.reminder_offsets_days if d > 0})),
+        hour=settings.reminder_hour,
+    )
+
+
+def build(
+    settings: Settings,
+    database: Database,
+    clock: Clock | None = None,
+    graph: GraphClient | None = None,
+    *,
+    unmatched: UnmatchedCounter | None,
+) -> Wrapbot:
+    """`graph` defaults to a client built from the settings when Graph is configured (tests
+    pass one pointed at their local servers); without it, Graph features say plainly that
+    Graph is not set up. `unmatched` counts attendees the attendance sync could not match."""
+    clock = clock or SystemClock()
+    zone = settings.zone
+    credentials = BotCredentials(BotFrameworkConfig(settings), settings)
+    adapter = create_adapter(settings, credentials)
+    delivery = BotConnectorDelivery(adapter, settings.microsoft_app_id)
+    sender = ProactiveSender(
+        database,
+        delivery,
+        clock,
+        limiter=TeamsRateLimiter(settings.teams_requests_per_second, settings.teams_rate_headroom),
+        lease_seconds=settings.outbox_lease_seconds,
+        max_attempts=settings.outbox_max_attempts,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    notifier = Notifier(database, sender, clock)
+    background = Background()
+    owns_graph = graph is None and settings.graph_configured
+    if owns_graph:
+        graph = GraphClient(settings)
+    coordinators = Coordinators(settings.coordinators)
+    policy = reminder_policy(settings)
+    meetings_by_graph = graph is not None and bool(settings.graph_organiser)
+    seats_changed = (
+        CalendarUpdates(background, database, graph, clock).session_changed
+        if meetings_by_graph and graph is not None
+        else _no_calendar
+    )
+    links = CertificateLinks(
+        settings.certificate_link_secret.get_secret_value().encode(),
+        settings.public_url or f"http://{settings.host}:{settings.port}",
+        timedelta(minutes=settings.certificate_link_minutes),
+    )
+    certificates = CertificateStore(settings.certificate_dir)
+    help_ = Help()
+    elearning = ELearning(
+        database,
+        clock,
+        zone,
+        CertificateRules(settings.elearning_course_code, settings.certificate_max_bytes),
+        certificates,
+        graph=graph,
+        bot_token=credentials.bot_token,
+        links=links,
+    )
+    totals = Totals(database, clock, zone, unmatched)
+    files = Files(
+        database,
+        clock,
+        zone,
+        background=background,
+        reply=delivery.send_activity,
+        read_query=totals.read,
+        unmatched=unmatched,
+        allow_http_uploads=settings.local_mode,
+    )
+    router = Router(
+        # The order phrases are tried in: the first feature that reads a message wins.
+        [
+            help_,
+            elearning,
+            MyTraining(database, clock, zone),
+            # 'session 12 attendance' before the sessions' 'session 12' (the roster)
+            Attendance(database, clock, zone, settings, graph, background, notifier.send_soon),
+            # 'cancel session 12' before booking's 'cancel 12'
+            Sessions(
+                database, clock, zone, seats_changed, teams_meetings_by_graph=meetings_by_graph
+            ),
+            Booking(database, clock, zone, seats_changed),
+            AuditLog(database, clock, zone),
+            Boards(database, clock, zone, policy, coordinators),
+            # 'feedback summary 12' before feedback's 'feedback 12'
+            totals,
+            Feedback(database, clock, zone, settings.feedback_edit_days),
+            files,
+        ],
+        not_understood=help_.not_understood,
+        files_offered=elearning.files_offered,
+    )
+    bot = WrapBot(
+        settings,
+        database,
+        router,
+        notifier,
+        clock,
+        files,
+        coordinators,
+        RateLimit(settings.rate_limit_burst, settings.rate_limit_per_second),
+    )
+    sweep = ReminderSweep(
+        database,
+        clock,
+        policy,
+        coordinators,
+        sender.wake,
+        cards=SWEEP_CARDS,
+        attendance_sync=_attendance_sync(database, graph, settings) if graph else None,
+        calendar_sync=_calendar_sync(database, graph) if meetings_by_graph and graph else None,
+        retention=retention(database, settings, certificates),
+        feedback_edit_days=settings.feedback_edit_days,
+    )
+    scheduler = SchedulerService(
+        database.url,
+        sweep,
+        SchedulerOptions(
+            zone=zone,
+            sweep_minutes=settings.reminder_sweep_minutes,
+            misfire_grace_seconds=settings.scheduler_misfire_grace_seconds,
+            leader_poll_seconds=settings.scheduler_leader_poll_seconds,
+        ),
+    )
+    return Wrapbot(
+        settings=settings,
+        database=database,
+        adapter=adapter,
+        bot=bot,
+        router=router,
+        notifier=notifier,
+        sender=sender,
+        background=background,
+        sweep=sweep,
+        scheduler=scheduler,
+        coordinators=coordinators,
+        coordinator_group=_coordinator_group(settings, graph, coordinators),
+        links=links,
+        certificates=certificates,
+        graph=graph,
+        owns_graph=owns_graph,
+    )
+
+
+def _no_calendar(session_id: int) -> None:
+    return None
+
+
+def _coordinator_group(
+    settings: Settings, graph: GraphClient | None, coordinators: Coordinators
+) -> CoordinatorGroup | None:
+    if not settings.coordinator_group_id:
+        return None
+    if graph is None:
+        log.warning(
+            "COORDINATOR_GROUP_ID is set but Microsoft Graph is not configured: "
+            "only the people in COORDINATORS are coordinators"
+        )
+        return None
+    return CoordinatorGroup(
+        graph,
+        settings.coordinator_group_id,
+        coordinators,
+        settings.coordinator_group_refresh_minutes * 60,
+    )
+
+
+def _attendance_sync(
+    database: Database, graph: GraphClient, settings: Settings
+) -> Callable[[datetime], Awaitable[int]]:
+    async def sync(now: datetime) -> int:
+        return len(await sync_recent_sessions(database, graph, settings, now))
+
+    return sync
+
+
+def _calendar_sync(database: Database, graph: GraphClient) -> Callable[[datetime], Awaitable[int]]:
+    async def sync(now: datetime) -> int:
+        return len(await retry_pending(database, graph, now))
+
+    return sync
+
+
+def retention(
+    database: Database, settings: Settings, certificates: CertificateStore
+) -> Callable[[datetime], Awaitable[None]]:
+    async def apply(now: datetime) -> None:
+        result = await database.run(apply_retention, now, settings.retention_years)
+        for name in result.certificate_files:
+            certificates.remove(name)
+
+    return apply

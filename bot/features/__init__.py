@@ -1,0 +1,1 @@
+"""The bot's features: each module declares its commands beside their handlers."""

@@ -1,0 +1,25 @@
+"""The audit log: who did or looked at what, and when (coordinators only)."""
+
+from zoneinfo import ZoneInfo
+
+from bot.cards.audit import audit_card
+from bot.router import Feature, route
+from bot.turn import Caller, Command, NoData, Outcome, Said, Who
+from training import audit
+from training.clock import Clock
+from training.db import Database
+
+
+class AuditLog(Feature):
+    def __init__(self, database: Database, clock: Clock, zone: ZoneInfo) -> None:
+        self.database = database
+        self.clock = clock
+        self.zone = zone
+
+    def phrases(self, said: Said) -> Command | None:
+        return Command("audit_log") if said.joined in {"audit", "audit log"} else None
+
+    @route("audit_log", NoData, who=Who.COORDINATOR, from_cards=False)
+    async def audit_log(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
+        lines = await self.database.run(audit.recent, caller.staff_id, self.clock.now())
+        return Outcome(card=audit_card(lines, self.zone))

@@ -1,0 +1,213 @@
+"""Staff book themselves: list sessions, book a seat, wait for one, cancel, see their bookings."""
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.cards.sessions import (
+    my_bookings_card,
+    seat_offered_card,
+    session_booking_card,
+    sessions_card,
+)
+from bot.fields import Id, Text, YearMonth
+from bot.router import Feature, route
+from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said
+from training import booking, sessions
+from training.clock import Clock
+from training.db import Database
+from training.errors import SessionFull
+from training.models import BookingStatus
+from training.totals_language import MONTHS
+from training.views import BookingSummary
+
+LIST_WORDS = {"sessions", "session", "courses", "training", "list"}
+MY_BOOKINGS = {"my bookings", "bookings", "my booking", "mine"}
+
+
+class ListSessions(CommandData):
+    month: YearMonth | None = None
+    course: Text | None = None
+
+
+class SessionRef(CommandData):
+    session_id: Id
+
+
+class BookingRef(CommandData):
+    booking_id: Id
+
+
+def number(word: str | None) -> int | None:
+    """'12' or '#12' as a number; anything else (or absurdly long) is not one."""
+    if word is None:
+        return None
+    word = word.lstrip("#")
+    return int(word) if word.isdigit() and len(word) < 10 else None
+
+
+def read_month(words: tuple[str, ...], today: date) -> tuple[str | None, list[str]]:
+    """'march', 'march 2027' or '2027-03' among the words, as 'YYYY-MM', and the other words.
+    A month without a year is the next one of that name (this month counts)."""
+    rest: list[str] = []
+    month = year = None
+    for word in words:
+        if word in MONTHS and month is None:
+            month = MONTHS[word]
+        elif re.fullmatch(r"20\d\d", word) and year is None:
+            year = int(word)
+        elif (m := re.fullmatch(r"(20\d\d)-(\d\d)", word)) and month is None:
+            year, month = int(m[1]), int(m[2])
+        else:
+            rest.append(word)
+    if month is None or not 1 <= month <= 12:
+        return None, rest + ([str(year)] if year else [])
+    if year is None:
+        year = today.year if month >= today.month else today.year + 1
+    return f"{year:04d}-{month:02d}", rest
+
+
+def month_range(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    year, number_ = (int(part) for part in month.split("-"))
+    start = datetime(year, number_, 1, tzinfo=zone)
+    return start, (start + timedelta(days=32)).replace(day=1)
+
+
+class Booking(Feature):
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        zone: ZoneInfo,
+        seats_changed: Callable[[int], None],
+    ) -> None:
+        """`seats_changed(session_id)` is told of each committed change to a session's seats
+        (it keeps the Teams meeting's attendees in line, in the background)."""
+        self.database = database
+        self.clock = clock
+        self.zone = zone
+        self.seats_changed = seats_changed
+
+    def phrases(self, said: Said) -> Command | None:
+        first, rest, words = said.first, said.rest, said.words
+        if first in LIST_WORDS and not (
+            first == "session" and rest and number(rest[0]) is not None
+        ):
+            month, leftover = read_month(rest, said.today)
+            course = " ".join(leftover) or None
+            return Command("list_sessions", ListSessions(month=month, course=course))
+        if said.joined in MY_BOOKINGS:
+            return Command("my_bookings")
+        if first == "book" and (n := number(rest[0] if rest else None)) is not None:
+            return Command("book", SessionRef(session_id=n))
+        if first in {"wait", "waitlist"} and (n := number(rest[-1] if rest else None)) is not None:
+            return Command("join_waitlist", SessionRef(session_id=n))
+        if said.joined.startswith("join waiting list") and (n := number(words[-1])) is not None:
+            return Command("join_waitlist", SessionRef(session_id=n))
+        if first == "cancel" and (n := number(rest[-1] if rest else None)) is not None:
+            return Command("cancel_on_session", SessionRef(session_id=n))
+        return None
+
+    @route("list_sessions", ListSessions, in_shared_chats=True)
+    async def list_sessions(self, caller: Caller, data: ListSessions, key: str | None) -> Outcome:
+        now = self.clock.now()
+        title = "Upcoming Prevent training"
+        starts_from = starts_before = None
+        course_code = None
+        if data.month:
+            starts_from, starts_before = month_range(data.month, self.zone)
+            title += f" in {starts_from:%B %Y}"
+        if data.course:
+            choices = await self.database.run(sessions.courses)
+            course = booking.match_course(choices, data.course)
+            if course is None:
+                names = "; ".join(f"'{c.code.lower()}' ({c.title})" for c in choices)
+                return Outcome(
+                    text=f"I don't know a course called '{data.course}'. Try one of: {names}."
+                )
+            course_code = course.code
+            title = title.replace("Prevent training", course.title)
+        found = await self.database.run(
+            booking.upcoming_sessions,
+            now,
+            course_code=course_code,
+            starts_from=starts_from,
+            starts_before=starts_before,
+        )
+        mine = await self.database.run(booking.my_bookings, caller.staff_id, now)
+        status = {b.session.id: b.status for b in mine}
+        return Outcome(card=sessions_card(found, self.zone, title=title, my_status=status))
+
+    @route("book", SessionRef, in_shared_chats=True)
+    async def book(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
+        return await self._book(caller, data.session_id, key, join_waiting_list=False)
+
+    @route("join_waitlist", SessionRef, in_shared_chats=True)
+    async def join_waitlist(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
+        return await self._book(caller, data.session_id, key, join_waiting_list=True)
+
+    async def _book(
+        self, caller: Caller, session_id: int, key: str | None, *, join_waiting_list: bool
+    ) -> Outcome:
+        try:
+            outcome = await self.database.run(
+                booking.book_seat,
+                caller.staff_id,
+                session_id,
+                self.clock.now(),
+                join_waiting_list=join_waiting_list,
+                request_key=key,
+            )
+        except SessionFull as full:
+            found = await self.database.run(booking.session_overview, full.session_id)
+            return Outcome(
+                text=f"{full} Type 'wait {full.session_id}' or press the button.",
+                card=sessions_card([found], self.zone, title="Session"),
+            )
+        self._changed(outcome.booking)
+        return Outcome(card=session_booking_card(outcome.booking, self.zone))
+
+    def _changed(self, booked: BookingSummary) -> None:
+        if booked.status != BookingStatus.WAITLISTED:
+            self.seats_changed(booked.session.id)
+
+    @route("my_bookings", NoData)
+    async def my_bookings(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
+        mine = await self.database.run(booking.my_bookings, caller.staff_id, self.clock.now())
+        return Outcome(card=my_bookings_card(mine, self.zone))
+
+    @route("cancel_booking", BookingRef)
+    async def cancel_booking(self, caller: Caller, data: BookingRef, key: str | None) -> Outcome:
+        return await self._cancel(caller, data.booking_id, key)
+
+    async def _cancel(self, caller: Caller, booking_id: int, key: str | None) -> Outcome:
+        result = await self.database.run(
+            booking.cancel_booking, caller.staff_id, booking_id, self.clock.now(), request_key=key
+        )
+        self.seats_changed(result.booking.session.id)
+        notices: tuple[Notice, ...] = ()
+        if result.promoted and result.promoted_booking:
+            promoted = result.promoted_booking
+            notices = (
+                Notice(
+                    result.promoted.staff_id,
+                    seat_offered_card(promoted, self.zone),
+                    f"A seat came free on {promoted.session.course_title}: you're booked.",
+                ),
+            )
+        return Outcome(card=session_booking_card(result.booking, self.zone), notices=notices)
+
+    @route("cancel_on_session", SessionRef, from_cards=False)
+    async def cancel_on_session(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
+        mine = await self.database.run(booking.my_bookings, caller.staff_id, self.clock.now())
+        match = next((b for b in mine if b.session.id == data.session_id), None)
+        handled = await self.database.run(booking.booking_handled_by, key) if key else None
+        if match is None and handled is not None:  # a redelivery: answer as the first time
+            return await self._cancel(caller, handled, key)
+        if match is None:
+            return Outcome(
+                text=f"You have no booking on session {data.session_id}. "
+                "Type 'my bookings' to see yours."
+            )
+        return await self._cancel(caller, match.id, key)

@@ -1,0 +1,105 @@
+"""Feedback in chat: the form for a session, and saving (or changing) the answers."""
+
+from zoneinfo import ZoneInfo
+
+from bot.cards.feedback import feedback_card, feedback_thanks_card
+from bot.features.booking import SessionRef, number
+from bot.fields import FormValue, Id
+from bot.router import Feature, route
+from bot.turn import Caller, Command, CommandData, Outcome, Said
+from training import feedback
+from training.clock import Clock
+from training.db import Database
+from training.errors import InvalidFeedback
+from training.feedback import FeedbackAnswers
+
+
+class FeedbackForm(CommandData):
+    """The feedback card's inputs: four ratings, two comments, and consent to be named."""
+
+    session_id: Id
+    overall: FormValue | None = None
+    usefulness: FormValue | None = None
+    confidence_before: FormValue | None = None
+    confidence_after: FormValue | None = None
+    most_useful: FormValue = ""
+    could_be_better: FormValue = ""
+    consent_to_attribute: FormValue | None = None
+
+
+def _rating(value: str | None) -> int:
+    if value is not None and value.strip().isdigit() and len(value.strip()) < 3:
+        return int(value)
+    raise InvalidFeedback("Please choose a rating from 1 to 5 for each question.")
+
+
+def _consent(value: str | None) -> bool:
+    if value in ("true", "True"):
+        return True
+    if value in ("false", "False", None, ""):
+        return False
+    raise InvalidFeedback("Please say yes or no to being named with your comments.")
+
+
+def answers_from_card(form: FeedbackForm) -> FeedbackAnswers:
+    """The card's inputs as answers; anything a person could not have typed is refused."""
+    return FeedbackAnswers(
+        overall=_rating(form.overall),
+        usefulness=_rating(form.usefulness),
+        confidence_before=_rating(form.confidence_before),
+        confidence_after=_rating(form.confidence_after),
+        most_useful=form.most_useful,
+        could_be_better=form.could_be_better,
+        consent_to_attribute=_consent(form.consent_to_attribute),
+    )
+
+
+class Feedback(Feature):
+    def __init__(self, database: Database, clock: Clock, zone: ZoneInfo, edit_days: int) -> None:
+        self.database = database
+        self.clock = clock
+        self.zone = zone
+        self.edit_days = edit_days
+
+    def phrases(self, said: Said) -> Command | None:
+        n = number(said.rest[0]) if said.first == "feedback" and said.rest else None
+        if n is not None:
+            return Command("feedback_form", SessionRef(session_id=n))
+        return None
+
+    @route("feedback_form", SessionRef)
+    async def feedback_form(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
+        form = await self.database.run(
+            feedback.feedback_form,
+            caller.staff_id,
+            data.session_id,
+            self.clock.now(),
+            edit_days=self.edit_days,
+            zone=self.zone,
+        )
+        return Outcome(card=feedback_card(form, self.zone))
+
+    @route("submit_feedback", FeedbackForm)
+    async def submit_feedback(self, caller: Caller, data: FeedbackForm, key: str | None) -> Outcome:
+        try:
+            receipt = await self.database.run(
+                feedback.submit_feedback,
+                caller.staff_id,
+                data.session_id,
+                answers_from_card(data),
+                self.clock.now(),
+                edit_days=self.edit_days,
+                zone=self.zone,
+            )
+        except InvalidFeedback as problem:
+            # Show the form again (as saved so far) with what to fix; nothing was changed.
+            form = await self.database.run(
+                feedback.feedback_form,
+                caller.staff_id,
+                data.session_id,
+                self.clock.now(),
+                edit_days=self.edit_days,
+                zone=self.zone,
+            )
+            return Outcome(card=feedback_card(form, self.zone, error=str(problem)))
+        return Outcome(card=feedback_thanks_card(receipt, self.zone))

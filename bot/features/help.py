@@ -1,0 +1,33 @@
+"""Help, and the answer to words the bot does not understand."""
+
+from bot.cards.help import help_card
+from bot.fields import Text
+from bot.router import Feature, route
+from bot.turn import Caller, Command, CommandData, NoData, Outcome, Said
+
+GREETINGS = {"help", "hi", "hello", "?", "menu", "start"}
+
+
+class NotUnderstood(CommandData):
+    text: Text = ""
+
+
+class Help(Feature):
+    def phrases(self, said: Said) -> Command | None:
+        # A greeting that carries a file is someone sending a certificate, not asking for help.
+        if (not said.words or said.first in GREETINGS) and not said.files:
+            return Command("help")
+        return None
+
+    def not_understood(self, said: Said) -> Command:
+        return Command("unknown", NotUnderstood(text=said.raw[:100]))
+
+    @route("help", NoData, in_shared_chats=True, from_cards=False)
+    async def help(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
+        return Outcome(card=help_card(caller.is_coordinator))
+
+    @route("unknown", NotUnderstood, in_shared_chats=True, from_cards=False)
+    async def unknown(self, caller: Caller, data: NotUnderstood, key: str | None) -> Outcome:
+        said = data.text.strip()
+        note = f'Sorry, I didn\'t understand "{said}".' if said else ""
+        return Outcome(card=help_card(caller.is_coordinator, note=note))

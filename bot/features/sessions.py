@@ -1,0 +1,200 @@
+"""Coordinators run sessions: put one on with a form, see its roster, call it off."""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.cards.coordinator import (
+    confirm_cancel_session_card,
+    new_session_form,
+    roster_card,
+    session_cancelled_card,
+    session_created_card,
+)
+from bot.cards.sessions import session_cancelled_notice
+from bot.features.booking import SessionRef, number
+from bot.fields import FormValue, Id, Text
+from bot.router import Feature, route
+from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
+from training import booking, sessions
+from training.clock import Clock
+from training.db import Database
+from training.errors import InvalidSessionDetails, TrainingError
+from training.sessions import NewSession
+
+NEW_SESSION = {"new session", "create session", "add session"}
+
+
+class SessionForm(CommandData):
+    """The new-session form's inputs, as the card sends them."""
+
+    course: FormValue = ""
+    date: FormValue = ""
+    time: FormValue = ""
+    duration: FormValue | None = None
+    capacity: FormValue | None = None
+    mode: FormValue = "online"
+    join_url: FormValue | None = None
+    location: FormValue | None = None
+    audience: FormValue | None = None
+
+
+class SessionWithReason(CommandData):
+    session_id: Id
+    reason: Text = ""
+
+
+def uk_time(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The aware moment a UK wall-clock time names; refuses the hour the clocks skip or repeat."""
+    moment = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
+    round_trip = moment.astimezone(UTC).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise InvalidSessionDetails(
+            f"{at:%H:%M} doesn't exist on {day:%d %b %Y}: the clocks go forward. Pick another time."
+        )
+    if moment.replace(fold=1).utcoffset() != moment.utcoffset():
+        raise InvalidSessionDetails(
+            f"{at:%H:%M} happens twice on {day:%d %b %Y} as the clocks go back. Pick another time."
+        )
+    return moment
+
+
+def read_session_form(form: SessionForm, zone: ZoneInfo) -> NewSession:
+    try:
+        day = date.fromisoformat(form.date)
+        start = time.fromisoformat(form.time)
+    except ValueError:
+        raise InvalidSessionDetails("Please give a date and a start time.") from None
+    try:
+        duration = int(float(form.duration or 0))
+        capacity = int(float(form.capacity or 0))
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidSessionDetails("Duration and capacity must be numbers.") from None
+    return NewSession(
+        course_code=form.course,
+        starts_at=uk_time(day, start, zone),
+        duration_minutes=duration,
+        capacity=capacity,
+        online=form.mode != "in_person",
+        join_url=(form.join_url or "").strip() or None,
+        location=(form.location or "").strip() or None,
+        audience=(form.audience or "").strip()[:500],
+    )
+
+
+class Sessions(Feature):
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        zone: ZoneInfo,
+        seats_changed: Callable[[int], None],
+        *,
+        teams_meetings_by_graph: bool,
+    ) -> None:
+        """`teams_meetings_by_graph`: online sessions without a join link get a Teams
+        meeting made through Graph (`seats_changed` makes and keeps it)."""
+        self.database = database
+        self.clock = clock
+        self.zone = zone
+        self.seats_changed = seats_changed
+        self.teams_meetings_by_graph = teams_meetings_by_graph
+
+    def phrases(self, said: Said) -> Command | None:
+        first, rest = said.first, said.rest
+        # Before booking's 'cancel 12': 'cancel session 12 reason' calls the session off.
+        calling_off = first == "cancel" and rest[:1] == ("session",) and len(rest) >= 2
+        if calling_off and (n := number(rest[1])) is not None:
+            reason = " ".join(said.raw.split()[3:])[:300]
+            return Command("confirm_cancel_session", SessionWithReason(session_id=n, reason=reason))
+        if said.joined in NEW_SESSION:
+            return Command("new_session_form")
+        asks_roster = first in {"roster", "attendees"} or (first == "session" and rest)
+        if asks_roster and (n := number(rest[0] if rest else None)) is not None:
+            return Command("roster", SessionRef(session_id=n))
+        return None
+
+    @route("new_session_form", NoData, who=Who.COORDINATOR)
+    async def new_session_form(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
+        choices = await self.database.run(sessions.courses, live_only=True)
+        return Outcome(
+            card=new_session_form(
+                choices, self.clock.now(), self.zone, meeting_by_graph=self.teams_meetings_by_graph
+            )
+        )
+
+    @route("create_session", SessionForm, who=Who.COORDINATOR)
+    async def create_session(self, caller: Caller, data: SessionForm, key: str | None) -> Outcome:
+        try:
+            created = await self.database.run(
+                sessions.create_session,
+                read_session_form(data, self.zone),
+                self.clock.now(),
+                created_by_staff_id=caller.staff_id,
+                request_key=key,
+                teams_meeting_by_graph=self.teams_meetings_by_graph,
+            )
+        except TrainingError as problem:
+            choices = await self.database.run(sessions.courses)
+            form = new_session_form(
+                choices,
+                self.clock.now(),
+                self.zone,
+                error=str(problem),
+                values=data.model_dump(exclude_none=True),
+                meeting_by_graph=self.teams_meetings_by_graph,
+            )
+            return Outcome(card=form)
+        if created.online and not created.join_url:
+            self.seats_changed(created.id)
+        return Outcome(card=session_created_card(created, self.zone))
+
+    @route("roster", SessionRef, who=Who.COORDINATOR)
+    async def roster(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
+        found = await self.database.run(
+            sessions.roster,
+            data.session_id,
+            viewer_staff_id=caller.staff_id,
+            now=self.clock.now(),
+        )
+        return Outcome(card=roster_card(found, self.zone))
+
+    @route("confirm_cancel_session", SessionWithReason, who=Who.COORDINATOR)
+    async def confirm_cancel_session(
+        self, caller: Caller, data: SessionWithReason, key: str | None
+    ) -> Outcome:
+        found = await self.database.run(booking.session_overview, data.session_id)
+        if found.status != "scheduled":
+            return Outcome(text=f"Session {found.id} is already {found.status}.")
+        return Outcome(card=confirm_cancel_session_card(found, self.zone, data.reason))
+
+    @route("cancel_session", SessionWithReason, who=Who.COORDINATOR)
+    async def cancel_session(
+        self, caller: Caller, data: SessionWithReason, key: str | None
+    ) -> Outcome:
+        reason = data.reason.strip()
+        result = await self.database.run(
+            sessions.cancel_session,
+            data.session_id,
+            reason,
+            self.clock.now(),
+            actor_staff_id=caller.staff_id,
+        )
+        notices = tuple(
+            Notice(
+                p.staff_id,
+                session_cancelled_notice(result.session, self.zone, reason or None),
+                f"{result.session.course_title} has been cancelled.",
+                key=f"session-cancelled:{result.session.id}:to:{p.staff_id}",
+            )
+            for p in result.people_to_tell
+        )
+        if result.repeated:  # the notices go again: any that were queued already are skipped
+            return Outcome(
+                text=f"Session {result.session.id} was already cancelled.", notices=notices
+            )
+        self.seats_changed(result.session.id)
+        return Outcome(
+            card=session_cancelled_card(result.session, self.zone, len(result.people_to_tell)),
+            notices=notices,
+        )

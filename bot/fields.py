@@ -1,0 +1,45 @@
+"""The typed fields command data is made of: ids, capped text, form values, queries.
+
+Card payloads come back from Teams as JSON we once sent, but anyone can post anything: each
+field accepts only what our own cards could send, and anything else makes the payload stale.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, StringConstraints
+
+MAX_TEXT = 1000
+MAX_QUERY = 300
+
+
+def _id(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError("a yes/no is not an id")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
+        return int(value)
+    raise ValueError("not an id")
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not text")
+    return value[:MAX_TEXT]
+
+
+def _form_value(value: object) -> str:
+    """What an input sends: text, or a number or toggle some clients send unquoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return _text(value)
+
+
+Id = Annotated[int, BeforeValidator(_id)]
+Text = Annotated[str, BeforeValidator(_text)]
+FormValue = Annotated[str, BeforeValidator(_form_value)]
+Query = Annotated[str, StringConstraints(max_length=MAX_QUERY), BeforeValidator(_text)]
+YearMonth = Annotated[str, StringConstraints(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")]
+ExportFormat = Literal["csv", "xlsx", "docx", "md"]
