@@ -8,9 +8,9 @@ thousand records parse faster with `json` than through kiota's models.
 
 import json
 import ssl
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from kiota_abstractions.api_error import APIError
@@ -62,6 +62,7 @@ ERRORS: dict[str, Any] = {"XXX": ODataError}
 USER_FIELDS = ["id", "displayName", "mail", "userPrincipalName", "department", "jobTitle"]
 MEMBER_FIELDS = ["id", "mail", "userPrincipalName"]
 MEMBERS_PER_PAGE = 999  # Graph's largest page for directory objects (its default is 100)
+Query = TypeVar("Query")  # a request builder's query parameters
 
 
 def _problem(error: Exception) -> GraphProblem:
@@ -319,29 +320,26 @@ class GraphClient:
     # --- people ---------------------------------------------------------------------------------
 
     async def user(self, user_id: str) -> DirectoryUser | None:
-        config = RequestConfiguration(
-            query_parameters=UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
-                select=USER_FIELDS
-            )
+        """The person in Entra ID, or None when there is no such user."""
+        return await self._directory_user(
+            self._sdk.users.by_user_id(user_id).get,
+            UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=USER_FIELDS),
         )
-        try:
-            found = await self._sdk.users.by_user_id(user_id).get(config)
-        except APIError as error:
-            problem = _problem(error)
-            if problem.not_found:
-                return None
-            raise problem from error
-        return _person(found)
 
     async def manager(self, user_id: str) -> DirectoryUser | None:
         """The person's manager in Entra ID, or None when none is set."""
-        config = RequestConfiguration(
-            query_parameters=ManagerRequestBuilder.ManagerRequestBuilderGetQueryParameters(
-                select=USER_FIELDS
-            )
+        return await self._directory_user(
+            self._sdk.users.by_user_id(user_id).manager.get,
+            ManagerRequestBuilder.ManagerRequestBuilderGetQueryParameters(select=USER_FIELDS),
         )
+
+    async def _directory_user(
+        self, get: Callable[[RequestConfiguration[Query]], Awaitable[object]], query: Query
+    ) -> DirectoryUser | None:
+        """One user read with `get` (a request builder's), with `query` selecting USER_FIELDS;
+        None when Graph answers that there is none."""
         try:
-            found = await self._sdk.users.by_user_id(user_id).manager.get(config)
+            found = await get(RequestConfiguration(query_parameters=query))
         except APIError as error:
             problem = _problem(error)
             if problem.not_found:

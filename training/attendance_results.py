@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from training.completion_rule import gather, merged_seconds, required_seconds
 from training.models import (
+    SEATED_BOOKING_STATUSES,
     AttendanceRecordCopy,
     AttendanceReportCopy,
     Booking,
@@ -26,8 +27,6 @@ from training.models import (
     SessionStatus,
     Staff,
 )
-
-SEATED = (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
 
 
 def _threshold(db: DbSession, session: Session, default_percent: int) -> int:
@@ -115,7 +114,9 @@ def settle_bookings_and_completions(
     # In a report at all means they came, even when Teams lost their times (`data_gaps`).
     present = {r.staff_id for r in rows if r.staff_id is not None}
     bookings = db.exec(
-        select(Booking).where(Booking.session_id == session.id, col(Booking.status).in_(SEATED))
+        select(Booking).where(
+            Booking.session_id == session.id, col(Booking.status).in_(SEATED_BOOKING_STATUSES)
+        )
     ).all()
     booked = {b.staff_id for b in bookings}
     for booking in bookings:

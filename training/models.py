@@ -33,6 +33,8 @@ class BookingStatus(StrEnum):
 
 
 LIVE_BOOKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.WAITLISTED)
+# Holding a seat: booked, or booked and then recorded as attended or as a no-show.
+SEATED_BOOKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
 
 
 class Staff(SQLModel, table=True):

@@ -20,13 +20,13 @@ from sqlmodel import col, select
 from training import audit
 from training.errors import UnknownDelivery
 from training.models import (
-    ConversationReference,
     DeliveryBlock,
     OutboxMessage,
     OutboxState,
     Staff,
 )
 from training.queries import person
+from training.staff import personal_references
 from training.views import Person
 
 
@@ -99,18 +99,6 @@ def enqueue(db: DbSession, messages: list[OutgoingMessage], now: datetime) -> in
     return written
 
 
-def _references(db: DbSession, staff_ids: list[int]) -> dict[int, str]:
-    rows = db.exec(
-        select(ConversationReference)
-        .where(
-            col(ConversationReference.staff_id).in_(staff_ids),
-            ConversationReference.conversation_type == "personal",
-        )
-        .order_by(col(ConversationReference.updated_at))
-    ).all()
-    return {r.staff_id: r.reference_json for r in rows if r.staff_id is not None}
-
-
 def claim(
     db: DbSession, worker: str, now: datetime, *, lease_seconds: int, limit: int
 ) -> list[ClaimedMessage]:
@@ -134,7 +122,7 @@ def claim(
         db.add(row)
     db.flush()
     staff_ids = list({r.staff_id for r in rows})
-    references = _references(db, staff_ids)
+    references = personal_references(db, staff_ids)
     blocked = set(
         db.exec(
             select(DeliveryBlock.staff_id).where(col(DeliveryBlock.staff_id).in_(staff_ids))

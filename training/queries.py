@@ -7,7 +7,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from training.errors import UnknownSession
-from training.models import Booking, BookingStatus, Course, Session, Staff
+from training.models import SEATED_BOOKING_STATUSES, Booking, BookingStatus, Course, Session, Staff
 from training.views import BookingSummary, Person, SessionSummary
 
 
@@ -38,9 +38,7 @@ def summarise(session: Session, course: Course, counts: dict[str, int]) -> Sessi
         join_url=session.join_url,
         location=session.location,
         capacity=session.capacity,
-        booked=counts.get(BookingStatus.BOOKED, 0)
-        + counts.get(BookingStatus.ATTENDED, 0)
-        + counts.get(BookingStatus.NO_SHOW, 0),
+        booked=sum(counts.get(status, 0) for status in SEATED_BOOKING_STATUSES),
         waitlisted=counts.get(BookingStatus.WAITLISTED, 0),
         status=session.status,
         bookings_open=session.bookings_open,

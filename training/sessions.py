@@ -10,6 +10,7 @@ from training import audit
 from training.errors import InvalidSessionDetails, UnknownCourse
 from training.models import (
     LIVE_BOOKING_STATUSES,
+    SEATED_BOOKING_STATUSES,
     Booking,
     BookingStatus,
     Course,
@@ -152,11 +153,7 @@ def roster(
         )
     return Roster(
         session=summary,
-        booked=_lines(
-            db,
-            session_id,
-            (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW),
-        ),
+        booked=_lines(db, session_id, SEATED_BOOKING_STATUSES),
         waitlisted=_lines(db, session_id, (BookingStatus.WAITLISTED,)),
         cancelled=_lines(db, session_id, (BookingStatus.CANCELLED,)),
     )

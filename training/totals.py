@@ -26,6 +26,7 @@ from sqlmodel import col
 from training import audit
 from training.feedback import FeedbackScope, FeedbackSummary, feedback_summary
 from training.models import (
+    SEATED_BOOKING_STATUSES,
     Booking,
     BookingStatus,
     Completion,
@@ -39,7 +40,6 @@ from training.models import (
 from training.periods import Period, add_months, local_midnight_utc
 from training.totals_language import CourseName, TotalsQuery, Vocabulary
 
-SEATED = (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
 NO_TEAM = "(no team recorded)"
 MAX_CHART_MONTHS = 36
 
@@ -184,7 +184,7 @@ def _people(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, dict[s
         select(*columns)
         .select_from(Booking)
         .join(Session, col(Session.id) == Booking.session_id)
-        .where(*q.sessions(), col(Booking.status).in_(SEATED))
+        .where(*q.sessions(), col(Booking.status).in_(SEATED_BOOKING_STATUSES))
     )
     if q.scope.team:
         inner = inner.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())

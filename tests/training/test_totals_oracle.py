@@ -16,6 +16,7 @@ import pytest
 from tests.factories import add_course
 from training import periods
 from training.models import (
+    SEATED_BOOKING_STATUSES,
     Booking,
     BookingStatus,
     Completion,
@@ -25,7 +26,7 @@ from training.models import (
     SessionStatus,
     Staff,
 )
-from training.totals import NO_TEAM, SEATED, Figures, compute_totals, scope_of
+from training.totals import NO_TEAM, Figures, compute_totals, scope_of
 from training.totals_language import TotalsQuery
 
 UK = ZoneInfo("Europe/London")
@@ -161,7 +162,9 @@ def expected(rows: Rows, query: TotalsQuery) -> tuple[Figures, dict, dict]:
     delivered = {
         i for i in live if by_id[i].status == SessionStatus.DELIVERED or by_id[i].ends_at <= NOW
     }
-    seated = [b for b in rows.bookings if b.session_id in live and b.status in SEATED]
+    seated = [
+        b for b in rows.bookings if b.session_id in live and b.status in SEATED_BOOKING_STATUSES
+    ]
     seated = [b for b in seated if b.staff_id in in_team]
     done = [
         (c.staff_id, c.source, by_id[c.session_id].course_id if c.session_id else c.course_id)
