@@ -67,10 +67,8 @@ async def _read_reports(
 async def _sync(
     database: Database, graph: GraphClient, settings: Settings, target: SyncTarget, now: datetime
 ) -> SyncResult:
-    finish = dict(
-        retry_offsets=settings.attendance_retry_offsets,
-        default_percent=settings.completion_threshold_percent,
-    )
+    retry_offsets = settings.attendance_retry_offsets
+    default_percent = settings.completion_threshold_percent
     try:
         listed = await _read_reports(database, graph, target, now)
     except GraphProblem as problem:
@@ -87,10 +85,16 @@ async def _sync(
             reports_listed=0,
             problem=text,
             blocked=blocked,
-            **finish,
+            retry_offsets=retry_offsets,
+            default_percent=default_percent,
         )
     return await database.run(
-        attendance_reports.finish_sync, target.session_id, now, reports_listed=listed, **finish
+        attendance_reports.finish_sync,
+        target.session_id,
+        now,
+        reports_listed=listed,
+        retry_offsets=retry_offsets,
+        default_percent=default_percent,
     )
 
 

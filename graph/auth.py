@@ -27,7 +27,7 @@ class TrustingSession(requests.Session):
         self._verify = verify
         self._timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs["verify"] = self._verify
         kwargs.setdefault("timeout", self._timeout)
         return super().request(method, url, *args, **kwargs)
