@@ -86,9 +86,11 @@ def totals_xlsx(totals: Totals, zone: ZoneInfo) -> bytes:
     """A workbook: a summary sheet, then one sheet per breakdown and one of comments."""
     # Imported here, as the file is made: openpyxl adds about 150 ms to the bot's start.
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     summary = book.active
+    assert isinstance(summary, Worksheet)  # a new workbook starts with one worksheet
     summary.title = "Summary"
     for name, value in _summary_rows(totals, zone):
         summary.append([name, _safe(value)])

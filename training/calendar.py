@@ -248,22 +248,23 @@ def pending_sessions(db: DbSession, now: datetime, *, limit: int = 100) -> list[
         select(Session, CalendarSync)
         .outerjoin(CalendarSync, col(CalendarSync.session_id) == Session.id)
         .where(
-            Session.online == True,  # noqa: E712  (SQL, not Python truth)
+            col(Session.online) == True,  # noqa: E712  (SQL, not Python truth)
             (
-                (Session.status == SessionStatus.SCHEDULED)
-                & (Session.ends_at > now)
+                (col(Session.status) == SessionStatus.SCHEDULED)
+                & (col(Session.ends_at) > now)
                 & (col(Session.graph_event_id).is_not(None) | col(Session.join_url).is_(None))
             )
             | (
-                (Session.status == SessionStatus.CANCELLED)
+                (col(Session.status) == SessionStatus.CANCELLED)
                 & col(Session.graph_event_id).is_not(None)
                 & col(CalendarSync.event_cancelled_at).is_(None)
             ),
         )
         .order_by(col(Session.starts_at), col(Session.id))
     ).all()
-    due = []
+    due: list[int] = []
     for session, row in candidates:
+        assert session.id is not None
         if row is not None and (
             (row.next_attempt_at is not None and row.next_attempt_at > now)
             or (row.lease_until is not None and row.lease_until > now)
@@ -296,4 +297,6 @@ def calendar_status(db: DbSession, session_id: int) -> CalendarStatus | None:
         .where(CalendarInvite.session_id == session_id, CalendarInvite.invited == True)  # noqa: E712
         .order_by(col(CalendarInvite.email))
     ).all()
-    return CalendarStatus(row.state, row.attempts, row.last_error, row.next_attempt_at, invited)
+    return CalendarStatus(
+        row.state, row.attempts, row.last_error, row.next_attempt_at, list(invited)
+    )

@@ -41,7 +41,8 @@ def _text(value: Any) -> str | None:
 
 def identity_of(record: dict[str, Any]) -> tuple[str | None, str | None, str]:
     """(Entra object id, email in lower case, display name) of a record; any may be missing."""
-    identity = record.get("identity") if isinstance(record.get("identity"), dict) else {}
+    found = record.get("identity")
+    identity: dict[str, Any] = found if isinstance(found, dict) else {}
     aad = _text(identity.get("id"))
     email = _text(record.get("emailAddress"))
     name = _text(identity.get("displayName")) or email or "Unknown guest"

@@ -1,14 +1,16 @@
 """The one place that makes database engines and sessions (units of work)."""
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import CursorResult, Delete, Engine, Update, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session as DbSession
 from sqlmodel import create_engine
 
@@ -36,7 +38,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # We issue BEGIN ourselves (below); the driver's own implicit BEGIN is switched off.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -49,12 +51,19 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(connection: Connection) -> None:
         # SQLite has no row locks: IMMEDIATE takes the database's write lock at the start of
         # every transaction, so read-check-write steps (count seats, then book) cannot interleave.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def rows_changed(db: DbSession, statement: Update | Delete) -> int:
+    """Run a bulk UPDATE or DELETE and say how many rows it changed."""
+    result = db.execute(statement)
+    assert isinstance(result, CursorResult)  # what the driver returns for a bulk write
+    return result.rowcount
 
 
 class Database:

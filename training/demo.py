@@ -96,6 +96,12 @@ PLAN = [
 BANK_HOLIDAYS = {(12, 25), (12, 26), (1, 1)}
 
 
+def _flushed(row_id: int | None) -> int:
+    """The id of a row already flushed, so the database has given it one."""
+    assert row_id is not None
+    return row_id
+
+
 def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
     """Load once; returns False (and changes nothing) when courses already exist."""
     if db.exec(select(Course)).first() is not None:
@@ -129,7 +135,7 @@ def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
         starts = datetime.combine(day, time(hour), tzinfo=zone)
         course = by_code[code]
         session = Session(
-            course_id=course.id,
+            course_id=_flushed(course.id),
             starts_at=starts,
             ends_at=starts + timedelta(minutes=course.default_duration_minutes),
             online=online,
@@ -152,8 +158,8 @@ def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
         status = BookingStatus.BOOKED if i < small.capacity else BookingStatus.WAITLISTED
         db.add(
             Booking(
-                session_id=small.id,
-                staff_id=colleague.id,
+                session_id=_flushed(small.id),
+                staff_id=_flushed(colleague.id),
                 status=status,
                 requested_at=now + timedelta(seconds=i),
                 seat_given_at=now if status == BookingStatus.BOOKED else None,
@@ -186,7 +192,7 @@ def load_demo_history(
         starts = datetime.combine(day, time(10), tzinfo=zone)
         ends = starts + timedelta(minutes=course.default_duration_minutes)
         session = Session(
-            course_id=course.id,
+            course_id=_flushed(course.id),
             starts_at=starts,
             ends_at=ends,
             online=True,
@@ -204,8 +210,8 @@ def load_demo_history(
             attended = index in came
             db.add(
                 Booking(
-                    session_id=session.id,
-                    staff_id=people[index].id,
+                    session_id=_flushed(session.id),
+                    staff_id=_flushed(people[index].id),
                     status=BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW,
                     requested_at=starts - timedelta(days=14),
                     seat_given_at=starts - timedelta(days=14),
@@ -215,8 +221,8 @@ def load_demo_history(
             if attended:
                 db.add(
                     Completion(
-                        staff_id=people[index].id,
-                        course_id=course.id,
+                        staff_id=_flushed(people[index].id),
+                        course_id=_flushed(course.id),
                         session_id=session.id,
                         source=CompletionSource.ATTENDANCE,
                         completed_at=ends,
@@ -226,8 +232,8 @@ def load_demo_history(
                 )
                 db.add(
                     FeedbackResponse(
-                        session_id=session.id,
-                        staff_id=people[index].id,
+                        session_id=_flushed(session.id),
+                        staff_id=_flushed(people[index].id),
                         overall=4 + index % 2,
                         usefulness=4,
                         confidence_before=2 + index % 2,
@@ -243,7 +249,7 @@ def load_demo_history(
         if weeks_ago == 3:
             db.add(
                 SessionAttendance(
-                    session_id=session.id,
+                    session_id=_flushed(session.id),
                     person_key="name:jo (guest)",
                     display_name="Jo (Guest)",
                     attended_seconds=5400,
@@ -255,8 +261,8 @@ def load_demo_history(
     elearning = by_code["HO-ELEARN"]
     db.add(
         Completion(
-            staff_id=people[1].id,
-            course_id=elearning.id,
+            staff_id=_flushed(people[1].id),
+            course_id=_flushed(elearning.id),
             source=CompletionSource.ELEARNING,
             completed_at=now - timedelta(days=40),
             confirmed_by_staff_id=people[0].id,
@@ -347,5 +353,5 @@ def load_demo_boards(db: DbSession, now: datetime, zone: ZoneInfo, people: list[
         db.add(board)
         db.flush()
         for index in lead_indexes:
-            db.add(BoardLead(board_id=board.id, staff_id=people[index].id))
+            db.add(BoardLead(board_id=_flushed(board.id), staff_id=_flushed(people[index].id)))
     db.flush()

@@ -109,7 +109,7 @@ def _completion_plans(db: DbSession, now: datetime) -> list[CompletionPlan]:
         rows = db.exec(
             select(Completion.staff_id, latest)
             .where(Completion.course_id == course.id)
-            .group_by(Completion.staff_id)
+            .group_by(col(Completion.staff_id))
             .having(latest <= cutoff)
         ).all()
         plans += [

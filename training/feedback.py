@@ -6,9 +6,11 @@ once per session, and may change their answers until `edit_days` after the sessi
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import exists, func, or_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session as DbSession
@@ -251,23 +253,28 @@ def feedback_requests_due(
     yet answered. The scheduler sends each a `feedback_card`, then `record_feedback_requested`.
     """
     asked = exists().where(
-        FeedbackRequest.session_id == Booking.session_id,
-        FeedbackRequest.staff_id == Booking.staff_id,
+        col(FeedbackRequest.session_id) == Booking.session_id,
+        col(FeedbackRequest.staff_id) == Booking.staff_id,
     )
     answered = exists().where(
-        FeedbackResponse.session_id == Booking.session_id,
-        FeedbackResponse.staff_id == Booking.staff_id,
+        col(FeedbackResponse.session_id) == Booking.session_id,
+        col(FeedbackResponse.staff_id) == Booking.staff_id,
     )
-    rows = db.exec(
-        select(
-            Booking.session_id, Booking.staff_id, Course.title, Session.starts_at, Session.ends_at
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+    rows = db.execute(
+        sa.select(
+            col(Booking.session_id),
+            col(Booking.staff_id),
+            col(Course.title),
+            col(Session.starts_at),
+            col(Session.ends_at),
         )
         .join(Session, col(Session.id) == Booking.session_id)
         .join(Course, col(Course.id) == Session.course_id)
         .where(
-            Session.status != SessionStatus.CANCELLED,
-            Session.ends_at <= now,
-            Session.ends_at > now - timedelta(days=edit_days),
+            col(Session.status) != SessionStatus.CANCELLED,
+            col(Session.ends_at) <= now,
+            col(Session.ends_at) > now - timedelta(days=edit_days),
             col(Booking.status).in_(MAY_RESPOND),
             ~asked,
             ~answered,
@@ -312,29 +319,30 @@ class FeedbackScope:
 
     def session_filters(self, now: datetime) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = [
-            Session.status != SessionStatus.CANCELLED,
-            Session.ends_at <= now,
+            col(Session.status) != SessionStatus.CANCELLED,
+            col(Session.ends_at) <= now,
         ]
         if self.start is not None:
-            where.append(Session.starts_at >= self.start)
+            where.append(col(Session.starts_at) >= self.start)
         if self.end is not None:
-            where.append(Session.starts_at < self.end)
+            where.append(col(Session.starts_at) < self.end)
         if self.course_id is not None:
-            where.append(Session.course_id == self.course_id)
+            where.append(col(Session.course_id) == self.course_id)
         if self.session_id is not None:
             where.append(col(Session.id) == self.session_id)
         return where
 
 
-def _average(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+def _average(value: Decimal | float | None) -> float | None:
+    """An AVG as a float (PostgreSQL answers with a Decimal, SQLite with a float)."""
+    return None if value is None else float(value)
 
 
 def feedback_summary(
     db: DbSession, scope: FeedbackScope, now: datetime, *, comments_limit: int | None = 20
 ) -> FeedbackSummary:
     """Response rate, averages and comments (named only with consent) for `scope`."""
-    team_filter = [Staff.team == scope.team] if scope.team else []
+    team_filter = [col(Staff.team) == scope.team] if scope.team else []
     invited_query = (
         select(func.count())
         .select_from(Booking)
@@ -342,7 +350,7 @@ def feedback_summary(
         .where(*scope.session_filters(now), col(Booking.status).in_(MAY_RESPOND))
     )
     answers_query = (
-        select(
+        sa.select(  # SQLAlchemy's: SQLModel's select is typed for at most four columns
             func.count(),
             func.avg(FeedbackResponse.overall),
             func.avg(FeedbackResponse.usefulness),
@@ -361,7 +369,7 @@ def feedback_summary(
             *team_filter
         )
     invited = db.exec(invited_query).one()
-    responses, overall, useful, before, after = db.exec(answers_query).one()
+    responses, overall, useful, before, after = db.execute(answers_query).one()
     return FeedbackSummary(
         # A person may answer and later be marked a no-show: never more responses than asked.
         invited=max(int(invited), int(responses)),
@@ -389,7 +397,10 @@ def _comments(
         .where(
             *scope.session_filters(now),
             *team_filter,
-            or_(FeedbackResponse.most_useful != "", FeedbackResponse.could_be_better != ""),
+            or_(
+                col(FeedbackResponse.most_useful) != "",
+                col(FeedbackResponse.could_be_better) != "",
+            ),
         )
         .order_by(col(Session.starts_at).desc(), col(FeedbackResponse.id))
     )

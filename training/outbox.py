@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Update, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from training import audit
+from training.db import rows_changed
 from training.errors import UnknownDelivery
 from training.models import (
     DeliveryBlock,
@@ -144,7 +145,8 @@ def claim(
     ]
 
 
-def _mine(message_id: int, worker: str):  # type: ignore[no-untyped-def]
+def _mine(message_id: int, worker: str) -> Update:
+    """An update of the row, only while `worker` still holds its lease."""
     return (
         update(OutboxMessage)
         .where(
@@ -158,16 +160,17 @@ def _mine(message_id: int, worker: str):  # type: ignore[no-untyped-def]
 
 def mark_sent(db: DbSession, message_id: int, worker: str, now: datetime) -> bool:
     """False when the lease was lost (another sender took the row over)."""
-    result = db.execute(
+    changed = rows_changed(
+        db,
         _mine(message_id, worker).values(
             state=OutboxState.SENT,
             sent_at=now,
-            attempts=OutboxMessage.attempts + 1,
+            attempts=col(OutboxMessage.attempts) + 1,
             lease_until=None,
             last_error="",
-        )
+        ),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def mark_retry(
@@ -200,15 +203,16 @@ def mark_retry(
 
 def mark_failed(db: DbSession, message_id: int, worker: str, error: str) -> bool:
     """Give up at once (nobody to send it to, or a refusal that retrying cannot fix)."""
-    result = db.execute(
+    changed = rows_changed(
+        db,
         _mine(message_id, worker).values(
             state=OutboxState.FAILED,
-            attempts=OutboxMessage.attempts + 1,
+            attempts=col(OutboxMessage.attempts) + 1,
             lease_until=None,
             last_error=error[:500],
-        )
+        ),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def mark_blocked(
@@ -222,13 +226,14 @@ def mark_blocked(
     reason: str,
 ) -> bool:
     """Teams refused (403/404): record it against the person so we stop trying them."""
-    result = db.execute(
+    changed = rows_changed(
+        db,
         _mine(message_id, worker).values(
             state=OutboxState.BLOCKED,
-            attempts=OutboxMessage.attempts + 1,
+            attempts=col(OutboxMessage.attempts) + 1,
             lease_until=None,
             last_error=f"{status_code}: {reason}"[:500],
-        )
+        ),
     )
     block = db.get(DeliveryBlock, staff_id)
     if block is None:
@@ -238,7 +243,7 @@ def mark_blocked(
             )
         )
     db.flush()
-    return result.rowcount == 1
+    return changed == 1
 
 
 def clear_block(db: DbSession, staff_id: int) -> None:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import func
 from sqlmodel import Session as DbSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from training.errors import UnknownSession
 from training.models import SEATED_BOOKING_STATUSES, Booking, BookingStatus, Course, Session, Staff
@@ -18,8 +18,8 @@ def booking_counts(db: DbSession, session_ids: Iterable[int]) -> dict[int, dict[
         return counts
     rows = db.exec(
         select(Booking.session_id, Booking.status, func.count())
-        .where(Booking.session_id.in_(ids))  # type: ignore[attr-defined]
-        .group_by(Booking.session_id, Booking.status)
+        .where(col(Booking.session_id).in_(ids))
+        .group_by(col(Booking.session_id), col(Booking.status))
     ).all()
     for session_id, status, n in rows:
         counts[session_id][status] = n
@@ -73,8 +73,10 @@ def waitlist_position(db: DbSession, booking: Booking) -> int:
         .where(
             Booking.session_id == booking.session_id,
             Booking.status == BookingStatus.WAITLISTED,
-            (Booking.requested_at < booking.requested_at)
-            | ((Booking.requested_at == booking.requested_at) & (Booking.id < booking.id)),
+            (col(Booking.requested_at) < booking.requested_at)
+            | (
+                (col(Booking.requested_at) == booking.requested_at) & (col(Booking.id) < booking.id)
+            ),
         )
     ).one()
     return int(ahead) + 1

@@ -9,11 +9,12 @@ counts remain. Run by the scheduler; safe to run any number of times.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, union, update
+from sqlalchemy import CompoundSelect, Delete, delete, select, union, update
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
 from training import audit
+from training.db import rows_changed
 from training.models import (
     AttendanceRecordCopy,
     AttendanceReportCopy,
@@ -40,15 +41,15 @@ class RetentionResult:
     certificate_files: list[str] = field(default_factory=list)  # for the caller to remove
 
 
-def _delete(db: DbSession, result: RetentionResult, name: str, statement) -> None:  # type: ignore[no-untyped-def]
-    result.deleted[name] = db.execute(statement).rowcount or 0
+def _delete(db: DbSession, result: RetentionResult, name: str, statement: Delete) -> None:
+    result.deleted[name] = rows_changed(db, statement)
 
 
 def retention_due(db: DbSession, now: datetime) -> bool:
     """Once a day is enough: due when no run is recorded in the last 23 hours."""
     last = db.scalars(
-        select(AuditEntry.at)
-        .where(AuditEntry.action == "retention.run")
+        select(col(AuditEntry.at))
+        .where(col(AuditEntry.action) == "retention.run")
         .order_by(col(AuditEntry.at).desc())
         .limit(1)
     ).first()
@@ -58,16 +59,18 @@ def retention_due(db: DbSession, now: datetime) -> bool:
 def apply_retention(db: DbSession, now: datetime, years: int) -> RetentionResult:
     cutoff = now - timedelta(days=round(365.25 * years))
     result = RetentionResult()
-    old_sessions = select(Session.id).where(Session.ends_at < cutoff)
-    old_reports = select(AttendanceReportCopy.id).where(
+    old_sessions = select(col(Session.id)).where(col(Session.ends_at) < cutoff)
+    old_reports = select(col(AttendanceReportCopy.id)).where(
         col(AttendanceReportCopy.session_id).in_(old_sessions)
     )
-    old_bookings = select(Booking.id).where(col(Booking.session_id).in_(old_sessions))
+    old_bookings = select(col(Booking.id)).where(col(Booking.session_id).in_(old_sessions))
 
     result.certificate_files = [
         name
         for name in db.scalars(
-            select(ElearningClaim.certificate_file).where(ElearningClaim.claimed_at < cutoff)
+            select(col(ElearningClaim.certificate_file)).where(
+                col(ElearningClaim.claimed_at) < cutoff
+            )
         )
         if name
     ]
@@ -76,7 +79,7 @@ def apply_retention(db: DbSession, now: datetime, years: int) -> RetentionResult
         result,
         "handled_request",
         delete(HandledRequest).where(
-            (HandledRequest.handled_at < now - timedelta(days=HANDLED_REQUEST_DAYS))
+            (col(HandledRequest.handled_at) < now - timedelta(days=HANDLED_REQUEST_DAYS))
             | col(HandledRequest.booking_id).in_(old_bookings)
         ),
     )
@@ -107,15 +110,17 @@ def apply_retention(db: DbSession, now: datetime, years: int) -> RetentionResult
         delete(AttendanceSync).where(col(AttendanceSync.session_id).in_(old_sessions)),
     )
     _delete(db, result, "booking", delete(Booking).where(col(Booking.id).in_(old_bookings)))
-    _delete(db, result, "completion", delete(Completion).where(Completion.completed_at < cutoff))
+    _delete(
+        db, result, "completion", delete(Completion).where(col(Completion.completed_at) < cutoff)
+    )
     _delete(
         db,
         result,
         "elearning_claim",
-        delete(ElearningClaim).where(ElearningClaim.claimed_at < cutoff),
+        delete(ElearningClaim).where(col(ElearningClaim.claimed_at) < cutoff),
     )
-    _delete(db, result, "audit_log", delete(AuditEntry).where(AuditEntry.at < cutoff))
-    still_used = set(db.scalars(select(ElearningClaim.certificate_file)))
+    _delete(db, result, "audit_log", delete(AuditEntry).where(col(AuditEntry.at) < cutoff))
+    still_used = set(db.scalars(select(col(ElearningClaim.certificate_file))))
     result.certificate_files = [n for n in result.certificate_files if n not in still_used]
     result.anonymised_people = _anonymise_people_with_nothing_left(db, cutoff, now)
     audit.record(
@@ -130,15 +135,15 @@ def apply_retention(db: DbSession, now: datetime, years: int) -> RetentionResult
 
 
 def _anonymise_people_with_nothing_left(db: DbSession, cutoff: datetime, now: datetime) -> int:
-    still_referenced = union(
-        select(Booking.staff_id),
-        select(Completion.staff_id),
-        select(ElearningClaim.staff_id),
-        select(SessionAttendance.staff_id).where(col(SessionAttendance.staff_id).is_not(None)),
+    still_referenced: CompoundSelect[int | None] = union(
+        select(col(Booking.staff_id)),
+        select(col(Completion.staff_id)),
+        select(col(ElearningClaim.staff_id)),
+        select(col(SessionAttendance.staff_id)).where(col(SessionAttendance.staff_id).is_not(None)),
     )
-    stale = select(Staff.id).where(
-        Staff.updated_at < cutoff,
-        Staff.display_name != ANONYMOUS,
+    stale = select(col(Staff.id)).where(
+        col(Staff.updated_at) < cutoff,
+        col(Staff.display_name) != ANONYMOUS,
         col(Staff.id).not_in(still_referenced),
     )
     ids = list(db.scalars(stale))

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, union_all
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
@@ -115,8 +115,10 @@ class Totals:
 
 def vocabulary(db: DbSession) -> Vocabulary:
     """Every team on a staff record and every course: the names `totals` understands."""
-    teams = db.execute(select(Staff.team).distinct().where(col(Staff.team).is_not(None))).scalars()
-    courses = db.execute(select(Course.code, Course.title, Course.delivery)).all()
+    teams = db.execute(
+        select(col(Staff.team)).distinct().where(col(Staff.team).is_not(None))
+    ).scalars()
+    courses = db.execute(select(col(Course.code), col(Course.title), col(Course.delivery))).all()
     return Vocabulary(
         teams=sorted(str(t) for t in teams if t),
         courses=[
@@ -130,7 +132,7 @@ def course_id_of(db: DbSession, code: str | None) -> int | None:
     """The id of the course with `code`; -1 (matching nothing) for an unknown code."""
     if not code:
         return None
-    return db.execute(select(Course.id).where(Course.code == code)).scalar() or -1
+    return db.execute(select(col(Course.id)).where(col(Course.code) == code)).scalar() or -1
 
 
 class _Query:
@@ -142,20 +144,20 @@ class _Query:
         self.course_id = course_id_of(db, scope.course_code)
 
     def sessions(self) -> list[ColumnElement[bool]]:
-        where: list[ColumnElement[bool]] = [Session.status != SessionStatus.CANCELLED]
+        where: list[ColumnElement[bool]] = [col(Session.status) != SessionStatus.CANCELLED]
         if self.scope.start is not None:
-            where.append(Session.starts_at >= self.scope.start)
+            where.append(col(Session.starts_at) >= self.scope.start)
         if self.scope.end is not None:
-            where.append(Session.starts_at < self.scope.end)
+            where.append(col(Session.starts_at) < self.scope.end)
         if self.course_id is not None:
-            where.append(Session.course_id == self.course_id)
+            where.append(col(Session.course_id) == self.course_id)
         return where
 
     def delivered(self) -> ColumnElement[bool]:
-        return or_(Session.status == SessionStatus.DELIVERED, Session.ends_at <= self.now)
+        return or_(col(Session.status) == SessionStatus.DELIVERED, col(Session.ends_at) <= self.now)
 
     def team(self) -> list[ColumnElement[bool]]:
-        return [Staff.team == self.scope.team] if self.scope.team else []
+        return [col(Staff.team) == self.scope.team] if self.scope.team else []
 
 
 def _grouped(query: Any, group: Any | None) -> Any:
@@ -163,23 +165,23 @@ def _grouped(query: Any, group: Any | None) -> Any:
 
 
 def _team_key() -> Any:
-    return func.coalesce(Staff.team, NO_TEAM)
+    return func.coalesce(col(Staff.team), NO_TEAM)
 
 
 def _people(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, dict[str, int]]:
     """People booked, people attended, attendances and no-shows, per `by` (None, "team" or
     "course"). Counted per person first (a hash or index-ordered GROUP BY), then people are
     rows: much cheaper than COUNT(DISTINCT) over a million bookings."""
-    attended = Booking.status == BookingStatus.ATTENDED
+    attended = col(Booking.status) == BookingStatus.ATTENDED
     columns = [
-        Booking.staff_id.label("staff_id"),  # type: ignore[attr-defined]
+        col(Booking.staff_id).label("staff_id"),
         func.sum(case((attended, 1), else_=0)).label("att"),
-        func.sum(case((Booking.status == BookingStatus.NO_SHOW, 1), else_=0)).label("ns"),
+        func.sum(case((col(Booking.status) == BookingStatus.NO_SHOW, 1), else_=0)).label("ns"),
     ]
-    groups: list[Any] = [Booking.staff_id]
+    groups: list[Any] = [col(Booking.staff_id)]
     if by == "course":
-        columns.append(Session.course_id.label("course_id"))  # type: ignore[attr-defined]
-        groups.append(Session.course_id)
+        columns.append(col(Session.course_id).label("course_id"))
+        groups.append(col(Session.course_id))
     inner = (
         select(*columns)
         .select_from(Booking)
@@ -206,17 +208,17 @@ def _people(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, dict[s
 
 def _sessions_attended(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, int]:
     """Delivered sessions at least one person of the team (in scope) attended, per `by`."""
-    columns: list[Any] = [Booking.session_id.label("session_id")]  # type: ignore[attr-defined]
+    columns: list[Any] = [col(Booking.session_id).label("session_id")]
     if by == "team":
         columns.append(_team_key().label("grp"))
     elif by == "course":
-        columns.append(Session.course_id.label("grp"))  # type: ignore[attr-defined]
+        columns.append(col(Session.course_id).label("grp"))
     pairs = (
         select(*columns)
         .distinct()
         .select_from(Booking)
         .join(Session, col(Session.id) == Booking.session_id)
-        .where(*q.sessions(), q.delivered(), Booking.status == BookingStatus.ATTENDED)
+        .where(*q.sessions(), q.delivered(), col(Booking.status) == BookingStatus.ATTENDED)
     )
     if q.scope.team or by == "team":
         pairs = pairs.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
@@ -242,27 +244,27 @@ def _completions(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, d
     """Distinct people completing, live and e-learning apart and together, per `by` (None,
     "team" or "course"). Two indexed halves (live by session date, e-learning by completion
     date) joined with UNION ALL, so neither half scans the other's rows."""
-    live = (
+    live: Select[int, int, int] = (
         select(
-            Completion.staff_id.label("staff_id"),  # type: ignore[attr-defined]
+            col(Completion.staff_id).label("staff_id"),
             literal(1).label("live"),
-            Session.course_id.label("course_id"),  # type: ignore[attr-defined]
+            col(Session.course_id).label("course_id"),
         )
         .select_from(Completion)
         .join(Session, col(Session.id) == Completion.session_id)
-        .where(Completion.source == CompletionSource.ATTENDANCE, *q.sessions())
+        .where(col(Completion.source) == CompletionSource.ATTENDANCE, *q.sessions())
     )
-    online: list[ColumnElement[bool]] = [Completion.source == CompletionSource.ELEARNING]
+    online: list[ColumnElement[bool]] = [col(Completion.source) == CompletionSource.ELEARNING]
     if q.scope.start is not None:
-        online.append(Completion.completed_at >= q.scope.start)
+        online.append(col(Completion.completed_at) >= q.scope.start)
     if q.scope.end is not None:
-        online.append(Completion.completed_at < q.scope.end)
+        online.append(col(Completion.completed_at) < q.scope.end)
     if q.course_id is not None:
-        online.append(Completion.course_id == q.course_id)
-    elearning = select(
-        Completion.staff_id.label("staff_id"),  # type: ignore[attr-defined]
+        online.append(col(Completion.course_id) == q.course_id)
+    elearning: Select[int, int, int] = select(
+        col(Completion.staff_id).label("staff_id"),
         literal(0).label("live"),
-        Completion.course_id.label("course_id"),  # type: ignore[attr-defined]
+        col(Completion.course_id).label("course_id"),
     ).where(*online)
     if q.scope.team:
         live = live.join(Staff, col(Staff.id) == Completion.staff_id).where(*q.team())
@@ -334,8 +336,8 @@ def _breakdown(db: DbSession, q: _Query, by: str) -> list[Line]:
         if q.scope.team:
             sessions = _sessions_attended(db, q, "course")
         else:
-            sessions = _sessions_delivered(db, q, Session.course_id)
-        titles = {k: v for k, v in db.execute(select(Course.id, Course.title)).all()}
+            sessions = _sessions_delivered(db, q, col(Session.course_id))
+        titles = {k: v for k, v in db.execute(select(col(Course.id), col(Course.title))).all()}
         names = {k: str(titles.get(k, k)) for k in people.keys() | done.keys() | sessions.keys()}
     lines = [
         Line(names[k], _figures(people.get(k), sessions.get(k, 0), done.get(k))) for k in names
@@ -348,7 +350,7 @@ def _chart_months(db: DbSession, q: _Query, zone: ZoneInfo) -> list[date]:
     if scope.period is not None:
         months = scope.period.months()
     else:
-        first = db.execute(select(func.min(Session.starts_at)).where(*q.sessions())).scalar()
+        first = db.execute(select(func.min(col(Session.starts_at))).where(*q.sessions())).scalar()
         if first is None:
             return []
         start = first.astimezone(zone).date().replace(day=1)
@@ -367,8 +369,10 @@ def _by_month(db: DbSession, q: _Query, zone: ZoneInfo) -> list[MonthLine]:
     # UK month boundaries turned into UTC in Python (zoneinfo knows summer time), then one CASE:
     # the same SQL on SQLite and PostgreSQL, and each session lands in its UK month.
     bounds = [local_midnight_utc(m, zone) for m in [*months, add_months(months[-1], 1)]]
-    month_of = case(*[(Session.starts_at < bounds[i + 1], i) for i in range(len(months))], else_=-1)
-    in_chart = [Session.starts_at >= bounds[0], Session.starts_at < bounds[-1]]
+    month_of = case(
+        *[(col(Session.starts_at) < bounds[i + 1], i) for i in range(len(months))], else_=-1
+    )
+    in_chart = [col(Session.starts_at) >= bounds[0], col(Session.starts_at) < bounds[-1]]
     # The month of each session (thousands of rows), then bookings joined to that.
     chart = (
         select(col(Session.id).label("id"), month_of.label("m"))
@@ -382,7 +386,7 @@ def _by_month(db: DbSession, q: _Query, zone: ZoneInfo) -> list[MonthLine]:
             .distinct()
             .select_from(Booking)
             .join(chart, chart.c.id == Booking.session_id)
-            .where(Booking.status == BookingStatus.ATTENDED)
+            .where(col(Booking.status) == BookingStatus.ATTENDED)
         )
         if team_only:
             pairs = pairs.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
@@ -390,9 +394,9 @@ def _by_month(db: DbSession, q: _Query, zone: ZoneInfo) -> list[MonthLine]:
         rows = db.execute(select(found.c.m, func.count()).group_by(found.c.m)).all()
         return {int(m): int(n) for m, n in rows}
 
-    people = per_month(Booking.staff_id, team_only=bool(q.scope.team))
+    people = per_month(col(Booking.staff_id), team_only=bool(q.scope.team))
     if q.scope.team:
-        sessions = per_month(Booking.session_id, team_only=True)
+        sessions = per_month(col(Booking.session_id), team_only=True)
     else:
         rows = db.execute(select(chart.c.m, func.count()).group_by(chart.c.m)).all()
         sessions = {int(m): int(n) for m, n in rows}

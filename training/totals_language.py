@@ -10,6 +10,7 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from training import periods
 from training.periods import Period
@@ -176,7 +177,9 @@ class _Reader:
         if getattr(self.query, what) is not None and getattr(self.query, what) != value:
             self._fail(said, f"I can only take one {what.replace('_code', '')} at a time")
             return
-        self.query = replace(self.query, **{what: value})
+        # The field is named at run time (a team, course, period or breakdown that was read).
+        change: dict[str, Any] = {what: value}
+        self.query = replace(self.query, **change)
 
     def _fail(
         self, said: str, _why: str = "", choices: list[tuple[str, Period]] | None = None
