@@ -13,7 +13,7 @@ url = context.config.attributes.get("database_url") or Settings().database_url
 FOREIGN_TABLES = {"apscheduler_jobs"}
 
 
-def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return not (type_ == "table" and name in FOREIGN_TABLES)
 
 

@@ -4,9 +4,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import Card, card, execute, facts, heading, local_date, text
-from training.attendance import AttendanceSheet, SyncResult, UnmatchedLine
+from training.attendance_sheet import AttendanceSheet, SyncResult
 from training.elearning import ClaimView
 from training.my_training import MyTraining
+from training.unmatched_attendees import UnmatchedLine
 
 MAX_UNMATCHED = 20  # each has two inputs and two buttons: 50 would pass Teams' message limit
 STATES = {
