@@ -127,38 +127,45 @@ class WrapBot(TeamsActivityHandler):
             )
         )
 
-    async def _email_of(self, turn_context: TurnContext, member: ChannelAccount) -> str | None:
+    async def _addresses_of(
+        self, turn_context: TurnContext, member: ChannelAccount
+    ) -> tuple[str | None, str | None]:
+        """The member's email and user principal name, as Teams knows them."""
         if turn_context.activity.channel_id != "msteams":
-            return None
+            return None, None
         try:
             details = await TeamsInfo.get_member(turn_context, member.id)
         except Exception:  # the directory lookup is a nicety; the turn must go on without it
             log.warning("could not read Teams member details", exc_info=True)
-            return None
-        return details.email or details.user_principal_name
+            return None, None
+        return details.email, details.user_principal_name
 
     async def _record_contact(self, turn_context: TurnContext) -> Caller:
+        """Who is writing. Someone the bot has no address for is looked up in Teams first, so a
+        record made from their email (a board lead, a named manager) becomes theirs."""
         activity = turn_context.activity
         member = activity.from_property
         conversation = activity.conversation
         reference = json.dumps(TurnContext.get_conversation_reference(activity).serialize())
 
-        async def record(email: str | None) -> Staff:
+        async def record(email: str | None, upn: str | None, *, create: bool) -> Staff | None:
             return await self.database.run(
                 record_contact,
-                TeamsIdentity(member.aad_object_id or member.id, member.name or "", email),
+                TeamsIdentity(member.aad_object_id or member.id, member.name or "", email, upn),
                 self.clock.now(),
                 conversation_id=conversation.id,
                 conversation_type=conversation.conversation_type or "personal",
                 tenant_id=tenant_of(activity),
                 service_url=activity.service_url,
                 reference_json=reference,
+                create=create,
             )
 
-        staff = await record(None)
-        if staff.email is None and (email := await self._email_of(turn_context, member)):
-            staff = await record(email)
-        assert staff.id is not None
+        staff = await record(None, None, create=False)
+        if staff is None or staff.email is None:
+            email, upn = await self._addresses_of(turn_context, member)
+            staff = await record(email, upn, create=True)
+        assert staff is not None and staff.id is not None
         return Caller(
             staff_id=staff.id,
             display_name=staff.display_name,

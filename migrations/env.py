@@ -1,6 +1,9 @@
 """Alembic environment: the URL comes from the caller (training.migrate) or from Settings."""
 
+from typing import Any
+
 from alembic import context
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import training.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -29,9 +32,21 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _sqlite_pragma(connection: Connection, pragma: str) -> list[Any]:
+    """Outside any transaction, where SQLite honours the foreign_keys pragma."""
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    return list(dbapi.execute(f"PRAGMA {pragma}").fetchall())
+
+
 def run_migrations_online() -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table (copy, drop, rename); with foreign keys on, SQLite
+            # refuses to drop a table others point at. Checked again once the migrations ran.
+            _sqlite_pragma(connection, "foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=SQLModel.metadata,
@@ -40,6 +55,11 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = _sqlite_pragma(connection, "foreign_key_check")
+            _sqlite_pragma(connection, "foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
     engine.dispose()
 
 

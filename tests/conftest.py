@@ -14,7 +14,7 @@ from bot.router import Router
 from config.settings import Settings
 from training import migrate
 from training.clock import FixedClock
-from training.db import Database
+from training.db import Database, make_engine
 
 pytest_plugins = ["tests.graph.fixtures", "tests.bot.graph_chat"]
 
@@ -44,9 +44,15 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str | None:
+    """A fresh schema: the database may hold another checkout's revisions (a newer branch), so
+    it is emptied rather than downgraded."""
     if not POSTGRES_URL:
         return None
-    migrate.downgrade(POSTGRES_URL, "base")
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
     migrate.upgrade(POSTGRES_URL)
     return POSTGRES_URL
 

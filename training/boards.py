@@ -21,6 +21,7 @@ from training.models import (
 )
 from training.queries import person
 from training.reminders import MONTHS, BoardPlan, add_months, next_due_after
+from training.staff import person_named_by_email
 from training.views import Person
 
 
@@ -157,17 +158,7 @@ def _lead_ids(db: DbSession, emails: tuple[str, ...], now: datetime) -> list[int
     """Staff for each email; someone not seen yet is added, and linked when they first chat."""
     ids = []
     for raw in emails:
-        email = raw.strip().lower()
-        staff = db.exec(select(Staff).where(Staff.email == email)).first()
-        if staff is None:
-            staff = Staff(
-                email=email,
-                display_name=email.split("@")[0].replace(".", " ").title(),
-                created_at=now,
-                updated_at=now,
-            )
-            db.add(staff)
-            db.flush()
+        staff = person_named_by_email(db, raw, now)
         assert staff.id is not None
         ids.append(staff.id)
     return list(dict.fromkeys(ids))

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
@@ -26,6 +25,7 @@ from training.models import (
     ElearningClaim,
     Staff,
 )
+from training.staff import TeamsIdentity, staff_by_email, upsert_staff
 
 MAGIC = {"pdf": b"%PDF-", "png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff"}
 KIND_NAMES = {"pdf": "PDF", "png": "PNG image", "jpeg": "JPEG image"}
@@ -225,7 +225,7 @@ def name_manager(
     if claim.status != ClaimStatus.AWAITING_MANAGER:
         raise ClaimProblem("That e-learning record is not waiting for a manager.")
     wanted = manager_email.strip().lower()
-    manager = db.exec(select(Staff).where(func.lower(Staff.email) == wanted)).first()
+    manager = staff_by_email(db, wanted)
     if not wanted or manager is None or manager.id is None:
         raise ClaimProblem(
             f"I don't know anyone with the email '{wanted[:100]}'. Your manager needs to have "
@@ -341,28 +341,15 @@ def upsert_directory_person(
     department: str | None,
     now: datetime,
 ) -> int:
-    """A person Graph told us about (a manager): found by Entra id or email, else created."""
-    staff = db.exec(
-        select(Staff).where(func.lower(Staff.aad_object_id) == aad_object_id.lower())
-    ).first()
-    if staff is None and email:
-        staff = db.exec(select(Staff).where(func.lower(Staff.email) == email.lower())).first()
-    if staff is None:
-        staff = Staff(
-            aad_object_id=aad_object_id,
-            email=email.lower() if email else None,
-            display_name=display_name or "Manager",
-            team=department,
-            created_at=now,
-            updated_at=now,
-        )
-    else:
-        staff.aad_object_id = staff.aad_object_id or aad_object_id
-        staff.team = staff.team or department
+    """A person Graph told us about (a manager): their one staff record, found by Entra id or
+    email (and merged if each found a different one), else created."""
+    staff = upsert_staff(db, TeamsIdentity(aad_object_id, display_name or "Manager", email), now)
+    assert staff is not None and staff.id is not None
+    if department and not staff.team:
+        staff.team = department[:200]
         staff.updated_at = now
-    db.add(staff)
-    db.flush()
-    assert staff.id is not None
+        db.add(staff)
+        db.flush()
     return staff.id
 
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel, col
 
 from training.columns import UTCDateTime
@@ -38,9 +38,20 @@ SEATED_BOOKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.ATTENDED, Booking
 
 
 class Staff(SQLModel, table=True):
+    """One row per person (training.staff keeps it so): the Entra object id and the email are
+    each unique, and kept in lower case so that one address is one person whatever its case."""
+
+    __table_args__ = (
+        UniqueConstraint("email", name="uq_staff_email"),
+        CheckConstraint("email = lower(trim(email))", name="ck_staff_email_normalised"),
+        CheckConstraint(
+            "aad_object_id = lower(trim(aad_object_id))", name="ck_staff_aad_normalised"
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     aad_object_id: str | None = Field(default=None, max_length=64, unique=True)
-    email: str | None = Field(default=None, max_length=320, index=True)
+    email: str | None = Field(default=None, max_length=320)
     display_name: str = Field(max_length=200)
     team: str | None = Field(default=None, max_length=200)
     organisation: str | None = Field(default=None, max_length=200)

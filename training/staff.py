@@ -6,46 +6,149 @@ from datetime import datetime
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from training import audit
 from training.models import ConversationReference, DeliveryBlock, Staff
+from training.staff_merge import merge_staff
+
+EMAIL_LENGTH = 320
+NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
 class TeamsIdentity:
+    """Who someone is, as Teams or the directory says: their Entra object id, name, and the
+    addresses they go by (email and user principal name, often the same)."""
+
     aad_object_id: str | None
     display_name: str
     email: str | None = None
+    upn: str | None = None
 
 
-def upsert_staff(db: DbSession, identity: TeamsIdentity, now: datetime) -> Staff:
-    """Find the person by Entra object id (else email), creating or refreshing their record."""
-    staff = None
-    if identity.aad_object_id:
-        staff = db.exec(select(Staff).where(Staff.aad_object_id == identity.aad_object_id)).first()
-    email = identity.email.lower() if identity.email else None
-    if staff is None and email:
-        staff = db.exec(select(Staff).where(Staff.email == email)).first()
+def normalise_email(email: str | None) -> str | None:
+    """Emails are kept trimmed and in lower case, so one address is one person."""
+    cleaned = (email or "").strip().lower()
+    return cleaned if cleaned and len(cleaned) <= EMAIL_LENGTH else None
+
+
+def normalise_object_id(aad_object_id: str | None) -> str | None:
+    cleaned = (aad_object_id or "").strip().lower()
+    return cleaned or None
+
+
+def staff_by_email(db: DbSession, email: str | None) -> Staff | None:
+    wanted = normalise_email(email)
+    if wanted is None:
+        return None
+    return db.exec(select(Staff).where(Staff.email == wanted)).first()
+
+
+def _by_object_id(db: DbSession, aad_object_id: str | None) -> Staff | None:
+    if aad_object_id is None:
+        return None
+    return db.exec(select(Staff).where(Staff.aad_object_id == aad_object_id)).first()
+
+
+def _by_addresses(db: DbSession, addresses: list[str]) -> Staff | None:
+    for address in addresses:
+        if (found := staff_by_email(db, address)) is not None:
+            return found
+    return None
+
+
+def _merge(db: DbSession, survivor: Staff, duplicate: Staff, now: datetime, reason: str) -> Staff:
+    assert survivor.id is not None and duplicate.id is not None
+    survivor_id = survivor.id
+    db.flush()
+    merge_staff(db.connection(), survivor_id, duplicate.id, now, reason)
+    db.expire_all()
+    merged = db.get(Staff, survivor_id)
+    assert merged is not None
+    return merged
+
+
+def upsert_staff(
+    db: DbSession, identity: TeamsIdentity, now: datetime, *, create: bool = True
+) -> Staff | None:
+    """The person's one staff record: found by Entra object id, else by email or UPN (in any
+    case). A record made from their email before they first chatted (a board lead, a named
+    manager) is theirs: adopted, or merged into the record their object id already has.
+    None when nobody matches and `create` is False (the caller will learn their email first).
+    """
+    aad = normalise_object_id(identity.aad_object_id)
+    addresses = [a for a in map(normalise_email, (identity.email, identity.upn)) if a]
+    email = addresses[0] if addresses else None
+    staff = _by_object_id(db, aad)
+    by_address = _by_addresses(db, addresses)
+    if by_address is not None and by_address.aad_object_id not in (None, aad) and aad:
+        # The address belongs to another Entra account's record: the directory now gives it
+        # to this person, so that record keeps its object id and loses the address.
+        audit.record(
+            db,
+            None,
+            "staff.email_moved",
+            now,
+            subject=f"staff {by_address.id}",
+            detail=f"{email} now belongs to {aad}",
+        )
+        by_address.email = None
+        db.add(by_address)
+        db.flush()
+        by_address = None
+    if staff is not None and by_address is not None and by_address.id != staff.id:
+        staff = _merge(db, staff, by_address, now, f"the same person ({aad}, {email})")
+    staff = staff or by_address
     if staff is None:
+        if not create:
+            return None
         staff = Staff(
-            aad_object_id=identity.aad_object_id,
+            aad_object_id=aad,
             email=email,
-            display_name=identity.display_name or "Unknown",
+            display_name=(identity.display_name or "Unknown")[:NAME_LENGTH],
             created_at=now,
             updated_at=now,
         )
         db.add(staff)
         db.flush()
         return staff
+    return _refresh(db, staff, aad, email, identity.display_name, now)
+
+
+def _refresh(
+    db: DbSession, staff: Staff, aad: str | None, email: str | None, name: str, now: datetime
+) -> Staff:
     changed = False
-    if identity.aad_object_id and staff.aad_object_id != identity.aad_object_id:
-        staff.aad_object_id, changed = identity.aad_object_id, True
-    if email and staff.email != email:
+    if aad and staff.aad_object_id != aad:
+        staff.aad_object_id, changed = aad, True
+    if email and staff.email is None:
         staff.email, changed = email, True
-    if identity.display_name and staff.display_name != identity.display_name:
-        staff.display_name, changed = identity.display_name, True
+    name = name[:NAME_LENGTH]
+    if name and staff.display_name != name:
+        staff.display_name, changed = name, True
     if changed:
         staff.updated_at = now
         db.add(staff)
         db.flush()
+    return staff
+
+
+def person_named_by_email(db: DbSession, email: str, now: datetime) -> Staff:
+    """The staff record for an address someone typed (a board lead): found in any case, or
+    made now and adopted by the person when they first chat."""
+    address = normalise_email(email)
+    if address is None:
+        raise ValueError(f"not an email address: {email!r}")
+    found = staff_by_email(db, address)
+    if found is not None:
+        return found
+    staff = Staff(
+        email=address,
+        display_name=address.split("@")[0].replace(".", " ").title()[:NAME_LENGTH],
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(staff)
+    db.flush()
     return staff
 
 
@@ -113,9 +216,13 @@ def record_contact(
     tenant_id: str | None,
     service_url: str,
     reference_json: str,
-) -> Staff:
-    """Someone wrote to (or installed) the bot: refresh who they are and where to reach them."""
-    staff = upsert_staff(db, identity, now)
+    create: bool = True,
+) -> Staff | None:
+    """Someone wrote to (or installed) the bot: refresh who they are and where to reach them.
+    None when nobody matches and `create` is False (nothing is written then)."""
+    staff = upsert_staff(db, identity, now, create=create)
+    if staff is None:
+        return None
     save_conversation_reference(
         db,
         staff_id=staff.id,

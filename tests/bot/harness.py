@@ -118,7 +118,8 @@ class TeamsUser:
         self.bot_url = bot_url
         self.connector = connector
         self.name = name
-        self.aad_object_id = aad_object_id or str(uuid.uuid4())
+        # One name is one person (as one Entra account) unless a test says otherwise.
+        self.aad_object_id = aad_object_id or str(uuid.uuid5(uuid.NAMESPACE_URL, name))
         self.user_id = f"29:{self.aad_object_id}"
         self.tenant = tenant
         self.conversation_id = f"a:personal-{self.aad_object_id}"

@@ -1,0 +1,130 @@
+"""Two staff rows that are one person become one: everything that names the duplicate moves to
+the survivor, the survivor takes what only the duplicate knew (an email, a team), the duplicate
+goes, and the merge is written to the audit log.
+
+Written in SQL on the columns that name a person, not through the models, so migration 0008
+(which merged the duplicates already in the database) runs this same code on the schema of its
+day; a table that does not exist yet is skipped. A new table that names a person must be added
+to `REFERENCES`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, TextClause, bindparam, inspect, text
+
+from training.columns import UTCDateTime
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A column that names a person. With `once`, the person appears at most once per
+    `unique_with` among the rows where `where` holds (`{t}` stands for the table): the
+    survivor's row wins, and the duplicate's clashing row is deleted, or changed by the SET
+    clause `on_clash` so the clash goes away."""
+
+    table: str
+    column: str
+    once: bool = False
+    unique_with: tuple[str, ...] = ()
+    where: str = "1 = 1"
+    on_clash: str | None = None
+
+
+LIVE = "{t}.status IN ('booked', 'waitlisted')"
+OPEN_CLAIM = "{t}.status IN ('awaiting_certificate', 'awaiting_manager', 'pending')"
+
+REFERENCES = (
+    Reference("audit_log", "actor_staff_id"),
+    Reference("board_lead", "staff_id", once=True, unique_with=("board_id",)),
+    Reference("board_update", "recorded_by_staff_id"),
+    Reference("conversation_reference", "staff_id"),
+    Reference("delivery_block", "staff_id", once=True),
+    Reference("elearning_claim", "staff_id", True, ("course_id",), OPEN_CLAIM),
+    Reference("elearning_claim", "manager_staff_id"),
+    Reference("elearning_claim", "decided_by_staff_id"),
+    Reference("outbox", "staff_id"),
+    Reference("training_session", "created_by_staff_id"),
+    # Two live bookings on one session: the survivor's stays, the other is cancelled.
+    Reference(
+        "booking",
+        "staff_id",
+        True,
+        ("session_id",),
+        LIVE,
+        on_clash="status = 'cancelled', cancelled_at = :now, updated_at = :now",
+    ),
+    Reference("calendar_invite", "staff_id", once=True, unique_with=("session_id",)),
+    Reference("completion", "staff_id", True, ("session_id",), "{t}.session_id IS NOT NULL"),
+    Reference("completion", "confirmed_by_staff_id"),
+    Reference("feedback_request", "staff_id", once=True, unique_with=("session_id",)),
+    Reference("feedback_response", "staff_id", once=True, unique_with=("session_id",)),
+    Reference("session_attendance", "staff_id"),
+    Reference("session_attendance", "resolved_by_staff_id"),
+    Reference("team_mapping", "updated_by_staff_id"),
+)
+# What the survivor takes from the duplicate when it has none of its own.
+FILLED_FROM_DUPLICATE = ("email", "aad_object_id", "team", "organisation")
+
+
+def _with_now(sql: str) -> TextClause:
+    return text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def _move(
+    connection: Connection, ref: Reference, survivor: int, duplicate: int, now: datetime
+) -> int:
+    """Point the reference at the survivor; returns how many clashing rows were resolved."""
+    table, column = ref.table, ref.column
+    ids = {"survivor": survivor, "duplicate": duplicate}
+    clashed = 0
+    if ref.once:
+        same = "".join(f" AND s.{c} = {table}.{c}" for c in ref.unique_with)
+        clash = (
+            f"{table}.{column} = :duplicate AND {ref.where.format(t=table)} AND EXISTS ("
+            f"SELECT 1 FROM {table} s WHERE s.{column} = :survivor{same} "
+            f"AND {ref.where.format(t='s')})"
+        )
+        if ref.on_clash is None:
+            clashed = connection.execute(text(f"DELETE FROM {table} WHERE {clash}"), ids).rowcount
+        else:
+            statement = _with_now(f"UPDATE {table} SET {ref.on_clash} WHERE {clash}")
+            clashed = connection.execute(statement, {**ids, "now": now}).rowcount
+    connection.execute(
+        text(f"UPDATE {table} SET {column} = :survivor WHERE {column} = :duplicate"), ids
+    )
+    return clashed
+
+
+def merge_staff(
+    connection: Connection, survivor: int, duplicate: int, now: datetime, reason: str
+) -> None:
+    """Make `duplicate` part of `survivor`, in the caller's transaction."""
+    if survivor == duplicate:
+        raise ValueError("a person cannot be merged into themselves")
+    present = set(inspect(connection).get_table_names())
+    clashes = []
+    for ref in REFERENCES:
+        if ref.table in present and _move(connection, ref, survivor, duplicate, now):
+            clashes.append(f"{ref.table}.{ref.column}")
+    columns = ", ".join(FILLED_FROM_DUPLICATE)
+    row = connection.execute(
+        text(f"SELECT {columns} FROM staff WHERE id = :id"), {"id": duplicate}
+    ).one()
+    connection.execute(text("DELETE FROM staff WHERE id = :id"), {"id": duplicate})
+    for name, value in zip(FILLED_FROM_DUPLICATE, row, strict=True):
+        if value is not None:
+            connection.execute(
+                text(f"UPDATE staff SET {name} = :value WHERE id = :id AND {name} IS NULL"),
+                {"value": value, "id": survivor},
+            )
+    detail = f"staff {duplicate} merged into staff {survivor}: {reason}"
+    if clashes:
+        detail += f"; the survivor's row kept where both had one ({', '.join(clashes)})"
+    connection.execute(
+        _with_now(
+            "INSERT INTO audit_log (at, actor_staff_id, action, subject, detail) "
+            "VALUES (:now, NULL, 'staff.merge', :subject, :detail)"
+        ),
+        {"now": now, "subject": f"staff {survivor}", "detail": detail[:2000]},
+    )
