@@ -6,10 +6,16 @@ field accepts only what our own cards could send, and anything else makes the pa
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 MAX_TEXT = 1000
 MAX_QUERY = 300
+MAX_ID = 2**31 - 1  # the databases' integer keys
+
+
+def digits(text: str) -> bool:
+    """Plain 0-9 only: str.isdigit() also admits '²' and other digits int() refuses."""
+    return text.isascii() and text.isdigit()
 
 
 def _id(value: object) -> int:
@@ -17,7 +23,7 @@ def _id(value: object) -> int:
         raise ValueError("a yes/no is not an id")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
+    if isinstance(value, str) and digits(value.strip()) and len(value.strip()) < 10:
         return int(value)
     raise ValueError("not an id")
 
@@ -37,9 +43,9 @@ def _form_value(value: object) -> str:
     return _text(value)
 
 
-Id = Annotated[int, BeforeValidator(_id)]
+Id = Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(_id)]
 Text = Annotated[str, BeforeValidator(_text)]
 FormValue = Annotated[str, BeforeValidator(_form_value)]
 Query = Annotated[str, StringConstraints(max_length=MAX_QUERY), BeforeValidator(_text)]
-YearMonth = Annotated[str, StringConstraints(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")]
+YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 ExportFormat = Literal["csv", "xlsx", "docx", "md"]

@@ -132,12 +132,23 @@ class Router:
     def read_text(self, raw: str, today: date, files: Sequence[FileOffer] = ()) -> Command:
         said = Said(raw, words_of(raw), today, tuple(files))
         for read in self._readers:
-            if (command := read(said)) is not None:
-                return command
+            try:
+                command = read(said)
+            except ValidationError:  # words a phrase read into data its command refuses
+                log.info("a phrase read data its command refuses", exc_info=True)
+                break
+            if command is not None:
+                return self._checked(command)
         if said.files:
             return self._files_offered(said)
         command = self._not_understood(said)
         assert command is not None, "the not-understood reader answers everything"
+        return command
+
+    def _checked(self, command: Command) -> Command:
+        found = self._routes.get(command.verb)
+        if found is None or not isinstance(command.data, found.data):
+            raise TypeError(f"a phrase gave {command.verb!r} data it does not take")
         return command
 
     def read_card(self, value: Any) -> Command:

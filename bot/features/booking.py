@@ -11,7 +11,7 @@ from bot.cards.sessions import (
     session_booking_card,
     sessions_card,
 )
-from bot.fields import Id, Text, YearMonth
+from bot.fields import MAX_ID, Id, Text, YearMonth, digits
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said
 from training import booking, sessions
@@ -40,11 +40,13 @@ class BookingRef(CommandData):
 
 
 def number(word: str | None) -> int | None:
-    """'12' or '#12' as a number; anything else (or absurdly long) is not one."""
+    """'12' or '#12' as a number (a session, booking or claim); anything else is not one."""
     if word is None:
         return None
     word = word.lstrip("#")
-    return int(word) if word.isdigit() and len(word) < 10 else None
+    if not digits(word) or len(word) >= 10:
+        return None
+    return int(word) if int(word) <= MAX_ID else None
 
 
 def read_month(words: tuple[str, ...], today: date) -> tuple[str | None, list[str]]:

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cards.feedback import feedback_card, feedback_thanks_card
 from bot.features.booking import SessionRef, number
-from bot.fields import FormValue, Id
+from bot.fields import FormValue, Id, digits
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Outcome, Said
 from training import feedback
@@ -28,7 +28,7 @@ class FeedbackForm(CommandData):
 
 
 def _rating(value: str | None) -> int:
-    if value is not None and value.strip().isdigit() and len(value.strip()) < 3:
+    if value is not None and digits(value.strip()) and len(value.strip()) < 3:
         return int(value)
     raise InvalidFeedback("Please choose a rating from 1 to 5 for each question.")
 

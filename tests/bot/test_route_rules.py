@@ -1,0 +1,143 @@
+"""Who may run each command, where, and from what, written down twice on purpose: a change to
+a route's rules must be made here as well. And every button on every card the bot draws is one
+the router accepts, with all the card's inputs."""
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.router import BadPayload
+from bot.turn import Who
+from tests.cards.samples import SAMPLES
+from tests.cards.test_every_card import BUILDERS
+
+STAFF, COORDINATOR, CHECKS = Who.STAFF, Who.COORDINATOR, Who.HANDLER_CHECKS
+# verb: (who may run it, may a card send it, may it run in a channel or group chat)
+RULES = {
+    "help": (STAFF, False, True),
+    "unknown": (STAFF, False, True),
+    "list_sessions": (STAFF, True, True),
+    "book": (STAFF, True, True),
+    "join_waitlist": (STAFF, True, True),
+    "my_bookings": (STAFF, True, False),
+    "cancel_booking": (STAFF, True, False),
+    "cancel_on_session": (STAFF, False, False),
+    "my_training": (STAFF, True, False),
+    "record_elearning": (STAFF, False, False),
+    "elearning_certificate": (STAFF, False, False),
+    "name_manager": (STAFF, True, False),
+    "confirm_elearning": (STAFF, True, False),
+    "reject_elearning": (STAFF, True, False),
+    "view_certificate": (STAFF, True, False),
+    "feedback_form": (STAFF, True, False),
+    "submit_feedback": (STAFF, True, False),
+    "file_declined": (STAFF, False, False),
+    "list_boards": (CHECKS, True, False),
+    "board_delivered": (CHECKS, True, False),
+    "new_session_form": (COORDINATOR, True, False),
+    "create_session": (COORDINATOR, True, False),
+    "roster": (COORDINATOR, True, False),
+    "confirm_cancel_session": (COORDINATOR, True, False),
+    "cancel_session": (COORDINATOR, True, False),
+    "audit_log": (COORDINATOR, False, False),
+    "sync_attendance": (COORDINATOR, True, False),
+    "session_attendance": (COORDINATOR, True, False),
+    "unmatched": (COORDINATOR, True, False),
+    "assign_attendee": (COORDINATOR, True, False),
+    "mark_guest": (COORDINATOR, True, False),
+    "pending_confirmations": (COORDINATOR, True, False),
+    "chase_confirmation": (COORDINATOR, True, False),
+    "board_form": (COORDINATOR, True, False),
+    "save_board": (COORDINATOR, True, False),
+    "reminders": (COORDINATOR, True, False),
+    "failed_deliveries": (COORDINATOR, True, False),
+    "retry_delivery": (COORDINATOR, True, False),
+    "totals": (COORDINATOR, True, False),
+    "report": (COORDINATOR, True, False),
+    "export_totals": (COORDINATOR, True, False),
+    "feedback_summary": (COORDINATOR, False, False),
+    "save_file": (COORDINATOR, False, False),
+}
+
+
+def test_every_route_keeps_the_rules_written_here(router):
+    declared = {
+        verb: (found.who, found.from_cards, found.in_shared_chats)
+        for verb, found in router.routes.items()
+    }
+    assert declared == RULES
+
+
+def _walk(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        return [node, *(item for value in node.values() for item in _walk(value))]
+    if isinstance(node, list):
+        return [item for value in node for item in _walk(value)]
+    return []
+
+
+def _typed(element: dict[str, Any]) -> str:
+    """What a person might leave in an input: its value, or something plausible."""
+    if "value" in element:
+        return str(element["value"])
+    if element["type"] == "Input.ChoiceSet":
+        return str(element["choices"][0]["value"])
+    return {
+        "Input.Number": "10",
+        "Input.Date": "2027-03-01",
+        "Input.Time": "10:00",
+        "Input.Toggle": "false",
+    }.get(element["type"], "jo.bloggs@barnet.gov.uk")
+
+
+def _presses() -> list[tuple[str, dict[str, Any]]]:
+    """Every Action.Execute on every sample card, as Teams sends it: with all the inputs."""
+    found = []
+    for sample in SAMPLES:
+        if sample.builder == "card":  # the bare frame, with made-up actions
+            continue
+        drawn = BUILDERS[sample.builder](*sample.args, **sample.kwargs)
+        nodes = _walk(drawn)
+        inputs = {n["id"]: _typed(n) for n in nodes if str(n.get("type", "")).startswith("Input.")}
+        for action in (n for n in nodes if n.get("type") == "Action.Execute"):
+            found.append((f"{sample.id} / {action['title']}", {**action["data"], **inputs}))
+    return found
+
+
+PRESSES = _presses()
+
+
+def test_cards_have_buttons_to_press():
+    assert len(PRESSES) > 100
+
+
+def test_every_button_on_every_card_is_accepted(router):
+    refused = []
+    for name, data in PRESSES:
+        verb = data["verb"]
+        for value in ({"action": {"verb": verb, "data": data}}, data):  # Execute, then Submit
+            try:
+                router.read_card(value)
+            except BadPayload as why:
+                refused.append(f"{name}: {why}")
+    assert refused == []
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["book ²", "wait ¹²", "cancel ٣", "roster ５", "feedback ²", "sync attendance ²"],
+)
+def test_digits_that_are_not_0_to_9_are_not_numbers(router, phrase):
+    assert router.read_text(phrase, date(2027, 1, 11)).verb == "unknown"
+
+
+@pytest.mark.parametrize("session_id", [2**63, 2**31, -1, "99999999999"])
+def test_an_id_no_database_could_hold_is_a_stale_card(router, session_id):
+    with pytest.raises(BadPayload):
+        router.read_card({"verb": "book", "session_id": session_id})
+
+
+def test_a_month_in_the_next_century_still_reads(router):
+    command = router.read_text("sessions march", date(2099, 12, 15))
+    assert command.data.model_dump()["month"] == "2100-03"
