@@ -25,18 +25,21 @@ from bot.features.files import Files
 from bot.features.help import Help
 from bot.features.my_training import MyTraining
 from bot.features.sessions import Sessions
+from bot.features.teams import Teams
 from bot.features.totals import Totals
 from bot.guard import RateLimit
 from bot.proactive import Notifier
 from bot.ratelimit import TeamsRateLimiter
 from bot.router import Router
 from bot.sender import BotConnectorDelivery, ProactiveSender
+from bot.team_lookups import TeamLookups, no_lookups
 from bot.teams_bot import WrapBot
 from config.settings import Settings
 from graph.attendance_sync import sync_recent_sessions
 from graph.calendar_sync import retry_pending
 from graph.client import GraphClient
 from graph.coordinator_group import CoordinatorGroup
+from graph.directory_teams import refresh_directory
 from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep, SweepCards
 from training.clock import Clock, SystemClock
@@ -163,6 +166,7 @@ def build(
             Booking(database, clock, zone, seats_changed),
             AuditLog(database, clock, zone),
             Boards(database, clock, zone, policy, coordinators),
+            Teams(database, clock),
             # 'feedback summary 12' before feedback's 'feedback 12'
             totals,
             Feedback(database, clock, zone, settings.feedback_edit_days),
@@ -180,6 +184,10 @@ def build(
         files,
         coordinators,
         RateLimit(settings.rate_limit_burst, settings.rate_limit_per_second),
+        # After first contact, the person's Entra department is read in the background.
+        contacted=TeamLookups(background, database, graph, clock).contacted
+        if graph is not None
+        else no_lookups,
     )
     sweep = ReminderSweep(
         database,
@@ -191,6 +199,7 @@ def build(
         attendance_sync=_attendance_sync(database, graph, settings) if graph else None,
         calendar_sync=_calendar_sync(database, graph) if meetings_by_graph and graph else None,
         retention=retention(database, settings, certificates),
+        directory_refresh=_directory_refresh(database, graph) if graph else None,
         feedback_edit_days=settings.feedback_edit_days,
     )
     scheduler = SchedulerService(
@@ -260,6 +269,15 @@ def _calendar_sync(database: Database, graph: GraphClient) -> Callable[[datetime
         return len(await retry_pending(database, graph, now))
 
     return sync
+
+
+def _directory_refresh(
+    database: Database, graph: GraphClient
+) -> Callable[[datetime], Awaitable[None]]:
+    async def refresh(now: datetime) -> None:
+        await refresh_directory(database, graph, now)
+
+    return refresh
 
 
 def retention(

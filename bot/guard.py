@@ -19,7 +19,9 @@ ALLOWED_ATTACHMENT_TYPES = {
     "text/html",
     "application/vnd.microsoft.card.adaptive",
 }
-ALLOWED_FILE_TYPES = {"pdf", "png", "jpg", "jpeg"}
+# CSV: a coordinator's file of email,team ('import teams'); read as text, never opened.
+ALLOWED_FILE_TYPES = {"pdf", "png", "jpg", "jpeg", "csv"}
+WRONG_FILE = "I can only take PDF, PNG or JPEG files (and CSV files for 'import teams')."
 
 
 @dataclass
@@ -72,9 +74,9 @@ def input_problem(activity: Activity) -> str | None:
         return f"Please send at most {MAX_ATTACHMENTS} attachments at a time."
     for attachment in attachments:
         if attachment.content_type not in ALLOWED_ATTACHMENT_TYPES:
-            return "I can only take PDF, PNG or JPEG files."
+            return WRONG_FILE
         if attachment.content_type == "application/vnd.microsoft.teams.file.download.info":
             content = attachment.content if isinstance(attachment.content, dict) else {}
             if str(content.get("fileType", "")).lower() not in ALLOWED_FILE_TYPES:
-                return "I can only take PDF, PNG or JPEG files."
+                return WRONG_FILE
     return None

@@ -2,6 +2,7 @@
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
@@ -65,7 +66,10 @@ class WrapBot(TeamsActivityHandler):
         files: Files,
         coordinators: Coordinators,
         rate_limit: RateLimit,
+        contacted: Callable[[int], None] = lambda staff_id: None,
     ) -> None:
+        # Called with the staff id once a turn knows who is writing; must return at once.
+        self.contacted = contacted
         self.rate_limit = rate_limit
         self.settings = settings
         self.coordinators = coordinators
@@ -92,6 +96,7 @@ class WrapBot(TeamsActivityHandler):
             ActivityTypes.installation_update,
         ):
             turn_context.turn_state[CALLER] = await self._record_contact(turn_context)
+            self.contacted(turn_context.turn_state[CALLER].staff_id)
         await super().on_turn(turn_context)
 
     async def _refuse(self, turn_context: TurnContext) -> None:

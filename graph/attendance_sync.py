@@ -9,17 +9,20 @@ run that stops part-way resumes where it stopped, and a second run changes nothi
 """
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import TypeVar
 
 from config.settings import Settings
 from graph.client import GraphClient
+from graph.directory_teams import read_attendees
 from graph.errors import GraphProblem
 from training import attendance_reports
 from training.attendance_reports import SyncTarget
 from training.attendance_sheet import SyncResult
 from training.db import Database
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 NO_POLICY_HELP = (
     "Microsoft Graph refused to read this meeting's attendance: 'No Application Access Policy "
@@ -98,6 +101,19 @@ async def _sync(
     )
 
 
+async def _attendee_teams(
+    database: Database, graph: GraphClient, session_id: int, now: datetime
+) -> None:
+    """Teams for the session's matched attendees whose department was never read; a failure
+    here never fails the sync (they are read again at the next sync or daily refresh)."""
+    try:
+        await read_attendees(database, graph, session_id, now)
+    except Exception:
+        log.warning(
+            "could not read the departments of session %s's attendees", session_id, exc_info=True
+        )
+
+
 async def sync_one_session(
     database: Database, graph: GraphClient, settings: Settings, session_id: int, now: datetime
 ) -> SyncResult:
@@ -107,7 +123,9 @@ async def sync_one_session(
     have a Teams report: in person, cancelled, no join link, or not finished.
     """
     target = await database.run(attendance_reports.session_to_sync, session_id, now)
-    return await _sync(database, graph, settings, target, now)
+    result = await _sync(database, graph, settings, target, now)
+    await _attendee_teams(database, graph, session_id, now)
+    return result
 
 
 async def sync_recent_sessions(
@@ -153,6 +171,8 @@ async def sync_sessions(
 
     async def one(target: SyncTarget) -> SyncResult:
         async with gate:
-            return await _sync(database, graph, settings, target, now)
+            result = await _sync(database, graph, settings, target, now)
+        await _attendee_teams(database, graph, target.session_id, now)
+        return result
 
     return list(await asyncio.gather(*(one(t) for t in targets)))

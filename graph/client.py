@@ -8,7 +8,7 @@ thousand records parse faster with `json` than through kiota's models.
 
 import json
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -43,6 +43,7 @@ from msgraph.generated.users.item.online_meetings.online_meetings_request_builde
     OnlineMeetingsRequestBuilder,
 )
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import GraphClientFactory
 
 from config.settings import Settings
@@ -50,6 +51,7 @@ from graph.auth import GRAPH_SCOPES, MsalCredential
 from graph.errors import GraphNotConfigured, GraphProblem
 from graph.records import (
     AttendanceReport,
+    DirectoryDepartment,
     DirectoryUser,
     GroupMember,
     OnlineMeeting,
@@ -61,7 +63,9 @@ from training.completion_rule import parse_time
 ERRORS: dict[str, Any] = {"XXX": ODataError}
 USER_FIELDS = ["id", "displayName", "mail", "userPrincipalName", "department", "jobTitle"]
 MEMBER_FIELDS = ["id", "mail", "userPrincipalName"]
+DEPARTMENT_FIELDS = ["id", "mail", "userPrincipalName", "department"]
 MEMBERS_PER_PAGE = 999  # Graph's largest page for directory objects (its default is 100)
+USERS_PER_PAGE = 999  # the same for users
 Query = TypeVar("Query")  # a request builder's query parameters
 
 
@@ -371,6 +375,35 @@ class GraphClient:
         except (APIError, httpx.HTTPError) as error:
             raise _problem(error) from error
         return members
+
+    async def departments(self) -> AsyncIterator[list[DirectoryDepartment]]:
+        """Every user in the directory with their department, a page at a time:
+        `GET /users?$select=id,mail,userPrincipalName,department&$top=999`, then each
+        `@odata.nextLink`. One read a day covers everyone the bot knows, by object id or email,
+        with a request per 999 users and no state to keep between reads. Raises `GraphProblem`
+        (after the SDK's retries) at the page that failed; the pages before it were yielded."""
+        config = RequestConfiguration(
+            query_parameters=UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
+                select=DEPARTMENT_FIELDS, top=USERS_PER_PAGE
+            )
+        )
+        builder = self._sdk.users
+        try:
+            page = await builder.get(config)
+        except (APIError, httpx.HTTPError) as error:
+            raise _problem(error) from error
+        while page is not None:
+            yield [
+                DirectoryDepartment(user.id, user.mail, user.user_principal_name, user.department)
+                for user in page.value or []
+                if user.id
+            ]
+            if not page.odata_next_link:
+                return
+            try:
+                page = await builder.with_url(page.odata_next_link).get()
+            except (APIError, httpx.HTTPError) as error:
+                raise _problem(error) from error
 
 
 def _person(found: Any) -> DirectoryUser | None:

@@ -54,3 +54,13 @@ class GroupMember:
     id: str
     mail: str | None
     user_principal_name: str | None
+
+
+@dataclass(frozen=True)
+class DirectoryDepartment:
+    """A user in the directory and their department (None: Entra ID has none for them)."""
+
+    id: str
+    mail: str | None
+    user_principal_name: str | None
+    department: str | None

@@ -22,6 +22,7 @@ from training.due import due_reminders
 from training.outbox import OutgoingMessage
 from training.reminders import Reminder, ReminderPolicy
 from training.retention import retention_due
+from training.teams import directory_refresh_due
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class SweepReport:
     feedback_requests: int = 0
     attendance_syncs: int = 0
     calendar_retries: int = 0
+    directory_refreshed: bool = False
     errors: list[str] = field(default_factory=list)
 
 
@@ -68,11 +70,14 @@ class ReminderSweep:
         attendance_sync: Callable[[datetime], Awaitable[int]] | None = None,
         calendar_sync: Callable[[datetime], Awaitable[int]] | None = None,
         retention: Callable[[datetime], Awaitable[None]] | None = None,
+        directory_refresh: Callable[[datetime], Awaitable[None]] | None = None,
         feedback_edit_days: int = 5,
     ) -> None:
         """`attendance_sync(now)` reads Teams attendance for sessions due a look and returns how
         many it looked at; `calendar_sync(now)` retries Teams meeting updates that failed;
-        `retention(now)` applies the retention rule. All are optional."""
+        `retention(now)` applies the retention rule; `directory_refresh(now)` reads everyone's
+        Entra department (both once a day). All are optional."""
+        self.directory_refresh = directory_refresh
         self.cards = cards
         self.attendance_sync = attendance_sync
         self.calendar_sync = calendar_sync
@@ -98,6 +103,7 @@ class ReminderSweep:
         await self._attendance(now, report)
         await self._calendar(now, report)
         await self._retention(now, report)
+        await self._directory(now, report)
         self.wake_sender()
         if report.written or report.feedback_requests:
             log.info(
@@ -149,3 +155,15 @@ class ReminderSweep:
         except Exception as problem:  # tried again at the next sweep
             log.exception("retention run failed")
             report.errors.append(f"retention: {problem}")
+
+    async def _directory(self, now: datetime, report: SweepReport) -> None:
+        if self.directory_refresh is None or not await self.database.run(
+            directory_refresh_due, now
+        ):
+            return
+        try:
+            await self.directory_refresh(now)
+            report.directory_refreshed = True
+        except Exception as problem:  # not marked done: the next sweep reads it again
+            log.exception("directory refresh failed")
+            report.errors.append(f"directory: {problem}")

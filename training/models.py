@@ -53,10 +53,33 @@ class Staff(SQLModel, table=True):
     aad_object_id: str | None = Field(default=None, max_length=64, unique=True)
     email: str | None = Field(default=None, max_length=320)
     display_name: str = Field(max_length=200)
+    # The reporting team the person is counted in (totals): derived from `department` through
+    # the department-to-team map, unless a coordinator set it (`team_source`).
     team: str | None = Field(default=None, max_length=200)
+    # Their department in Entra ID as last read (raw), and when it was read: None, never.
+    department: str | None = Field(default=None, max_length=200)
+    department_read_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Who set `team`: 'directory' (Entra, through the map), 'coordinator' (in chat or by CSV:
+    # wins over the directory), or None (recorded before either, e.g. demo data).
+    team_source: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     organisation: str | None = Field(default=None, max_length=200)
     roles: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class TeamMapping(SQLModel, table=True):
+    """An Entra department and the reporting team its people are counted in (several
+    departments may report as one team)."""
+
+    __tablename__ = "team_mapping"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The department as compared: case-folded, spaces collapsed (training/team_rule.py).
+    department_key: str = Field(max_length=200, unique=True)
+    department: str = Field(max_length=200)
+    team: str = Field(max_length=200)
+    updated_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
     updated_at: datetime = Field(sa_column=_utc())
 
 

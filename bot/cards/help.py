@@ -35,6 +35,10 @@ COORDINATOR_COMMANDS = [
     ("how many trained in Adults MASH last year", "the same, asked in words"),
     ("report 2020-21", "the training section of the Prevent update, as Word or Markdown"),
     ("feedback summary 12", "feedback on session 12; or for a period: 'feedback summary 2020-21'"),
+    ("team jo.bloggs@probation.gov.uk Probation Service", "set someone's team (partners too)"),
+    ("import teams", "with a CSV of email,team attached: set many people's teams at once"),
+    ("team map", "Entra departments and the teams they report as ('map Early Help to Adults')"),
+    ("no team", "people with no team recorded, and how to give them one"),
 ]
 
 

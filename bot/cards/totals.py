@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from bot.cards.elements import Card, card, execute, facts, heading, text
 from training.feedback import FeedbackSummary
 from training.report import feedback_sentence, headline
-from training.totals import Line, Totals
+from training.totals import NO_TEAM, Line, Totals
 from training.totals_language import NotUnderstood, TotalsQuery
 from training.views import SessionSummary
 
@@ -80,7 +80,26 @@ def feedback_facts(summary: FeedbackSummary) -> dict:
     )
 
 
-def totals_card(totals: Totals, zone: ZoneInfo, query: TotalsQuery, chart_uri: str | None) -> Card:
+def no_team_note(line: Line, people: int | None) -> str:
+    """What the '(no team recorded)' line holds and how to empty it."""
+    count = line.figures.people_attended if people is None else people
+    held = f"{count} {'person' if count == 1 else 'people'} with no team on their record"
+    return (
+        f"{NO_TEAM}: {held}. Type 'no team' to see who; give them a team with "
+        "'team email Team name', a CSV with 'import teams', or map their Entra department "
+        "with 'team map'."
+    )
+
+
+def totals_card(
+    totals: Totals,
+    zone: ZoneInfo,
+    query: TotalsQuery,
+    chart_uri: str | None,
+    no_team_people: int | None = None,
+) -> Card:
+    """`no_team_people`: how many people the '(no team recorded)' line holds (None: the
+    people who attended in it)."""
     f = totals.figures
     unmatched = (
         "not tracked yet" if totals.unmatched_attendees is None else str(totals.unmatched_attendees)
@@ -115,6 +134,11 @@ def totals_card(totals: Totals, zone: ZoneInfo, query: TotalsQuery, chart_uri: s
             }
         )
     team = _breakdown("By team", totals.by_team)
+    team += [
+        text(no_team_note(line, no_team_people), isSubtle=True)
+        for line in totals.by_team
+        if line.name == NO_TEAM
+    ]
     course = _breakdown("By course", totals.by_course)
     body += course + team if query.breakdown == "course" else team + course
     body.append(text("Feedback", weight="Bolder", spacing="Medium"))

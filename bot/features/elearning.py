@@ -20,7 +20,7 @@ from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
 from graph.client import GraphClient
 from graph.errors import GraphProblem
-from training import elearning
+from training import elearning, teams
 from training.clock import Clock
 from training.db import Database
 from training.elearning import Certificate, CertificateStore, ClaimProblem, ClaimView
@@ -168,7 +168,7 @@ class ELearning(Feature):
             log.warning("could not read a manager from Graph", exc_info=True)
             return None
         if me is not None:
-            await self.database.run(elearning.set_team, staff_id, me.department, now)
+            await self.database.run(teams.record_department, staff_id, me.department, now)
         if manager is None:
             return None
         return await self.database.run(

@@ -21,7 +21,7 @@ from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
 from documents.chart import chart_png, data_uri
 from documents.exports import export_file
-from training import audit, feedback, totals
+from training import audit, feedback, teams, totals
 from training.clock import Clock
 from training.db import Database
 from training.feedback import FeedbackScope, FeedbackSummary
@@ -94,7 +94,13 @@ class Totals(Feature):
             unmatched=self.unmatched,
         )
         chart = await asyncio.to_thread(chart_png, found)
-        return Outcome(card=totals_card(found, self.zone, query, data_uri(chart)))
+        no_team = None
+        if any(line.name == totals.NO_TEAM for line in found.by_team):
+            scope = found.scope
+            no_team = await self.database.run(
+                teams.no_team_in, scope.start, scope.end, scope.course_code
+            )
+        return Outcome(card=totals_card(found, self.zone, query, data_uri(chart), no_team))
 
     @route("report", TotalsAsked, who=Who.COORDINATOR)
     async def report(self, caller: Caller, data: TotalsAsked, key: str | None) -> Outcome:

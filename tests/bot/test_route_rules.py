@@ -58,6 +58,14 @@ RULES = {
     "export_totals": (COORDINATOR, True, False),
     "feedback_summary": (COORDINATOR, False, False),
     "save_file": (COORDINATOR, False, False),
+    "show_team": (COORDINATOR, False, False),
+    "set_team": (COORDINATOR, False, False),
+    "clear_team": (COORDINATOR, True, False),
+    "import_teams": (COORDINATOR, False, False),
+    "team_map": (COORDINATOR, True, False),
+    "map_department": (COORDINATOR, True, False),
+    "unmap_department": (COORDINATOR, True, False),
+    "no_team": (COORDINATOR, True, False),
 }
 
 

@@ -49,6 +49,14 @@ README_PHRASES = {
     "report 2020-21": "report",
     "feedback summary 12": "feedback_summary",
     "feedback summary 2020-21": "feedback_summary",
+    "team jo.bloggs@probation.gov.uk Probation Service": "set_team",
+    "team jo.bloggs@probation.gov.uk": "show_team",
+    "team jo.bloggs@probation.gov.uk directory": "clear_team",
+    "import teams": "import_teams",
+    "team map": "team_map",
+    "map Early Help to Family Services": "map_department",
+    "unmap Early Help": "unmap_department",
+    "no team": "no_team",
 }
 
 

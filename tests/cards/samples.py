@@ -32,6 +32,7 @@ from training.my_training import CompletionLine, MyTraining
 from training.outbox import DeliveryProblem
 from training.periods import Period
 from training.reminders import Reminder
+from training.teams import ImportResult, MappingLine, NoTeam, PersonTeam, TeamChange
 from training.totals import Figures, Line, MonthLine, Totals, TotalsScope
 from training.totals_language import Choice, NotUnderstood, TotalsQuery
 from training.unmatched_attendees import UnmatchedLine
@@ -311,6 +312,26 @@ LAST_YEAR_BY_COURSE = TotalsQuery(
     notes=("'last year' read as the calendar year 2026",),
     alternatives=(Choice("Financial year 2025-26 instead", "totals by course 2025-26"),),
 )
+
+
+def team_person(i: int, team: str | None, source: str | None, department: str | None) -> PersonTeam:
+    person = people(1, i)[0]
+    return PersonTeam(person.staff_id, person.display_name, person.email, team, source, department)
+
+
+NO_TEAM_TOTALS = replace(
+    BIG_TOTALS, by_team=[*BIG_TOTALS.by_team, Line("(no team recorded)", figures(4))]
+)
+PARTNER = PersonTeam(
+    9001, "Jo Bloggs", "jo.bloggs@probation.gov.uk", "Probation Service", "coordinator", None
+)
+PARTNER_FROM_DIRECTORY = team_person(3, "Family Services", "directory", "Early Help Hub West")
+MAPPINGS = [
+    MappingLine(f"{team} {area}", team, 3 + i)
+    for i, (team, area) in enumerate(
+        (TEAMS[i % len(TEAMS)], ("North", "South", "East")[i % 3]) for i in range(60)
+    )
+]
 
 # --- boards and reminders ----------------------------------------------------------------------
 
@@ -777,4 +798,38 @@ SAMPLES = [
     # the audit trail
     Sample("audit_card", "empty", ([], ZONE)),
     Sample("audit_card", "the newest 30 (the service's limit)", (audit(30), ZONE)),
+    # people's teams
+    Sample(
+        "totals_card",
+        "25 teams and the no-team line, which says how to fix it",
+        (NO_TEAM_TOTALS, ZONE, BY_TEAM, data_uri(chart_png(NO_TEAM_TOTALS)), 212),
+    ),
+    Sample("person_team_card", "from the directory", (PARTNER_FROM_DIRECTORY,)),
+    Sample("person_team_card", "set by a coordinator", (PARTNER,)),
+    Sample("team_changed_card", "a partner not met yet", (TeamChange(PARTNER, None, True),)),
+    Sample("team_changed_card", "unchanged", (TeamChange(PARTNER, "Probation Service", False),)),
+    Sample("team_map_card", "nothing mapped yet, with an error", ([],), {"error": "Say both."}),
+    Sample(
+        "team_map_card",
+        "60 departments in 25 teams (the card's limit), after a change",
+        (MAPPINGS,),
+        {"note": "Early Help Hub West reports as Family Services: 31 people re-filed."},
+    ),
+    Sample("team_import_card", "a partner organisation's list", (ImportResult(412, 398, 377),)),
+    Sample(
+        "team_import_problems_card",
+        "45 bad lines (20 shown)",
+        ([f"line {i}: 'jo.bloggs{i}' is not an email address" for i in range(2, 47)],),
+    ),
+    Sample("no_team_card", "everyone filed", (NoTeam(0, []),)),
+    Sample(
+        "no_team_card",
+        "212 people, the first 50 shown",
+        (
+            NoTeam(
+                212,
+                [team_person(i, None, None, f"Dept {i % 7}" if i % 3 else None) for i in range(50)],
+            ),
+        ),
+    ),
 ]

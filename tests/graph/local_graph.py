@@ -138,6 +138,7 @@ class LocalGraph:
         app.router.add_get(base + "/manager", self._manager)
         app.router.add_get("/v1.0/groups/{group}/transitiveMembers/{cast}", self._group_users)
         app.router.add_get(base, self._user)
+        app.router.add_get("/v1.0/users", self._users)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -305,11 +306,43 @@ class LocalGraph:
 
     # --- users ----------------------------------------------------------------------------
 
+    def _find_user(self, key: str) -> dict[str, Any] | None:
+        """`/users/{id | userPrincipalName}`: Graph takes either (the UPN case-insensitively)."""
+        if key in self.users:
+            return self.users[key]
+        return next(
+            (
+                u
+                for u in self.users.values()
+                if (u.get("userPrincipalName") or "").lower() == key.lower()
+            ),
+            None,
+        )
+
     async def _user(self, request: web.Request) -> web.Response:
-        user = self.users.get(request.match_info["user"])
+        user = self._find_user(request.match_info["user"])
         if user is None:
             return self._error(404, "Request_ResourceNotFound", "Resource does not exist.")
-        return self._answer(user, "graph.user")
+        return self._answer(_selected(user, request), "graph.user")
+
+    async def _users(self, request: web.Request) -> web.Response:
+        """`GET /users?$select=...&$top=n`: every user, `$select`ed (Graph returns department
+        only when selected), paged with an absolute `@odata.nextLink` that keeps the query."""
+        size = min(int(request.query.get("$top", "100")), 999, self.page_size)
+        skip = int(request.query.get("$skiptoken", "0"))
+        users = list(self.users.values())
+        fields = [f for f in request.query.get("$select", "").split(",") if f]
+        selected = f"({','.join(fields)})" if fields else ""
+        body: dict[str, Any] = {
+            "@odata.context": f"https://graph.microsoft.com/v1.0/$metadata#users{selected}",
+            "value": [_selected(u, request) for u in users[skip : skip + size]],
+        }
+        if skip + size < len(users):
+            query = "&".join(f"{k}={v}" for k, v in request.query.items() if k != "$skiptoken")
+            body["@odata.nextLink"] = (
+                f"{self.url.removesuffix('/v1.0')}{request.path}?{query}&$skiptoken={skip + size}"
+            )
+        return self._answer(body, "graph.user", collection=True)
 
     async def _manager(self, request: web.Request) -> web.Response:
         manager_id = self.managers.get(request.match_info["user"])
@@ -317,7 +350,10 @@ class LocalGraph:
             return self._error(
                 404, "Request_ResourceNotFound", "Resource 'manager' does not exist."
             )
-        body = {"@odata.type": "#microsoft.graph.user", **self.users[manager_id]}
+        body = {
+            "@odata.type": "#microsoft.graph.user",
+            **_selected(self.users[manager_id], request),
+        }
         return self._answer(body, "graph.directoryObject")
 
     # --- groups ---------------------------------------------------------------------------
@@ -396,6 +432,27 @@ class LocalGraph:
     def add_group(self, group_id: str, members: list[str]) -> None:
         """A group of users (by id) and nested groups (by id)."""
         self.groups[group_id] = members
+
+
+# What Graph returns for a user when no $select is given: department is not among them.
+DEFAULT_USER_FIELDS = (
+    "id",
+    "displayName",
+    "mail",
+    "userPrincipalName",
+    "jobTitle",
+    "businessPhones",
+    "givenName",
+    "surname",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+)
+
+
+def _selected(user: dict[str, Any], request: web.Request) -> dict[str, Any]:
+    fields = [f for f in request.query.get("$select", "").split(",") if f]
+    return {k: v for k, v in user.items() if k in (fields or DEFAULT_USER_FIELDS)}
 
 
 def at(start: datetime, minutes: float) -> datetime:
