@@ -33,6 +33,7 @@ from training.models import (
     Course,
     FeedbackResponse,
     Session,
+    SessionAttendance,
     Staff,
 )
 from training.totals import (
@@ -114,6 +115,7 @@ def rows_of_world(attendances: int, staff: int, seed: int = 5) -> dict[str, list
     # About 4% of sessions are cancelled, so a few more are made to reach `attendances`.
     n_sessions = round(attendances / PER_SESSION / 0.96)
     sessions, bookings, completions, feedback = [], [], [], []
+    attendance: list[dict[str, Any]] = []
     for sid in range(1, n_sessions + 1):
         starts = FIRST_DAY + timedelta(days=rng.randrange(DAYS), hours=rng.choice([9, 10, 14]))
         cancelled = rng.random() < 0.04
@@ -159,6 +161,27 @@ def rows_of_world(attendances: int, staff: int, seed: int = 5) -> dict[str, list
                 }
             )
             if status == "attended":
+                # What a sync keeps: the person's attendance row, then their completion.
+                attendance.append(
+                    {
+                        "session_id": sid,
+                        "person_key": f"aad:{person}",
+                        "identity_keys": f"aad:{person}",
+                        "staff_id": person,
+                        "role": "attendee",
+                        "display_name": "",
+                        "email": None,
+                        "attended_seconds": 7000,
+                        "required_seconds": 5400,
+                        "completed": True,
+                        "walk_in": False,
+                        "data_gaps": False,
+                        "resolution": "matched",
+                        "resolved_by_staff_id": None,
+                        "resolved_at": None,
+                        "updated_at": starts + timedelta(hours=3),
+                    }
+                )
                 completions.append(
                     {
                         "staff_id": person,
@@ -206,6 +229,7 @@ def rows_of_world(attendances: int, staff: int, seed: int = 5) -> dict[str, list
         "course": courses,
         "training_session": sessions,
         "booking": bookings,
+        "session_attendance": attendance,
         "completion": completions,
         "feedback_response": feedback,
     }
@@ -216,6 +240,7 @@ TABLES = {
     "course": Course,
     "training_session": Session,
     "booking": Booking,
+    "session_attendance": SessionAttendance,
     "completion": Completion,
     "feedback_response": FeedbackResponse,
 }
@@ -349,9 +374,7 @@ def counts(database: Database) -> str:
             t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
             for t in ("staff", "training_session", "booking", "completion", "feedback_response")
         }
-        attended = conn.execute(
-            text("SELECT count(*) FROM booking WHERE status='attended'")
-        ).scalar()
+        attended = conn.execute(text("SELECT count(*) FROM session_attendance")).scalar()
     return (
         f"{n['staff']:,} staff, {n['training_session']:,} sessions, {n['booking']:,} bookings "
         f"({attended:,} attendance records), {n['completion']:,} completions, "

@@ -45,6 +45,8 @@ def totals_csv(totals: Totals) -> bytes:
         writer.writerow(
             ["Month", f"{month.month:%Y-%m}", month.sessions_delivered, "", month.people_attended]
         )
+    # Guests are in no figure above: a row of their own.
+    writer.writerow(["External guests", totals.scope.label, totals.external_guests])
     # utf-8-sig: Excel opens it with the right characters (an apostrophe, an en dash)
     return out.getvalue().encode("utf-8-sig")
 
@@ -60,6 +62,7 @@ def _summary_rows(totals: Totals, zone: ZoneInfo) -> list[tuple[str, object]]:
             "Unmatched attendees still to resolve",
             "not tracked" if totals.unmatched_attendees is None else totals.unmatched_attendees,
         ),
+        ("External guests (not in the figures above)", totals.external_guests),
         ("Feedback responses", fb.responses),
         ("Feedback response rate", "-" if fb.response_rate is None else f"{fb.response_rate:.0%}"),
         ("Average overall (1-5)", score_text(fb.average_overall)),

@@ -21,6 +21,7 @@ from training import attendance_reports
 from training.attendance_reports import SyncTarget
 from training.attendance_sheet import SyncResult
 from training.db import Database
+from training.errors import AttendanceProblem
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,6 +75,17 @@ async def _sync(
     default_percent = settings.completion_threshold_percent
     try:
         listed = await _read_reports(database, graph, target, now)
+    except AttendanceProblem as problem:  # e.g. a report without an id: say so, go on
+        return await database.run(
+            attendance_reports.finish_sync,
+            target.session_id,
+            now,
+            reports_listed=0,
+            problem=f"{problem} I will try again later.",
+            retry_offsets=retry_offsets,
+            default_percent=default_percent,
+            organiser=settings.graph_organiser,
+        )
     except GraphProblem as problem:
         if problem.no_access_policy:
             text, blocked = NO_POLICY_HELP, True
@@ -90,6 +102,7 @@ async def _sync(
             blocked=blocked,
             retry_offsets=retry_offsets,
             default_percent=default_percent,
+            organiser=settings.graph_organiser,
         )
     return await database.run(
         attendance_reports.finish_sync,
@@ -98,6 +111,7 @@ async def _sync(
         reports_listed=listed,
         retry_offsets=retry_offsets,
         default_percent=default_percent,
+        organiser=settings.graph_organiser,
     )
 
 

@@ -7,7 +7,6 @@ always recomputed from our stored copies, never from a running count
 (`training.attendance_results`).
 """
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +17,8 @@ from sqlmodel import col, select
 
 from training.attendance_results import recompute
 from training.attendance_sheet import SyncResult, sync_result
-from training.completion_rule import parse_time
+from training.columns import cut
+from training.completion_rule import parse_time, record_key
 from training.errors import AttendanceProblem
 from training.models import (
     AttendanceRecordCopy,
@@ -117,6 +117,10 @@ def _sync_row(db: DbSession, session_id: int, now: datetime) -> AttendanceSync:
 
 
 def remember_meeting(db: DbSession, session_id: int, online_meeting_id: str, now: datetime) -> None:
+    """Keep the meeting's id, so it is not looked up again (an id too long to keep is not)."""
+    load_session(db, session_id, lock=True)  # one sync of a session at a time
+    if cut(online_meeting_id, AttendanceSync.online_meeting_id) != online_meeting_id:
+        return
     sync = _sync_row(db, session_id, now)
     if sync.online_meeting_id != online_meeting_id:
         sync.online_meeting_id = online_meeting_id
@@ -127,15 +131,6 @@ def remember_meeting(db: DbSession, session_id: int, online_meeting_id: str, now
 # --- storing what Graph sent -------------------------------------------------------------
 
 
-def record_key(raw: dict[str, Any]) -> str:
-    """A record's own id, or (for a record without one) a digest of its content."""
-    record_id = raw.get("id")
-    if isinstance(record_id, str) and record_id:
-        return record_id[:300]
-    digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
-    return f"sha256:{digest}"
-
-
 def open_report(
     db: DbSession,
     session_id: int,
@@ -143,10 +138,15 @@ def open_report(
     first_page_url: str,
     now: datetime,
 ) -> ReportProgress:
-    """Start (or resume) reading one report; stores our copy of the report itself."""
+    """Start (or resume) reading one report; stores our copy of the report itself.
+
+    Two syncs of one session at once (the coordinator's and the scheduler's, or two
+    replicas) take turns: each write holds the session's row, so neither stores a copy the
+    other has just stored."""
     report_id = str(raw_report.get("id") or "")[:300]
     if not report_id:
         raise AttendanceProblem("Teams sent an attendance report without an id.")
+    load_session(db, session_id, lock=True)
     copy = db.exec(
         select(AttendanceReportCopy).where(
             AttendanceReportCopy.session_id == session_id,
@@ -178,9 +178,14 @@ def store_page(
     now: datetime,
 ) -> int:
     """Keep one page of records and where to go next, in one transaction; returns new records."""
-    copy = db.get(AttendanceReportCopy, copy_id)
-    if copy is None:
+    found = db.get(AttendanceReportCopy, copy_id)
+    if found is None:
         raise AttendanceProblem("That attendance report copy has gone.")
+    load_session(db, found.session_id, lock=True)  # one sync of a session at a time
+    db.refresh(found)
+    copy = found
+    if copy.complete:
+        return 0  # another sync finished this report meanwhile: it is not reopened
     keyed = {record_key(raw): raw for raw in raw_records}
     known = set(
         db.exec(
@@ -228,6 +233,7 @@ def finish_sync(
     default_percent: int,
     problem: str = "",
     blocked: bool = False,
+    organiser: str = "",
 ) -> SyncResult:
     """Record how this look went and when to look again; recompute figures from our copies.
 
@@ -240,6 +246,8 @@ def finish_sync(
     sync.last_attempt_at = now
     sync.updated_at = now
     sync.last_error = problem[:1000]
+    if organiser:
+        sync.organiser = organiser[:320]
     next_try = _next_try(session.ends_at, now, retry_offsets)
     complete_reports = _complete_reports(db, session_id)
     if blocked or problem:

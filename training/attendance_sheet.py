@@ -1,7 +1,8 @@
 """What a coordinator sees of a session's attendance: the sheet (who came, for how long, who
-completed, who did not come) and what one sync found."""
+completed, who did not come, who ran it) and what one sync found. Read from the session's
+attendance rows and the bookings derived from them, as the roster and the totals are."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func
@@ -12,6 +13,7 @@ from training import audit
 from training.errors import UnknownSession
 from training.models import (
     AttendanceReportCopy,
+    AttendanceRole,
     AttendanceSync,
     Booking,
     BookingStatus,
@@ -37,6 +39,8 @@ class SyncResult:
     walk_ins: int
     next_attempt_at: datetime | None
     problem: str = ""
+    guests: int = 0  # external guests (counted apart)
+    facilitators: int = 0  # the organiser and facilitators (not counted)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ class AttendeeLine:
     walk_in: bool
     data_gaps: bool
     resolution: str | None
+    role: str = AttendanceRole.ATTENDEE
+
+    @property
+    def guest(self) -> bool:
+        return self.role == AttendanceRole.GUEST
 
 
 @dataclass(frozen=True)
@@ -62,8 +71,9 @@ class AttendanceSheet:
     state: str
     next_attempt_at: datetime | None
     problem: str
-    attendees: list[AttendeeLine]
+    attendees: list[AttendeeLine]  # everyone who came to be trained, guests and unmatched too
     no_shows: list[str]
+    facilitators: list[str] = field(default_factory=list)  # the organiser and facilitators
 
 
 def sync_result(db: DbSession, session: Session, sync: AttendanceSync) -> SyncResult:
@@ -74,9 +84,10 @@ def sync_result(db: DbSession, session: Session, sync: AttendanceSync) -> SyncRe
             AttendanceReportCopy.session_id == session.id
         )
     ).one()
-    rows = db.exec(
+    found = db.exec(
         select(SessionAttendance).where(SessionAttendance.session_id == session.id)
     ).all()
+    rows = [r for r in found if r.role != AttendanceRole.FACILITATOR]
     no_shows = db.exec(
         select(func.count())
         .select_from(Booking)
@@ -94,6 +105,8 @@ def sync_result(db: DbSession, session: Session, sync: AttendanceSync) -> SyncRe
         walk_ins=sum(1 for r in rows if r.walk_in),
         next_attempt_at=sync.next_attempt_at,
         problem=sync.last_error,
+        guests=sum(1 for r in rows if r.role == AttendanceRole.GUEST),
+        facilitators=len(found) - len(rows),
     )
 
 
@@ -119,6 +132,7 @@ def attendance_sheet(
     ).all()
     audit.record(db, viewer_staff_id, "attendance.view", now, subject=f"session {session_id}")
     needed = lines[0].required_seconds if lines else 0
+    running = [r for r in lines if r.role == AttendanceRole.FACILITATOR]
     return AttendanceSheet(
         session_id=session_id,
         course_title=course.title,
@@ -128,8 +142,9 @@ def attendance_sheet(
         state=sync.state if sync else "not read yet",
         next_attempt_at=sync.next_attempt_at if sync else None,
         problem=sync.last_error if sync else "",
-        attendees=[attendee_line(r) for r in lines],
+        attendees=[attendee_line(r) for r in lines if r.role != AttendanceRole.FACILITATOR],
         no_shows=list(absent),
+        facilitators=[r.display_name for r in running],
     )
 
 
@@ -145,4 +160,5 @@ def attendee_line(row: SessionAttendance) -> AttendeeLine:
         walk_in=row.walk_in,
         data_gaps=row.data_gaps,
         resolution=row.resolution,
+        role=row.role,
     )

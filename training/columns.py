@@ -1,6 +1,7 @@
 """Column types shared by the models."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -25,3 +26,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def cut(value: str, column: Any) -> str:
+    """`value` cut to the length of a model's string column (`Staff.display_name`), so text
+    from outside (Entra names, Graph ids) stores the same on PostgreSQL as on SQLite."""
+    length = getattr(getattr(column, "type", None), "length", None)
+    return value[:length] if isinstance(length, int) else value
+
+
+def cut_or_none(value: str | None, column: Any) -> str | None:
+    return None if value is None else cut(value, column)

@@ -6,6 +6,8 @@ intervals are clipped to the session's scheduled time and merged before they are
 overlapping intervals, duplicate records and a person seen in two reports never count twice.
 """
 
+import hashlib
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +25,12 @@ class PersonTime:
     display_name: str
     intervals: list[tuple[datetime, datetime]] = field(default_factory=list)
     data_gaps: bool = False
+    # Teams' roles for them ("Organizer", "Presenter", "Attendee"), over every record.
+    roles: set[str] = field(default_factory=set)
+
+    @property
+    def name_only(self) -> bool:
+        return self.key.startswith("record:")
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -107,11 +115,22 @@ def required_seconds(starts_at: datetime, ends_at: datetime, percent: int) -> in
     return math.ceil(scheduled * percent / 100)
 
 
+def record_key(raw: dict[str, Any]) -> str:
+    """A record's own id, or (for a record without one) a digest of its content."""
+    record_id = raw.get("id")
+    if isinstance(record_id, str) and record_id:
+        return record_id[:300]
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
+    return f"sha256:{digest}"
+
+
 def gather(records: Iterable[dict[str, Any]]) -> dict[str, PersonTime]:
-    """Group records by person: by Entra id, else by email, else by display name.
+    """Group records by person: by Entra id, else by email, else (no id, no email) one person
+    per record: two anonymous guests, or two "iPhone"s, are never taken for one person.
 
     A record carrying both an id and an email ties that email to the id, so the same person
-    seen by email alone in another report is still one person.
+    seen by email alone in another report is still one person. (A record with only an id and
+    another with only an email are joined later, when both match the same staff record.)
     """
     records = list(records)
     email_to_aad: dict[str, str] = {}
@@ -128,13 +147,16 @@ def gather(records: Iterable[dict[str, Any]]) -> dict[str, PersonTime]:
         elif email:
             key = f"email:{email}"
         else:
-            key = f"name:{name.lower()}"
+            key = f"record:{record_key(record)}"
         person = people.get(key)
         if person is None:
             person = people[key] = PersonTime(key, aad, email, name)
         person.email = person.email or email
         if person.display_name == "Unknown guest":
             person.display_name = name
+        role = record.get("role")
+        if isinstance(role, str) and role:
+            person.roles.add(role)
         intervals, gaps = intervals_of(record)
         person.intervals += intervals
         person.data_gaps = person.data_gaps or gaps

@@ -1,11 +1,13 @@
 """Demo data for trying the bot locally: courses, a dozen upcoming sessions, a few colleagues."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
+from training import attendance_reports
 from training.models import (
     Board,
     BoardFrequency,
@@ -19,8 +21,6 @@ from training.models import (
     Delivery,
     FeedbackResponse,
     Session,
-    SessionAttendance,
-    SessionStatus,
     Staff,
 )
 from training.reminders import MONTHS, add_months
@@ -182,6 +182,54 @@ HISTORY = [
 ]
 
 
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _record(
+    record_id: str, name: str, email: str, starts: datetime, ends: datetime
+) -> dict[str, Any]:
+    """An attendance record as Microsoft Graph sends it (`attendanceRecord`)."""
+    seconds = int((ends - starts).total_seconds())
+    return {
+        "id": record_id,
+        "emailAddress": email,
+        "totalAttendanceInSeconds": seconds,
+        "role": "Attendee",
+        "identity": {"id": "", "displayName": name, "tenantId": None},
+        "attendanceIntervals": [
+            {
+                "joinDateTime": _iso(starts),
+                "leaveDateTime": _iso(ends),
+                "durationInSeconds": seconds,
+            }
+        ],
+        "externalRegistrationInformation": None,
+        "registrationId": None,
+    }
+
+
+def _read_teams_attendance(
+    db: DbSession, session: Session, records: list[dict[str, Any]], now: datetime
+) -> None:
+    """What a sync does with a Teams report: keep our copy, then recompute the session from
+    it (bookings, walk-ins, completions), so the demo's results come from the same path."""
+    session_id = _flushed(session.id)
+    report = {
+        "id": f"demo-report-{session_id}",
+        "totalParticipantCount": len(records),
+        "meetingStartDateTime": _iso(session.starts_at),
+        "meetingEndDateTime": _iso(session.ends_at),
+        "externalEventInformation": [],
+        "attendanceRecords": [],
+    }
+    copy = attendance_reports.open_report(db, session_id, report, "demo", now)
+    attendance_reports.store_page(db, copy.copy_id, records, None, now)
+    attendance_reports.finish_sync(
+        db, session_id, now, reports_listed=1, retry_offsets=[], default_percent=75
+    )
+
+
 def load_demo_history(
     db: DbSession, now: datetime, zone: ZoneInfo, people: list[Staff], by_code: dict[str, Course]
 ) -> None:
@@ -200,61 +248,53 @@ def load_demo_history(
             capacity=20,
             facilitators="Prevent Coordinator; SO15",
             audience="All staff",
-            status=SessionStatus.DELIVERED,
             bookings_open=False,
             created_at=starts,
         )
         db.add(session)
         db.flush()
         for index in came + missed:
-            attended = index in came
             db.add(
                 Booking(
                     session_id=_flushed(session.id),
                     staff_id=_flushed(people[index].id),
-                    status=BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW,
+                    status=BookingStatus.BOOKED,
                     requested_at=starts - timedelta(days=14),
                     seat_given_at=starts - timedelta(days=14),
-                    updated_at=ends,
+                    updated_at=starts - timedelta(days=14),
                 )
             )
-            if attended:
-                db.add(
-                    Completion(
-                        staff_id=_flushed(people[index].id),
-                        course_id=_flushed(course.id),
-                        session_id=session.id,
-                        source=CompletionSource.ATTENDANCE,
-                        completed_at=ends,
-                        attended_seconds=course.default_duration_minutes * 60,
-                        recorded_at=ends,
-                    )
-                )
-                db.add(
-                    FeedbackResponse(
-                        session_id=_flushed(session.id),
-                        staff_id=_flushed(people[index].id),
-                        overall=4 + index % 2,
-                        usefulness=4,
-                        confidence_before=2 + index % 2,
-                        confidence_after=4,
-                        most_useful="Knowing exactly how to make a referral.",
-                        could_be_better="More time for the case studies." if index % 2 else "",
-                        consent_to_attribute=index % 2 == 0,
-                        submitted_at=ends,
-                        updated_at=ends,
-                    )
-                )
+        records = [
+            _record(
+                f"demo-{weeks_ago}-{i}", people[i].display_name, people[i].email or "", starts, ends
+            )
+            for i in came
+        ]
         # Somebody Teams saw whom nobody could match: for the coordinator's 'unmatched' list.
         if weeks_ago == 3:
+            records.append(
+                _record(
+                    f"demo-{weeks_ago}-guest",
+                    "Jo (Guest)",
+                    "",
+                    starts,
+                    ends - timedelta(minutes=30),
+                )
+            )
+        _read_teams_attendance(db, session, records, ends + timedelta(days=1))
+        for index in came:
             db.add(
-                SessionAttendance(
+                FeedbackResponse(
                     session_id=_flushed(session.id),
-                    person_key="name:jo (guest)",
-                    display_name="Jo (Guest)",
-                    attended_seconds=5400,
-                    required_seconds=5400,
-                    completed=True,
+                    staff_id=_flushed(people[index].id),
+                    overall=4 + index % 2,
+                    usefulness=4,
+                    confidence_before=2 + index % 2,
+                    confidence_after=4,
+                    most_useful="Knowing exactly how to make a referral.",
+                    could_be_better="More time for the case studies." if index % 2 else "",
+                    consent_to_attribute=index % 2 == 0,
+                    submitted_at=ends,
                     updated_at=ends,
                 )
             )

@@ -234,6 +234,8 @@ class AttendanceSync(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="training_session.id", unique=True)
     online_meeting_id: str | None = Field(default=None, max_length=500)
+    # The mailbox (object id or UPN) whose meeting it is: its owner is a facilitator.
+    organiser: str = Field(default="", max_length=320)
     state: str = Field(default=SyncState.WAITING, sa_column=Column(String(20), nullable=False))
     attempts: int = 0
     last_attempt_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -284,8 +286,18 @@ class Resolution(StrEnum):
     GUEST = "guest"  # a coordinator marked them as an external guest
 
 
+class AttendanceRole(StrEnum):
+    ATTENDEE = "attendee"  # came to be trained: counted (with a staff record), or unmatched
+    GUEST = "guest"  # an external guest: counted apart, never in the staff figures
+    FACILITATOR = "facilitator"  # the organiser or a facilitator: never an attendee
+
+
 class SessionAttendance(SQLModel, table=True):
-    """One person at one session, summed over every report; `staff_id` None means unmatched."""
+    """One person at one session, summed over every report; `staff_id` None means unmatched.
+
+    The one source of a session's results: bookings (attended, no-show), walk-ins and the
+    session's completions are derived from these rows (`training.attendance_results`).
+    """
 
     __tablename__ = "session_attendance"
     __table_args__ = (UniqueConstraint("session_id", "person_key", name="uq_session_person"),)
@@ -293,8 +305,16 @@ class SessionAttendance(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="training_session.id", index=True)
     person_key: str = Field(max_length=400)
+    # Every identity (Entra id, email, or one name-only record) merged into this person, one a
+    # line: a coordinator's assignment of any of them holds when the reports are read again.
+    identity_keys: str = ""
     staff_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
-    display_name: str = Field(default="", max_length=200)
+    role: str = Field(
+        default=AttendanceRole.ATTENDEE,
+        sa_column=Column(String(20), nullable=False, server_default="attendee"),
+    )
+    # Entra display names are up to 256 characters.
+    display_name: str = Field(default="", max_length=256)
     email: str | None = Field(default=None, max_length=320)
     attended_seconds: int = 0
     required_seconds: int = 0
@@ -520,6 +540,15 @@ Index(
     col(Booking.staff_id),
     col(Booking.status),
     col(Booking.session_id),
+)
+# Who attended the sessions of a period, and who completed, from the index alone: totals count
+# attendance from these rows (the one definition of attended).
+Index(
+    "ix_session_attendance_totals",
+    col(SessionAttendance.session_id),
+    col(SessionAttendance.role),
+    col(SessionAttendance.staff_id),
+    col(SessionAttendance.completed),
 )
 
 

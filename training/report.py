@@ -47,6 +47,11 @@ def headline(totals: Totals) -> list[str]:
         f"{_plural(f.completed_any, 'person', 'people')} completed training: "
         f"{f.completed_live} live and {f.completed_elearning} through confirmed e-learning.",
     ]
+    if totals.external_guests:
+        out.append(
+            f"{_plural(totals.external_guests, 'external guest')} from partner organisations "
+            "also attended (counted apart from staff)."
+        )
     out.append(feedback_sentence(totals.feedback))
     if totals.unmatched_attendees:
         out.append(

@@ -1,15 +1,21 @@
 """Training totals for a period, team and course: the figures a coordinator puts in a report.
 
 Definitions (what each figure counts), all for sessions starting inside the period (UK dates):
+- attended (one definition, in every figure): recorded as attending a session (a row of its
+  Teams attendance, `training.attendance_results`) with a staff record, booked or walk-in.
+  Never an external guest (counted apart), a facilitator (not counted at all) or someone still
+  unmatched (counted apart, as a gap).
 - sessions delivered: sessions not cancelled that have ended (or are marked delivered). With a
   team chosen: such sessions at least one member of the team attended.
 - people booked: distinct people holding a seat (booked, attended or no-show; not waiting, not
   cancelled) on a session that is not cancelled.
-- people attended / attendances: distinct people recorded as attending, and the number of
-  attendance records (someone at three sessions counts once and three times).
+- people attended / attendances: distinct people who attended, and the number of (session,
+  person) attendances (someone at three sessions counts once and three times).
 - no-shows: bookings recorded as not attended.
-- completed: distinct people with a completion: live (from attendance, by the session's start)
-  and e-learning confirmed by a manager (by its completion date), shown apart and together.
+- completed: distinct people with a completion: live (attended and met the session's
+  threshold, by the session's start) and e-learning confirmed by a manager (by its completion
+  date), shown apart and together. On every line completed live <= people attended.
+- external guests: distinct guests recorded at the sessions (not in any other figure).
 Teams are the team on each person's staff record now.
 """
 
@@ -27,6 +33,7 @@ from training import audit
 from training.feedback import FeedbackScope, FeedbackSummary, feedback_summary
 from training.models import (
     SEATED_BOOKING_STATUSES,
+    AttendanceRole,
     Booking,
     BookingStatus,
     Completion,
@@ -34,6 +41,7 @@ from training.models import (
     Course,
     Delivery,
     Session,
+    SessionAttendance,
     SessionStatus,
     Staff,
 )
@@ -111,6 +119,7 @@ class Totals:
     unmatched_attendees: int | None  # None: not tracked (no attendance sync plugged in)
     generated_at: datetime
     notes: list[str] = field(default_factory=list)
+    external_guests: int = 0  # counted apart: in no other figure
 
 
 def vocabulary(db: DbSession) -> Vocabulary:
@@ -168,34 +177,76 @@ def _team_key() -> Any:
     return func.coalesce(col(Staff.team), NO_TEAM)
 
 
+def _attended(*where: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """Attendance rows that count as attended (the module's one definition)."""
+    return [
+        col(SessionAttendance.staff_id).is_not(None),
+        col(SessionAttendance.role) == AttendanceRole.ATTENDEE,
+        *where,
+    ]
+
+
+def _attendances(q: _Query, *extra: ColumnElement[bool]) -> Select[int, int, int]:
+    """(session, person, course) of everyone who attended a session in scope, each once."""
+    query: Select[int, int, int] = (
+        select(
+            col(SessionAttendance.session_id).label("session_id"),
+            col(SessionAttendance.staff_id).label("staff_id"),
+            col(Session.course_id).label("course_id"),
+        )
+        .distinct()
+        .select_from(SessionAttendance)
+        .join(Session, col(Session.id) == SessionAttendance.session_id)
+        .where(*_attended(*extra), *q.sessions())
+    )
+    if q.scope.team:
+        query = query.join(Staff, col(Staff.id) == SessionAttendance.staff_id).where(*q.team())
+    return query
+
+
 def _people(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, dict[str, int]]:
     """People booked, people attended, attendances and no-shows, per `by` (None, "team" or
-    "course"). Counted per person first (a hash or index-ordered GROUP BY), then people are
-    rows: much cheaper than COUNT(DISTINCT) over a million bookings."""
-    attended = col(Booking.status) == BookingStatus.ATTENDED
-    columns = [
-        col(Booking.staff_id).label("staff_id"),
-        func.sum(case((attended, 1), else_=0)).label("att"),
-        func.sum(case((col(Booking.status) == BookingStatus.NO_SHOW, 1), else_=0)).label("ns"),
-    ]
-    groups: list[Any] = [col(Booking.staff_id)]
-    if by == "course":
-        columns.append(col(Session.course_id).label("course_id"))
-        groups.append(col(Session.course_id))
-    inner = (
-        select(*columns)
+    "course"). Seats and attendance counted per person first (a hash or index-ordered GROUP
+    BY), then people are rows: much cheaper than COUNT(DISTINCT) over a million records."""
+    seats = (
+        select(
+            col(Booking.staff_id).label("staff_id"),
+            col(Session.course_id).label("course_id"),
+            literal(1).label("seat"),
+            literal(0).label("att"),
+            case((col(Booking.status) == BookingStatus.NO_SHOW, 1), else_=0).label("ns"),
+        )
         .select_from(Booking)
         .join(Session, col(Session.id) == Booking.session_id)
         .where(*q.sessions(), col(Booking.status).in_(SEATED_BOOKING_STATUSES))
     )
     if q.scope.team:
-        inner = inner.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
-    per_person = inner.group_by(*groups).subquery("per_person")
+        seats = seats.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
+    came = _attendances(q).subquery("came")
+    attended = select(
+        came.c.staff_id,
+        came.c.course_id,
+        literal(0).label("seat"),
+        literal(1).label("att"),
+        literal(0).label("ns"),
+    )
+    both = union_all(seats, attended).subquery("both")
+    groups: list[Any] = [both.c.staff_id] + ([both.c.course_id] if by == "course" else [])
+    per_person = (
+        select(
+            *groups,
+            func.sum(both.c.seat).label("seats"),
+            func.sum(both.c.att).label("att"),
+            func.sum(both.c.ns).label("ns"),
+        )
+        .group_by(*groups)
+        .subquery("per_person")
+    )
     group = {"team": _team_key(), "course": per_person.c.get("course_id")}.get(by or "")
     key = group if group is not None else literal("all")
     query = select(
         key.label("key"),
-        func.count().label("people_booked"),
+        func.sum(case((per_person.c.seats > 0, 1), else_=0)).label("people_booked"),
         func.sum(case((per_person.c.att > 0, 1), else_=0)).label("people_attended"),
         func.sum(per_person.c.att).label("attendances"),
         func.sum(per_person.c.ns).label("no_shows"),
@@ -208,25 +259,38 @@ def _people(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, dict[s
 
 def _sessions_attended(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, int]:
     """Delivered sessions at least one person of the team (in scope) attended, per `by`."""
-    columns: list[Any] = [col(Booking.session_id).label("session_id")]
+    came = _attendances(q, q.delivered()).subquery("came")
+    columns: list[Any] = [came.c.session_id]
     if by == "team":
         columns.append(_team_key().label("grp"))
     elif by == "course":
-        columns.append(col(Session.course_id).label("grp"))
-    pairs = (
-        select(*columns)
-        .distinct()
-        .select_from(Booking)
-        .join(Session, col(Session.id) == Booking.session_id)
-        .where(*q.sessions(), q.delivered(), col(Booking.status) == BookingStatus.ATTENDED)
-    )
-    if q.scope.team or by == "team":
-        pairs = pairs.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
+        columns.append(came.c.course_id.label("grp"))
+    pairs = select(*columns).distinct().select_from(came)
+    if by == "team":
+        pairs = pairs.join(Staff, col(Staff.id) == came.c.staff_id)
     found = pairs.subquery("pairs")
     group = found.c.grp if by else None
     key = group if group is not None else literal("all")
     query = _grouped(select(key.label("key"), func.count()).select_from(found), group)
     return {k: int(n) for k, n in db.execute(query)}
+
+
+def _external_guests(db: DbSession, q: _Query) -> int:
+    """Distinct external guests recorded at the sessions in scope (none within a team)."""
+    if q.scope.team:
+        return 0
+    guests = (
+        select(col(SessionAttendance.staff_id))
+        .distinct()
+        .join(Session, col(Session.id) == SessionAttendance.session_id)
+        .where(
+            col(SessionAttendance.staff_id).is_not(None),
+            col(SessionAttendance.role) == AttendanceRole.GUEST,
+            *q.sessions(),
+        )
+        .subquery("guests")
+    )
+    return int(db.execute(select(func.count()).select_from(guests)).scalar() or 0)
 
 
 def _sessions_delivered(db: DbSession, q: _Query, group: Any | None) -> dict[Any, int]:
@@ -242,18 +306,14 @@ def _sessions_delivered(db: DbSession, q: _Query, group: Any | None) -> dict[Any
 
 def _completions(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, dict[str, int]]:
     """Distinct people completing, live and e-learning apart and together, per `by` (None,
-    "team" or "course"). Two indexed halves (live by session date, e-learning by completion
-    date) joined with UNION ALL, so neither half scans the other's rows."""
-    live: Select[int, int, int] = (
-        select(
-            col(Completion.staff_id).label("staff_id"),
-            literal(1).label("live"),
-            col(Session.course_id).label("course_id"),
-        )
-        .select_from(Completion)
-        .join(Session, col(Session.id) == Completion.session_id)
-        .where(col(Completion.source) == CompletionSource.ATTENDANCE, *q.sessions())
-    )
+    "team" or "course"). Two indexed halves (live: attended and met the threshold, by session
+    date; e-learning by completion date) joined with UNION ALL, so neither half scans the
+    other's rows. Live completions are the attendance rows themselves, so they never exceed
+    attendance (the session's `Completion` rows are derived from the same rows)."""
+    came = _attendances(q, col(SessionAttendance.completed).is_(True)).subquery("completed")
+    live: Select[int, int, int] = select(
+        came.c.staff_id, literal(1).label("live"), came.c.course_id
+    ).distinct()
     online: list[ColumnElement[bool]] = [col(Completion.source) == CompletionSource.ELEARNING]
     if q.scope.start is not None:
         online.append(col(Completion.completed_at) >= q.scope.start)
@@ -267,7 +327,6 @@ def _completions(db: DbSession, q: _Query, by: str | None = None) -> dict[Any, d
         col(Completion.course_id).label("course_id"),
     ).where(*online)
     if q.scope.team:
-        live = live.join(Staff, col(Staff.id) == Completion.staff_id).where(*q.team())
         elearning = elearning.join(Staff, col(Staff.id) == Completion.staff_id).where(*q.team())
     done = union_all(live, elearning).subquery("done")
     # Per person (and course) first: did they complete live, by e-learning, or both?
@@ -373,7 +432,7 @@ def _by_month(db: DbSession, q: _Query, zone: ZoneInfo) -> list[MonthLine]:
         *[(col(Session.starts_at) < bounds[i + 1], i) for i in range(len(months))], else_=-1
     )
     in_chart = [col(Session.starts_at) >= bounds[0], col(Session.starts_at) < bounds[-1]]
-    # The month of each session (thousands of rows), then bookings joined to that.
+    # The month of each session (thousands of rows), then attendance joined to that.
     chart = (
         select(col(Session.id).label("id"), month_of.label("m"))
         .where(*q.sessions(), q.delivered(), *in_chart)
@@ -384,19 +443,19 @@ def _by_month(db: DbSession, q: _Query, zone: ZoneInfo) -> list[MonthLine]:
         pairs = (
             select(chart.c.m, column)
             .distinct()
-            .select_from(Booking)
-            .join(chart, chart.c.id == Booking.session_id)
-            .where(col(Booking.status) == BookingStatus.ATTENDED)
+            .select_from(SessionAttendance)
+            .join(chart, chart.c.id == SessionAttendance.session_id)
+            .where(*_attended())
         )
         if team_only:
-            pairs = pairs.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
+            pairs = pairs.join(Staff, col(Staff.id) == SessionAttendance.staff_id).where(*q.team())
         found = pairs.subquery("pairs")
         rows = db.execute(select(found.c.m, func.count()).group_by(found.c.m)).all()
         return {int(m): int(n) for m, n in rows}
 
-    people = per_month(col(Booking.staff_id), team_only=bool(q.scope.team))
+    people = per_month(col(SessionAttendance.staff_id), team_only=bool(q.scope.team))
     if q.scope.team:
-        sessions = per_month(col(Booking.session_id), team_only=True)
+        sessions = per_month(col(SessionAttendance.session_id), team_only=True)
     else:
         rows = db.execute(select(chart.c.m, func.count()).group_by(chart.c.m)).all()
         sessions = {int(m): int(n) for m, n in rows}
@@ -439,6 +498,7 @@ def compute_totals(
         feedback=feedback,
         unmatched_attendees=unmatched(db, scope.start, scope.end) if unmatched else None,
         generated_at=now,
+        external_guests=_external_guests(db, q),
     )
 
 

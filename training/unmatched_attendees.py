@@ -10,10 +10,19 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from training import audit
-from training.attendance_results import settle_bookings_and_completions
+from training.attendance_results import has_reports, recompute
 from training.attendance_sheet import AttendeeLine, attendee_line
+from training.columns import cut, cut_or_none
 from training.errors import AttendanceProblem, UnknownAttendee
-from training.models import Course, Resolution, Session, SessionAttendance, Staff
+from training.models import (
+    AttendanceRole,
+    Course,
+    Resolution,
+    Session,
+    SessionAttendance,
+    SessionStatus,
+    Staff,
+)
 from training.queries import load_session
 
 
@@ -32,12 +41,17 @@ class UnmatchedLine:
 def unmatched(
     db: DbSession, *, viewer_staff_id: int | None, now: datetime, limit: int = 20
 ) -> list[UnmatchedLine]:
-    """Attendees nobody could match to a staff member, newest sessions first; audited."""
+    """Attendees nobody could match to a staff member (not facilitators, not at cancelled
+    sessions: the same people `count_unmatched` counts), newest sessions first; audited."""
     rows = db.exec(
         select(SessionAttendance, Session, Course)
         .join(Session, col(Session.id) == col(SessionAttendance.session_id))
         .join(Course, col(Course.id) == col(Session.course_id))
-        .where(col(SessionAttendance.staff_id).is_(None))
+        .where(
+            col(SessionAttendance.staff_id).is_(None),
+            SessionAttendance.role != AttendanceRole.FACILITATOR,
+            Session.status != SessionStatus.CANCELLED,
+        )
         .order_by(col(Session.starts_at).desc(), col(SessionAttendance.id))
         .limit(limit)
     ).all()
@@ -63,8 +77,8 @@ def _unresolved(db: DbSession, attendance_id: int) -> tuple[SessionAttendance, S
     if row is None or row.staff_id is not None:
         raise UnknownAttendee()
     session = load_session(db, row.session_id, lock=True)
-    db.refresh(row)
-    if row.staff_id is not None:
+    row = db.get(SessionAttendance, attendance_id, populate_existing=True)
+    if row is None or row.staff_id is not None or row.role == AttendanceRole.FACILITATOR:
         raise UnknownAttendee()
     return row, session
 
@@ -77,31 +91,46 @@ def _resolve(
     resolution: Resolution,
     actor_staff_id: int,
     now: datetime,
+    default_percent: int,
 ) -> AttendeeLine:
-    other = db.exec(
-        select(SessionAttendance).where(
-            SessionAttendance.session_id == session.id, SessionAttendance.staff_id == staff_id
-        )
-    ).first()
-    if other is not None:
+    """The coordinator's answer is kept on the row and the session recomputed from its
+    reports: if this person was already there under another identity the two are merged
+    (their time together against the threshold), and nobody else's result changes."""
+    if (
+        not has_reports(db, session)
+        and db.exec(
+            select(SessionAttendance).where(
+                SessionAttendance.session_id == session.id, SessionAttendance.staff_id == staff_id
+            )
+        ).first()
+    ):
         raise AttendanceProblem(
             "That person is already on this session's attendance; "
             "one person is never counted twice."
         )
     row.staff_id, row.resolution = staff_id, resolution
+    row.role = AttendanceRole.GUEST if resolution == Resolution.GUEST else AttendanceRole.ATTENDEE
     row.resolved_by_staff_id, row.resolved_at, row.updated_at = actor_staff_id, now, now
     db.add(row)
     db.flush()
-    rows = list(
-        db.exec(select(SessionAttendance).where(SessionAttendance.session_id == session.id)).all()
-    )
-    settle_bookings_and_completions(db, session, rows, now)
-    db.refresh(row)
-    return attendee_line(row)
+    recompute(db, session, now, default_percent)
+    standing = db.exec(
+        select(SessionAttendance).where(
+            SessionAttendance.session_id == session.id, SessionAttendance.staff_id == staff_id
+        )
+    ).first()
+    assert standing is not None
+    return attendee_line(standing)
 
 
 def assign_attendee(
-    db: DbSession, attendance_id: int, email: str, *, actor_staff_id: int, now: datetime
+    db: DbSession,
+    attendance_id: int,
+    email: str,
+    *,
+    actor_staff_id: int,
+    now: datetime,
+    default_percent: int,
 ) -> AttendeeLine:
     """A coordinator says an unmatched attendee is this staff member (by email)."""
     row, session = _unresolved(db, attendance_id)
@@ -114,7 +143,9 @@ def assign_attendee(
             f"I don't know a staff member with the email {wanted}. They need to have "
             "said hello to the bot, or be marked as an external guest instead."
         )
-    line = _resolve(db, row, session, staff.id, Resolution.ASSIGNED, actor_staff_id, now)
+    line = _resolve(
+        db, row, session, staff.id, Resolution.ASSIGNED, actor_staff_id, now, default_percent
+    )
     audit.record(
         db,
         actor_staff_id,
@@ -127,7 +158,13 @@ def assign_attendee(
 
 
 def mark_guest(
-    db: DbSession, attendance_id: int, organisation: str, *, actor_staff_id: int, now: datetime
+    db: DbSession,
+    attendance_id: int,
+    organisation: str,
+    *,
+    actor_staff_id: int,
+    now: datetime,
+    default_percent: int,
 ) -> AttendeeLine:
     """A coordinator marks an unmatched attendee as an external guest from `organisation`."""
     row, session = _unresolved(db, attendance_id)
@@ -135,8 +172,8 @@ def mark_guest(
     if not organisation:
         raise AttendanceProblem("Please say which organisation the guest is from.")
     guest = Staff(
-        display_name=row.display_name or "Guest",
-        email=row.email,
+        display_name=cut(row.display_name or "Guest", Staff.display_name),
+        email=cut_or_none(row.email, Staff.email),
         organisation=organisation,
         roles="guest",
         created_at=now,
@@ -145,7 +182,9 @@ def mark_guest(
     db.add(guest)
     db.flush()
     assert guest.id is not None
-    line = _resolve(db, row, session, guest.id, Resolution.GUEST, actor_staff_id, now)
+    line = _resolve(
+        db, row, session, guest.id, Resolution.GUEST, actor_staff_id, now, default_percent
+    )
     audit.record(
         db,
         actor_staff_id,
@@ -158,12 +197,17 @@ def mark_guest(
 
 
 def count_unmatched(db: DbSession, start: datetime | None, end: datetime | None) -> int:
-    """Attendees still matched to nobody, at sessions starting in [start, end): a totals gap."""
+    """Attendees still matched to nobody, at sessions starting in [start, end) that were not
+    cancelled (whose attendance counts): a totals gap."""
     query = (
         select(func.count())
         .select_from(SessionAttendance)
         .join(Session, col(Session.id) == col(SessionAttendance.session_id))
-        .where(col(SessionAttendance.staff_id).is_(None))
+        .where(
+            col(SessionAttendance.staff_id).is_(None),
+            SessionAttendance.role != AttendanceRole.FACILITATOR,
+            Session.status != SessionStatus.CANCELLED,
+        )
     )
     if start is not None:
         query = query.where(Session.starts_at >= start)

@@ -48,7 +48,9 @@ def sync_results_card(results: list[SyncResult], zone: ZoneInfo, failed: bool = 
             text(
                 f"{result.reports} reports, {result.records} records, {result.people} people: "
                 f"{result.completed} completed, {result.no_shows} no-shows, "
-                f"{result.walk_ins} walk-ins, {result.unmatched} unmatched",
+                f"{result.walk_ins} walk-ins, {result.unmatched} unmatched"
+                + (f", {result.guests} external guests" if result.guests else "")
+                + (f"; {result.facilitators} facilitators" if result.facilitators else ""),
                 spacing="None",
             ),
         ]
@@ -87,6 +89,7 @@ def attendance_sheet_card(sheet: AttendanceSheet, zone: ZoneInfo) -> Card:
             n
             for n, on in (
                 ("walk-in", line.walk_in),
+                ("external guest", line.guest),
                 ("unmatched", line.staff_id is None),
                 ("a join or leave time is missing", line.data_gaps),
             )
@@ -107,6 +110,14 @@ def attendance_sheet_card(sheet: AttendanceSheet, zone: ZoneInfo) -> Card:
         )
     if sheet.no_shows:
         body.append(text(f"No-shows ({len(sheet.no_shows)}): {', '.join(sheet.no_shows)}"))
+    if sheet.facilitators:
+        body.append(
+            text(
+                f"Facilitators, not counted ({len(sheet.facilitators)}): "
+                f"{', '.join(sheet.facilitators)}",
+                isSubtle=True,
+            )
+        )
     return card(body, [execute("Read again now", "sync_attendance", session_id=sheet.session_id)])
 
 

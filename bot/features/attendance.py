@@ -192,6 +192,7 @@ class Attendance(Feature):
             data.staff_email,
             actor_staff_id=caller.staff_id,
             now=self.clock.now(),
+            default_percent=self.settings.completion_threshold_percent,
         )
         done = "and recorded their completion" if line.completed else "(below the threshold)"
         return await self._unmatched(caller, f"✅ {line.display_name} assigned {done}.")
@@ -204,6 +205,7 @@ class Attendance(Feature):
             data.guest_organisation,
             actor_staff_id=caller.staff_id,
             now=self.clock.now(),
+            default_percent=self.settings.completion_threshold_percent,
         )
         done = "and recorded their completion" if line.completed else "(below the threshold)"
         return await self._unmatched(caller, f"✅ {line.display_name} marked as a guest {done}.")

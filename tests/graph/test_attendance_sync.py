@@ -172,6 +172,7 @@ async def test_resolving_the_guest_records_their_completion(
             "Metropolitan Police",
             actor_staff_id=world.staff["Ann Able"],
             now=NOW,
+            default_percent=75,
         )
         created = db.get(Staff, line.staff_id)
         assert created is not None and created.organisation == "Metropolitan Police"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session as DbSession
+from sqlmodel import select
 
 from tests.factories import add_course, add_session, add_staff
 from training.models import (
@@ -19,6 +20,7 @@ from training.models import (
     Course,
     Delivery,
     Session,
+    SessionAttendance,
     SessionStatus,
     Staff,
 )
@@ -32,6 +34,21 @@ def uk(*parts: int) -> datetime:
 
 
 def add_booking(db: DbSession, session: Session, staff: Staff, status: str) -> Booking:
+    """A seat; 'attended' also records them in the session's attendance (what attended means
+    in every figure)."""
+    if status == "attended":
+        db.add(
+            SessionAttendance(
+                session_id=session.id,
+                person_key=f"aad:{staff.id}",
+                identity_keys=f"aad:{staff.id}",
+                staff_id=staff.id,
+                display_name=staff.display_name,
+                attended_seconds=7200,
+                required_seconds=5400,
+                updated_at=session.ends_at,
+            )
+        )
     booking = Booking(
         session_id=session.id,
         staff_id=staff.id,
@@ -53,6 +70,15 @@ def add_completion(
     at: datetime | None = None,
 ) -> None:
     completed = at or (session.ends_at if session else NOW)
+    if session is not None:
+        row = db.exec(
+            select(SessionAttendance).where(
+                SessionAttendance.session_id == session.id,
+                SessionAttendance.staff_id == staff.id,
+            )
+        ).one()
+        row.completed = True
+        db.add(row)
     db.add(
         Completion(
             staff_id=staff.id,

@@ -41,11 +41,24 @@ def test_the_same_person_by_id_and_by_email_is_one_person():
     assert merged_seconds(people["aad:d-1"].intervals, START, END) == 100 * 60
 
 
-def test_a_guest_with_no_id_and_no_email_is_kept_by_name():
-    guest = record("Sam Guest (External)", aad=None, email="", intervals=[(START, END)])
+def test_a_guest_with_no_id_and_no_email_is_one_person_per_record():
+    guest = record(
+        "Sam Guest (External)", aad=None, email="", intervals=[(START, END)], record_id="r-1"
+    )
     people = gather([guest])
-    assert list(people) == ["name:sam guest (external)"]
-    assert people["name:sam guest (external)"].email is None
+    assert list(people) == ["record:r-1"]
+    assert people["record:r-1"].email is None
+    assert people["record:r-1"].display_name == "Sam Guest (External)"
+
+
+def test_two_records_known_only_by_the_same_name_are_never_merged():
+    # Two anonymous phones in one meeting: Teams names both "iPhone". (Issue 11: they were
+    # merged into one person with both people's time.)
+    first = record("iPhone", aad=None, email="", intervals=[(START, _at(50))], record_id="p-1")
+    second = record("iPhone", aad=None, email="", intervals=[(_at(40), END)], record_id="p-2")
+    people = gather([first, second])
+    assert sorted(people) == ["record:p-1", "record:p-2"]
+    assert merged_seconds(people["record:p-1"].intervals, START, END) == 50 * 60
 
 
 def test_refreshers_fall_due_on_the_same_day_or_the_month_end():
