@@ -381,29 +381,32 @@ class GraphClient:
         `GET /users?$select=id,mail,userPrincipalName,department&$top=999`, then each
         `@odata.nextLink`. One read a day covers everyone the bot knows, by object id or email,
         with a request per 999 users and no state to keep between reads. Raises `GraphProblem`
-        (after the SDK's retries) at the page that failed; the pages before it were yielded."""
+        (after the SDK's retries) at the page that failed; the pages before it were yielded.
+
+        Read as raw JSON through the same adapter: kiota's user model costs about 4.5 ms of
+        CPU per user to parse (45 s for a 10,000-user directory, on the event loop)."""
         config = RequestConfiguration(
             query_parameters=UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
                 select=DEPARTMENT_FIELDS, top=USERS_PER_PAGE
             )
         )
-        builder = self._sdk.users
-        try:
-            page = await builder.get(config)
-        except (APIError, httpx.HTTPError) as error:
-            raise _problem(error) from error
-        while page is not None:
+        request = self._sdk.users.to_get_request_information(config)
+        while True:
+            page = await self._raw(request)
             yield [
-                DirectoryDepartment(user.id, user.mail, user.user_principal_name, user.department)
-                for user in page.value or []
-                if user.id
+                DirectoryDepartment(
+                    str(user["id"]),
+                    _text(user.get("mail")),
+                    _text(user.get("userPrincipalName")),
+                    _text(user.get("department")),
+                )
+                for user in page.get("value") or []
+                if isinstance(user, dict) and user.get("id")
             ]
-            if not page.odata_next_link:
+            next_link = page.get("@odata.nextLink")
+            if not isinstance(next_link, str):
                 return
-            try:
-                page = await builder.with_url(page.odata_next_link).get()
-            except (APIError, httpx.HTTPError) as error:
-                raise _problem(error) from error
+            request = self._sdk.users.with_url(next_link).to_get_request_information()
 
 
 def _person(found: Any) -> DirectoryUser | None:
@@ -415,6 +418,10 @@ def _person(found: Any) -> DirectoryUser | None:
         email=getattr(found, "mail", None) or getattr(found, "user_principal_name", None),
         department=getattr(found, "department", None),
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _address(attendee: Attendee) -> str:

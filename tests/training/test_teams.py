@@ -9,6 +9,7 @@ from tests.conftest import NOW
 from tests.factories import add_course, add_session, add_staff
 from training import teams
 from training.models import AuditEntry, Booking, BookingStatus, Staff
+from training.retention import apply_retention
 from training.team_rule import TeamLine
 from training.teams import DirectoryEntry, TeamProblem
 
@@ -201,3 +202,20 @@ def test_the_directory_refresh_is_due_once_a_day(database):
     with database.unit_of_work() as db:
         assert not teams.directory_refresh_due(db, NOW + timedelta(hours=22))
         assert teams.directory_refresh_due(db, NOW + timedelta(hours=23, minutes=1))
+
+
+def test_an_anonymised_person_keeps_no_department_or_team(database):
+    long_ago = NOW - timedelta(days=365 * 8)
+    with database.unit_of_work() as db:
+        leaver = add_staff(db, "Lee Leaver", long_ago, team="Probation Service")
+        leaver.department, leaver.department_read_at = "Probation", long_ago
+        leaver.team_source = "coordinator"
+    with database.unit_of_work() as db:
+        assert apply_retention(db, NOW, years=6).anonymised_people == 1
+    [gone] = _all_staff(database)
+    assert (gone.team, gone.team_source, gone.department, gone.department_read_at) == (
+        None,
+        None,
+        None,
+        None,
+    )
