@@ -24,20 +24,42 @@ from training.errors import (
     NotInvitedToFeedback,
 )
 from training.models import (
+    AttendanceRole,
     Booking,
     BookingStatus,
     Course,
     FeedbackRequest,
     FeedbackResponse,
     Session,
+    SessionAttendance,
     SessionStatus,
     Staff,
 )
 from training.queries import load_session, session_summary
 from training.views import SessionSummary
 
-# Attended, or booked while attendance is not yet known; a no-show is not asked.
+# Attended (booked or walk-in: `training.attendance_results.counted`), or booked while
+# attendance is not yet known; a no-show is not asked.
 MAY_RESPOND = (BookingStatus.ATTENDED, BookingStatus.BOOKED)
+
+
+def _may_respond() -> sa.Subquery:
+    """(session_id, staff_id) of everyone who may give feedback on a session: a seat still
+    booked (attendance not known yet) or attended, and anyone recorded as attending with a
+    staff record, walk-ins too (the one definition of attended)."""
+    seats: sa.Select[int, int] = select(
+        col(Booking.session_id).label("session_id"), col(Booking.staff_id).label("staff_id")
+    ).where(col(Booking.status).in_(MAY_RESPOND))
+    came: sa.Select[int, int] = select(
+        col(SessionAttendance.session_id).label("session_id"),
+        col(SessionAttendance.staff_id).label("staff_id"),
+    ).where(
+        col(SessionAttendance.staff_id).is_not(None),
+        col(SessionAttendance.role) == AttendanceRole.ATTENDEE,
+    )
+    return sa.union(seats, came).subquery("may_respond")
+
+
 MAX_COMMENT = 1000
 UK = ZoneInfo("Europe/London")
 
@@ -129,14 +151,13 @@ def _check_may_respond(
     if now > closes:
         local = closes.astimezone(zone)
         raise FeedbackClosed(f"{local:%A} {local.day} {local:%B %Y}")
-    booking = db.exec(
-        select(Booking.id).where(
-            Booking.session_id == session.id,
-            Booking.staff_id == staff_id,
-            col(Booking.status).in_(MAY_RESPOND),
+    invited = _may_respond()
+    found = db.execute(
+        sa.select(invited.c.staff_id).where(
+            invited.c.session_id == session.id, invited.c.staff_id == staff_id
         )
     ).first()
-    if booking is None:
+    if found is None:
         raise NotInvitedToFeedback()
 
 
@@ -252,34 +273,35 @@ def feedback_requests_due(
     feedback, people who attended (or are booked, attendance unknown), not yet asked and not
     yet answered. The scheduler sends each a `feedback_card`, then `record_feedback_requested`.
     """
+    invited = _may_respond()
     asked = exists().where(
-        col(FeedbackRequest.session_id) == Booking.session_id,
-        col(FeedbackRequest.staff_id) == Booking.staff_id,
+        col(FeedbackRequest.session_id) == invited.c.session_id,
+        col(FeedbackRequest.staff_id) == invited.c.staff_id,
     )
     answered = exists().where(
-        col(FeedbackResponse.session_id) == Booking.session_id,
-        col(FeedbackResponse.staff_id) == Booking.staff_id,
+        col(FeedbackResponse.session_id) == invited.c.session_id,
+        col(FeedbackResponse.staff_id) == invited.c.staff_id,
     )
     # SQLAlchemy's select: SQLModel's is typed for at most four columns.
     rows = db.execute(
         sa.select(
-            col(Booking.session_id),
-            col(Booking.staff_id),
+            invited.c.session_id,
+            invited.c.staff_id,
             col(Course.title),
             col(Session.starts_at),
             col(Session.ends_at),
         )
-        .join(Session, col(Session.id) == Booking.session_id)
+        .select_from(invited)
+        .join(Session, col(Session.id) == invited.c.session_id)
         .join(Course, col(Course.id) == Session.course_id)
         .where(
             col(Session.status) != SessionStatus.CANCELLED,
             col(Session.ends_at) <= now,
             col(Session.ends_at) > now - timedelta(days=edit_days),
-            col(Booking.status).in_(MAY_RESPOND),
             ~asked,
             ~answered,
         )
-        .order_by(col(Session.ends_at), col(Booking.session_id), col(Booking.staff_id))
+        .order_by(col(Session.ends_at), invited.c.session_id, invited.c.staff_id)
     ).all()
     return [
         FeedbackRequestDue(
@@ -343,11 +365,12 @@ def feedback_summary(
 ) -> FeedbackSummary:
     """Response rate, averages and comments (named only with consent) for `scope`."""
     team_filter = [col(Staff.team) == scope.team] if scope.team else []
+    may_respond = _may_respond()
     invited_query = (
         select(func.count())
-        .select_from(Booking)
-        .join(Session, col(Session.id) == Booking.session_id)
-        .where(*scope.session_filters(now), col(Booking.status).in_(MAY_RESPOND))
+        .select_from(may_respond)
+        .join(Session, col(Session.id) == may_respond.c.session_id)
+        .where(*scope.session_filters(now))
     )
     answers_query = (
         sa.select(  # SQLAlchemy's: SQLModel's select is typed for at most four columns
@@ -362,7 +385,7 @@ def feedback_summary(
         .where(*scope.session_filters(now))
     )
     if scope.team:  # only then is the staff table needed
-        invited_query = invited_query.join(Staff, col(Staff.id) == Booking.staff_id).where(
+        invited_query = invited_query.join(Staff, col(Staff.id) == may_respond.c.staff_id).where(
             *team_filter
         )
         answers_query = answers_query.join(Staff, col(Staff.id) == FeedbackResponse.staff_id).where(

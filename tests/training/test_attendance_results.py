@@ -2,7 +2,7 @@
 the right way, with one source of truth that every view reads (issue 11)."""
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -14,6 +14,13 @@ from training import attendance_reports, periods, unmatched_attendees
 from training.attendance_sheet import attendance_sheet
 from training.db import Database
 from training.demo import load_demo_data
+from training.feedback import (
+    FeedbackAnswers,
+    FeedbackScope,
+    feedback_requests_due,
+    feedback_summary,
+    submit_feedback,
+)
 from training.models import (
     AttendanceRecordCopy,
     AttendanceReportCopy,
@@ -441,3 +448,25 @@ def test_attended_means_the_same_in_every_figure(database):
         )
     assert (team.figures.sessions_delivered, team.figures.people_attended) == (1, 1)
     assert [(m.sessions_delivered, m.people_attended) for m in team.by_month] == [(1, 1)]
+
+
+def test_a_walk_in_is_asked_for_feedback_like_everyone_who_attended(database):
+    # Attended means the same for feedback: Bob walked in, so he is asked and may answer, and
+    # the response rate counts him. (Issue 11: only bookings were asked.)
+    with database.unit_of_work() as db:
+        session, people = _world(db, "Ann Able", "Bob Baker")
+        ann, bob = people["Ann Able"], people["Bob Baker"]
+        book(db, session, ann)
+        read_reports(
+            db,
+            session,
+            [[attendee("Bob", START, (0, 120), email="bob.baker@example.gov.uk")]],
+            now=session.ends_at + timedelta(minutes=30),
+        )
+    later = session.ends_at + timedelta(hours=1)
+    with database.unit_of_work() as db:
+        due = feedback_requests_due(db, later, edit_days=5)
+        assert [(d.session_id, d.staff_id) for d in due] == [(session.id, bob.id)]
+        submit_feedback(db, bob.id, session.id, FeedbackAnswers(5, 5, 2, 4), later, edit_days=5)
+        summary = feedback_summary(db, FeedbackScope(session_id=session.id), later)
+        assert (summary.invited, summary.responses) == (1, 1)  # Ann was a no-show
