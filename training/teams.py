@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, union
+from sqlalchemy import ColumnElement, and_, func, or_, union
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
@@ -15,6 +15,7 @@ from training import audit
 from training.errors import TrainingError
 from training.models import (
     SEATED_BOOKING_STATUSES,
+    AttendanceRole,
     AuditEntry,
     Booking,
     Completion,
@@ -508,19 +509,24 @@ def no_team_in(
 ) -> int:
     """How many people the totals' '(no team recorded)' line holds for sessions starting in
     [start, end) (and e-learning completed then), of one course if `course_code` is given:
-    people with no team booked on a session, recorded at one, or completing training."""
+    people with no team holding a seat on a session, recorded as attending one (facilitators
+    are not), or completing training."""
     sessions = select(col(Session.id)).where(col(Session.status) != SessionStatus.CANCELLED)
-    completed = select(col(Completion.staff_id))
+    elearning: list[ColumnElement[bool]] = [col(Completion.session_id).is_(None)]
     if course_code is not None:
         course = select(col(Course.id)).where(col(Course.code) == course_code)
         sessions = sessions.where(col(Session.course_id).in_(course))
-        completed = completed.where(col(Completion.course_id).in_(course))
+        elearning.append(col(Completion.course_id).in_(course))
     if start is not None:
         sessions = sessions.where(col(Session.starts_at) >= start)
-        completed = completed.where(col(Completion.completed_at) >= start)
+        elearning.append(col(Completion.completed_at) >= start)
     if end is not None:
         sessions = sessions.where(col(Session.starts_at) < end)
-        completed = completed.where(col(Completion.completed_at) < end)
+        elearning.append(col(Completion.completed_at) < end)
+    # live completions by their session's start, e-learning by its date (as the totals count)
+    completed = select(col(Completion.staff_id)).where(
+        or_(col(Completion.session_id).in_(sessions), and_(*elearning))
+    )
     people = union(
         select(col(Booking.staff_id)).where(
             col(Booking.session_id).in_(sessions),
@@ -529,6 +535,7 @@ def no_team_in(
         select(col(SessionAttendance.staff_id)).where(
             col(SessionAttendance.session_id).in_(sessions),
             col(SessionAttendance.staff_id).is_not(None),
+            col(SessionAttendance.role) == AttendanceRole.ATTENDEE,  # not facilitators
         ),
         completed,
     ).subquery()

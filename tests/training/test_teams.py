@@ -8,7 +8,16 @@ from sqlmodel import select
 from tests.conftest import NOW
 from tests.factories import add_course, add_session, add_staff
 from training import teams
-from training.models import AuditEntry, Booking, BookingStatus, Staff
+from training.models import (
+    AttendanceRole,
+    AuditEntry,
+    Booking,
+    BookingStatus,
+    Completion,
+    CompletionSource,
+    SessionAttendance,
+    Staff,
+)
 from training.retention import apply_retention
 from training.team_rule import TeamLine
 from training.teams import DirectoryEntry, TeamProblem
@@ -187,12 +196,36 @@ def test_people_without_a_team_are_counted_for_the_totals_line(database):
                 )
             )
         add_staff(db, "No Team Idle", NOW, team=None)
+        walk_in = add_staff(db, "No Team Walk In", NOW, team=None)
+        trainer = add_staff(db, "No Team Facilitator", NOW, team=None)
+        for person, role in [(walk_in, AttendanceRole.ATTENDEE), (trainer, "facilitator")]:
+            db.add(
+                SessionAttendance(
+                    session_id=inside.id,
+                    person_key=f"aad:{person.id}",
+                    staff_id=person.id,
+                    role=role,
+                    updated_at=NOW,
+                )
+            )
+        elearner = add_staff(db, "No Team E-learner", NOW, team=None)
+        db.add(
+            Completion(
+                staff_id=elearner.id,
+                course_id=add_course(db, "HO-ELEARN", "E-learning").id,
+                source=CompletionSource.ELEARNING,
+                completed_at=NOW - timedelta(days=1),
+                recorded_at=NOW,
+            )
+        )
     with database.unit_of_work() as db:
-        assert teams.no_team_in(db, NOW - timedelta(days=7), NOW) == 1
-        assert teams.no_team_in(db, None, None) == 2
+        # booked, walked in and e-learning; never the facilitator
+        assert teams.no_team_in(db, NOW - timedelta(days=7), NOW) == 3
+        assert teams.no_team_in(db, NOW - timedelta(days=7), NOW, "WRAP") == 2
+        assert teams.no_team_in(db, None, None) == 4
         assert teams.no_team_in(db, None, None, "OTHER") == 0
         everyone = teams.people_without_team(db)
-    assert everyone.count == 3
+    assert everyone.count == 6
 
 
 def test_the_directory_refresh_is_due_once_a_day(database):
