@@ -62,13 +62,16 @@ def route(
     verb: str,
     data: type[D],
     *,
-    who: Who = Who.STAFF,
+    who: Who,
+    from_cards: bool,
     in_shared_chats: bool = False,
-    from_cards: bool = True,
 ) -> Callable[[Method[F, D]], Method[F, D]]:
-    """Declare a handler method as the command `verb`, with its data and its rules."""
+    """Declare a handler method as the command `verb`, with its data and its rules. Who may run
+    it and whether a card may send it are always said: neither has a default to fall back on."""
 
     def mark(method: Method[F, D]) -> Method[F, D]:
+        if hasattr(method, _ROUTE_MARK):
+            raise ValueError(f"{method.__name__} is already a command; one route per handler")
         setattr(method, _ROUTE_MARK, _Declared(verb, data, who, in_shared_chats, from_cards))
         return method
 

@@ -107,7 +107,7 @@ class Attendance(Feature):
             return Command("unmatched")
         return None
 
-    @route("sync_attendance", SyncRequest, who=Who.COORDINATOR)
+    @route("sync_attendance", SyncRequest, who=Who.COORDINATOR, from_cards=True)
     async def sync_attendance(self, caller: Caller, data: SyncRequest, key: str | None) -> Outcome:
         """Answer at once and read in the background: a card button's invoke must be answered
         within about 15 s, and many sessions with many pages of records can take longer."""
@@ -160,7 +160,7 @@ class Attendance(Feature):
             self._reading.difference_update(t.session_id for t in targets)
         await self.tell([Notice(staff_id, card, summary)])
 
-    @route("session_attendance", SessionRef, who=Who.COORDINATOR)
+    @route("session_attendance", SessionRef, who=Who.COORDINATOR, from_cards=True)
     async def session_attendance(
         self, caller: Caller, data: SessionRef, key: str | None
     ) -> Outcome:
@@ -172,7 +172,7 @@ class Attendance(Feature):
         )
         return Outcome(card=attendance_sheet_card(sheet, self.zone))
 
-    @route("unmatched", NoData, who=Who.COORDINATOR)
+    @route("unmatched", NoData, who=Who.COORDINATOR, from_cards=True)
     async def unmatched(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         return await self._unmatched(caller)
 
@@ -182,7 +182,7 @@ class Attendance(Feature):
         )
         return Outcome(card=unmatched_card(lines, self.zone, note))
 
-    @route("assign_attendee", AttendeeAnswer, who=Who.COORDINATOR)
+    @route("assign_attendee", AttendeeAnswer, who=Who.COORDINATOR, from_cards=True)
     async def assign_attendee(
         self, caller: Caller, data: AttendeeAnswer, key: str | None
     ) -> Outcome:
@@ -197,7 +197,7 @@ class Attendance(Feature):
         done = "and recorded their completion" if line.completed else "(below the threshold)"
         return await self._unmatched(caller, f"✅ {line.display_name} assigned {done}.")
 
-    @route("mark_guest", AttendeeAnswer, who=Who.COORDINATOR)
+    @route("mark_guest", AttendeeAnswer, who=Who.COORDINATOR, from_cards=True)
     async def mark_guest(self, caller: Caller, data: AttendeeAnswer, key: str | None) -> Outcome:
         line = await self.database.run(
             unmatched_attendees.mark_guest,

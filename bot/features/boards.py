@@ -129,7 +129,7 @@ class Boards(Feature):
             return await self.database.run(boards.board_view, choice.board_id)
         return await self.database.run(boards.find_board, choice.board)
 
-    @route("list_boards", NoData, who=Who.HANDLER_CHECKS)
+    @route("list_boards", NoData, who=Who.HANDLER_CHECKS, from_cards=True)
     async def list_boards(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         found = await self.database.run(boards.list_boards)
         if not caller.is_coordinator:  # a board lead sees the boards they lead
@@ -138,7 +138,7 @@ class Boards(Feature):
                 raise NotTheBoardLead()
         return Outcome(card=boards_card(found, self._today()))
 
-    @route("board_delivered", BoardChoice, who=Who.HANDLER_CHECKS)
+    @route("board_delivered", BoardChoice, who=Who.HANDLER_CHECKS, from_cards=True)
     async def board_delivered(self, caller: Caller, data: BoardChoice, key: str | None) -> Outcome:
         if data.board_id is None and not data.board.strip():
             return Outcome(
@@ -159,12 +159,12 @@ class Boards(Feature):
             return Outcome(text=f"That update to {board.name} was already recorded.")
         return Outcome(card=update_delivered_card(result.board, result.was_due_on))
 
-    @route("board_form", BoardChoice, who=Who.COORDINATOR)
+    @route("board_form", BoardChoice, who=Who.COORDINATOR, from_cards=True)
     async def board_form(self, caller: Caller, data: BoardChoice, key: str | None) -> Outcome:
         named = data.board_id is not None or data.board.strip()
         return Outcome(card=board_form(await self._board(data) if named else None))
 
-    @route("save_board", BoardForm, who=Who.COORDINATOR)
+    @route("save_board", BoardForm, who=Who.COORDINATOR, from_cards=True)
     async def save_board(self, caller: Caller, data: BoardForm, key: str | None) -> Outcome:
         try:
             saved = await self.database.run(
@@ -182,7 +182,7 @@ class Boards(Feature):
             return Outcome(card=board_form(current, error=str(problem), values=values))
         return Outcome(card=board_saved_card(saved, created=data.board_id is None))
 
-    @route("reminders", NoData, who=Who.COORDINATOR)
+    @route("reminders", NoData, who=Who.COORDINATOR, from_cards=True)
     async def reminders(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         upcoming = await self.database.run(
             upcoming_reminders,
@@ -194,14 +194,14 @@ class Boards(Feature):
         )
         return Outcome(card=upcoming_reminders_card(upcoming, self.zone, REMINDER_DAYS))
 
-    @route("failed_deliveries", NoData, who=Who.COORDINATOR)
+    @route("failed_deliveries", NoData, who=Who.COORDINATOR, from_cards=True)
     async def failed_deliveries(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         problems = await self.database.run(
             outbox.failed_deliveries, viewer_staff_id=caller.staff_id, now=self.clock.now()
         )
         return Outcome(card=failed_deliveries_card(problems, self.zone))
 
-    @route("retry_delivery", OutboxRef, who=Who.COORDINATOR)
+    @route("retry_delivery", OutboxRef, who=Who.COORDINATOR, from_cards=True)
     async def retry_delivery(self, caller: Caller, data: OutboxRef, key: str | None) -> Outcome:
         await self.database.run(
             outbox.retry_delivery,

@@ -13,7 +13,7 @@ from bot.cards.sessions import (
 )
 from bot.fields import MAX_ID, Id, Text, YearMonth, digits
 from bot.router import Feature, route
-from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said
+from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
 from training import booking, sessions
 from training.clock import Clock
 from training.db import Database
@@ -111,7 +111,7 @@ class Booking(Feature):
             return Command("cancel_on_session", SessionRef(session_id=n))
         return None
 
-    @route("list_sessions", ListSessions, in_shared_chats=True)
+    @route("list_sessions", ListSessions, in_shared_chats=True, who=Who.STAFF, from_cards=True)
     async def list_sessions(self, caller: Caller, data: ListSessions, key: str | None) -> Outcome:
         now = self.clock.now()
         title = "Upcoming Prevent training"
@@ -141,11 +141,11 @@ class Booking(Feature):
         status = {b.session.id: b.status for b in mine}
         return Outcome(card=sessions_card(found, self.zone, title=title, my_status=status))
 
-    @route("book", SessionRef, in_shared_chats=True)
+    @route("book", SessionRef, in_shared_chats=True, who=Who.STAFF, from_cards=True)
     async def book(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
         return await self._book(caller, data.session_id, key, join_waiting_list=False)
 
-    @route("join_waitlist", SessionRef, in_shared_chats=True)
+    @route("join_waitlist", SessionRef, in_shared_chats=True, who=Who.STAFF, from_cards=True)
     async def join_waitlist(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
         return await self._book(caller, data.session_id, key, join_waiting_list=True)
 
@@ -174,12 +174,12 @@ class Booking(Feature):
         if booked.status != BookingStatus.WAITLISTED:
             self.seats_changed(booked.session.id)
 
-    @route("my_bookings", NoData)
+    @route("my_bookings", NoData, who=Who.STAFF, from_cards=True)
     async def my_bookings(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         mine = await self.database.run(booking.my_bookings, caller.staff_id, self.clock.now())
         return Outcome(card=my_bookings_card(mine, self.zone))
 
-    @route("cancel_booking", BookingRef)
+    @route("cancel_booking", BookingRef, who=Who.STAFF, from_cards=True)
     async def cancel_booking(self, caller: Caller, data: BookingRef, key: str | None) -> Outcome:
         return await self._cancel(caller, data.booking_id, key)
 
@@ -200,7 +200,7 @@ class Booking(Feature):
             )
         return Outcome(card=session_booking_card(result.booking, self.zone), notices=notices)
 
-    @route("cancel_on_session", SessionRef, from_cards=False)
+    @route("cancel_on_session", SessionRef, from_cards=False, who=Who.STAFF)
     async def cancel_on_session(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
         mine = await self.database.run(booking.my_bookings, caller.staff_id, self.clock.now())
         match = next((b for b in mine if b.session.id == data.session_id), None)

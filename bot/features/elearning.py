@@ -104,7 +104,7 @@ class ELearning(Feature):
 
     # --- the person -----------------------------------------------------------------------
 
-    @route("record_elearning", NoData, from_cards=False)
+    @route("record_elearning", NoData, from_cards=False, who=Who.STAFF)
     async def record_elearning(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         await self.database.run(
             elearning.start_claim,
@@ -114,7 +114,7 @@ class ELearning(Feature):
         )
         return Outcome(text=SEND_CERTIFICATE)
 
-    @route("elearning_certificate", CertificateSent, from_cards=False)
+    @route("elearning_certificate", CertificateSent, from_cards=False, who=Who.STAFF)
     async def elearning_certificate(
         self, caller: Caller, data: CertificateSent, key: str | None
     ) -> Outcome:
@@ -180,7 +180,7 @@ class ELearning(Feature):
             now,
         )
 
-    @route("name_manager", ManagerNamed)
+    @route("name_manager", ManagerNamed, who=Who.STAFF, from_cards=True)
     async def name_manager(self, caller: Caller, data: ManagerNamed, key: str | None) -> Outcome:
         try:
             claim = await self.database.run(
@@ -199,11 +199,11 @@ class ELearning(Feature):
 
     # --- the manager ----------------------------------------------------------------------
 
-    @route("confirm_elearning", ClaimRef)
+    @route("confirm_elearning", ClaimRef, who=Who.STAFF, from_cards=True)
     async def confirm_elearning(self, caller: Caller, data: ClaimRef, key: str | None) -> Outcome:
         return await self._decide(caller, data.claim_id, confirmed=True)
 
-    @route("reject_elearning", ClaimRef)
+    @route("reject_elearning", ClaimRef, who=Who.STAFF, from_cards=True)
     async def reject_elearning(self, caller: Caller, data: ClaimRef, key: str | None) -> Outcome:
         return await self._decide(caller, data.claim_id, confirmed=False)
 
@@ -222,7 +222,7 @@ class ELearning(Feature):
         )
         return Outcome(card=claim_decided_card(claim, self.zone), notices=(notice,))
 
-    @route("view_certificate", ClaimRef)
+    @route("view_certificate", ClaimRef, who=Who.STAFF, from_cards=True)
     async def view_certificate(self, caller: Caller, data: ClaimRef, key: str | None) -> Outcome:
         """A short-lived download link for the claim's manager (checked here, on the press)."""
         if self.links is None:
@@ -244,14 +244,14 @@ class ELearning(Feature):
 
     # --- the coordinators -----------------------------------------------------------------
 
-    @route("pending_confirmations", NoData, who=Who.COORDINATOR)
+    @route("pending_confirmations", NoData, who=Who.COORDINATOR, from_cards=True)
     async def pending_confirmations(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         claims = await self.database.run(
             elearning.pending_confirmations, viewer_staff_id=caller.staff_id, now=self.clock.now()
         )
         return Outcome(card=pending_confirmations_card(claims, self.zone))
 
-    @route("chase_confirmation", ClaimRef, who=Who.COORDINATOR)
+    @route("chase_confirmation", ClaimRef, who=Who.COORDINATOR, from_cards=True)
     async def chase_confirmation(self, caller: Caller, data: ClaimRef, key: str | None) -> Outcome:
         now = self.clock.now()
         claim = await self.database.run(

@@ -6,7 +6,7 @@ from bot.cards.feedback import feedback_card, feedback_thanks_card
 from bot.features.booking import SessionRef, number
 from bot.fields import FormValue, Id, digits
 from bot.router import Feature, route
-from bot.turn import Caller, Command, CommandData, Outcome, Said
+from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
 from training import feedback
 from training.clock import Clock
 from training.db import Database
@@ -67,7 +67,7 @@ class Feedback(Feature):
             return Command("feedback_form", SessionRef(session_id=n))
         return None
 
-    @route("feedback_form", SessionRef)
+    @route("feedback_form", SessionRef, who=Who.STAFF, from_cards=True)
     async def feedback_form(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
         form = await self.database.run(
             feedback.feedback_form,
@@ -79,7 +79,7 @@ class Feedback(Feature):
         )
         return Outcome(card=feedback_card(form, self.zone))
 
-    @route("submit_feedback", FeedbackForm)
+    @route("submit_feedback", FeedbackForm, who=Who.STAFF, from_cards=True)
     async def submit_feedback(self, caller: Caller, data: FeedbackForm, key: str | None) -> Outcome:
         try:
             receipt = await self.database.run(

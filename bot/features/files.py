@@ -119,7 +119,7 @@ class Files(Feature):
             raise BadPayload("not a file we offer") from None
         return Command("save_file", data)
 
-    @route("file_declined", NoData, from_cards=False)
+    @route("file_declined", NoData, from_cards=False, who=Who.STAFF)
     async def file_declined(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         return Outcome(text=DECLINED)
 

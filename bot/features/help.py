@@ -3,7 +3,7 @@
 from bot.cards.help import help_card
 from bot.fields import Text
 from bot.router import Feature, route
-from bot.turn import Caller, Command, CommandData, NoData, Outcome, Said
+from bot.turn import Caller, Command, CommandData, NoData, Outcome, Said, Who
 
 GREETINGS = {"help", "hi", "hello", "?", "menu", "start"}
 
@@ -22,11 +22,11 @@ class Help(Feature):
     def not_understood(self, said: Said) -> Command:
         return Command("unknown", NotUnderstood(text=said.raw[:100]))
 
-    @route("help", NoData, in_shared_chats=True, from_cards=False)
+    @route("help", NoData, in_shared_chats=True, from_cards=False, who=Who.STAFF)
     async def help(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         return Outcome(card=help_card(caller.is_coordinator))
 
-    @route("unknown", NotUnderstood, in_shared_chats=True, from_cards=False)
+    @route("unknown", NotUnderstood, in_shared_chats=True, from_cards=False, who=Who.STAFF)
     async def unknown(self, caller: Caller, data: NotUnderstood, key: str | None) -> Outcome:
         said = data.text.strip()
         note = f'Sorry, I didn\'t understand "{said}".' if said else ""

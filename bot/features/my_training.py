@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cards.training_records import my_training_card
 from bot.router import Feature, route
-from bot.turn import Caller, Command, NoData, Outcome, Said
+from bot.turn import Caller, Command, NoData, Outcome, Said, Who
 from training.clock import Clock
 from training.db import Database
 from training.my_training import my_training
@@ -21,7 +21,7 @@ class MyTraining(Feature):
     def phrases(self, said: Said) -> Command | None:
         return Command("my_training") if said.joined in MY_TRAINING else None
 
-    @route("my_training", NoData)
+    @route("my_training", NoData, who=Who.STAFF, from_cards=True)
     async def my_training(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         mine = await self.database.run(my_training, caller.staff_id, self.clock.now())
         return Outcome(card=my_training_card(mine, self.zone))

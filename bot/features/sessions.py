@@ -114,7 +114,7 @@ class Sessions(Feature):
             return Command("roster", SessionRef(session_id=n))
         return None
 
-    @route("new_session_form", NoData, who=Who.COORDINATOR)
+    @route("new_session_form", NoData, who=Who.COORDINATOR, from_cards=True)
     async def new_session_form(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         choices = await self.database.run(sessions.courses, live_only=True)
         return Outcome(
@@ -123,7 +123,7 @@ class Sessions(Feature):
             )
         )
 
-    @route("create_session", SessionForm, who=Who.COORDINATOR)
+    @route("create_session", SessionForm, who=Who.COORDINATOR, from_cards=True)
     async def create_session(self, caller: Caller, data: SessionForm, key: str | None) -> Outcome:
         try:
             created = await self.database.run(
@@ -149,7 +149,7 @@ class Sessions(Feature):
             self.seats_changed(created.id)
         return Outcome(card=session_created_card(created, self.zone))
 
-    @route("roster", SessionRef, who=Who.COORDINATOR)
+    @route("roster", SessionRef, who=Who.COORDINATOR, from_cards=True)
     async def roster(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
         found = await self.database.run(
             sessions.roster,
@@ -159,7 +159,7 @@ class Sessions(Feature):
         )
         return Outcome(card=roster_card(found, self.zone))
 
-    @route("confirm_cancel_session", SessionWithReason, who=Who.COORDINATOR)
+    @route("confirm_cancel_session", SessionWithReason, who=Who.COORDINATOR, from_cards=True)
     async def confirm_cancel_session(
         self, caller: Caller, data: SessionWithReason, key: str | None
     ) -> Outcome:
@@ -168,7 +168,7 @@ class Sessions(Feature):
             return Outcome(text=f"Session {found.id} is already {found.status}.")
         return Outcome(card=confirm_cancel_session_card(found, self.zone, data.reason))
 
-    @route("cancel_session", SessionWithReason, who=Who.COORDINATOR)
+    @route("cancel_session", SessionWithReason, who=Who.COORDINATOR, from_cards=True)
     async def cancel_session(
         self, caller: Caller, data: SessionWithReason, key: str | None
     ) -> Outcome:

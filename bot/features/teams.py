@@ -112,7 +112,7 @@ class Teams(Feature):
         )
         return Outcome(card=team_changed_card(change))
 
-    @route("clear_team", PersonNamed, who=Who.COORDINATOR)
+    @route("clear_team", PersonNamed, who=Who.COORDINATOR, from_cards=True)
     async def clear_team(self, caller: Caller, data: PersonNamed, key: str | None) -> Outcome:
         change = await self.database.run(
             teams.clear_team, data.email, self.clock.now(), actor_staff_id=caller.staff_id
@@ -142,11 +142,11 @@ class Teams(Feature):
         )
         return Outcome(card=team_import_card(result))
 
-    @route("team_map", NoData, who=Who.COORDINATOR)
+    @route("team_map", NoData, who=Who.COORDINATOR, from_cards=True)
     async def team_map(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         return Outcome(card=team_map_card(await self.database.run(teams.mappings)))
 
-    @route("map_department", MapForm, who=Who.COORDINATOR)
+    @route("map_department", MapForm, who=Who.COORDINATOR, from_cards=True)
     async def map_department(self, caller: Caller, data: MapForm, key: str | None) -> Outcome:
         if not data.department.strip() or not data.team.strip():
             lines = await self.database.run(teams.mappings)
@@ -165,7 +165,7 @@ class Teams(Feature):
         )
         return Outcome(card=team_map_card(change.mappings, note=note))
 
-    @route("unmap_department", MapForm, who=Who.COORDINATOR)
+    @route("unmap_department", MapForm, who=Who.COORDINATOR, from_cards=True)
     async def unmap_department(self, caller: Caller, data: MapForm, key: str | None) -> Outcome:
         if not data.remove.strip():
             lines = await self.database.run(teams.mappings)
@@ -182,6 +182,6 @@ class Teams(Feature):
         )
         return Outcome(card=team_map_card(change.mappings, note=note))
 
-    @route("no_team", NoData, who=Who.COORDINATOR)
+    @route("no_team", NoData, who=Who.COORDINATOR, from_cards=True)
     async def no_team(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         return Outcome(card=no_team_card(await self.database.run(teams.people_without_team)))

@@ -80,7 +80,7 @@ class Totals(Feature):
         today = self.clock.now().astimezone(self.zone).date()
         return parse_totals_request(words, today, vocabulary)
 
-    @route("totals", TotalsAsked, who=Who.COORDINATOR)
+    @route("totals", TotalsAsked, who=Who.COORDINATOR, from_cards=True)
     async def totals(self, caller: Caller, data: TotalsAsked, key: str | None) -> Outcome:
         query = await self.read(data.query)
         if isinstance(query, NotUnderstood):
@@ -102,7 +102,7 @@ class Totals(Feature):
             )
         return Outcome(card=totals_card(found, self.zone, query, data_uri(chart), no_team))
 
-    @route("report", TotalsAsked, who=Who.COORDINATOR)
+    @route("report", TotalsAsked, who=Who.COORDINATOR, from_cards=True)
     async def report(self, caller: Caller, data: TotalsAsked, key: str | None) -> Outcome:
         query = await self.read(data.query)
         if isinstance(query, NotUnderstood):
@@ -118,7 +118,7 @@ class Totals(Feature):
         )
         return Outcome(card=report_card(found, query.words()))
 
-    @route("export_totals", ExportAsked, who=Who.COORDINATOR)
+    @route("export_totals", ExportAsked, who=Who.COORDINATOR, from_cards=True)
     async def export_totals(self, caller: Caller, data: ExportAsked, key: str | None) -> Outcome:
         query = await self.read(data.query)
         if isinstance(query, NotUnderstood):
