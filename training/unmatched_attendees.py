@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from training import audit
 from training.attendance_results import has_reports, recompute
 from training.attendance_sheet import AttendeeLine, attendee_line
-from training.columns import cut, cut_or_none
+from training.columns import cut
 from training.errors import AttendanceProblem, UnknownAttendee
 from training.models import (
     AttendanceRole,
@@ -24,6 +24,7 @@ from training.models import (
     Staff,
 )
 from training.queries import load_session
+from training.staff import normalise_email, staff_by_email
 
 
 @dataclass(frozen=True)
@@ -171,16 +172,7 @@ def mark_guest(
     organisation = " ".join(organisation.split())[:200]
     if not organisation:
         raise AttendanceProblem("Please say which organisation the guest is from.")
-    guest = Staff(
-        display_name=cut(row.display_name or "Guest", Staff.display_name),
-        email=cut_or_none(row.email, Staff.email),
-        organisation=organisation,
-        roles="guest",
-        created_at=now,
-        updated_at=now,
-    )
-    db.add(guest)
-    db.flush()
+    guest = _guest(db, row, organisation, now)
     assert guest.id is not None
     line = _resolve(
         db, row, session, guest.id, Resolution.GUEST, actor_staff_id, now, default_percent
@@ -194,6 +186,25 @@ def mark_guest(
         detail=f"attendee {attendance_id} -> guest {guest.id} ({organisation})",
     )
     return line
+
+
+def _guest(db: DbSession, row: SessionAttendance, organisation: str, now: datetime) -> Staff:
+    """The guest's one record: the one their address already has (a guest seen before), or a
+    new one with the address as every record keeps it (trimmed, lower case)."""
+    known = staff_by_email(db, row.email)
+    if known is not None:
+        return known
+    guest = Staff(
+        display_name=cut(row.display_name or "Guest", Staff.display_name),
+        email=normalise_email(row.email),
+        organisation=organisation,
+        roles="guest",
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(guest)
+    db.flush()
+    return guest
 
 
 def count_unmatched(db: DbSession, start: datetime | None, end: datetime | None) -> int:

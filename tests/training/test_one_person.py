@@ -251,3 +251,38 @@ def _attendance(session_id, staff_id, now) -> SessionAttendance:
         display_name="Jo",
         updated_at=now,
     )
+
+
+def test_a_guest_is_one_record_whatever_the_case_of_their_address(database, clock):
+    from training.unmatched_attendees import mark_guest
+
+    now = clock.now()
+    with database.unit_of_work() as db:
+        course = add_course(db)
+        rows = []
+        for days, email in ((10, "Sam.Guest@Partner.org"), (3, "SAM.GUEST@partner.org")):
+            session = add_session(db, course, now - timedelta(days=days), capacity=10)
+            row = SessionAttendance(
+                session_id=session.id,
+                person_key=f"email:{days}",
+                display_name="Sam Guest",
+                email=email,
+                updated_at=now,
+            )
+            db.add(row)
+            db.flush()
+            rows.append(row.id)
+    for attendance_id in rows:
+        with database.unit_of_work() as db:
+            mark_guest(
+                db,
+                attendance_id,
+                "Probation Service",
+                actor_staff_id=None,
+                now=now,
+                default_percent=75,
+            )
+    with database.unit_of_work() as db:
+        [sam] = staff_rows(db)
+        assert (sam.email, sam.organisation) == ("sam.guest@partner.org", "Probation Service")
+        assert {r.staff_id for r in db.exec(select(SessionAttendance)).all()} == {sam.id}
