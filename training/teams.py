@@ -26,6 +26,12 @@ from training.models import (
     Staff,
     TeamMapping,
 )
+from training.staff import (
+    normalise_email,
+    normalise_object_id,
+    person_named_by_email,
+    staff_by_email,
+)
 from training.team_rule import (
     COORDINATOR,
     Filed,
@@ -121,9 +127,7 @@ def _mapping(db: DbSession) -> dict[str, str]:
 
 
 def _by_email(db: DbSession, email: str) -> Staff | None:
-    return db.exec(
-        select(Staff).where(func.lower(col(Staff.email)) == email.lower()).order_by(col(Staff.id))
-    ).first()
+    return staff_by_email(db, email)
 
 
 def canonical_team(db: DbSession, typed: str) -> str:
@@ -235,28 +239,24 @@ def record_directory(
     """One page of the directory: each entry matched to a staff record by Entra object id, else
     by email or user principal name (case-insensitive); people we do not know are ignored.
     Written page by page, so a read that stops part-way keeps what it read."""
-    ids = [e.aad_object_id for e in entries]
-    emails = {a.lower() for e in entries for a in (e.mail, e.user_principal_name) if a}
+    ids = {normalise_object_id(e.aad_object_id) for e in entries} - {None}
+    emails = {normalise_email(a) for e in entries for a in (e.mail, e.user_principal_name)}
     candidates = db.exec(
         select(Staff).where(
             or_(
-                col(Staff.aad_object_id).in_(ids),
-                func.lower(col(Staff.email)).in_(sorted(emails)),
+                col(Staff.aad_object_id).in_(sorted(i for i in ids if i)),
+                col(Staff.email).in_(sorted(a for a in emails if a)),
             )
         )
     ).all()
-    by_id = {s.aad_object_id: s for s in candidates if s.aad_object_id}
-    by_email = {s.email.lower(): s for s in candidates if s.email and not s.aad_object_id}
+    by_id: dict[str | None, Staff] = {s.aad_object_id: s for s in candidates if s.aad_object_id}
+    by_email = {s.email: s for s in candidates if s.email and not s.aad_object_id}
     mapping = _mapping(db)
     people = changed = 0
     for entry in entries:
-        staff = by_id.get(entry.aad_object_id) or next(
-            (
-                by_email[a.lower()]
-                for a in (entry.mail, entry.user_principal_name)
-                if a and a.lower() in by_email
-            ),
-            None,
+        addresses = [normalise_email(a) for a in (entry.mail, entry.user_principal_name)]
+        staff = by_id.get(normalise_object_id(entry.aad_object_id)) or next(
+            (by_email[a] for a in addresses if a and a in by_email), None
         )
         if staff is None:
             continue
@@ -299,18 +299,8 @@ def _person(db: DbSession, email: str, now: datetime) -> tuple[Staff, bool]:
     or turn up in an attendance report."""
     if not is_email(email):
         raise TeamProblem(f"'{email}' is not an email address.")
-    staff = _by_email(db, email)
-    if staff is not None:
-        return staff, False
-    staff = Staff(
-        email=email.lower(),
-        display_name=email.split("@")[0].replace(".", " ").title()[:200],
-        created_at=now,
-        updated_at=now,
-    )
-    db.add(staff)
-    db.flush()
-    return staff, True
+    known = _by_email(db, email) is not None
+    return person_named_by_email(db, email, now), not known
 
 
 def _set(db: DbSession, staff: Staff, team: str, now: datetime, actor: int | None) -> bool:

@@ -40,7 +40,7 @@ def test_the_directory_files_people_by_object_id_or_email(database):
         ann = add_staff(db, "Ann Able", NOW, team=None, aad_object_id="aad-ann").id
         add_staff(db, "Bob Baker", NOW, team=None)  # named by email only (a board lead)
     entries = [
-        DirectoryEntry("aad-ann", "ann.able@example.gov.uk", None, "Adults  MASH"),
+        DirectoryEntry("AAD-Ann", "ann.able@example.gov.uk", None, "Adults  MASH"),  # any case
         DirectoryEntry("aad-bob", None, "BOB.BAKER@example.gov.uk", "Family Services"),
         DirectoryEntry("aad-stranger", "who@example.gov.uk", None, "Licensing"),
     ]
