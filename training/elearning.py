@@ -26,6 +26,7 @@ from training.models import (
     Staff,
 )
 from training.staff import TeamsIdentity, staff_by_email, upsert_staff
+from training.teams import record_department
 
 MAGIC = {"pdf": b"%PDF-", "png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff"}
 KIND_NAMES = {"pdf": "PDF", "png": "PNG image", "jpeg": "JPEG image"}
@@ -345,21 +346,8 @@ def upsert_directory_person(
     email (and merged if each found a different one), else created."""
     staff = upsert_staff(db, TeamsIdentity(aad_object_id, display_name or "Manager", email), now)
     assert staff is not None and staff.id is not None
-    if department and not staff.team:
-        staff.team = department[:200]
-        staff.updated_at = now
-        db.add(staff)
-        db.flush()
+    record_department(db, staff.id, department, now)
     return staff.id
-
-
-def set_team(db: DbSession, staff_id: int, department: str | None, now: datetime) -> None:
-    """Fill in someone's team from their Entra department when we had none."""
-    staff = db.get(Staff, staff_id)
-    if staff is not None and department and not staff.team:
-        staff.team = department[:200]
-        staff.updated_at = now
-        db.add(staff)
 
 
 CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}

@@ -10,10 +10,12 @@ to `REFERENCES`.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, TextClause, bindparam, inspect, text
 
 from training.columns import UTCDateTime
+from training.team_rule import COORDINATOR
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,15 @@ REFERENCES = (
     Reference("session_attendance", "resolved_by_staff_id"),
     Reference("team_mapping", "updated_by_staff_id"),
 )
-# What the survivor takes from the duplicate when it has none of its own.
-FILLED_FROM_DUPLICATE = ("email", "aad_object_id", "team", "organisation")
+# What the survivor takes from the duplicate when it has none of its own: each group whole (a
+# team with who set it, a department with when it was read), where the columns exist yet.
+FILLED_FROM_DUPLICATE = (
+    ("email",),
+    ("aad_object_id",),
+    ("team", "team_source"),
+    ("department", "department_read_at"),
+    ("organisation",),
+)
 
 
 def _with_now(sql: str) -> TextClause:
@@ -96,6 +105,15 @@ def _move(
     return clashed
 
 
+def _takes(group: tuple[str, ...], kept: dict[str, Any], given: dict[str, Any]) -> bool:
+    """The survivor takes the duplicate's values when it has none; and a team a coordinator
+    set wins over one read from the directory."""
+    if kept[group[0]] is None:
+        return given[group[0]] is not None
+    set_by_hand = "team_source" in group and given["team_source"] == COORDINATOR
+    return set_by_hand and kept["team_source"] != COORDINATOR
+
+
 def merge_staff(
     connection: Connection, survivor: int, duplicate: int, now: datetime, reason: str
 ) -> None:
@@ -107,16 +125,22 @@ def merge_staff(
     for ref in REFERENCES:
         if ref.table in present and _move(connection, ref, survivor, duplicate, now):
             clashes.append(f"{ref.table}.{ref.column}")
-    columns = ", ".join(FILLED_FROM_DUPLICATE)
-    row = connection.execute(
-        text(f"SELECT {columns} FROM staff WHERE id = :id"), {"id": duplicate}
-    ).one()
+    staff_columns = {column["name"] for column in inspect(connection).get_columns("staff")}
+    groups = [g for g in FILLED_FROM_DUPLICATE if staff_columns.issuperset(g)]
+    columns = [name for group in groups for name in group]
+    select_both = f"SELECT id, {', '.join(columns)} FROM staff WHERE id IN (:s, :d)"
+    rows = {
+        r[0]: r[1:] for r in connection.execute(text(select_both), {"s": survivor, "d": duplicate})
+    }
     connection.execute(text("DELETE FROM staff WHERE id = :id"), {"id": duplicate})
-    for name, value in zip(FILLED_FROM_DUPLICATE, row, strict=True):
-        if value is not None:
+    kept = dict(zip(columns, rows[survivor], strict=True))
+    given = dict(zip(columns, rows[duplicate], strict=True))
+    for group in groups:
+        if _takes(group, kept, given):
+            assignments = ", ".join(f"{name} = :{name}" for name in group)
             connection.execute(
-                text(f"UPDATE staff SET {name} = :value WHERE id = :id AND {name} IS NULL"),
-                {"value": value, "id": survivor},
+                text(f"UPDATE staff SET {assignments} WHERE id = :id"),
+                {**{name: given[name] for name in group}, "id": survivor},
             )
     detail = f"staff {duplicate} merged into staff {survivor}: {reason}"
     if clashes:

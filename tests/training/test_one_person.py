@@ -286,3 +286,16 @@ def test_a_guest_is_one_record_whatever_the_case_of_their_address(database, cloc
         [sam] = staff_rows(db)
         assert (sam.email, sam.organisation) == ("sam.guest@partner.org", "Probation Service")
         assert {r.staff_id for r in db.exec(select(SessionAttendance)).all()} == {sam.id}
+
+
+def test_a_team_a_coordinator_gave_survives_a_merge(database, clock):
+    now = clock.now()
+    with database.unit_of_work() as db:
+        jo = upsert_staff(db, TeamsIdentity(AAD, "Jo Bloggs"), now)
+        jo.team, jo.team_source = "Adults", "directory"
+        named = person_named_by_email(db, "jo@probation.gov.uk", now)
+        named.team, named.team_source = "Probation Service", "coordinator"
+        db.add_all([jo, named])
+    with database.unit_of_work() as db:
+        jo = upsert_staff(db, TeamsIdentity(AAD, "Jo Bloggs", "jo@probation.gov.uk"), now)
+        assert (jo.team, jo.team_source) == ("Probation Service", "coordinator")
