@@ -11,17 +11,26 @@ from training.errors import InvalidSessionDetails, UnknownCourse
 from training.models import (
     LIVE_BOOKING_STATUSES,
     SEATED_BOOKING_STATUSES,
+    AttendanceRole,
     Booking,
     BookingStatus,
     Course,
     Delivery,
     HandledRequest,
     Session,
+    SessionAttendance,
     SessionStatus,
     Staff,
 )
 from training.queries import load_session, person, session_summary
-from training.views import CourseChoice, Roster, RosterLine, SessionCancellation, SessionSummary
+from training.views import (
+    CourseChoice,
+    Person,
+    Roster,
+    RosterLine,
+    SessionCancellation,
+    SessionSummary,
+)
 
 MAX_CAPACITY = 500
 MAX_DURATION_MINUTES = 8 * 60
@@ -156,7 +165,23 @@ def roster(
         booked=_lines(db, session_id, SEATED_BOOKING_STATUSES),
         waitlisted=_lines(db, session_id, (BookingStatus.WAITLISTED,)),
         cancelled=_lines(db, session_id, (BookingStatus.CANCELLED,)),
+        walk_ins=_attended(db, session_id, AttendanceRole.ATTENDEE, walk_in=True),
+        guests=_attended(db, session_id, AttendanceRole.GUEST),
     )
+
+
+def _attended(
+    db: DbSession, session_id: int, role: AttendanceRole, *, walk_in: bool | None = None
+) -> tuple[Person, ...]:
+    query = (
+        select(Staff)
+        .join(SessionAttendance, col(SessionAttendance.staff_id) == col(Staff.id))
+        .where(SessionAttendance.session_id == session_id, SessionAttendance.role == role)
+        .order_by(col(Staff.display_name), col(Staff.id))
+    )
+    if walk_in is not None:
+        query = query.where(SessionAttendance.walk_in == walk_in)
+    return tuple(person(staff) for staff in db.exec(query).all())
 
 
 def cancel_session(

@@ -74,10 +74,16 @@ class RosterLine:
 
 @dataclass(frozen=True)
 class Roster:
+    """Who booked, waited and cancelled; and, once attendance is known, who came without
+    booking and which external guests came (from the session's attendance rows, as every
+    other view reads them)."""
+
     session: SessionSummary
     booked: list[RosterLine]
     waitlisted: list[RosterLine]
     cancelled: list[RosterLine]
+    walk_ins: tuple[Person, ...] = ()
+    guests: tuple[Person, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from bot.cards.elements import (
     when,
     where,
 )
-from training.views import CourseChoice, Roster, RosterLine, SessionSummary
+from training.views import CourseChoice, Person, Roster, RosterLine, SessionSummary
 
 
 def new_session_form(
@@ -146,14 +146,29 @@ def _people(lines: list[RosterLine], zone: ZoneInfo, numbered: bool = False) -> 
     for i, line in enumerate(lines, start=1):
         prefix = f"{i}. " if numbered else "• "
         team = f", {line.person.team}" if line.person.team else ""
+        came = ATTENDANCE.get(line.status, "")
         out.append(
             text(
                 f"{prefix}{line.person.display_name}{team} "
-                f"(asked {local_date(line.requested_at, zone)})",
+                f"(asked {local_date(line.requested_at, zone)}){came}",
                 spacing="None",
             )
         )
     return out or [text("Nobody.", isSubtle=True, spacing="None")]
+
+
+ATTENDANCE = {"attended": ": attended", "no_show": ": did not come"}
+
+
+def _came(title: str, people: tuple[Person, ...]) -> list[dict]:
+    """People the attendance shows who held no seat; nothing at all when there are none."""
+    if not people:
+        return []
+    lines = [
+        text(f"• {p.display_name}" + (f", {p.team}" if p.team else ""), spacing="None")
+        for p in people
+    ]
+    return [text(title, weight="Bolder"), *lines]
 
 
 def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
@@ -172,6 +187,8 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
         *_people(roster.booked, zone),
         text(f"Waiting list ({len(roster.waitlisted)})", weight="Bolder"),
         *_people(roster.waitlisted, zone, numbered=True),
+        *_came(f"Came without booking ({len(roster.walk_ins)})", roster.walk_ins),
+        *_came(f"External guests ({len(roster.guests)})", roster.guests),
     ]
     actions = []
     if session.status == "scheduled":

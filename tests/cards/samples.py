@@ -207,6 +207,21 @@ def roster(on: SessionSummary, booked: int, waiting: int) -> Roster:
     )
 
 
+def after_the_session() -> Roster:
+    """A delivered 60-seat session: 52 came, 6 did not, 9 walked in, 3 external guests."""
+    held = roster(WEBINAR, 58, 0)
+    booked = [
+        replace(line, status="attended" if i < 52 else "no_show")
+        for i, line in enumerate(held.booked)
+    ]
+    walk_ins = tuple(people(9, start=100))
+    guests = tuple(replace(p, team=None) for p in people(3, start=200))
+    return replace(held, booked=booked, walk_ins=walk_ins, guests=guests)
+
+
+AFTER = after_the_session()
+
+
 # --- feedback ----------------------------------------------------------------------------------
 
 SAID = [
@@ -672,6 +687,9 @@ SAMPLES = [
         "roster_card", "a full 100-seat webinar with 40 waiting", (roster(WEBINAR, 100, 40), ZONE)
     ),
     Sample("roster_card", "a cancelled session", (roster(CANCELLED, 19, 0), ZONE)),
+    Sample(
+        "roster_card", "after the session: attended, no-shows, walk-ins and guests", (AFTER, ZONE)
+    ),
     Sample(
         "confirm_cancel_session_card",
         "the full webinar",
