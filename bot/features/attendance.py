@@ -5,10 +5,11 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Self
+from typing import Protocol, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, model_validator
+from sqlmodel import Session as DbSession
 
 from bot.background import Background
 from bot.cards.training_records import attendance_sheet_card, sync_results_card, unmatched_card
@@ -21,10 +22,28 @@ from graph.attendance_sync import sync_sessions
 from graph.client import GraphClient
 from training import attendance_reports, attendance_sheet, audit, unmatched_attendees
 from training.attendance_reports import SyncTarget
+from training.attendance_sheet import AttendeeLine
 from training.clock import Clock
 from training.db import Database
 
 log = logging.getLogger(__name__)
+
+
+class Resolver(Protocol):
+    """assign_attendee or mark_guest: who an unmatched attendee is, from one typed answer."""
+
+    def __call__(
+        self,
+        db: DbSession,
+        attendance_id: int,
+        answer: str,
+        /,
+        *,
+        actor_staff_id: int,
+        now: datetime,
+        default_percent: int,
+    ) -> AttendeeLine: ...
+
 
 NOT_CONFIGURED = (
     "Microsoft Graph isn't set up for this bot, so I can't read Teams attendance. An "
@@ -186,26 +205,35 @@ class Attendance(Feature):
     async def assign_attendee(
         self, caller: Caller, data: AttendeeAnswer, key: str | None
     ) -> Outcome:
-        line = await self.database.run(
+        return await self._resolve(
+            caller,
             unmatched_attendees.assign_attendee,
             data.attendance_id,
             data.staff_email,
-            actor_staff_id=caller.staff_id,
-            now=self.clock.now(),
-            default_percent=self.settings.completion_threshold_percent,
+            "assigned",
         )
-        done = "and recorded their completion" if line.completed else "(below the threshold)"
-        return await self._unmatched(caller, f"✅ {line.display_name} assigned {done}.")
 
     @route("mark_guest", AttendeeAnswer, who=Who.COORDINATOR, from_cards=True)
     async def mark_guest(self, caller: Caller, data: AttendeeAnswer, key: str | None) -> Outcome:
-        line = await self.database.run(
+        return await self._resolve(
+            caller,
             unmatched_attendees.mark_guest,
             data.attendance_id,
             data.guest_organisation,
+            "marked as a guest",
+        )
+
+    async def _resolve(
+        self, caller: Caller, service: Resolver, attendance_id: int, answer: str, done: str
+    ) -> Outcome:
+        """Say who an unmatched attendee is, then show the list again with what happened."""
+        line = await self.database.run(
+            service,
+            attendance_id,
+            answer,
             actor_staff_id=caller.staff_id,
             now=self.clock.now(),
             default_percent=self.settings.completion_threshold_percent,
         )
-        done = "and recorded their completion" if line.completed else "(below the threshold)"
-        return await self._unmatched(caller, f"✅ {line.display_name} marked as a guest {done}.")
+        result = "and recorded their completion" if line.completed else "(below the threshold)"
+        return await self._unmatched(caller, f"✅ {line.display_name} {done} {result}.")
