@@ -69,15 +69,7 @@ class Feedback(Feature):
 
     @route("feedback_form", SessionRef, who=Who.STAFF, from_cards=True)
     async def feedback_form(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
-        form = await self.database.run(
-            feedback.feedback_form,
-            caller.staff_id,
-            data.session_id,
-            self.clock.now(),
-            edit_days=self.edit_days,
-            zone=self.zone,
-        )
-        return Outcome(card=feedback_card(form, self.zone))
+        return await self._form(caller, data.session_id)
 
     @route("submit_feedback", FeedbackForm, who=Who.STAFF, from_cards=True)
     async def submit_feedback(self, caller: Caller, data: FeedbackForm, key: str | None) -> Outcome:
@@ -93,13 +85,16 @@ class Feedback(Feature):
             )
         except InvalidFeedback as problem:
             # Show the form again (as saved so far) with what to fix; nothing was changed.
-            form = await self.database.run(
-                feedback.feedback_form,
-                caller.staff_id,
-                data.session_id,
-                self.clock.now(),
-                edit_days=self.edit_days,
-                zone=self.zone,
-            )
-            return Outcome(card=feedback_card(form, self.zone, error=str(problem)))
+            return await self._form(caller, data.session_id, error=str(problem))
         return Outcome(card=feedback_thanks_card(receipt, self.zone))
+
+    async def _form(self, caller: Caller, session_id: int, error: str = "") -> Outcome:
+        form = await self.database.run(
+            feedback.feedback_form,
+            caller.staff_id,
+            session_id,
+            self.clock.now(),
+            edit_days=self.edit_days,
+            zone=self.zone,
+        )
+        return Outcome(card=feedback_card(form, self.zone, error=error))
