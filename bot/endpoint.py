@@ -17,10 +17,33 @@ from bot.teams_bot import WrapBot
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
+# Activities Teams sends nest a dozen levels at most (a card's inputs inside its action); far
+# deeper JSON is an attack on the recursive readers after us (msrest, pydantic, json.dumps).
+MAX_DEPTH = 64
+
+
+TOO_DEEP = f"the JSON nests more than {MAX_DEPTH} levels deep"
 
 
 def _problem(status: int, detail: str) -> web.Response:
     return web.json_response({"error": detail}, status=status)
+
+
+def too_deep(body: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether `body` nests objects and arrays more than `limit` levels (read without
+    recursion, so the check itself cannot overflow)."""
+    waiting: list[tuple[Any, int]] = [(body, 1)]
+    while waiting:
+        node, depth = waiting.pop()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                waiting.append((child, depth + 1))
+    return False
 
 
 def activity_problem(body: Any) -> str | None:
@@ -61,6 +84,10 @@ def messages_handler(adapter: CloudAdapter, bot: WrapBot):  # type: ignore[no-un
             body = json.loads(await request.read())
         except (ValueError, UnicodeDecodeError):
             return _problem(400, "the body is not valid JSON")
+        except RecursionError:
+            return _problem(400, TOO_DEEP)
+        if too_deep(body):
+            return _problem(400, TOO_DEEP)
         if problem := activity_problem(body):
             return _problem(400, problem)
         try:

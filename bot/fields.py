@@ -18,6 +18,12 @@ def digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+def beyond_ids(word: str) -> bool:
+    """A number ('12', '#12') larger than any id: no session, booking or claim can have it."""
+    word = word.lstrip("#")
+    return digits(word) and (len(word) > len(str(MAX_ID)) or int(word) > MAX_ID)
+
+
 def _id(value: object) -> int:
     if isinstance(value, bool):
         raise ValueError("a yes/no is not an id")

@@ -44,7 +44,7 @@ def number(word: str | None) -> int | None:
     if word is None:
         return None
     word = word.lstrip("#")
-    if not digits(word) or len(word) >= 10:
+    if not digits(word) or len(word) > len(str(MAX_ID)):
         return None
     return int(word) if int(word) <= MAX_ID else None
 

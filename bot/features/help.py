@@ -1,7 +1,7 @@
 """Help, and the answer to words the bot does not understand."""
 
 from bot.cards.help import help_card
-from bot.fields import Text
+from bot.fields import MAX_ID, Text, beyond_ids
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Outcome, Said, Who
 
@@ -30,4 +30,9 @@ class Help(Feature):
     async def unknown(self, caller: Caller, data: NotUnderstood, key: str | None) -> Outcome:
         said = data.text.strip()
         note = f'Sorry, I didn\'t understand "{said}".' if said else ""
+        if huge := next((w.lstrip("#") for w in said.split() if beyond_ids(w)), None):
+            note = (
+                f"Nothing has the number {huge[:20]}: sessions, bookings and records are "
+                f"numbered up to {MAX_ID}. Type 'sessions' or 'my bookings' to see their numbers."
+            )
         return Outcome(card=help_card(caller.is_coordinator, note=note))

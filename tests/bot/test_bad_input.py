@@ -225,3 +225,44 @@ async def test_in_a_channel_records_stay_private_and_the_shared_card_is_left_alo
         body = await response.json()
     assert body["type"] == "application/vnd.microsoft.activity.message"
     assert "You're booked" in body["value"]
+
+
+def _nested(levels: int) -> bytes:
+    """An activity whose card value nests `levels` arrays deep (2 KB for 1,000 levels)."""
+    return (
+        b'{"type": "message", "serviceUrl": "http://127.0.0.1:1/", "conversation": {"id": "c"},'
+        b' "from": {"id": "29:x"}, "value": ' + b"[" * levels + b"]" * levels + b"}"
+    )
+
+
+@pytest.mark.parametrize("levels", [1000, 200])
+async def test_deeply_nested_json_is_refused_with_400(chat, levels):
+    response = await chat.user("Megan Bowen").post(_nested(levels))
+    assert response.status == 400
+    assert _rows(chat.database, Staff) == 0
+    assert chat.connector.sent == []
+
+
+async def test_a_booking_id_beyond_the_databases_is_a_stale_card(chat, wrap_sessions):
+    megan = chat.user("Megan Bowen")
+    await megan.says(f"book {wrap_sessions[0]}")
+    for booking_id in (2**31, 2**63, "3000000000"):
+        body = await megan.presses({"verb": "cancel_booking", "data": {"booking_id": booking_id}})
+        assert "out of date" in body["value"]
+    with chat.database.unit_of_work() as db:
+        assert db.exec(select(Booking)).one().status == "booked"
+
+
+@pytest.mark.parametrize(
+    "typed", ["cancel 99999999999", "roster 3000000000", "book 2147483648", "feedback #4000000000"]
+)
+async def test_a_number_too_large_to_be_an_id_gets_a_clear_answer(chat, wrap_sessions, typed):
+    [card] = cards_in(await chat.coordinator().says(typed))
+    huge = typed.split()[-1].lstrip("#")
+    assert f"Nothing has the number {huge}" in card_text(card)
+    assert _rows(chat.database, Booking) == 0
+
+
+async def test_the_largest_id_is_still_read_as_a_number(chat, wrap_sessions):
+    [answer] = texts_in(await chat.coordinator().says("roster 2147483647"))
+    assert answer == "I can't find session 2147483647. Type 'sessions' to see what's on."
