@@ -7,7 +7,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logs import configure_logging
-from config.settings import Settings
+from config.settings import RefusedToStart, Settings
 from training import migrate
 from training.clock import SystemClock
 from training.db import Database
@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
+    try:
+        settings.refuse_unsafe()
+    except RefusedToStart as refused:
+        log.error("%s", refused)
+        raise SystemExit(2) from None
     migrate.upgrade(settings.database_url)
     database = Database(settings.database_url)
     if args.demo:

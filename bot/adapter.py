@@ -23,7 +23,8 @@ class BotFrameworkConfig:
     def __init__(self, settings: Settings) -> None:
         self.APP_ID = settings.microsoft_app_id
         self.APP_PASSWORD = settings.microsoft_app_password.get_secret_value()
-        self.APP_TYPE = settings.microsoft_app_type
+        # With no app id botbuilder disables authentication only for its multi-tenant factory.
+        self.APP_TYPE = "MultiTenant" if settings.local_mode else settings.microsoft_app_type
         self.APP_TENANTID = settings.microsoft_app_tenant_id
         if (
             settings.bot_openid_metadata_url != PUBLIC_CLOUD_METADATA_URL

@@ -25,7 +25,8 @@ def create_app(
 ) -> web.Application:
     """The bot's web app around the parts `bot.bootstrap.build` makes (see there for the
     arguments): /api/messages, certificate downloads, a health probe, and the background
-    work that starts and stops with it."""
+    work that starts and stops with it. Refuses (RefusedToStart) settings that fail open."""
+    settings.refuse_unsafe()
     parts = build(settings, database, clock, graph, unmatched=unmatched)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[WRAPBOT] = parts

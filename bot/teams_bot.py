@@ -166,15 +166,20 @@ class WrapBot(TeamsActivityHandler):
                 create=create,
             )
 
+        # Only the council's own directory vouches for an address: from any other tenant it is
+        # never used to find a record or a coordinator.
+        home = self.settings.is_home_tenant(tenant_of(activity))
         staff = await record(None, None, create=False)
-        if staff is None or staff.email is None:
-            email, upn = await self._addresses_of(turn_context, member)
+        if staff is None or (home and staff.email is None):
+            email, upn = await self._addresses_of(turn_context, member) if home else (None, None)
             staff = await record(email, upn, create=True)
         assert staff is not None and staff.id is not None
         return Caller(
             staff_id=staff.id,
             display_name=staff.display_name,
-            is_coordinator=self.coordinators.includes(staff.aad_object_id, staff.email),
+            is_coordinator=self.coordinators.includes(
+                staff.aad_object_id, staff.email if home else None
+            ),
         )
 
     async def _run(self, turn_context: TurnContext, command: Command) -> Outcome:

@@ -1,5 +1,6 @@
 """The one settings class, read from the environment (and an optional `.env` file)."""
 
+import ipaddress
 from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -9,6 +10,18 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaList = Annotated[list[str], NoDecode]
 CommaInts = Annotated[list[int], NoDecode]
+
+# How botbuilder signs the bot in: Azure creates single-tenant bots (or a user-assigned managed
+# identity); multi-tenant is kept for bots registered before that.
+APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
+
+
+class RefusedToStart(RuntimeError):
+    """Settings that would serve people they must not (see Settings.start_problems)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("wrapbot will not start: " + " ".join(problems))
+        self.problems = problems
 
 
 class Settings(BaseSettings):
@@ -21,7 +34,7 @@ class Settings(BaseSettings):
     microsoft_app_id: str = ""
     microsoft_app_password: SecretStr = SecretStr("")
     microsoft_app_tenant_id: str = ""
-    microsoft_app_type: str = "MultiTenant"
+    microsoft_app_type: str = "SingleTenant"
     # Where the Bot Framework publishes its token signing keys; tests point it at loopback.
     bot_openid_metadata_url: str = (
         "https://login.botframework.com/v1/.well-known/openidconfiguration"
@@ -121,6 +134,14 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("microsoft_app_type")
+    @classmethod
+    def _known_app_type(cls, value: str) -> str:
+        for known in APP_TYPES:
+            if value.strip().lower() == known.lower():
+                return known
+        raise ValueError(f"MICROSOFT_APP_TYPE must be one of {', '.join(APP_TYPES)}")
+
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
@@ -143,9 +164,71 @@ class Settings(BaseSettings):
         """No app id: the bot accepts unauthenticated requests, as the Bot Framework samples do."""
         return not self.microsoft_app_id
 
+    @property
+    def served_tenant_ids(self) -> frozenset[str]:
+        """The tenants served: ALLOWED_TENANT_IDS, or else the bot's own tenant."""
+        listed = self.allowed_tenant_ids or [self.microsoft_app_tenant_id]
+        return frozenset(t.strip().lower() for t in listed if t.strip())
+
     def tenant_allowed(self, tenant_id: str | None) -> bool:
-        if not self.allowed_tenant_ids:
-            return True
-        return tenant_id is not None and tenant_id.lower() in {
-            t.lower() for t in self.allowed_tenant_ids
-        }
+        served = self.served_tenant_ids
+        if not served:
+            # Only reachable in local mode: start_problems() refuses an app id with no tenant.
+            return self.local_mode
+        return tenant_id is not None and tenant_id.lower() in served
+
+    def is_home_tenant(self, tenant_id: str | None) -> bool:
+        """Whether an activity comes from the council's own tenant, whose directory vouches for
+        the emails Teams reports (another tenant's administrator can set them to anything)."""
+        home = self.microsoft_app_tenant_id.strip().lower()
+        if not home and len(self.served_tenant_ids) == 1:
+            (home,) = self.served_tenant_ids
+        if not home:
+            return self.local_mode
+        return tenant_id is not None and tenant_id.lower() == home
+
+    def start_problems(self) -> list[str]:
+        """Why these settings must not serve anyone (empty: they may). Checked before the bot
+        listens, so a missing setting refuses to start rather than serving everyone."""
+        if self.local_mode:
+            if _loopback(self.host):
+                return []
+            return [
+                f"HOST is {self.host}, but with no MICROSOFT_APP_ID requests are not "
+                "authenticated (local mode), so the bot listens only on this machine: use "
+                "HOST=127.0.0.1 (or ::1), or set MICROSOFT_APP_ID and its tenant."
+            ]
+        problems = []
+        if not self.served_tenant_ids:
+            problems.append(
+                "MICROSOFT_APP_ID is set but neither MICROSOFT_APP_TENANT_ID nor "
+                "ALLOWED_TENANT_IDS is: set the council's tenant id so that no other tenant "
+                "is served."
+            )
+        if self.microsoft_app_type != "MultiTenant" and not self.microsoft_app_tenant_id:
+            problems.append(
+                f"MICROSOFT_APP_TYPE is {self.microsoft_app_type}, which signs in to the "
+                "bot's own tenant: set MICROSOFT_APP_TENANT_ID."
+            )
+        if (
+            self.microsoft_app_type != "UserAssignedMSI"
+            and not self.microsoft_app_password.get_secret_value()
+        ):
+            problems.append(
+                "MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD: give the app's "
+                "client secret (or use MICROSOFT_APP_TYPE=UserAssignedMSI)."
+            )
+        return problems
+
+    def refuse_unsafe(self) -> None:
+        if problems := self.start_problems():
+            raise RefusedToStart(problems)
+
+
+def _loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False

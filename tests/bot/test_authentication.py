@@ -18,13 +18,14 @@ from sqlmodel import func, select
 
 from bot.app import create_app
 from config.settings import Settings
-from tests.bot.harness import LocalConnector, TeamsUser
+from tests.bot.harness import TENANT, LocalConnector, TeamsUser
 from training.models import Staff
 
 APP_ID = "a1b2c3d4-0000-4000-8000-000000000001"
 ISSUER = "https://api.botframework.com"
 KEY_ID = "test-signing-key"
 PASSWORD = "not-a-real-secret-5f1e"
+OTHER_TENANT = "99999999-8888-7777-6666-555555555555"
 
 
 def _private_key() -> rsa.RSAPrivateKey:
@@ -85,6 +86,7 @@ async def secured(database, clock) -> AsyncIterator[tuple[TeamsUser, str]]:
         database_url=database.url,
         microsoft_app_id=APP_ID,
         microsoft_app_password="not-a-real-secret",
+        microsoft_app_tenant_id=TENANT,
         bot_openid_metadata_url=metadata_url,
     )
     runner = web.AppRunner(create_app(settings, database, clock), access_log=None)
@@ -158,3 +160,24 @@ async def test_a_bad_token_gets_401_and_nothing_is_processed(secured, database, 
     }[case]
     assert await _post(user, header) == 401
     assert _people(database) == 0
+
+
+async def test_with_only_the_bots_tenant_set_another_tenant_is_refused(secured, database):
+    """ALLOWED_TENANT_IDS is empty here: the bot's own tenant is the allow-list."""
+    user, service_url = secured
+    outsider = TeamsUser(
+        user.http, user.bot_url, user.connector, "Olga Outsider", tenant=OTHER_TENANT
+    )
+    activity = outsider.activity(
+        "invoke",
+        name="adaptiveCard/action",
+        channelId="webchat",
+        value={"action": {"verb": "list_sessions", "data": {}}},
+    )
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token(service_url)}"}
+    async with user.http.post(user.bot_url, data=json.dumps(activity), headers=headers) as r:
+        answer = await r.json()
+    assert "only serves the council's own" in json.dumps(answer)
+    assert _people(database) == 0
+    assert await _post(user, f"Bearer {token(service_url)}") == 200
+    assert _people(database) == 1

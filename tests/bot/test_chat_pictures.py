@@ -97,6 +97,7 @@ async def secured_chat(database, clock, authority, pki, tmp_path) -> AsyncIterat
         database_url=database.url,
         microsoft_app_id=APP_ID,
         microsoft_app_password=BOT_SECRET,
+        microsoft_app_tenant_id=TENANT,
         bot_openid_metadata_url=metadata_url,
         bot_login_url=f"{authority.url}/{TENANT}",
         bot_ca_bundle=str(pki.ca_file),

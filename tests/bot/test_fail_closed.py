@@ -1,0 +1,159 @@
+"""Settings that would serve the wrong people refuse to start; another tenant's word is not
+taken for who someone is."""
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlmodel import select
+
+from bot.app import create_app
+from config.settings import RefusedToStart, Settings
+from tests.bot.harness import TENANT, LocalConnector, TeamsUser, texts_in
+from training.clock import FixedClock
+from training.db import Database
+from training.models import Staff
+
+PARTNER = "99999999-8888-7777-6666-555555555555"
+APP_ID = "a1b2c3d4-0000-4000-8000-000000000001"
+
+
+def _settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)
+
+
+def test_single_tenant_is_the_default_app_type() -> None:
+    assert _settings().microsoft_app_type == "SingleTenant"
+    assert _settings(microsoft_app_type="multitenant").microsoft_app_type == "MultiTenant"
+    with pytest.raises(ValueError, match="MICROSOFT_APP_TYPE"):
+        _settings(microsoft_app_type="AnyTenant")
+
+
+def test_an_app_id_with_no_tenant_refuses_to_start() -> None:
+    settings = _settings(
+        microsoft_app_id=APP_ID, microsoft_app_password="s", microsoft_app_type="MultiTenant"
+    )
+    assert not settings.tenant_allowed(TENANT)
+    with pytest.raises(RefusedToStart, match="MICROSOFT_APP_TENANT_ID nor ALLOWED_TENANT_IDS"):
+        settings.refuse_unsafe()
+
+
+def test_the_allow_list_defaults_to_the_bots_own_tenant() -> None:
+    settings = _settings(
+        microsoft_app_id=APP_ID, microsoft_app_password="s", microsoft_app_tenant_id=TENANT
+    )
+    settings.refuse_unsafe()
+    assert settings.tenant_allowed(TENANT.upper())
+    assert not settings.tenant_allowed(PARTNER)
+    assert not settings.tenant_allowed(None)
+
+
+@pytest.mark.parametrize(
+    "values, problem",
+    [
+        ({"microsoft_app_password": "s"}, "set MICROSOFT_APP_TENANT_ID"),
+        ({"microsoft_app_tenant_id": TENANT}, "without MICROSOFT_APP_PASSWORD"),
+    ],
+)
+def test_a_single_tenant_bot_needs_its_tenant_and_secret(values, problem) -> None:
+    settings = _settings(microsoft_app_id=APP_ID, allowed_tenant_ids=[TENANT], **values)
+    with pytest.raises(RefusedToStart, match=problem):
+        settings.refuse_unsafe()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "[::1]", "localhost", "127.0.0.2"])
+def test_local_mode_may_listen_on_loopback(host: str) -> None:
+    _settings(host=host).refuse_unsafe()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "wrapbot.example.gov.uk"])
+def test_local_mode_refuses_any_other_address(host: str) -> None:
+    with pytest.raises(RefusedToStart, match="listens only on this machine"):
+        _settings(host=host).refuse_unsafe()
+
+
+def test_create_app_refuses_unsafe_settings(database: Database) -> None:
+    with pytest.raises(RefusedToStart):
+        create_app(_settings(database_url=database.url, host="0.0.0.0"), database)
+
+
+@pytest.mark.parametrize(
+    "environment, says",
+    [
+        ({"HOST": "0.0.0.0"}, "listens only on this machine"),
+        (
+            {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "x"},
+            "MICROSOFT_APP_TENANT_ID nor ALLOWED_TENANT_IDS",
+        ),
+    ],
+)
+def test_the_bot_process_refuses_to_start(tmp_path, environment, says) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "ALLOWED_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env={
+            **clean,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            "SCHEDULER_ENABLED": "false",
+            **environment,
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "listening" not in done.stdout
+
+
+@asynccontextmanager
+async def _bot(database: Database, clock: FixedClock, **values: Any) -> AsyncIterator[
+    Callable[[str, str], TeamsUser]
+]:
+    settings = _settings(database_url=database.url, scheduler_enabled=False, **values)
+    connector = LocalConnector()
+    await connector.start()
+    runner = web.AppRunner(create_app(settings, database, clock), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as http:
+        url = f"http://127.0.0.1:{port}/api/messages"
+        yield lambda name, tenant: TeamsUser(http, url, connector, name, tenant=tenant)
+    await runner.cleanup()
+    await connector.stop()
+
+
+async def test_a_coordinator_named_by_email_is_one_only_in_the_home_tenant(database, clock):
+    """A partner tenant's administrator can give anyone any email; only the council's own
+    directory is believed."""
+    async with _bot(
+        database,
+        clock,
+        microsoft_app_tenant_id=TENANT,
+        allowed_tenant_ids=[TENANT, PARTNER],
+        coordinators=["pat.coordinator@example.gov.uk"],
+    ) as person:
+        impostor = person("Mallory Partner", PARTNER)
+        impostor.connector.members[impostor.user_id].update(
+            email="pat.coordinator@example.gov.uk", userPrincipalName="pat@example.gov.uk"
+        )
+        refused = texts_in(await impostor.says("audit log"))
+        assert refused == ["Only the Prevent coordinators can do that."]
+
+        real = person("Pat Coordinator", TENANT)
+        assert texts_in(await real.says("audit log")) != refused
+
+    with database.unit_of_work() as db:
+        people = {s.display_name: s for s in db.exec(select(Staff))}
+    # The partner's word did not attach the council's address to the impostor's record.
+    assert people["Mallory Partner"].email is None
+    assert people["Pat Coordinator"].email == "pat.coordinator@example.gov.uk"
