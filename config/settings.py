@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     graph_client_secret: SecretStr = SecretStr("")
     # A PEM file holding the app's private key and its certificate (instead of a secret).
     graph_client_certificate_path: str = ""
+    # Or no secret at all where Azure gives an identity: the app's managed identity (App Service,
+    # Container Apps, a VM; GRAPH_CLIENT_ID then names a user-assigned one), or a token file from
+    # a trusted issuer exchanged for the app's token (workload identity federation, e.g. AKS).
+    graph_managed_identity: bool = False
+    graph_federated_token_file: str = ""
     graph_authority_host: str = "https://login.microsoftonline.com"
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     # A CA bundle (PEM) to trust for the authority and Graph; empty means the system's trust.
@@ -148,10 +153,16 @@ class Settings(BaseSettings):
 
     @property
     def graph_configured(self) -> bool:
+        if self.graph_managed_identity:
+            return True
         return bool(
             self.graph_client_id
             and self.graph_tenant_id
-            and (self.graph_client_secret.get_secret_value() or self.graph_client_certificate_path)
+            and (
+                self.graph_client_secret.get_secret_value()
+                or self.graph_client_certificate_path
+                or self.graph_federated_token_file
+            )
         )
 
     @property

@@ -1,4 +1,6 @@
-"""App-only tokens from Entra ID with msal, handed to msgraph-sdk as an async credential."""
+"""App-only tokens from Entra ID, handed to msgraph-sdk as an async credential: msal with a
+secret or certificate, or azure-identity where Azure gives the app an identity (managed identity,
+workload identity federation) and no secret is needed."""
 
 import asyncio
 import time
@@ -8,6 +10,8 @@ from typing import Any
 import msal
 import requests
 from azure.core.credentials import AccessToken
+from azure.core.exceptions import AzureError
+from azure.identity.aio import ManagedIdentityCredential, WorkloadIdentityCredential
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -102,3 +106,55 @@ class MsalCredential:
 
     async def __aexit__(self, *args: object) -> None:
         return None
+
+
+class AzureIdentityCredential:
+    """azure-identity's managed identity or workload identity credential, answering as
+    MsalCredential does (a refusal is a GraphProblem, not an azure-core error)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.kind = "managed identity" if settings.graph_managed_identity else "workload identity"
+        self._credential: ManagedIdentityCredential | WorkloadIdentityCredential
+        if settings.graph_managed_identity:
+            # A user-assigned identity is named by its client id; none means system-assigned.
+            self._credential = ManagedIdentityCredential(client_id=settings.graph_client_id or None)
+        else:
+            host = settings.graph_authority_host.rstrip("/")
+            self._credential = WorkloadIdentityCredential(
+                tenant_id=settings.graph_tenant_id,
+                client_id=settings.graph_client_id,
+                token_file_path=settings.graph_federated_token_file,
+                authority=host,
+                disable_instance_discovery=host.split("//")[-1] not in MICROSOFT_AUTHORITY_HOSTS,
+                connection_verify=settings.graph_ca_bundle or True,
+            )
+        self.token_requests = 0
+
+    async def get_token(self, *scopes: str, claims: str | None = None, **_: Any) -> AccessToken:
+        self.token_requests += 1
+        try:
+            return await self._credential.get_token(*scopes, claims=claims)
+        except (AzureError, ValueError, OSError) as error:
+            raise GraphProblem(
+                401, "token_error", f"{self.kind} gave no token: {error}"[:500]
+            ) from error
+
+    async def close(self) -> None:
+        await self._credential.close()
+
+    async def __aenter__(self) -> "AzureIdentityCredential":
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.close()
+
+
+def graph_credential(settings: Settings) -> MsalCredential | AzureIdentityCredential:
+    """The credential the settings ask for: an Azure identity where one is named, else msal."""
+    if settings.graph_managed_identity or (
+        settings.graph_federated_token_file
+        and not settings.graph_client_secret.get_secret_value()
+        and not settings.graph_client_certificate_path
+    ):
+        return AzureIdentityCredential(settings)
+    return MsalCredential(settings)

@@ -47,7 +47,7 @@ from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import GraphClientFactory
 
 from config.settings import Settings
-from graph.auth import GRAPH_SCOPES, MsalCredential
+from graph.auth import GRAPH_SCOPES, graph_credential
 from graph.errors import GraphNotConfigured, GraphProblem
 from graph.records import (
     AttendanceReport,
@@ -98,7 +98,7 @@ class GraphClient:
         if not settings.graph_configured:
             raise GraphNotConfigured()
         self.organiser = settings.graph_organiser
-        self.credential = MsalCredential(settings)
+        self.credential = graph_credential(settings)
         self._http = _http_client(settings)
         adapter = GraphRequestAdapter(
             AzureIdentityAuthenticationProvider(self.credential, scopes=GRAPH_SCOPES),  # type: ignore[arg-type]
@@ -110,6 +110,7 @@ class GraphClient:
 
     async def close(self) -> None:
         await self._http.aclose()
+        await self.credential.close()
 
     def _organiser(self, organiser: str | None) -> str:
         who = organiser or self.organiser

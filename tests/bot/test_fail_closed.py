@@ -114,9 +114,9 @@ def test_the_bot_process_refuses_to_start(tmp_path, environment, says) -> None:
 
 
 @asynccontextmanager
-async def _bot(database: Database, clock: FixedClock, **values: Any) -> AsyncIterator[
-    Callable[[str, str], TeamsUser]
-]:
+async def _bot(
+    database: Database, clock: FixedClock, **values: Any
+) -> AsyncIterator[Callable[[str, str], TeamsUser]]:
     settings = _settings(database_url=database.url, scheduler_enabled=False, **values)
     connector = LocalConnector()
     await connector.start()

@@ -2,7 +2,9 @@
 
 msal accepts only https authorities, so the test makes a CA and a server certificate for
 127.0.0.1 with `cryptography`, serves OpenID discovery and the v2.0 token endpoint, and checks
-client credentials: a secret, or a certificate's signed client assertion (RS256).
+client credentials: a secret, a certificate's signed client assertion (RS256), or a token from a
+trusted outside issuer (workload identity federation). `LocalManagedIdentity` plays the identity
+endpoint Azure App Service gives a process with a managed identity.
 """
 
 import base64
@@ -11,6 +13,7 @@ import ipaddress
 import itertools
 import json
 import ssl
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +27,8 @@ TENANT = "11111111-2222-3333-4444-555555555555"
 CLIENT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 CLIENT_SECRET = "test-secret-not-real"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+# A federated identity credential on the app: tokens from this issuer about this subject.
+FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
 
 
 def _name(common_name: str) -> x509.Name:
@@ -146,6 +151,8 @@ class LocalAuthority:
     refused: list[str] = field(default_factory=list)
     # Other apps it knows (e.g. the bot's own Bot Framework app): client id -> (secret, scope).
     clients: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The app's federated credential: the outside issuer's public key, its name and the subject.
+    federation: tuple[rsa.RSAPublicKey, str, str] | None = None
     _runner: web.AppRunner | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -192,6 +199,28 @@ class LocalAuthority:
         claims = json.loads(_b64decode(payload))
         return claims.get("aud") == audience and claims.get("iss") == CLIENT_ID
 
+    def _federated_ok(self, assertion: str) -> bool:
+        if self.federation is None:
+            return False
+        key, issuer, subject = self.federation
+        try:
+            header, payload, signature = assertion.split(".")
+            key.verify(
+                _b64decode(signature),
+                f"{header}.{payload}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+        except Exception:  # any malformed or badly signed token is a refusal
+            return False
+        claims = json.loads(_b64decode(payload))
+        return (
+            claims.get("iss") == issuer
+            and claims.get("sub") == subject
+            and claims.get("aud") == FEDERATION_AUDIENCE
+            and claims.get("exp", 0) > time.time()
+        )
+
     async def _token(self, request: web.Request) -> web.Response:
         self.token_requests += 1
         form = await request.post()
@@ -212,7 +241,8 @@ class LocalAuthority:
         elif form.get("scope") != GRAPH_SCOPE:
             problem = f"bad scope {form.get('scope')}"
         elif "client_assertion" in form:
-            if not self._assertion_ok(str(form["client_assertion"]), endpoint):
+            assertion = str(form["client_assertion"])
+            if not (self._assertion_ok(assertion, endpoint) or self._federated_ok(assertion)):
                 problem = "bad client assertion"
         elif form.get("client_secret") != CLIENT_SECRET:
             problem = "bad client secret"
@@ -225,4 +255,50 @@ class LocalAuthority:
         self.issued.add(token)
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
+        )
+
+
+@dataclass
+class LocalManagedIdentity:
+    """App Service's managed identity endpoint (IDENTITY_ENDPOINT, IDENTITY_HEADER): plain http on
+    loopback, as Azure serves it to the process; its tokens are good at the local Graph."""
+
+    issued: set[str]
+    header: str = "identity-header-not-real"
+    url: str = ""
+    asked: list[dict[str, str]] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/msi/token", self._token)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/msi/token"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    async def _token(self, request: web.Request) -> web.Response:
+        query = dict(request.query)
+        self.asked.append(query)
+        if request.headers.get("X-IDENTITY-HEADER") != self.header:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        if query.get("resource") != GRAPH_SCOPE.removesuffix("/.default"):
+            return web.json_response({"error": "bad resource"}, status=400)
+        token = f"mi-token-{next(self._ids)}"
+        self.issued.add(token)
+        return web.json_response(
+            {
+                "access_token": token,
+                "expires_on": str(int(time.time()) + 3600),
+                "resource": query["resource"],
+                "token_type": "Bearer",
+            }
         )
