@@ -9,7 +9,7 @@ from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnCon
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
-from bot.cards.elements import CARD_CONTENT_TYPE, Card
+from bot.cards.elements import CARD_CONTENT_TYPE, Card, card, text
 from bot.cards.help import help_card
 from bot.downloads import FileOffer, attached_files
 from bot.features.files import STALE as STALE_FILE_OFFER
@@ -17,13 +17,13 @@ from bot.features.files import Files, attachment
 from bot.guard import RateLimit, input_problem
 from bot.proactive import Notifier
 from bot.router import BadPayload, Router
-from bot.turn import Caller, Command, Outcome
+from bot.turn import Caller, Command, Notice, Outcome
 from config.settings import Settings
 from training.clock import Clock
 from training.coordinators import Coordinators
 from training.db import Database
 from training.models import Staff
-from training.staff import TeamsIdentity, record_contact
+from training.staff import TeamsIdentity, personal_references, record_contact
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +228,9 @@ class WrapBot(TeamsActivityHandler):
             await turn_context.send_activity(STALE_CARD)
             return
         outcome = await self._run(turn_context, command)
+        if _shared(turn_context.activity):
+            await self._answer_press_in_private(turn_context, outcome)
+            return
         if outcome.text:
             await turn_context.send_activity(outcome.text)
         if outcome.card:
@@ -238,6 +241,26 @@ class WrapBot(TeamsActivityHandler):
                 await turn_context.update_activity(update)
             else:
                 await turn_context.send_activity(card_message(outcome.card))
+
+    async def _answer_press_in_private(self, turn_context: TurnContext, outcome: Outcome) -> None:
+        """An `Action.Submit` answer can only be a new message, and in a group chat or channel
+        everyone would read it (and an update would replace everyone's card): the presser's
+        result goes to their personal chat, and the shared card stays as it was."""
+        caller: Caller = turn_context.turn_state[CALLER]
+        result = outcome.card or card([text(outcome.text or "Done.")])
+        if outcome.card and outcome.text:
+            result = {**result, "body": [text(outcome.text), *result.get("body", [])]}
+        reachable = await self.database.run(personal_references, [caller.staff_id])
+        if caller.staff_id in reachable:
+            notice = Notice(
+                caller.staff_id, result, _headline(outcome)[:200] or "Your answer", key=None
+            )
+            await self.notifier.send_soon([notice], f"{request_key(turn_context.activity)}:own")
+            return
+        first_name = (caller.display_name or "").split(" ")[0] or "Done"
+        await turn_context.send_activity(
+            f"{first_name}: message me in a personal chat to see what that did for you."
+        )
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         # Handled here, not in on_adaptive_card_invoke: with CloudAdapter that path answers 500

@@ -266,3 +266,40 @@ async def test_a_number_too_large_to_be_an_id_gets_a_clear_answer(chat, wrap_ses
 async def test_the_largest_id_is_still_read_as_a_number(chat, wrap_sessions):
     [answer] = texts_in(await chat.coordinator().says("roster 2147483647"))
     assert answer == "I can't find session 2147483647. Type 'sessions' to see what's on."
+
+
+async def test_a_card_submit_in_a_group_chat_never_replaces_the_shared_card(chat, wrap_sessions):
+    """`Action.Submit` (older clients) can only answer with a message: the presser's result
+    goes to their personal chat, once per press, and the group sees nothing of it."""
+    roomy, _, _ = wrap_sessions
+    ann = chat.user("Ann Able")
+    await ann.says("my bookings")  # she has a personal chat with the bot
+    megan = chat.user("Megan Bowen")  # she never has
+
+    def pressed_in_group(person, activity_id: str):
+        activity = person.activity(
+            id=activity_id,
+            text="",
+            value={"verb": "book", "session_id": roomy},
+            replyToId="shared-sessions-card",
+        )
+        activity["conversation"] = {
+            "id": "19:group-chat",
+            "conversationType": "groupChat",
+            "tenantId": person.tenant,
+            "isGroup": True,
+        }
+        return activity
+
+    for _ in range(2):  # Teams may deliver the press twice
+        await ann.post(pressed_in_group(ann, "press-ann"))
+    await megan.post(pressed_in_group(megan, "press-megan"))
+    await chat.notices_sent()
+
+    in_group = chat.connector.to("19:group-chat")
+    assert [e["op"] for e in in_group] == ["send"]
+    assert in_group[0]["activity"]["text"] == (
+        "Megan: message me in a personal chat to see what that did for you."
+    )
+    private = [card_text(c) for c in cards_in(ann.new_replies())]
+    assert len(private) == 1 and "booked" in private[0].lower()
