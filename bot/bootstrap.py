@@ -119,7 +119,9 @@ def build(
     policy = reminder_policy(settings)
     meetings_by_graph = graph is not None and bool(settings.graph_organiser)
     seats_changed = (
-        CalendarUpdates(background, database, graph, clock).session_changed
+        CalendarUpdates(
+            background, database, graph, clock, timedelta(minutes=settings.calendar_update_minutes)
+        ).session_changed
         if meetings_by_graph and graph is not None
         else _no_calendar
     )
@@ -197,7 +199,9 @@ def build(
         sender.wake,
         cards=SWEEP_CARDS,
         attendance_sync=_attendance_sync(database, graph, settings) if graph else None,
-        calendar_sync=_calendar_sync(database, graph) if meetings_by_graph and graph else None,
+        calendar_sync=_calendar_sync(database, graph, settings)
+        if meetings_by_graph and graph
+        else None,
         retention=retention(database, settings, certificates),
         directory_refresh=_directory_refresh(database, graph) if graph else None,
         feedback_edit_days=settings.feedback_edit_days,
@@ -264,9 +268,13 @@ def _attendance_sync(
     return sync
 
 
-def _calendar_sync(database: Database, graph: GraphClient) -> Callable[[datetime], Awaitable[int]]:
+def _calendar_sync(
+    database: Database, graph: GraphClient, settings: Settings
+) -> Callable[[datetime], Awaitable[int]]:
+    every = timedelta(minutes=settings.calendar_update_minutes)
+
     async def sync(now: datetime) -> int:
-        return len(await retry_pending(database, graph, now))
+        return len(await retry_pending(database, graph, now, update_every=every))
 
     return sync
 

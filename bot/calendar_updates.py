@@ -2,6 +2,8 @@
 background: the person's reply never waits for Graph, and a Graph failure never reaches them
 (it is recorded, and `graph.calendar_sync.retry_pending` tries again later)."""
 
+from datetime import timedelta
+
 from bot.background import Background
 from graph.calendar_sync import sync_session
 from graph.client import GraphClient
@@ -11,9 +13,16 @@ from training.db import Database
 
 class CalendarUpdates:
     def __init__(
-        self, background: Background, database: Database, graph: GraphClient, clock: Clock
+        self,
+        background: Background,
+        database: Database,
+        graph: GraphClient,
+        clock: Clock,
+        update_every: timedelta,
     ) -> None:
+        """`update_every`: at most one attendee-list write per session in this time."""
         self._background = background
+        self._update_every = update_every
         self._database = database
         self._graph = graph
         self._clock = clock
@@ -33,7 +42,13 @@ class CalendarUpdates:
         try:
             while True:
                 self._again.discard(session_id)
-                await sync_session(self._database, self._graph, session_id, self._clock.now())
+                await sync_session(
+                    self._database,
+                    self._graph,
+                    session_id,
+                    self._clock.now(),
+                    update_every=self._update_every,
+                )
                 if session_id not in self._again:
                     return
         finally:

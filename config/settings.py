@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     # The mailbox (Entra object id or UPN) that organises the council's Teams sessions.
     graph_organiser: str = ""
 
+    # A session's Teams event gets at most one attendee-list write per this many minutes
+    # (bookings in between are written together); a session's new time is never held back.
+    calendar_update_minutes: int = Field(default=15, ge=0, le=1440)
+
     # Attendance: the share of a session's scheduled time someone must attend to complete it,
     # unless the course sets its own; and when to look for reports after a session ends.
     completion_threshold_percent: int = Field(default=75, ge=1, le=100)

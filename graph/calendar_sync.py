@@ -12,13 +12,13 @@ import asyncio
 import html
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from graph.client import GraphClient
 from graph.errors import GraphProblem
 from training import calendar
-from training.calendar import CalendarPlan
+from training.calendar import UPDATE_EVERY, CalendarPlan, EventTimes
 from training.db import Database
 
 log = logging.getLogger(__name__)
@@ -47,11 +47,22 @@ async def _carry_out(
             body_html=f"<p>{html.escape(plan.create.description)}</p>",
         )
         event_id = made.event_id
-        await database.run(calendar.event_created, plan.session_id, event_id, made.join_url, now)
+        times = EventTimes(plan.create.starts_at, plan.create.ends_at)
+        await database.run(
+            calendar.event_created, plan.session_id, event_id, made.join_url, now, times
+        )
     if event_id is None:
         return
     if plan.cancel_comment is not None:
         await graph.cancel_event(event_id, plan.cancel_comment)
+    elif plan.move is not None:
+        await graph.move_event(
+            event_id,
+            plan.move.starts_at,
+            plan.move.ends_at,
+            invite=[(p.email, p.name) for p in plan.invite],
+            uninvite=[p.email for p in plan.uninvite],
+        )
     elif plan.invite or plan.uninvite:
         await graph.update_attendees(
             event_id,
@@ -61,13 +72,19 @@ async def _carry_out(
 
 
 async def sync_session(
-    database: Database, graph: GraphClient, session_id: int, now: datetime
+    database: Database,
+    graph: GraphClient,
+    session_id: int,
+    now: datetime,
+    *,
+    update_every: timedelta = UPDATE_EVERY,
 ) -> CalendarOutcome:
-    """Create, update or cancel one session's Teams calendar event to match its bookings.
+    """Create, move, update or cancel one session's Teams calendar event to match the session
+    and its bookings; attendee changes are written at most once per `update_every`.
 
     Idempotent: the event is created with the session's own `transactionId`, attendees are
     compared before they are written, and a cancelled event is cancelled once."""
-    plan = await database.run(calendar.begin, session_id, now)
+    plan = await database.run(calendar.begin, session_id, now, update_every=update_every)
     if plan is None:
         return CalendarOutcome(session_id, "busy")
     if plan.empty:
@@ -91,17 +108,19 @@ async def retry_pending(
     *,
     limit: int = 100,
     concurrency: int = 4,
+    update_every: timedelta = UPDATE_EVERY,
 ) -> list[CalendarOutcome]:
-    """Every session whose calendar event is behind its bookings and due a try (failures wait
-    1, 5, 15, 60, then 240 minutes), at most `limit` of them, `concurrency` at a time.
+    """Every session whose calendar event is behind its bookings or times and due a try
+    (failures wait 1, 5, 15, 60, then 240 minutes; attendee changes wait out `update_every`
+    since the last attendee write), at most `limit` of them, `concurrency` at a time.
 
     Safe to call as often as you like; a session another worker is syncing is skipped. Never
     raises for a Graph failure: each is recorded on the session and in the returned outcomes."""
-    due = await database.run(calendar.pending_sessions, now, limit=limit)
+    due = await database.run(calendar.pending_sessions, now, limit=limit, update_every=update_every)
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(session_id: int) -> CalendarOutcome:
         async with gate:
-            return await sync_session(database, graph, session_id, now)
+            return await sync_session(database, graph, session_id, now, update_every=update_every)
 
     return list(await asyncio.gather(*(one(s) for s in due)))

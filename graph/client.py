@@ -196,8 +196,51 @@ class GraphClient:
     ) -> tuple[int, int]:
         """Invite `(email, name)`s and take `email`s off the event in one read and one write
         (Graph sends the invitations and cancellations); people anyone else put on the event
-        are left alone. Returns how many were added and removed: (0, 0) means no write."""
+        are left alone. Returns how many were added and removed: (0, 0) means no write.
+
+        The write carries the attendees alone: Graph then sends a meeting update only to the
+        attendees that changed (learn.microsoft.com/graph/api/event-update)."""
         who = self._organiser(organiser)
+        kept, added, removed = await self._attendee_list(who, event_id, invite, uninvite)
+        if added or removed:
+            await self._set_attendees(who, event_id, kept)
+        return added, removed
+
+    async def move_event(
+        self,
+        event_id: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        *,
+        invite: Sequence[tuple[str, str]] = (),
+        uninvite: Sequence[str] = (),
+        organiser: str | None = None,
+    ) -> None:
+        """Give the event new times (its Teams meeting and join link stay the same), with any
+        attendee changes in the same write: every attendee gets one update at the new time."""
+        who = self._organiser(organiser)
+        change = Event(
+            start=DateTimeTimeZone(date_time=_utc_text(starts_at), time_zone="UTC"),
+            end=DateTimeTimeZone(date_time=_utc_text(ends_at), time_zone="UTC"),
+        )
+        if invite or uninvite:
+            kept, added, removed = await self._attendee_list(who, event_id, invite, uninvite)
+            if added or removed:
+                change.attendees = kept
+        try:
+            await self._sdk.users.by_user_id(who).events.by_event_id(event_id).patch(change)
+        except APIError as error:
+            raise _problem(error) from error
+
+    async def _attendee_list(
+        self,
+        who: str,
+        event_id: str,
+        invite: Sequence[tuple[str, str]],
+        uninvite: Sequence[str],
+    ) -> tuple[list[Attendee], int, int]:
+        """The event's attendees with `invite` added and `uninvite` taken off, and how many
+        were added and removed."""
         people = await self._attendees(who, event_id)
         leaving = {e.lower() for e in uninvite}
         kept = [a for a in people if _address(a) not in leaving]
@@ -215,9 +258,7 @@ class GraphClient:
             )
             added += 1
         removed = len(people) - (len(kept) - added)
-        if added or removed:
-            await self._set_attendees(who, event_id, kept)
-        return added, removed
+        return kept, added, removed
 
     async def add_attendee(
         self, event_id: str, email: str, name: str, organiser: str | None = None

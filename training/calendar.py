@@ -2,9 +2,14 @@
 
 The Graph adapter (graph/calendar_sync.py) asks `begin()` for a plan, carries it out and reports
 back with `event_created()`, `succeeded()` or `failed()`. Nothing is queued: the work is the
-difference between the bookings and what the calendar was last told (`CalendarInvite`), so a
-booking that commits is never lost if the process stops before Graph is called, and carrying
-out the same plan twice changes nothing.
+difference between the bookings and what the calendar was last told (`CalendarInvite`, and the
+times on `CalendarSync`), so a change that commits is never lost if the process stops before
+Graph is called, and carrying out the same plan twice changes nothing.
+
+Attendee changes are coalesced: Graph writes a session's attendee list at most once per
+`update_every` (CALENDAR_UPDATE_MINUTES), so a burst of bookings is one write, and someone who
+books and cancels within the window is never sent an invitation and then a cancellation. A new
+time is never held back: it goes at once, with any attendee changes waiting, in one write.
 """
 
 import uuid
@@ -32,6 +37,8 @@ from training.queries import load_session
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)
 # Longer than any Graph call with its retries; a worker that died frees the session after it.
 LEASE = timedelta(minutes=5)
+# At most one attendee-list write per session in this time (CALENDAR_UPDATE_MINUTES).
+UPDATE_EVERY = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,19 @@ class NewEvent:
 
 
 @dataclass(frozen=True)
+class EventTimes:
+    """Where the event must move to (the session's new times)."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
 class CalendarPlan:
-    """What the organiser's calendar must be told about one session, in this order."""
+    """What the organiser's calendar must be told about one session, in this order.
+
+    `held_until`: attendee changes are waiting for the coalescing window to pass (the plan
+    itself then carries none)."""
 
     session_id: int
     transaction_id: str
@@ -62,10 +80,18 @@ class CalendarPlan:
     cancel_comment: str | None = None
     invite: tuple[Invitee, ...] = ()
     uninvite: tuple[Invitee, ...] = ()
+    move: EventTimes | None = None
+    held_until: datetime | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.create or self.cancel_comment is not None or self.invite or self.uninvite)
+        return not (
+            self.create
+            or self.cancel_comment is not None
+            or self.invite
+            or self.uninvite
+            or self.move
+        )
 
 
 def wants_teams_meeting(session: Session, now: datetime) -> bool:
@@ -125,7 +151,22 @@ def _attendee_changes(
     return tuple(invite), tuple(uninvite)
 
 
-def _plan(db: DbSession, session: Session, row: CalendarSync, now: datetime) -> CalendarPlan:
+def _moved(session: Session, row: CalendarSync) -> EventTimes | None:
+    """The session's times, when the event was last given others (unknown: never moved)."""
+    if row.event_starts_at is None or row.event_ends_at is None:
+        return None
+    if row.event_starts_at == session.starts_at and row.event_ends_at == session.ends_at:
+        return None
+    return EventTimes(session.starts_at, session.ends_at)
+
+
+def _plan(
+    db: DbSession,
+    session: Session,
+    row: CalendarSync,
+    now: datetime,
+    update_every: timedelta = UPDATE_EVERY,
+) -> CalendarPlan:
     assert session.id is not None
     plan = CalendarPlan(session.id, row.transaction_id, session.graph_event_id)
     if session.status == SessionStatus.CANCELLED:
@@ -154,23 +195,42 @@ def _plan(db: DbSession, session: Session, row: CalendarSync, now: datetime) -> 
     elif not session.graph_event_id:
         return plan  # a meeting someone else made (a pasted join link): not ours to change
     invite, uninvite = _attendee_changes(db, session.id)
+    move = None if create else _moved(session, row)
+    waited = row.attendees_sent_at + update_every if row.attendees_sent_at else None
+    if (invite or uninvite) and not (create or move) and waited is not None and now < waited:
+        event_id = session.graph_event_id
+        return CalendarPlan(session.id, row.transaction_id, event_id, held_until=waited)
     return CalendarPlan(
-        session.id, row.transaction_id, session.graph_event_id, create, None, invite, uninvite
+        session.id,
+        row.transaction_id,
+        session.graph_event_id,
+        create,
+        None,
+        invite,
+        uninvite,
+        move,
     )
 
 
-def begin(db: DbSession, session_id: int, now: datetime) -> CalendarPlan | None:
+def begin(
+    db: DbSession, session_id: int, now: datetime, *, update_every: timedelta = UPDATE_EVERY
+) -> CalendarPlan | None:
     """The work to do for a session, leased to the caller; None when another worker holds it.
 
-    A plan with nothing to do is returned unleased (and clears an old failure)."""
+    A plan with nothing to do is returned unleased (and clears an old failure); one whose
+    attendee changes are held sets the session's next try to when the window ends."""
     session = load_session(db, session_id, lock=True)  # serialises workers on this session
     row = _sync_row(db, session_id, now)
     if row.lease_until is not None and row.lease_until > now:
         return None
-    plan = _plan(db, session, row, now)
+    plan = _plan(db, session, row, now, update_every)
     if plan.empty:
         if row.state != CalendarState.SYNCED:
             _settle(row, now)
+            db.add(row)
+        if plan.held_until is not None and row.next_attempt_at != plan.held_until:
+            row.next_attempt_at = plan.held_until
+            row.updated_at = now
             db.add(row)
         return plan
     row.lease_until = now + LEASE
@@ -181,10 +241,19 @@ def begin(db: DbSession, session_id: int, now: datetime) -> CalendarPlan | None:
 
 
 def event_created(
-    db: DbSession, session_id: int, event_id: str, join_url: str | None, now: datetime
+    db: DbSession,
+    session_id: int,
+    event_id: str,
+    join_url: str | None,
+    now: datetime,
+    times: EventTimes | None = None,
 ) -> None:
-    """Keep the new event's id and join link at once: later steps may still fail."""
+    """Keep the new event's id, join link and `times` at once: later steps may still fail."""
     session = load_session(db, session_id, lock=True)
+    if times is not None:
+        row = _sync_row(db, session_id, now)
+        row.event_starts_at, row.event_ends_at = times.starts_at, times.ends_at
+        db.add(row)
     if session.graph_event_id == event_id:
         return
     session.graph_event_id = event_id
@@ -224,6 +293,13 @@ def succeeded(db: DbSession, plan: CalendarPlan, now: datetime) -> None:
         db.flush()
     if plan.cancel_comment is not None:
         row.event_cancelled_at = now
+    if plan.invite or plan.uninvite:
+        row.attendees_sent_at = now
+    given = plan.move or (
+        EventTimes(plan.create.starts_at, plan.create.ends_at) if plan.create else None
+    )
+    if given is not None:
+        row.event_starts_at, row.event_ends_at = given.starts_at, given.ends_at
     _settle(row, now)
     db.add(row)
 
@@ -242,8 +318,11 @@ def failed(db: DbSession, session_id: int, problem: str, now: datetime) -> datet
     return row.next_attempt_at
 
 
-def pending_sessions(db: DbSession, now: datetime, *, limit: int = 100) -> list[int]:
-    """Sessions whose calendar is behind their bookings and due a try, soonest first."""
+def pending_sessions(
+    db: DbSession, now: datetime, *, limit: int = 100, update_every: timedelta = UPDATE_EVERY
+) -> list[int]:
+    """Sessions whose calendar is behind their bookings (or their times) and due a try,
+    soonest first; attendee changes inside their coalescing window are not due yet."""
     candidates = db.exec(
         select(Session, CalendarSync)
         .outerjoin(CalendarSync, col(CalendarSync.session_id) == Session.id)
@@ -271,7 +350,7 @@ def pending_sessions(db: DbSession, now: datetime, *, limit: int = 100) -> list[
         ):
             continue
         probe = row or CalendarSync(session_id=session.id, transaction_id="", updated_at=now)
-        if not _plan(db, session, probe, now).empty:
+        if not _plan(db, session, probe, now, update_every).empty:
             due.append(session.id)
         if len(due) >= limit:
             break

@@ -579,6 +579,11 @@ class CalendarSync(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     event_cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     updated_at: datetime = Field(sa_column=_utc())
+    # When the attendee list was last written: the next write waits CALENDAR_UPDATE_MINUTES.
+    attendees_sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # The times the event was last given; a session moved since is moved on the calendar.
+    event_starts_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    event_ends_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class CalendarInvite(SQLModel, table=True):

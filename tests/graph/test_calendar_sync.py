@@ -94,7 +94,8 @@ async def test_a_cancelled_seat_goes_to_the_next_person_and_the_calendar_follows
         mine = booking.my_bookings(db, ann, now)[0]
         booking.cancel_booking(db, ann, mine.id, now)
 
-    assert (await sync_session(database, graph, session_id, now)).state == "synced"
+    later = now + timedelta(minutes=15)  # the attendee list was written at `now`
+    assert (await sync_session(database, graph, session_id, later)).state == "synced"
     assert _attendees(graph_server, session_id, database) == [
         "bob.baker@example.gov.uk",
         "cat.cole@example.gov.uk",
@@ -219,3 +220,77 @@ async def test_sessions_with_a_pasted_link_or_in_person_are_left_alone(
 
     assert await retry_pending(database, graph, now) == []
     assert graph_server.events == {} and graph_server.requests == []
+
+
+def _writes(graph_server) -> list[str]:
+    return [r for r in graph_server.requests if r.startswith("PATCH ")]
+
+
+async def test_attendee_changes_are_written_at_most_once_per_window_and_never_for_the_waiting_list(
+    database, clock, graph, graph_server
+):
+    now = clock.now()
+    session_id = _online_session(database, now)
+    ann, bob, cat, dan = _people(database, now, "Ann Able", "Bob Baker", "Cat Cole", "Dan Dee")
+    _book(database, ann, session_id, now)
+    await sync_session(database, graph, session_id, now)  # made, Ann invited: one write
+    assert len(_writes(graph_server)) == 1
+
+    # Within the window: Bob books, Cat and Dan wait (two seats), Bob cancels, Cat gets it.
+    soon = now + timedelta(minutes=3)
+    for person in (bob, cat, dan):
+        _book(database, person, session_id, soon)
+    with database.unit_of_work() as db:
+        booking.cancel_booking(db, bob, booking.my_bookings(db, bob, soon)[0].id, soon)
+    for minutes in (3, 8, 14):
+        moment = now + timedelta(minutes=minutes)
+        assert (await sync_session(database, graph, session_id, moment)).state == "synced"
+        assert await retry_pending(database, graph, moment) == []
+    assert len(_writes(graph_server)) == 1  # nothing written inside the window
+    assert _attendees(graph_server, session_id, database) == ["ann.able@example.gov.uk"]
+
+    window_over = now + timedelta(minutes=15)
+    [outcome] = await retry_pending(database, graph, window_over)
+    assert outcome.state == "synced"
+    assert len(_writes(graph_server)) == 2  # one write for all of it
+    # Bob booked and cancelled inside the window: never invited, never cancelled. Dan waits.
+    assert _attendees(graph_server, session_id, database) == [
+        "ann.able@example.gov.uk",
+        "cat.cole@example.gov.uk",
+    ]
+    assert await retry_pending(database, graph, window_over + timedelta(hours=1)) == []
+
+
+async def test_a_session_given_a_new_time_moves_its_event_at_once_with_waiting_attendees(
+    database, clock, graph, graph_server
+):
+    now = clock.now()
+    session_id = _online_session(database, now)
+    ann, bob = _people(database, now, "Ann Able", "Bob Baker")
+    _book(database, ann, session_id, now)
+    await sync_session(database, graph, session_id, now)
+    _book(database, bob, session_id, now)  # held: the list was just written
+    assert (await sync_session(database, graph, session_id, now)).state == "synced"
+    [event] = graph_server.events.values()
+    join_url = event["onlineMeeting"]["joinUrl"]
+
+    with database.unit_of_work() as db:
+        moved = db.get(Session, session_id)
+        moved.starts_at = moved.starts_at + timedelta(days=1, hours=2)
+        moved.ends_at = moved.ends_at + timedelta(days=1, hours=2)
+        db.add(moved)
+        new_start, new_end = moved.starts_at, moved.ends_at
+    assert (await sync_session(database, graph, session_id, now)).state == "synced"
+
+    assert event["start"] == {"dateTime": f"{new_start:%Y-%m-%dT%H:%M:%S}", "timeZone": "UTC"}
+    assert event["end"]["dateTime"] == f"{new_end:%Y-%m-%dT%H:%M:%S}"
+    assert event["onlineMeeting"]["joinUrl"] == join_url  # the same meeting, moved
+    assert _attendees(graph_server, session_id, database) == [
+        "ann.able@example.gov.uk",
+        "bob.baker@example.gov.uk",
+    ]
+    patches = _writes(graph_server)
+    assert len(patches) == 2  # Ann's invitation, then the move with Bob in the same write
+    calls = len(graph_server.requests)
+    assert (await sync_session(database, graph, session_id, now)).state == "synced"
+    assert len(graph_server.requests) == calls  # moved once
