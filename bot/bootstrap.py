@@ -24,6 +24,7 @@ from bot.features.feedback import Feedback
 from bot.features.files import Files
 from bot.features.help import Help
 from bot.features.my_training import MyTraining
+from bot.features.session_life import SessionLife
 from bot.features.sessions import Sessions
 from bot.features.teams import Teams
 from bot.features.totals import Totals
@@ -161,6 +162,10 @@ def build(
             MyTraining(database, clock, zone),
             # 'session 12 attendance' before the sessions' 'session 12' (the roster)
             Attendance(database, clock, zone, settings, graph, background, notifier.send_soon),
+            # 'edit session 12' and 'message session 12 ...' before the sessions' phrases
+            SessionLife(
+                database, clock, zone, seats_changed, teams_meetings_by_graph=meetings_by_graph
+            ),
             # 'cancel session 12' before booking's 'cancel 12'
             Sessions(
                 database, clock, zone, seats_changed, teams_meetings_by_graph=meetings_by_graph

@@ -69,7 +69,10 @@ def courses(db: DbSession, *, live_only: bool = False) -> list[CourseChoice]:
     ]
 
 
-def _validate(details: NewSession, now: datetime, teams_meeting_by_graph: bool = False) -> None:
+def validate_details(
+    details: NewSession, now: datetime, teams_meeting_by_graph: bool = False
+) -> None:
+    """Refuse details that don't add up, saying what to fix (new and changed sessions)."""
     if details.starts_at.tzinfo is None:
         raise InvalidSessionDetails("The start time must include a time zone.")
     if details.starts_at <= now:
@@ -99,7 +102,7 @@ def create_session(
 ) -> SessionSummary:
     """Put a session on. An online session without a join link is allowed only when
     `teams_meeting_by_graph` (the adapter will create its Teams meeting after this commits)."""
-    _validate(details, now, teams_meeting_by_graph)
+    validate_details(details, now, teams_meeting_by_graph)
     course = db.exec(select(Course).where(Course.code == details.course_code)).first()
     if course is None or course.id is None:
         raise UnknownCourse(details.course_code)

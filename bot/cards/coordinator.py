@@ -16,6 +16,7 @@ from bot.cards.elements import (
     when,
     where,
 )
+from bot.cards.session_life import edit_button, file_buttons, message_button, roster_button
 from training.views import CourseChoice, Person, Roster, RosterLine, SessionSummary
 
 
@@ -137,7 +138,7 @@ def session_created_card(session: SessionSummary, zone: ZoneInfo) -> Card:
             ),
             *_meeting_note(session),
         ],
-        [execute("Show roster", "roster", session_id=session.id)],
+        [roster_button(session.id)],
     )
 
 
@@ -191,7 +192,11 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
         *_came(f"External guests ({len(roster.guests)})", roster.guests),
     ]
     actions = []
+    if session.status != "cancelled":
+        body.append({"type": "ActionSet", "separator": True, "actions": file_buttons(session)})
+        actions.append(message_button(session))
     if session.status == "scheduled":
+        actions.insert(0, edit_button(session))
         actions.append(
             execute(
                 "Cancel this session",

@@ -21,6 +21,8 @@ COORDINATOR_COMMANDS = [
     ("new session", "put a session on, with a form"),
     ("roster 12", "who is booked on and waiting for session 12"),
     ("cancel session 12 reason", "call session 12 off; everyone booked is told"),
+    ("edit session 12", "change its time, place or seats; bookings are kept and people told"),
+    ("message session 12 text", "write to everyone booked (and, if you choose, waiting)"),
     ("sync attendance", "read Teams attendance for recent sessions ('sync attendance 12': one)"),
     ("session 12 attendance", "who attended session 12, for how long, and who completed"),
     ("unmatched", "attendees I couldn't match to staff: assign them or mark them as guests"),

@@ -25,11 +25,12 @@ from pydantic import ConfigDict, ValidationError
 
 from bot.background import Background
 from bot.cards.files import file_info_attachment
-from bot.fields import ExportFormat, Query
+from bot.fields import ExportFormat, Id, Query
 from bot.router import BadPayload, Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Outcome, Who
 from documents.exports import export_file
-from training import audit, totals
+from documents.rosters import ROSTER_FORMATS, roster_file
+from training import audit, sessions, totals
 from training.clock import Clock
 from training.db import Database
 from training.totals import UnmatchedCounter
@@ -57,11 +58,13 @@ def attachment(raw: dict[str, Any]) -> Attachment:
 
 
 class SaveFile(CommandData):
-    """An accepted file offer: the totals and format it named, and where OneDrive wants it."""
+    """An accepted file offer: the totals (or the session's roster) and format it named, and
+    where OneDrive wants it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
-    query: Query
+    query: Query | None = None
+    session_id: Id | None = None
     format: ExportFormat
     upload_url: str
     upload_info: dict[str, Any]
@@ -106,16 +109,21 @@ class Files(Feature):
         if not isinstance(url, str) or not url.startswith(allowed) or not isinstance(info, dict):
             raise BadPayload("no upload address we can use")
         try:
+            if ("query" in context) == ("roster" in context):
+                raise ValueError("a file offer names totals or a roster")
+            if "roster" in context and context.get("format") not in ROSTER_FORMATS:
+                raise ValueError("not a roster format")
             data = SaveFile.model_validate(
                 {
                     "query": context.get("query"),
+                    "session_id": context.get("roster"),
                     "format": context.get("format"),
                     "upload_url": url,
                     "upload_info": info,
                     "reply_to": reply_to,
                 }
             )
-        except ValidationError:
+        except (ValidationError, ValueError):
             raise BadPayload("not a file we offer") from None
         return Command("save_file", data)
 
@@ -125,7 +133,11 @@ class Files(Feature):
 
     @route("save_file", SaveFile, who=Who.COORDINATOR, from_cards=False)
     async def save_file(self, caller: Caller, data: SaveFile, key: str | None) -> Outcome:
-        query = await self.read_query(data.query)
+        if data.session_id is not None:
+            job = self._save_roster(caller, data.session_id, data)
+            self.background.start(job, f"roster upload for {caller.staff_id}")
+            return Outcome()
+        query = await self.read_query(data.query or "")
         if isinstance(query, NotUnderstood):
             log.info("refused a file consent answer (its totals no longer read)")
             return Outcome(text=STALE)
@@ -155,6 +167,27 @@ class Files(Feature):
             saved = await self._put(data.upload_url, made.content)
         except Exception:  # the person is waiting for a file: tell them, then log
             log.exception("making or saving an export failed")
+        await self._answer(saved, data)
+
+    async def _save_roster(self, caller: Caller, session_id: int, data: SaveFile) -> None:
+        saved = False
+        try:
+            found = await self.database.run(sessions.roster, session_id)
+            made = await asyncio.to_thread(roster_file, found, data.format, self.zone)
+            await self.database.run(
+                audit.record,
+                caller.staff_id,
+                f"export.roster.{data.format}",
+                self.clock.now(),
+                subject=f"session {session_id}",
+                detail=f"{made.name}, {len(made.content)} bytes",
+            )
+            saved = await self._put(data.upload_url, made.content)
+        except Exception:  # the person is waiting for a file: tell them, then log
+            log.exception("making or saving a roster file failed")
+        await self._answer(saved, data)
+
+    async def _answer(self, saved: bool, data: SaveFile) -> None:
         if saved:
             answer = MessageFactory.attachment(attachment(file_info_attachment(data.upload_info)))
         else:

@@ -32,6 +32,8 @@ from training.my_training import CompletionLine, MyTraining
 from training.outbox import DeliveryProblem
 from training.periods import Period
 from training.reminders import Reminder
+from training.session_changes import PersonTold, SessionChange
+from training.session_messages import MessageAudience
 from training.teams import ImportResult, MappingLine, NoTeam, PersonTeam, TeamChange
 from training.totals import Figures, Line, MonthLine, Totals, TotalsScope
 from training.totals_language import Choice, NotUnderstood, TotalsQuery
@@ -220,6 +222,29 @@ def after_the_session() -> Roster:
 
 
 AFTER = after_the_session()
+
+# A full webinar moved a day and an hour later, given ten more seats and a new audience.
+MOVED = replace(
+    WEBINAR,
+    starts_at=WEBINAR.starts_at + timedelta(days=1, hours=1),
+    ends_at=WEBINAR.ends_at + timedelta(days=1, hours=1),
+    capacity=WEBINAR.capacity + 10,
+    audience="Family Services front-line staff, and anyone in Early Help",
+)
+CHANGE = SessionChange(
+    WEBINAR,
+    MOVED,
+    [PersonTold(p, "booked") for p in people(100)]
+    + [PersonTold(p, "given_seat") for p in people(10, start=100)]
+    + [PersonTold(p, "waitlisted", i) for i, p in enumerate(people(30, start=110), start=1)],
+)
+NOTHING_CHANGED = SessionChange(WEBINAR, WEBINAR, [])
+LONG_MESSAGE = (
+    "Please join ten minutes early: we will check everyone can hear and see the slides. "
+    "The pre-reading (the Prevent duty guidance, sections 1 to 3) is on the intranet. " * 5
+)[:1000]
+AUDIENCE = MessageAudience(WEBINAR, people(100), people(40, start=100))
+DRAFT = "0f" * 16
 
 
 # --- feedback ----------------------------------------------------------------------------------
@@ -696,6 +721,49 @@ SAMPLES = [
         (WEBINAR, ZONE, "The facilitator from SO15 is unwell."),
     ),
     Sample("session_cancelled_card", "140 people told", (WEBINAR, ZONE, 140)),
+    # coordinators: changing a session and writing to its people
+    Sample(
+        "edit_session_form",
+        "a pasted join link",
+        (WEBINAR, ZONE),
+        {"meeting_made_by_bot": False, "meeting_by_graph": True},
+    ),
+    Sample(
+        "edit_session_form",
+        "the bot's meeting, sent back with the capacity refused",
+        (WEBINAR, ZONE),
+        {
+            "meeting_made_by_bot": True,
+            "error": "100 people already have seats on session 412, so the capacity can't go "
+            "below 100 (you asked for 80). Keep it at 100 or more.",
+            "values": {"capacity": "80"},
+        },
+    ),
+    Sample("edit_session_form", "in person", (IN_PERSON, ZONE), {"meeting_made_by_bot": False}),
+    Sample("session_changed_notice", "booked, moved", (CHANGE, ZONE, "booked")),
+    Sample("session_changed_notice", "given a seat by more capacity", (CHANGE, ZONE, "given_seat")),
+    Sample("session_changed_notice", "30th waiting", (CHANGE, ZONE, "waitlisted", 30)),
+    Sample("session_saved_card", "moved, 10 given seats, 140 told", (CHANGE, ZONE)),
+    Sample("session_saved_card", "nothing different", (NOTHING_CHANGED, ZONE)),
+    Sample("message_form_card", "empty", (WEBINAR, ZONE)),
+    Sample(
+        "message_form_card",
+        "sent back",
+        (WEBINAR, ZONE, "A message can be at most 1000 characters."),
+    ),
+    Sample(
+        "message_preview_card",
+        "the longest message, 100 booked and 40 waiting",
+        (AUDIENCE, LONG_MESSAGE, ZONE, "Pat Coordinator", DRAFT),
+    ),
+    Sample(
+        "message_preview_card",
+        "nobody waiting",
+        (replace(AUDIENCE, waiting=[]), "Bring a pen.", ZONE, "Pat Coordinator", DRAFT),
+    ),
+    Sample("session_message_card", "the longest message", (WEBINAR, LONG_MESSAGE, ZONE, "Pat C")),
+    Sample("message_sent_card", "to 140", (WEBINAR, 140)),
+    Sample("message_sent_card", "pressed twice", (WEBINAR, 140, True)),
     # feedback
     Sample("feedback_card", "first time", (FORM, ZONE)),
     Sample("feedback_card", "changing long answers", (ANSWERED, ZONE, "Please choose 1 to 5.")),

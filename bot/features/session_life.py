@@ -1,0 +1,257 @@
+"""A session's life after it is put on: change it (everyone booked and waiting is told, the
+Teams meeting moves), write to the people on it, and take its sign-in sheet and roster away."""
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from datetime import date, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import StringConstraints
+
+from bot.cards.files import file_consent_attachment
+from bot.cards.session_life import (
+    edit_session_form,
+    message_form_card,
+    message_preview_card,
+    message_sent_card,
+    session_changed_notice,
+    session_message_card,
+    session_saved_card,
+)
+from bot.features.booking import SessionRef, number
+from bot.features.sessions import uk_time
+from bot.fields import FormValue, Id, Text
+from bot.router import Feature, route
+from bot.turn import Caller, Command, CommandData, Notice, Outcome, Said, Who
+from documents.rosters import roster_file
+from training import audit, session_changes, session_messages, sessions
+from training.clock import Clock
+from training.db import Database
+from training.errors import InvalidSessionDetails, TrainingError
+from training.session_changes import SessionChange, SessionChangedMeanwhile, SessionEdit
+
+EDIT_WORDS = {"edit", "change", "reschedule", "move"}
+Draft = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+RosterFormat = Literal["docx", "csv", "xlsx"]
+
+
+class SessionEditForm(CommandData):
+    """The edit form's inputs; `seen` marks the details the form was drawn from."""
+
+    session_id: Id
+    seen: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+    date: FormValue = ""
+    time: FormValue = ""
+    duration: FormValue | None = None
+    capacity: FormValue | None = None
+    mode: FormValue | None = None
+    join_url: FormValue | None = None
+    location: FormValue | None = None
+    audience: FormValue | None = None
+
+
+class MessageAsked(CommandData):
+    session_id: Id
+    message: Text = ""
+
+
+class SendMessage(CommandData):
+    session_id: Id
+    message: Text
+    draft: Draft
+    include_waiting: FormValue = "false"
+
+
+class RosterFileAsked(CommandData):
+    session_id: Id
+    format: RosterFormat
+
+
+def read_edit_form(form: SessionEditForm, zone: ZoneInfo) -> SessionEdit:
+    try:
+        day = date.fromisoformat(form.date)
+        start = time.fromisoformat(form.time)
+    except ValueError:
+        raise InvalidSessionDetails("Please give a date and a start time.") from None
+    try:
+        duration = int(float(form.duration or 0))
+        capacity = int(float(form.capacity or 0))
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidSessionDetails("Duration and capacity must be numbers.") from None
+    # No mode on the form: the bot made the meeting and the session stays online.
+    online = None if form.mode is None else form.mode != "in_person"
+    return SessionEdit(
+        starts_at=uk_time(day, start, zone),
+        duration_minutes=duration,
+        capacity=capacity,
+        online=online,
+        join_url=None if form.join_url is None else (form.join_url.strip() or None),
+        location=(form.location or "").strip() or None,
+        audience=(form.audience or "").strip()[:500],
+        seen=form.seen,
+    )
+
+
+def change_notices(change: SessionChange, zone: ZoneInfo) -> tuple[Notice, ...]:
+    """One card per person, keyed by the details they are told about: asking twice queues
+    each once."""
+    mark = session_changes.edit_mark(change.after)
+    return tuple(
+        Notice(
+            told.person.staff_id,
+            session_changed_notice(change, zone, told.status, told.waitlist_position),
+            f"{change.after.course_title} (#{change.after.id}) has changed.",
+            key=f"session-changed:{change.after.id}:{mark}:to:{told.person.staff_id}",
+        )
+        for told in change.people_to_tell
+    )
+
+
+class SessionLife(Feature):
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        zone: ZoneInfo,
+        seats_changed: Callable[[int], None],
+        *,
+        teams_meetings_by_graph: bool,
+    ) -> None:
+        """`seats_changed` brings the session's Teams meeting in line after a change."""
+        self.database = database
+        self.clock = clock
+        self.zone = zone
+        self.seats_changed = seats_changed
+        self.teams_meetings_by_graph = teams_meetings_by_graph
+
+    def phrases(self, said: Said) -> Command | None:
+        first, rest = said.first, said.rest
+        n = number(rest[1]) if rest[:1] == ("session",) and len(rest) >= 2 else None
+        if n is None:
+            return None
+        if first in EDIT_WORDS and len(rest) == 2:
+            return Command("edit_session", SessionRef(session_id=n))
+        if first == "message":
+            text = " ".join(said.raw.split()[3:])
+            return Command("message_session", MessageAsked(session_id=n, message=text))
+        return None
+
+    # --- edit and reschedule ------------------------------------------------------------------
+
+    async def _form(self, session_id: int, error: str = "", values: dict | None = None) -> Outcome:
+        summary, bot_meeting = await self.database.run(
+            session_changes.editable, session_id, self.clock.now()
+        )
+        return Outcome(
+            card=edit_session_form(
+                summary,
+                self.zone,
+                meeting_made_by_bot=bot_meeting,
+                meeting_by_graph=self.teams_meetings_by_graph,
+                error=error,
+                values=values,
+            )
+        )
+
+    @route("edit_session", SessionRef, who=Who.COORDINATOR, from_cards=True)
+    async def edit_session(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
+        return await self._form(data.session_id)
+
+    @route("save_session", SessionEditForm, who=Who.COORDINATOR, from_cards=True)
+    async def save_session(self, caller: Caller, data: SessionEditForm, key: str | None) -> Outcome:
+        try:
+            change = await self.database.run(
+                session_changes.edit_session,
+                data.session_id,
+                read_edit_form(data, self.zone),
+                self.clock.now(),
+                actor_staff_id=caller.staff_id,
+                request_key=key,
+                teams_meeting_by_graph=self.teams_meetings_by_graph,
+            )
+        except SessionChangedMeanwhile as problem:
+            return await self._form(data.session_id, str(problem))
+        except TrainingError as problem:
+            typed = data.model_dump(exclude_none=True, exclude={"session_id", "seen"})
+            try:
+                return await self._form(data.session_id, str(problem), typed)
+            except TrainingError:  # cancelled, or started: no form to show again
+                return Outcome(text=str(problem))
+        if change.repeated:
+            return Outcome(text=f"That change to session {data.session_id} was already saved.")
+        self.seats_changed(data.session_id)
+        return Outcome(
+            card=session_saved_card(change, self.zone), notices=change_notices(change, self.zone)
+        )
+
+    # --- messages -----------------------------------------------------------------------------
+
+    @route("message_session", MessageAsked, who=Who.COORDINATOR, from_cards=True)
+    async def message_session(self, caller: Caller, data: MessageAsked, key: str | None) -> Outcome:
+        message = data.message.strip()
+        try:
+            found = await self.database.run(session_messages.audience, data.session_id, message)
+        except InvalidSessionDetails as problem:
+            if not message:
+                return Outcome(text=str(problem))
+            found = await self.database.run(session_messages.audience, data.session_id)
+            return Outcome(card=message_form_card(found.session, self.zone, str(problem)))
+        if not message:
+            return Outcome(card=message_form_card(found.session, self.zone))
+        draft = uuid.uuid4().hex
+        return Outcome(
+            card=message_preview_card(found, message, self.zone, caller.display_name, draft)
+        )
+
+    @route("send_session_message", SendMessage, who=Who.COORDINATOR, from_cards=True)
+    async def send_session_message(
+        self, caller: Caller, data: SendMessage, key: str | None
+    ) -> Outcome:
+        include_waiting = data.include_waiting == "true"
+        found = await self.database.run(
+            session_messages.record_message,
+            data.session_id,
+            data.message,
+            self.clock.now(),
+            include_waiting=include_waiting,
+            draft=data.draft,
+            actor_staff_id=caller.staff_id,
+        )
+        people = found.recipients(include_waiting)
+        card = session_message_card(
+            found.session, data.message.strip(), self.zone, caller.display_name
+        )
+        notices = tuple(
+            Notice(
+                p.staff_id,
+                card,
+                f"A message about {found.session.course_title} (#{found.session.id})",
+                key=f"session-message:{found.session.id}:{data.draft}:to:{p.staff_id}",
+            )
+            for p in people
+        )
+        return Outcome(
+            card=message_sent_card(found.session, len(people), found.repeated), notices=notices
+        )
+
+    # --- files --------------------------------------------------------------------------------
+
+    @route("roster_file", RosterFileAsked, who=Who.COORDINATOR, from_cards=True)
+    async def roster_file(self, caller: Caller, data: RosterFileAsked, key: str | None) -> Outcome:
+        found = await self.database.run(sessions.roster, data.session_id)
+        made = await asyncio.to_thread(roster_file, found, data.format, self.zone)
+        context = {"roster": data.session_id, "format": data.format}
+        consent = file_consent_attachment(made.name, made.description, len(made.content), context)
+        await self.database.run(
+            audit.record,
+            caller.staff_id,
+            f"export.offer.roster.{data.format}",
+            self.clock.now(),
+            subject=f"session {data.session_id}",
+        )
+        return Outcome(
+            text="Press Allow to save it to your OneDrive; I'll post the file here.",
+            attachments=(consent,),
+        )
