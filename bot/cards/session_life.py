@@ -156,7 +156,7 @@ def _side_by_side(rows: list[tuple]) -> dict[str, Any]:
     return {
         "type": "ColumnSet",
         "columns": [
-            {**column(" ", [r[0] for r in rows]), "width": "auto"},
+            {**column("Changed", [r[0] for r in rows]), "width": "auto"},
             column("Was", [r[1] for r in rows]),
             column("Now", [r[2] for r in rows], bold=True),
         ],

@@ -22,7 +22,7 @@ from bot.cards.session_life import (
 )
 from bot.features.booking import SessionRef, number
 from bot.features.sessions import uk_time
-from bot.fields import FormValue, Id, Text
+from bot.fields import FormValue, Id
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Notice, Outcome, Said, Who
 from documents.rosters import roster_file
@@ -35,6 +35,8 @@ from training.session_changes import SessionChange, SessionChangedMeanwhile, Ses
 EDIT_WORDS = {"edit", "change", "reschedule", "move"}
 Draft = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 RosterFormat = Literal["docx", "csv", "xlsx"]
+# Not cut to MAX_TEXT like other text: a message too long is refused with its limit, never cut.
+MessageText = Annotated[str, StringConstraints(max_length=4000)]
 
 
 class SessionEditForm(CommandData):
@@ -54,12 +56,12 @@ class SessionEditForm(CommandData):
 
 class MessageAsked(CommandData):
     session_id: Id
-    message: Text = ""
+    message: MessageText = ""
 
 
 class SendMessage(CommandData):
     session_id: Id
-    message: Text
+    message: MessageText
     draft: Draft
     include_waiting: FormValue = "false"
 
@@ -135,7 +137,8 @@ class SessionLife(Feature):
             return Command("edit_session", SessionRef(session_id=n))
         if first == "message":
             text = " ".join(said.raw.split()[3:])
-            return Command("message_session", MessageAsked(session_id=n, message=text))
+            asked = MessageAsked(session_id=n, message=text) if text else MessageAsked(session_id=n)
+            return Command("message_session", asked)
         return None
 
     # --- edit and reschedule ------------------------------------------------------------------
@@ -199,7 +202,10 @@ class SessionLife(Feature):
             found = await self.database.run(session_messages.audience, data.session_id)
             return Outcome(card=message_form_card(found.session, self.zone, str(problem)))
         if not message:
-            return Outcome(card=message_form_card(found.session, self.zone))
+            # Sent from the form with nothing written: say so; asked without one: the form.
+            blank = "message" in data.model_fields_set
+            error = "Write the message first: it can't be empty." if blank else ""
+            return Outcome(card=message_form_card(found.session, self.zone, error))
         draft = uuid.uuid4().hex
         return Outcome(
             card=message_preview_card(found, message, self.zone, caller.display_name, draft)

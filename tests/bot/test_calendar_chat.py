@@ -145,3 +145,37 @@ async def test_without_graph_an_online_session_needs_its_join_link(chat):
         await pat.presses(button(form, "Create session"), {**ONLINE_FORM, "join_url": link})
     )
     assert "created" in card_text(made) and "creating the Teams meeting" not in card_text(made)
+
+
+async def test_changing_the_time_moves_the_teams_meeting_and_keeps_its_link(
+    graph_chat, graph_server
+):
+    _, session_id = await _create_online_session(graph_chat, capacity="5")
+    ann = graph_chat.user("Ann Able")
+    await ann.says(f"book {session_id}")
+    await settled(graph_chat)
+    event = _event(graph_chat, graph_server, session_id)
+    link = event["onlineMeeting"]["joinUrl"]
+    ann.new_replies()
+
+    pat = graph_chat.coordinator()
+    [form] = cards_in(await pat.says(f"edit session {session_id}"))
+    assert "the Teams meeting was made by the bot" in card_text(form)
+    inputs = {i["id"]: i["value"] for i in form["body"] if i["type"].startswith("Input.")}
+    assert "mode" not in inputs and "join_url" not in inputs
+    refused = card_from_invoke(
+        await pat.presses(
+            button(form, "Save and tell people"),
+            {**inputs, "mode": "in_person", "location": "Hendon Town Hall"},
+        )
+    )
+    assert "it stays online" in card_text(refused)
+    await pat.presses(button(form, "Save and tell people"), {**inputs, "time": "13:30"})
+    await settled(graph_chat)
+
+    assert event["start"] == {"dateTime": "2027-02-15T13:30:00", "timeZone": "UTC"}
+    assert event["end"]["dateTime"] == "2027-02-15T15:30:00"
+    assert event["onlineMeeting"]["joinUrl"] == link and len(graph_server.events) == 1
+    assert _invited(event) == [ann.email]
+    [notice] = cards_in(ann.new_replies())
+    assert "13:30" in card_text(notice) and link in card_text(notice)
