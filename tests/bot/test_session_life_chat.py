@@ -4,21 +4,34 @@ HTTP with the local Bot Connector, on SQLite and (with TEST_DATABASE_URL) Postgr
 
 import csv
 import io
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+from aiohttp import web
 from sqlmodel import select
 
 from tests.bot.harness import button, card_from_invoke, card_text, cards_in, texts_in
-from tests.bot.test_totals_chat import (  # noqa: F401  (onedrive is a fixture)
-    CONSENT,
-    answer_consent,
-    attachments_of,
-    onedrive,
-)
+from tests.bot.test_totals_chat import CONSENT, UploadServer, answer_consent, attachments_of
 from training.models import AuditEntry, Booking, Session
 
 NOT_A_COORDINATOR = "Only the Prevent coordinators can do that."
+
+
+@pytest.fixture
+async def onedrive() -> AsyncIterator[UploadServer]:
+    """Where the person's OneDrive takes the upload (as in the totals' export tests)."""
+    server = UploadServer()
+    app = web.Application()
+    app.router.add_put("/upload/{name}", server.put)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/upload"  # type: ignore[union-attr]
+    yield server
+    await runner.cleanup()
 
 
 def inputs_of(card: dict) -> dict:
