@@ -170,7 +170,13 @@ def build(
             Sessions(
                 database, clock, zone, seats_changed, teams_meetings_by_graph=meetings_by_graph
             ),
-            Booking(database, clock, zone, seats_changed),
+            Booking(
+                database,
+                clock,
+                zone,
+                seats_changed,
+                undo=timedelta(minutes=settings.booking_undo_minutes),
+            ),
             AuditLog(database, clock, zone),
             Boards(database, clock, zone, policy, coordinators),
             Teams(database, clock),

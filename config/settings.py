@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     default_cancellation_cutoff_hours: int = 24
+    # A seat someone booked may be given back this long after, even inside the cut-off.
+    booking_undo_minutes: int = Field(default=30, ge=0, le=24 * 60)
     # Training records older than this are deleted or anonymised (training/retention.py).
     retention_years: int = 6
     # Per person: this many activities at once, then this many a second.

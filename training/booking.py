@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from training.errors import (
     AlreadyBooked,
+    BookingMoved,
     CancellationClosed,
     SessionCancelled,
     SessionClosed,
@@ -30,6 +31,7 @@ from training.models import (
 from training.queries import (
     booking_counts,
     booking_summary,
+    cancel_closes_at,
     load_session,
     person,
     session_summary,
@@ -105,11 +107,13 @@ def book_seat(
     *,
     join_waiting_list: bool = False,
     request_key: str | None = None,
+    undo: timedelta = timedelta(0),
 ) -> BookingOutcome:
     """Give `staff_id` a seat, or a waiting-list place when full and they asked for one.
 
     Raises `SessionFull` when full and `join_waiting_list` is false. A request already handled
-    (same `request_key`, e.g. a redelivered Teams activity) returns the booking it made.
+    (same `request_key`, e.g. a redelivered Teams activity) returns the booking it made. A seat
+    may be given back within `undo` of booking it, even inside the cancellation cut-off.
     """
     session = load_session(db, session_id, lock=True)
     handled = _already_handled(db, request_key)
@@ -139,6 +143,7 @@ def book_seat(
         requested_at=now,
         seat_given_at=now if has_seat else None,
         updated_at=now,
+        undo_until=now + undo if has_seat and undo else None,
     )
     db.add(booking)
     db.flush()
@@ -207,8 +212,13 @@ def cancel_booking(
     now: datetime,
     *,
     request_key: str | None = None,
+    expected_status: str | None = None,
 ) -> CancellationOutcome:
-    """Cancel one of `staff_id`'s own bookings; a freed seat goes to the first person waiting."""
+    """Cancel one of `staff_id`'s own bookings; a freed seat goes to the first person waiting.
+
+    `expected_status` is what the person saw (a card's Cancel or Leave button): if the booking
+    has moved on since (a waiting-list place became a seat), nothing is cancelled and
+    `BookingMoved` says what is true now."""
     probe = db.get(Booking, booking_id)
     if probe is None or probe.staff_id != staff_id:
         raise UnknownBooking()
@@ -226,11 +236,14 @@ def cancel_booking(
             repeated=True,
         )
     if booking.status not in LIVE_BOOKING_STATUSES:
+        if expected_status is not None:
+            raise BookingMoved(booking_summary(db, booking), expected_status)
         raise UnknownBooking()
-    if booking.status == BookingStatus.BOOKED:
-        cutoff = session.starts_at - timedelta(hours=session.cancellation_cutoff_hours)
-        if now >= cutoff and session.status == SessionStatus.SCHEDULED:
-            raise CancellationClosed(session.cancellation_cutoff_hours)
+    if expected_status is not None and booking.status != expected_status:
+        raise BookingMoved(booking_summary(db, booking), expected_status)
+    closes = cancel_closes_at(booking, session)
+    if booking.status == BookingStatus.BOOKED and (closes is None or now >= closes):
+        raise CancellationClosed(session.cancellation_cutoff_hours)
 
     was_booked = booking.status == BookingStatus.BOOKED
     booking.status = BookingStatus.CANCELLED

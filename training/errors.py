@@ -1,5 +1,10 @@
 """What can go wrong in the domain, each in words the bot can pass on to a person."""
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from training.views import BookingSummary
+
 
 class TrainingError(Exception):
     """Base of every rule the domain refuses to break. `str()` is a sentence for the user."""
@@ -41,6 +46,21 @@ class AlreadyBooked(TrainingError):
         self.status = status
         where = "on the waiting list for" if status == "waitlisted" else "booked on"
         super().__init__(f"You're already {where} that session.")
+
+
+class BookingMoved(TrainingError):
+    """A button pressed on a card drawn before the booking changed: nothing was done."""
+
+    def __init__(self, now: "BookingSummary", expected: str) -> None:
+        self.booking = now
+        title = now.session.course_title
+        if now.status == "booked":
+            told = f"Since that card was sent you were given a seat on {title}: you're booked."
+        elif now.status == "waitlisted":
+            told = f"You're on the waiting list for {title}, not booked."
+        else:
+            told = f"Your booking on {title} is already cancelled."
+        super().__init__(f"{told} I haven't changed anything.")
 
 
 class CancellationClosed(TrainingError):

@@ -144,6 +144,9 @@ class Booking(SQLModel, table=True):
     seat_given_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     updated_at: datetime = Field(sa_column=_utc())
+    # A seat someone booked may be given back until then, even inside the cancellation cut-off
+    # (a booking made by mistake is undone at once, not left to become a no-show).
+    undo_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class HandledRequest(SQLModel, table=True):

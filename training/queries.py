@@ -1,13 +1,22 @@
 """Reads shared by the services: sessions with their counts, as summaries."""
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from training.errors import UnknownSession
-from training.models import SEATED_BOOKING_STATUSES, Booking, BookingStatus, Course, Session, Staff
+from training.models import (
+    SEATED_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
+    Course,
+    Session,
+    SessionStatus,
+    Staff,
+)
 from training.views import BookingSummary, Person, SessionSummary
 
 
@@ -87,13 +96,32 @@ def booking_summary(db: DbSession, booking: Booking) -> BookingSummary:
     position = (
         waitlist_position(db, booking) if booking.status == BookingStatus.WAITLISTED else None
     )
+    session = db.get(Session, booking.session_id)
+    assert session is not None
     return BookingSummary(
         id=booking.id,
         status=booking.status,
         session=session_summary(db, booking.session_id),
         requested_at=booking.requested_at,
         waitlist_position=position,
+        cancel_until=cancel_closes_at(booking, session),
+        cutoff_at=session.starts_at - timedelta(hours=session.cancellation_cutoff_hours),
     )
+
+
+def cancel_closes_at(booking: Booking, session: Session) -> datetime | None:
+    """Until when a person may cancel their own booking: a waiting-list place until the session
+    ends; a seat until the cut-off, or until its undo time if later (never past the start)."""
+    if booking.status == BookingStatus.WAITLISTED:
+        return session.ends_at
+    if booking.status != BookingStatus.BOOKED:
+        return None
+    if session.status != SessionStatus.SCHEDULED:
+        return session.ends_at
+    cutoff = session.starts_at - timedelta(hours=session.cancellation_cutoff_hours)
+    if booking.undo_until is None:
+        return cutoff
+    return max(cutoff, min(booking.undo_until, session.starts_at))
 
 
 def person(staff: Staff) -> Person:

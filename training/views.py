@@ -38,6 +38,12 @@ class BookingSummary:
     session: SessionSummary
     requested_at: datetime
     waitlist_position: int | None = None
+    # Until when its holder may cancel it themselves (None: they can't, e.g. it is cancelled).
+    cancel_until: datetime | None = None
+    cutoff_at: datetime | None = None  # the session's cancellation cut-off
+
+    def cancellable(self, now: datetime) -> bool:
+        return self.cancel_until is not None and now < self.cancel_until
 
 
 @dataclass(frozen=True)

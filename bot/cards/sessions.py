@@ -1,5 +1,6 @@
 """Cards that show sessions to staff and let them book."""
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import Card, card, execute, facts, heading, seats, text, when, where
@@ -46,31 +47,50 @@ def sessions_card(
     return card(body)
 
 
-def session_booking_card(booking: BookingSummary, zone: ZoneInfo, note: str = "") -> Card:
-    """One session from the booker's point of view: replaces the card they pressed a button on."""
+def _cancel_action(booking: BookingSummary, titles: tuple[str, str]) -> dict:
+    """Cancel or Leave, naming the status it was drawn from: acted on only if still true."""
+    title = titles[0] if booking.status == "booked" else titles[1]
+    return execute(title, "cancel_booking", booking_id=booking.id, was=booking.status)
+
+
+CANCEL_CLOSED = "It's too late to cancel here: if you can't come, tell the Prevent coordinator."
+
+
+def session_booking_card(
+    booking: BookingSummary, zone: ZoneInfo, now: datetime, note: str = ""
+) -> Card:
+    """One session from the booker's point of view: replaces the card they pressed a button on.
+    A Cancel button is there only while cancelling would be accepted."""
     session = booking.session
+    titles = ("Cancel my booking", "Leave the waiting list")
+    actions = [_cancel_action(booking, titles)] if booking.cancellable(now) else []
     if booking.status == "booked":
         headline = f"✅ You're booked on {session.course_title}"
-        actions = [execute("Cancel my booking", "cancel_booking", booking_id=booking.id)]
     elif booking.status == "waitlisted":
         headline = (
             f"⏳ You're number {booking.waitlist_position} on the waiting list for "
             f"{session.course_title}"
         )
-        actions = [execute("Leave the waiting list", "cancel_booking", booking_id=booking.id)]
     else:
         headline = f"Your booking on {session.course_title} is cancelled"
-        actions = [] if session.status != "scheduled" else [_book_action(session)]
+        open_ = session.status == "scheduled" and session.bookings_open
+        actions = [_book_action(session)] if open_ and session.starts_at > now else []
     pairs = [("When", when(session, zone)), ("Where", where(session)), ("Seats", seats(session))]
     if booking.status == "booked" and session.online and session.join_url:
         pairs.append(("Join", f"[Teams meeting link]({session.join_url})"))
     body = [heading(headline), facts(pairs)]
+    if booking.status == "booked" and session.starts_at > now:
+        if not booking.cancellable(now):
+            body.append(text(CANCEL_CLOSED, isSubtle=True))
+        elif booking.cutoff_at and booking.cancel_until and now >= booking.cutoff_at:
+            until = booking.cancel_until.astimezone(zone)
+            body.append(text(f"You can undo this booking until {until:%H:%M}.", isSubtle=True))
     if note:
         body.append(text(note, isSubtle=True))
     return card(body, actions)
 
 
-def my_bookings_card(bookings: list[BookingSummary], zone: ZoneInfo) -> Card:
+def my_bookings_card(bookings: list[BookingSummary], zone: ZoneInfo, now: datetime) -> Card:
     if not bookings:
         return card(
             [
@@ -86,35 +106,26 @@ def my_bookings_card(bookings: list[BookingSummary], zone: ZoneInfo) -> Card:
             if booking.status == "booked"
             else f"Waiting list, number {booking.waitlist_position}"
         )
-        title = "Cancel booking" if booking.status == "booked" else "Leave waiting list"
-        body.append(
-            {
-                "type": "Container",
-                "separator": True,
-                "spacing": "Medium",
-                "items": [
-                    text(f"**{session.course_title}** (#{session.id})"),
-                    facts(
-                        [
-                            ("When", when(session, zone)),
-                            ("Where", where(session)),
-                            ("Status", label),
-                        ]
-                    ),
-                    {
-                        "type": "ActionSet",
-                        "actions": [execute(title, "cancel_booking", booking_id=booking.id)],
-                    },
-                ],
-            }
-        )
+        items: list[dict] = [
+            text(f"**{session.course_title}** (#{session.id})"),
+            facts([("When", when(session, zone)), ("Where", where(session)), ("Status", label)]),
+        ]
+        if booking.cancellable(now):
+            action = _cancel_action(booking, ("Cancel booking", "Leave waiting list"))
+            items.append({"type": "ActionSet", "actions": [action]})
+        elif session.starts_at > now:
+            items.append(text(CANCEL_CLOSED, isSubtle=True))
+        body.append({"type": "Container", "separator": True, "spacing": "Medium", "items": items})
     return card(body)
 
 
-def seat_offered_card(booking: BookingSummary, zone: ZoneInfo) -> Card:
+def seat_offered_card(booking: BookingSummary, zone: ZoneInfo, now: datetime) -> Card:
     """Sent to the person promoted from the waiting list."""
     return session_booking_card(
-        booking, zone, note="A seat came free and it's yours. Cancel if you can no longer come."
+        booking,
+        zone,
+        now,
+        note="A seat came free and it's yours. Cancel if you can no longer come.",
     )
 
 

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.cards.sessions import (
@@ -17,7 +18,7 @@ from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said
 from training import booking, sessions
 from training.clock import Clock
 from training.db import Database
-from training.errors import SessionFull
+from training.errors import BookingMoved, SessionFull
 from training.models import BookingStatus
 from training.totals_language import MONTHS
 from training.views import BookingSummary
@@ -37,6 +38,8 @@ class SessionRef(CommandData):
 
 class BookingRef(CommandData):
     booking_id: Id
+    # The status the card showed (its Cancel or Leave button): acted on only if still true.
+    was: Literal["booked", "waitlisted"] | None = None
 
 
 def number(word: str | None) -> int | None:
@@ -83,9 +86,12 @@ class Booking(Feature):
         clock: Clock,
         zone: ZoneInfo,
         seats_changed: Callable[[int], None],
+        undo: timedelta = timedelta(0),
     ) -> None:
         """`seats_changed(session_id)` is told of each committed change to a session's seats
-        (it keeps the Teams meeting's attendees in line, in the background)."""
+        (it keeps the Teams meeting's attendees in line, in the background); a seat booked may
+        be given back within `undo`, even inside the cancellation cut-off."""
+        self.undo = undo
         self.database = database
         self.clock = clock
         self.zone = zone
@@ -160,6 +166,7 @@ class Booking(Feature):
                 self.clock.now(),
                 join_waiting_list=join_waiting_list,
                 request_key=key,
+                undo=self.undo,
             )
         except SessionFull as full:
             found = await self.database.run(booking.session_overview, full.session_id)
@@ -168,7 +175,7 @@ class Booking(Feature):
                 card=sessions_card([found], self.zone, title="Session"),
             )
         self._changed(outcome.booking)
-        return Outcome(card=session_booking_card(outcome.booking, self.zone))
+        return Outcome(card=session_booking_card(outcome.booking, self.zone, self.clock.now()))
 
     def _changed(self, booked: BookingSummary) -> None:
         if booked.status != BookingStatus.WAITLISTED:
@@ -177,16 +184,29 @@ class Booking(Feature):
     @route("my_bookings", NoData, who=Who.STAFF, from_cards=True)
     async def my_bookings(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         mine = await self.database.run(booking.my_bookings, caller.staff_id, self.clock.now())
-        return Outcome(card=my_bookings_card(mine, self.zone))
+        return Outcome(card=my_bookings_card(mine, self.zone, self.clock.now()))
 
     @route("cancel_booking", BookingRef, who=Who.STAFF, from_cards=True)
     async def cancel_booking(self, caller: Caller, data: BookingRef, key: str | None) -> Outcome:
-        return await self._cancel(caller, data.booking_id, key)
+        return await self._cancel(caller, data.booking_id, key, data.was)
 
-    async def _cancel(self, caller: Caller, booking_id: int, key: str | None) -> Outcome:
-        result = await self.database.run(
-            booking.cancel_booking, caller.staff_id, booking_id, self.clock.now(), request_key=key
-        )
+    async def _cancel(
+        self, caller: Caller, booking_id: int, key: str | None, was: str | None = None
+    ) -> Outcome:
+        now = self.clock.now()
+        try:
+            result = await self.database.run(
+                booking.cancel_booking,
+                caller.staff_id,
+                booking_id,
+                now,
+                request_key=key,
+                expected_status=was,
+            )
+        except BookingMoved as moved:
+            return Outcome(
+                text=str(moved), card=session_booking_card(moved.booking, self.zone, now)
+            )
         self.seats_changed(result.booking.session.id)
         notices: tuple[Notice, ...] = ()
         if result.promoted and result.promoted_booking:
@@ -194,11 +214,11 @@ class Booking(Feature):
             notices = (
                 Notice(
                     result.promoted.staff_id,
-                    seat_offered_card(promoted, self.zone),
+                    seat_offered_card(promoted, self.zone, now),
                     f"A seat came free on {promoted.session.course_title}: you're booked.",
                 ),
             )
-        return Outcome(card=session_booking_card(result.booking, self.zone), notices=notices)
+        return Outcome(card=session_booking_card(result.booking, self.zone, now), notices=notices)
 
     @route("cancel_on_session", SessionRef, from_cards=False, who=Who.STAFF)
     async def cancel_on_session(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:

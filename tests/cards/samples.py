@@ -190,9 +190,23 @@ BOOKER = people(1)[0]
 
 
 def booking(
-    id_: int, on: SessionSummary, status: str, position: int | None = None
+    id_: int,
+    on: SessionSummary,
+    status: str,
+    position: int | None = None,
+    undo_until: datetime | None = None,
 ) -> BookingSummary:
-    return BookingSummary(id_, status, on, NOW - timedelta(days=9), waitlist_position=position)
+    cutoff = on.starts_at - timedelta(hours=24)
+    until = {"booked": max(cutoff, undo_until or cutoff), "waitlisted": on.ends_at}.get(status)
+    return BookingSummary(
+        id_,
+        status,
+        on,
+        NOW - timedelta(days=9),
+        waitlist_position=position,
+        cancel_until=until,
+        cutoff_at=cutoff,
+    )
 
 
 def roster(on: SessionSummary, booked: int, waiting: int) -> Roster:
@@ -667,14 +681,29 @@ SAMPLES = [
         (UPCOMING, ZONE),
         {"title": "WRAP sessions in February", "my_status": {412: "booked", 420: "waitlisted"}},
     ),
-    Sample("session_booking_card", "booked online", (booking(1, WEBINAR, "booked"), ZONE)),
+    Sample("session_booking_card", "booked online", (booking(1, WEBINAR, "booked"), ZONE, NOW)),
+    Sample(
+        "session_booking_card",
+        "booked inside the cut-off, still undoable",
+        (booking(5, WEBINAR, "booked", undo_until=NOW + timedelta(minutes=30)), ZONE, NOW),
+    ),
+    Sample(
+        "session_booking_card",
+        "booked, too late to cancel",
+        (booking(6, WEBINAR, "booked"), ZONE, WEBINAR.starts_at - timedelta(hours=2)),
+    ),
     Sample(
         "session_booking_card",
         "40th on the waiting list",
-        (booking(2, WEBINAR, "waitlisted", 40), ZONE, "You'll hear as soon as a seat is free."),
+        (
+            booking(2, WEBINAR, "waitlisted", 40),
+            ZONE,
+            NOW,
+            "You'll hear as soon as a seat is free.",
+        ),
     ),
-    Sample("session_booking_card", "cancelled", (booking(3, IN_PERSON, "cancelled"), ZONE)),
-    Sample("my_bookings_card", "none", ([], ZONE)),
+    Sample("session_booking_card", "cancelled", (booking(3, IN_PERSON, "cancelled"), ZONE, NOW)),
+    Sample("my_bookings_card", "none", ([], ZONE, NOW)),
     Sample(
         "my_bookings_card",
         "six bookings",
@@ -682,10 +711,13 @@ SAMPLES = [
             [booking(10 + i, s, "booked") for i, s in enumerate(UPCOMING[1:6])]
             + [booking(20, UPCOMING[6], "waitlisted", 8)],
             ZONE,
+            NOW,
         ),
     ),
     Sample(
-        "seat_offered_card", "promoted from the waiting list", (booking(4, WEBINAR, "booked"), ZONE)
+        "seat_offered_card",
+        "promoted from the waiting list",
+        (booking(4, WEBINAR, "booked"), ZONE, NOW),
     ),
     Sample(
         "session_cancelled_notice",

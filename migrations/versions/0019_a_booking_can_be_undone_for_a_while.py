@@ -1,0 +1,30 @@
+"""a booking can be undone for a while after it was made, even inside the cut-off
+
+Revision ID: 0019
+Revises: 0010
+Create Date: 2026-11-29 20:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import training.columns
+
+revision: str = "0019"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("booking", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("undo_until", training.columns.UTCDateTime(timezone=True), nullable=True)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("booking", schema=None) as batch_op:
+        batch_op.drop_column("undo_until")
