@@ -1,7 +1,7 @@
 """a booking can be undone for a while after it was made, even inside the cut-off
 
 Revision ID: 0019
-Revises: 0010
+Revises: 0013
 Create Date: 2026-11-29 20:10:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import training.columns
 
 revision: str = "0019"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
