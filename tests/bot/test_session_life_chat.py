@@ -359,3 +359,60 @@ async def test_a_tampered_roster_file_offer_is_refused(chat, wrap_sessions, oned
         )
         assert "out of date" in texts_in(answered["replies"])[0]
     assert onedrive.received == []
+
+
+async def test_a_redelivered_save_changes_once_and_a_tampered_form_is_stale(chat, wrap_sessions):
+    small = wrap_sessions[1]
+    ann, *_ = await full_small_session(chat, small)
+    form = await edit_form(chat, small)
+    pat = chat.coordinator()
+    save = button(form, "Save and tell people")
+    inputs = {**inputs_of(form), "time": "12:00"}
+
+    first = await pat.presses(save, inputs, id="act-save-once")
+    again = await pat.presses(save, inputs, id="act-save-once")  # Teams delivers it again
+    assert "changed" in card_text(card_from_invoke(first))
+    assert again["value"] == f"That change to session {small} was already saved."
+    await chat.notices_sent()
+    assert len(cards_in(ann.new_replies())) == 1
+    assert audit_actions(chat).count("session.edit") == 1
+
+    tampered = {**save, "data": {**save["data"], "seen": "not-a-mark"}}
+    stale = await pat.presses(tampered, inputs)
+    assert "out of date" in stale["value"]
+
+
+async def test_a_pasted_join_link_can_be_replaced_and_people_get_the_new_one(chat, wrap_sessions):
+    roomy = wrap_sessions[0]
+    ann = chat.user("Ann Able")
+    await ann.says(f"book {roomy}")
+    await chat.notices_sent()
+    ann.new_replies()
+    form = await edit_form(chat, roomy)
+    new_link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_new%40thread.v2/0"
+    await chat.coordinator().presses(
+        button(form, "Save and tell people"), {**inputs_of(form), "join_url": new_link}
+    )
+    await chat.notices_sent()
+    assert session_row(chat, roomy).join_url == new_link
+    [notice] = cards_in(ann.new_replies())
+    assert "Join link" in card_text(notice) and new_link in card_text(notice)
+
+
+async def test_two_coordinators_saving_at_once_change_the_session_once(chat, wrap_sessions):
+    import asyncio
+
+    small = wrap_sessions[1]
+    ann, *_ = await full_small_session(chat, small)
+    pat = chat.coordinator()  # two forms in two windows, Save pressed in both at once
+    first, second = await edit_form(chat, small), await edit_form(chat, small)
+    answers = await asyncio.gather(
+        pat.presses(button(first, "Save and tell people"), {**inputs_of(first), "capacity": "5"}),
+        pat.presses(button(second, "Save and tell people"), {**inputs_of(second), "capacity": "4"}),
+    )
+    said = sorted(card_text(card_from_invoke(a)) for a in answers)
+    assert sum("was changed after this form was made" in s for s in said) == 1
+    assert session_row(chat, small).capacity in (4, 5)
+    assert audit_actions(chat).count("session.edit") == 1
+    await chat.notices_sent()
+    assert len(cards_in(ann.new_replies())) == 0  # a change of seats alone: not for the booked
