@@ -213,7 +213,7 @@ def build(
         calendar_sync=_calendar_sync(database, graph, settings)
         if meetings_by_graph and graph
         else None,
-        retention=retention(database, settings, certificates),
+        retention=retention(database, settings, certificates, coordinators),
         directory_refresh=_directory_refresh(database, graph) if graph else None,
         feedback_edit_days=settings.feedback_edit_days,
     )
@@ -300,10 +300,21 @@ def _directory_refresh(
 
 
 def retention(
-    database: Database, settings: Settings, certificates: CertificateStore
+    database: Database,
+    settings: Settings,
+    certificates: CertificateStore,
+    coordinators: Coordinators,
 ) -> Callable[[datetime], Awaitable[None]]:
     async def apply(now: datetime) -> None:
-        result = await database.run(apply_retention, now, settings.retention_years)
+        # Until the coordinators' group has been read, nobody is known not to be one.
+        known = coordinators.group_read or not settings.coordinator_group_id
+        result = await database.run(
+            apply_retention,
+            now,
+            settings.retention_years,
+            coordinators=coordinators.identifiers(),
+            anonymise_people=known,
+        )
         for name in result.certificate_files:
             certificates.remove(name)
 

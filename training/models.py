@@ -66,6 +66,10 @@ class Staff(SQLModel, table=True):
     roles: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
+    # When the person last wrote to the bot (kept to within a day, so not every turn writes);
+    # None: not since the record was made (`created_at` stands in). The retention rule judges
+    # who is still about by it.
+    last_seen_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class TeamMapping(SQLModel, table=True):
@@ -334,6 +338,9 @@ class SessionAttendance(SQLModel, table=True):
 class ClaimStatus(StrEnum):
     AWAITING_CERTIFICATE = "awaiting_certificate"
     AWAITING_MANAGER = "awaiting_manager"  # Graph knows no manager: the person must name one
+    # The person named their own manager and NAMED_MANAGER_NEEDS_APPROVAL is on: a coordinator
+    # approves the manager before the claim goes to them.
+    AWAITING_APPROVAL = "awaiting_approval"
     PENDING = "pending"  # with the manager
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
@@ -342,7 +349,12 @@ class ClaimStatus(StrEnum):
 OPEN_CLAIM_STATUSES = (
     ClaimStatus.AWAITING_CERTIFICATE,
     ClaimStatus.AWAITING_MANAGER,
+    ClaimStatus.AWAITING_APPROVAL,
     ClaimStatus.PENDING,
+)
+# The same, as SQL (partial indexes, staff_merge).
+OPEN_CLAIM_SQL = (
+    "status IN ('awaiting_certificate', 'awaiting_manager', 'awaiting_approval', 'pending')"
 )
 
 
@@ -356,10 +368,8 @@ class ElearningClaim(SQLModel, table=True):
             "staff_id",
             "course_id",
             unique=True,
-            sqlite_where=text("status IN ('awaiting_certificate', 'awaiting_manager', 'pending')"),
-            postgresql_where=text(
-                "status IN ('awaiting_certificate', 'awaiting_manager', 'pending')"
-            ),
+            sqlite_where=text(OPEN_CLAIM_SQL),
+            postgresql_where=text(OPEN_CLAIM_SQL),
         ),
     )
 
@@ -373,6 +383,11 @@ class ElearningClaim(SQLModel, table=True):
     certificate_sha256: str = Field(default="", max_length=64)
     certificate_file: str = Field(default="", max_length=200)
     manager_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    # When the person named the manager themselves (the directory had none); None: the
+    # directory's manager. And who approved a named manager, when that is needed.
+    manager_named_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    manager_approved_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    manager_approved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     claimed_at: datetime = Field(sa_column=_utc())
     decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     decided_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")

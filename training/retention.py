@@ -1,19 +1,24 @@
-"""The retention rule: training records older than the retention period are deleted or anonymised.
+"""The retention rule: training records older than the retention period are deleted, and people
+who have gone are anonymised (training/anonymisation.py).
 
-Who trained when is personal data. Past the period (RETENTION_YEARS, default 6) the bookings,
-completions, e-learning claims, raw attendance copies and audit entries go, and a person with
-nothing left is anonymised. Session rows stay (they hold no personal data) so historical session
-counts remain. Run by the scheduler; safe to run any number of times.
+Who trained when is personal data. Past the period (RETENTION_YEARS, default 6) a session's
+bookings, attendance (rows, raw Teams reports and records), calendar invitations, feedback
+(comments, scores and requests) go, and so do completions, e-learning claims, audit entries,
+messages and conversation references older than it. The session rows stay, without their
+facilitators' names or a cancellation's reason, so historical session counts remain. Run by
+the scheduler; safe to run any number of times.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import CompoundSelect, Delete, delete, select, union, update
+from sqlalchemy import Delete, delete, select, update
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
 from training import audit
+from training.anonymisation import ANONYMOUS, anonymise, gone_people
 from training.db import rows_changed
 from training.models import (
     AttendanceRecordCopy,
@@ -21,17 +26,23 @@ from training.models import (
     AttendanceSync,
     AuditEntry,
     Booking,
+    CalendarInvite,
+    CalendarSync,
     Completion,
     ConversationReference,
+    DeliveryBlock,
     ElearningClaim,
+    FeedbackRequest,
+    FeedbackResponse,
     HandledRequest,
+    OutboxMessage,
     Session,
     SessionAttendance,
-    Staff,
 )
 
+__all__ = ["ANONYMOUS", "RetentionResult", "apply_retention", "retention_due"]
+
 HANDLED_REQUEST_DAYS = 30  # long past any redelivery Teams would attempt
-ANONYMOUS = "Former member of staff"
 
 
 @dataclass
@@ -39,10 +50,6 @@ class RetentionResult:
     deleted: dict[str, int] = field(default_factory=dict)
     anonymised_people: int = 0
     certificate_files: list[str] = field(default_factory=list)  # for the caller to remove
-
-
-def _delete(db: DbSession, result: RetentionResult, name: str, statement: Delete) -> None:
-    result.deleted[name] = rows_changed(db, statement)
 
 
 def retention_due(db: DbSession, now: datetime) -> bool:
@@ -56,73 +63,82 @@ def retention_due(db: DbSession, now: datetime) -> bool:
     return last is None or last < now - timedelta(hours=23)
 
 
-def apply_retention(db: DbSession, now: datetime, years: int) -> RetentionResult:
-    cutoff = now - timedelta(days=round(365.25 * years))
-    result = RetentionResult()
+def _old_records(now: datetime, cutoff: datetime) -> list[tuple[str, Delete]]:
+    """What goes, in an order that deletes what points at a row before the row."""
     old_sessions = select(col(Session.id)).where(col(Session.ends_at) < cutoff)
     old_reports = select(col(AttendanceReportCopy.id)).where(
         col(AttendanceReportCopy.session_id).in_(old_sessions)
     )
     old_bookings = select(col(Booking.id)).where(col(Booking.session_id).in_(old_sessions))
+    handled_long_ago = now - timedelta(days=HANDLED_REQUEST_DAYS)
 
-    result.certificate_files = [
-        name
-        for name in db.scalars(
-            select(col(ElearningClaim.certificate_file)).where(
-                col(ElearningClaim.claimed_at) < cutoff
-            )
-        )
-        if name
+    def of_old_sessions(model: type) -> Delete:
+        return delete(model).where(col(model.session_id).in_(old_sessions))  # type: ignore[attr-defined]
+
+    return [
+        (
+            "handled_request",
+            delete(HandledRequest).where(
+                (col(HandledRequest.handled_at) < handled_long_ago)
+                | col(HandledRequest.booking_id).in_(old_bookings)
+            ),
+        ),
+        (
+            "attendance_record_copy",
+            delete(AttendanceRecordCopy).where(
+                col(AttendanceRecordCopy.report_copy_id).in_(old_reports)
+            ),
+        ),
+        ("attendance_report_copy", of_old_sessions(AttendanceReportCopy)),
+        ("session_attendance", of_old_sessions(SessionAttendance)),
+        ("attendance_sync", of_old_sessions(AttendanceSync)),
+        ("calendar_invite", of_old_sessions(CalendarInvite)),
+        ("calendar_sync", of_old_sessions(CalendarSync)),
+        ("feedback_request", of_old_sessions(FeedbackRequest)),
+        ("feedback_response", of_old_sessions(FeedbackResponse)),
+        ("booking", delete(Booking).where(col(Booking.id).in_(old_bookings))),
+        ("completion", delete(Completion).where(col(Completion.completed_at) < cutoff)),
+        ("elearning_claim", delete(ElearningClaim).where(col(ElearningClaim.claimed_at) < cutoff)),
+        ("audit_log", delete(AuditEntry).where(col(AuditEntry.at) < cutoff)),
+        ("outbox", delete(OutboxMessage).where(col(OutboxMessage.created_at) < cutoff)),
+        (
+            "conversation_reference",
+            delete(ConversationReference).where(col(ConversationReference.updated_at) < cutoff),
+        ),
+        ("delivery_block", delete(DeliveryBlock).where(col(DeliveryBlock.blocked_at) < cutoff)),
     ]
-    _delete(
-        db,
-        result,
-        "handled_request",
-        delete(HandledRequest).where(
-            (col(HandledRequest.handled_at) < now - timedelta(days=HANDLED_REQUEST_DAYS))
-            | col(HandledRequest.booking_id).in_(old_bookings)
-        ),
+
+
+def apply_retention(
+    db: DbSession,
+    now: datetime,
+    years: int,
+    *,
+    coordinators: Iterable[str] = (),
+    anonymise_people: bool = True,
+) -> RetentionResult:
+    """Delete what is past the period and anonymise whoever has gone. `coordinators`: their
+    object ids and emails (never anonymised); `anonymise_people` False when who the
+    coordinators are is not known yet (their Entra group not read): nobody is then."""
+    cutoff = now - timedelta(days=round(365.25 * years))
+    result = RetentionResult()
+    claims_going = select(col(ElearningClaim.certificate_file)).where(
+        col(ElearningClaim.claimed_at) < cutoff
     )
-    _delete(
-        db,
-        result,
-        "attendance_record_copy",
-        delete(AttendanceRecordCopy).where(
-            col(AttendanceRecordCopy.report_copy_id).in_(old_reports)
-        ),
+    going = [name for name in db.scalars(claims_going) if name]
+    for name, statement in _old_records(now, cutoff):
+        result.deleted[name] = rows_changed(db, statement)
+    db.execute(
+        update(Session)
+        .where(col(Session.ends_at) < cutoff, col(Session.facilitators) != "")
+        .values(facilitators="", cancel_reason=None)
     )
-    _delete(
-        db,
-        result,
-        "attendance_report_copy",
-        delete(AttendanceReportCopy).where(col(AttendanceReportCopy.session_id).in_(old_sessions)),
-    )
-    _delete(
-        db,
-        result,
-        "session_attendance",
-        delete(SessionAttendance).where(col(SessionAttendance.session_id).in_(old_sessions)),
-    )
-    _delete(
-        db,
-        result,
-        "attendance_sync",
-        delete(AttendanceSync).where(col(AttendanceSync.session_id).in_(old_sessions)),
-    )
-    _delete(db, result, "booking", delete(Booking).where(col(Booking.id).in_(old_bookings)))
-    _delete(
-        db, result, "completion", delete(Completion).where(col(Completion.completed_at) < cutoff)
-    )
-    _delete(
-        db,
-        result,
-        "elearning_claim",
-        delete(ElearningClaim).where(col(ElearningClaim.claimed_at) < cutoff),
-    )
-    _delete(db, result, "audit_log", delete(AuditEntry).where(col(AuditEntry.at) < cutoff))
     still_used = set(db.scalars(select(col(ElearningClaim.certificate_file))))
-    result.certificate_files = [n for n in result.certificate_files if n not in still_used]
-    result.anonymised_people = _anonymise_people_with_nothing_left(db, cutoff, now)
+    result.certificate_files = [n for n in going if n not in still_used]
+    if anonymise_people:
+        people = gone_people(db, cutoff, coordinators)
+        anonymise(db, people, now)
+        result.anonymised_people = len(people)
     audit.record(
         db,
         None,
@@ -132,38 +148,3 @@ def apply_retention(db: DbSession, now: datetime, years: int) -> RetentionResult
         detail=f"deleted {result.deleted}; anonymised {result.anonymised_people}",
     )
     return result
-
-
-def _anonymise_people_with_nothing_left(db: DbSession, cutoff: datetime, now: datetime) -> int:
-    still_referenced: CompoundSelect[int | None] = union(
-        select(col(Booking.staff_id)),
-        select(col(Completion.staff_id)),
-        select(col(ElearningClaim.staff_id)),
-        select(col(SessionAttendance.staff_id)).where(col(SessionAttendance.staff_id).is_not(None)),
-    )
-    stale = select(col(Staff.id)).where(
-        col(Staff.updated_at) < cutoff,
-        col(Staff.display_name) != ANONYMOUS,
-        col(Staff.id).not_in(still_referenced),
-    )
-    ids = list(db.scalars(stale))
-    if not ids:
-        return 0
-    db.execute(delete(ConversationReference).where(col(ConversationReference.staff_id).in_(ids)))
-    db.execute(
-        update(Staff)
-        .where(col(Staff.id).in_(ids))
-        .values(
-            display_name=ANONYMOUS,
-            email=None,
-            aad_object_id=None,
-            team=None,
-            team_source=None,
-            department=None,
-            department_read_at=None,
-            organisation=None,
-            roles="",
-            updated_at=now,
-        )
-    )
-    return len(ids)

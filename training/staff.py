@@ -1,7 +1,7 @@
 """Who people are (from Teams) and where to reach them later."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
@@ -12,6 +12,9 @@ from training.staff_merge import merge_staff
 
 EMAIL_LENGTH = 320
 NAME_LENGTH = 200
+# A last-seen time this fresh is left alone: the retention rule counts years, and a person who
+# writes all day costs one write a day, not one a message.
+SEEN_WITHIN = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -218,11 +221,16 @@ def record_contact(
     reference_json: str,
     create: bool = True,
 ) -> Staff | None:
-    """Someone wrote to (or installed) the bot: refresh who they are and where to reach them.
-    None when nobody matches and `create` is False (nothing is written then)."""
+    """Someone wrote to (or installed) the bot: refresh who they are, when they were last seen
+    and where to reach them. None when nobody matches and `create` is False (nothing is
+    written then)."""
     staff = upsert_staff(db, identity, now, create=create)
     if staff is None:
         return None
+    if staff.last_seen_at is None or staff.last_seen_at <= now - SEEN_WITHIN:
+        staff.last_seen_at = now
+        db.add(staff)
+        db.flush()
     save_conversation_reference(
         db,
         staff_id=staff.id,

@@ -4,8 +4,8 @@ goes, and the merge is written to the audit log.
 
 Written in SQL on the columns that name a person, not through the models, so migration 0008
 (which merged the duplicates already in the database) runs this same code on the schema of its
-day; a table that does not exist yet is skipped. A new table that names a person must be added
-to `REFERENCES`.
+day; a table or column that does not exist yet is skipped. A new table that names a person must
+be added to `REFERENCES`.
 """
 
 from dataclasses import dataclass
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, bindparam, inspect, text
 
 from training.columns import UTCDateTime
+from training.models import OPEN_CLAIM_SQL
 from training.team_rule import COORDINATOR
 
 
@@ -34,7 +35,7 @@ class Reference:
 
 
 LIVE = "{t}.status IN ('booked', 'waitlisted')"
-OPEN_CLAIM = "{t}.status IN ('awaiting_certificate', 'awaiting_manager', 'pending')"
+OPEN_CLAIM = "{t}." + OPEN_CLAIM_SQL
 
 REFERENCES = (
     Reference("audit_log", "actor_staff_id"),
@@ -45,6 +46,7 @@ REFERENCES = (
     Reference("elearning_claim", "staff_id", True, ("course_id",), OPEN_CLAIM),
     Reference("elearning_claim", "manager_staff_id"),
     Reference("elearning_claim", "decided_by_staff_id"),
+    Reference("elearning_claim", "manager_approved_by_staff_id"),
     Reference("outbox", "staff_id"),
     Reference("training_session", "created_by_staff_id"),
     # Two live bookings on one session: the survivor's stays, the other is cancelled.
@@ -74,6 +76,8 @@ FILLED_FROM_DUPLICATE = (
     ("department", "department_read_at"),
     ("organisation",),
 )
+# The survivor was last seen when either of them was (where the column exists yet).
+LAST_SEEN = "last_seen_at"
 
 
 def _with_now(sql: str) -> TextClause:
@@ -114,20 +118,35 @@ def _takes(group: tuple[str, ...], kept: dict[str, Any], given: dict[str, Any]) 
     return set_by_hand and kept["team_source"] != COORDINATOR
 
 
+def _keep_latest_seen(connection: Connection, survivor: int, kept: Any, given: Any) -> None:
+    if given is not None and (kept is None or given > kept):
+        connection.execute(
+            text(f"UPDATE staff SET {LAST_SEEN} = :seen WHERE id = :id"),
+            {"seen": given, "id": survivor},
+        )
+
+
 def merge_staff(
     connection: Connection, survivor: int, duplicate: int, now: datetime, reason: str
 ) -> None:
     """Make `duplicate` part of `survivor`, in the caller's transaction."""
     if survivor == duplicate:
         raise ValueError("a person cannot be merged into themselves")
-    present = set(inspect(connection).get_table_names())
+    inspector = inspect(connection)
+    present = {
+        table: {column["name"] for column in inspector.get_columns(table)}
+        for table in {ref.table for ref in REFERENCES}.intersection(inspector.get_table_names())
+    }
     clashes = []
     for ref in REFERENCES:
-        if ref.table in present and _move(connection, ref, survivor, duplicate, now):
+        if ref.column not in present.get(ref.table, ()):
+            continue  # not in the schema of the day (migration 0008 runs this too)
+        if _move(connection, ref, survivor, duplicate, now):
             clashes.append(f"{ref.table}.{ref.column}")
     staff_columns = {column["name"] for column in inspect(connection).get_columns("staff")}
     groups = [g for g in FILLED_FROM_DUPLICATE if staff_columns.issuperset(g)]
     columns = [name for group in groups for name in group]
+    columns += [LAST_SEEN] if LAST_SEEN in staff_columns else []
     select_both = f"SELECT id, {', '.join(columns)} FROM staff WHERE id IN (:s, :d)"
     rows = {
         r[0]: r[1:] for r in connection.execute(text(select_both), {"s": survivor, "d": duplicate})
@@ -135,6 +154,8 @@ def merge_staff(
     connection.execute(text("DELETE FROM staff WHERE id = :id"), {"id": duplicate})
     kept = dict(zip(columns, rows[survivor], strict=True))
     given = dict(zip(columns, rows[duplicate], strict=True))
+    if LAST_SEEN in columns:
+        _keep_latest_seen(connection, survivor, kept[LAST_SEEN], given[LAST_SEEN])
     for group in groups:
         if _takes(group, kept, given):
             assignments = ", ".join(f"{name} = :{name}" for name in group)

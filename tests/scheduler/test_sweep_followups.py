@@ -11,9 +11,11 @@ from tests.conftest import NOW
 from tests.factories import add_course, add_session, add_staff
 from tests.graph.scenario import seed
 from training.clock import FixedClock
+from training.coordinators import Coordinators
 from training.elearning import CertificateStore
-from training.models import AuditEntry, Booking, Completion
+from training.models import AuditEntry, Booking, Completion, Staff
 from training.reminders import ReminderPolicy
+from training.retention import ANONYMOUS
 
 
 def _sweep(database, clock, **followups) -> ReminderSweep:
@@ -56,7 +58,9 @@ async def test_retention_runs_once_a_day_from_the_sweep(database, tmp_path):
     sweep = _sweep(
         database,
         clock,
-        retention=retention(database, settings, CertificateStore(settings.certificate_dir)),
+        retention=retention(
+            database, settings, CertificateStore(settings.certificate_dir), Coordinators()
+        ),
     )
 
     await sweep.run()
@@ -71,3 +75,29 @@ async def test_retention_runs_once_a_day_from_the_sweep(database, tmp_path):
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "retention.run")
         ).one()
     assert runs == 2
+
+
+async def test_retention_keeps_the_coordinators_and_waits_until_their_group_is_read(
+    database, tmp_path
+):
+    long_ago = NOW - timedelta(days=365 * 8)
+    with database.unit_of_work() as db:
+        named = add_staff(db, "Cora Named", long_ago).id
+        grouped = add_staff(db, "Gus Grouped", long_ago, aad_object_id="9a9a-group-member").id
+        leaver = add_staff(db, "Lee Leaver", long_ago).id
+    coordinators = Coordinators(["CORA.NAMED@example.gov.uk"])
+    settings = Settings(
+        _env_file=None, certificate_dir=str(tmp_path), coordinator_group_id="prevent-group"
+    )
+    apply = retention(database, settings, CertificateStore(tmp_path), coordinators)
+
+    def names() -> dict[int, str]:
+        with database.unit_of_work() as db:
+            return {s.id: s.display_name for s in db.exec(select(Staff)).all()}
+
+    await apply(NOW)
+    assert ANONYMOUS not in names().values()  # the group is not read: anyone may be in it
+
+    coordinators.use_group(["9A9A-GROUP-MEMBER"])
+    await apply(NOW + timedelta(days=1))
+    assert names() == {named: "Cora Named", grouped: "Gus Grouped", leaver: ANONYMOUS}

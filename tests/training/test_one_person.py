@@ -22,7 +22,7 @@ from training.models import (
     SessionAttendance,
     Staff,
 )
-from training.staff import TeamsIdentity, person_named_by_email, upsert_staff
+from training.staff import TeamsIdentity, person_named_by_email, record_contact, upsert_staff
 
 AAD = "0f0f0f0f-1111-2222-3333-444444444444"
 
@@ -299,3 +299,46 @@ def test_a_team_a_coordinator_gave_survives_a_merge(database, clock):
     with database.unit_of_work() as db:
         jo = upsert_staff(db, TeamsIdentity(AAD, "Jo Bloggs", "jo@probation.gov.uk"), now)
         assert (jo.team, jo.team_source) == ("Probation Service", "coordinator")
+
+
+def _write(db, identity: TeamsIdentity, now) -> Staff:
+    staff = record_contact(
+        db,
+        identity,
+        now,
+        conversation_id=f"a:{identity.aad_object_id}",
+        conversation_type="personal",
+        tenant_id="t",
+        service_url="https://smba.example/",
+        reference_json="{}",
+    )
+    assert staff is not None
+    return staff
+
+
+def test_writing_to_the_bot_is_seen_at_most_once_a_day(database, clock):
+    """The retention rule judges by when people were last seen, so every contact counts, but a
+    person chatting all day costs one write a day, not one a message."""
+    now = clock.now()
+    jo = TeamsIdentity(AAD, "Jo Bloggs", "jo.bloggs@barnet.gov.uk")
+    seen = []
+    for later in (timedelta(0), timedelta(hours=23), timedelta(hours=24), timedelta(days=30)):
+        with database.unit_of_work() as db:
+            seen.append(_write(db, jo, now + later).last_seen_at)
+    assert seen == [now, now, now + timedelta(hours=24), now + timedelta(days=30)]
+
+
+def test_a_merged_record_was_last_seen_when_either_was(database, clock):
+    now = clock.now()
+    with database.unit_of_work() as db:
+        by_email = person_named_by_email(db, "jo.bloggs@barnet.gov.uk", now)
+        by_email.last_seen_at = now + timedelta(days=40)
+        by_id = _write(db, TeamsIdentity(AAD, "Jo Bloggs"), now + timedelta(days=10))
+        survivor_id = by_id.id
+    with database.unit_of_work() as db:
+        _write(
+            db, TeamsIdentity(AAD, "Jo Bloggs", "jo.bloggs@barnet.gov.uk"), now + timedelta(days=11)
+        )
+    with database.unit_of_work() as db:
+        [jo] = staff_rows(db)
+        assert jo.id == survivor_id and jo.last_seen_at == now + timedelta(days=40)
