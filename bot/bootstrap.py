@@ -137,7 +137,11 @@ def build(
         database,
         clock,
         zone,
-        CertificateRules(settings.elearning_course_code, settings.certificate_max_bytes),
+        CertificateRules(
+            settings.elearning_course_code,
+            settings.certificate_max_bytes,
+            named_manager_needs_approval=settings.named_manager_needs_approval,
+        ),
         certificates,
         graph=graph,
         bot_token=credentials.bot_token,

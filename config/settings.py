@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     elearning_course_code: str = "HO-ELEARN"
     certificate_dir: str = "var/certificates"
     certificate_max_bytes: int = 5 * 1024 * 1024
+    # A manager the person names themselves (the directory has none) must first be approved
+    # by a coordinator before the claim goes to them.
+    named_manager_needs_approval: bool = False
 
     # Reminders. Days before a board's due date on which its lead is reminded.
     reminder_offsets_days: CommaInts = Field(default_factory=lambda: [28, 7, 1])

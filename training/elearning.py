@@ -55,6 +55,8 @@ class ClaimView:
     manager_name: str | None
     claimed_at: datetime
     chase_count: int
+    # The person named their manager themselves (the directory had none).
+    manager_named: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ def _view(db: DbSession, claim: ElearningClaim) -> ClaimView:
         manager_name=manager.display_name if manager else None,
         claimed_at=claim.claimed_at,
         chase_count=claim.chase_count,
+        manager_named=claim.manager_named_at is not None,
     )
 
 
@@ -217,10 +220,18 @@ def attach_certificate(
 
 
 def name_manager(
-    db: DbSession, claim_id: int, staff_id: int, manager_email: str, now: datetime
+    db: DbSession,
+    claim_id: int,
+    staff_id: int,
+    manager_email: str,
+    now: datetime,
+    *,
+    needs_approval: bool = False,
 ) -> ClaimView:
-    """The person names their manager (when Graph knows none); the claim goes to them."""
-    claim = db.get(ElearningClaim, claim_id)
+    """The person names their manager (when Graph knows none): audited, shown to the
+    coordinators as named by the person, and sent to the manager at once, or, with
+    `needs_approval` (NAMED_MANAGER_NEEDS_APPROVAL), once a coordinator approves them."""
+    claim = _locked(db, claim_id)
     if claim is None or claim.staff_id != staff_id:
         raise ClaimProblem("I can't find that e-learning record of yours.")
     if claim.status != ClaimStatus.AWAITING_MANAGER:
@@ -235,11 +246,80 @@ def name_manager(
     if manager.id == staff_id:
         raise ClaimProblem("You can't confirm your own e-learning; please name your manager.")
     claim.manager_staff_id = manager.id
-    claim.status = ClaimStatus.PENDING
+    claim.manager_named_at = now
+    claim.status = ClaimStatus.AWAITING_APPROVAL if needs_approval else ClaimStatus.PENDING
     claim.updated_at = now
     db.add(claim)
+    audit.record(
+        db,
+        staff_id,
+        "elearning.manager.named",
+        now,
+        subject=f"claim {claim_id}",
+        detail=f"staff {staff_id} named staff {manager.id} ({manager.email}) as their manager"
+        + ("; waiting for a coordinator's approval" if needs_approval else ""),
+    )
     db.flush()
     return _view(db, claim)
+
+
+def _locked(db: DbSession, claim_id: int) -> ElearningClaim | None:
+    return db.exec(
+        select(ElearningClaim).where(ElearningClaim.id == claim_id).with_for_update()
+    ).first()
+
+
+def _awaiting_approval(db: DbSession, claim_id: int) -> ElearningClaim:
+    claim = _locked(db, claim_id)
+    if claim is None or claim.status != ClaimStatus.AWAITING_APPROVAL:
+        raise ClaimProblem("That e-learning record is not waiting for a manager's approval.")
+    return claim
+
+
+def approve_manager(
+    db: DbSession, claim_id: int, *, coordinator_staff_id: int, now: datetime
+) -> ClaimView:
+    """A coordinator approves the manager a person named: the claim goes to them."""
+    claim = _awaiting_approval(db, claim_id)
+    claim.status = ClaimStatus.PENDING
+    claim.manager_approved_by_staff_id = coordinator_staff_id
+    claim.manager_approved_at = now
+    claim.updated_at = now
+    db.add(claim)
+    audit.record(
+        db,
+        coordinator_staff_id,
+        "elearning.manager.approved",
+        now,
+        subject=f"claim {claim_id}",
+        detail=f"staff {claim.manager_staff_id} confirms staff {claim.staff_id}'s e-learning",
+    )
+    db.flush()
+    return _view(db, claim)
+
+
+def refuse_manager(
+    db: DbSession, claim_id: int, *, coordinator_staff_id: int, now: datetime
+) -> ClaimView:
+    """A coordinator does not accept the manager a person named: the person names another.
+    Returns the claim as it was (with the refused manager), to tell the person whom."""
+    claim = _awaiting_approval(db, claim_id)
+    refused = _view(db, claim)
+    claim.status = ClaimStatus.AWAITING_MANAGER
+    claim.manager_staff_id = None
+    claim.manager_named_at = None
+    claim.updated_at = now
+    db.add(claim)
+    audit.record(
+        db,
+        coordinator_staff_id,
+        "elearning.manager.refused",
+        now,
+        subject=f"claim {claim_id}",
+        detail=f"staff {refused.manager_staff_id} is not staff {claim.staff_id}'s manager",
+    )
+    db.flush()
+    return refused
 
 
 def decide(
@@ -252,9 +332,7 @@ def decide(
     note: str = "",
 ) -> ClaimView:
     """The manager confirms (a completion is recorded) or rejects; nobody else may."""
-    claim = db.exec(
-        select(ElearningClaim).where(ElearningClaim.id == claim_id).with_for_update()
-    ).first()
+    claim = _locked(db, claim_id)
     if claim is None:
         raise ClaimProblem("I can't find that e-learning record.")
     if claim.manager_staff_id != presser_staff_id:
@@ -296,10 +374,12 @@ def decide(
 def pending_confirmations(
     db: DbSession, *, viewer_staff_id: int | None, now: datetime, limit: int = 30
 ) -> list[ClaimView]:
-    """Claims still waiting for a manager (or for the person to name one), oldest first."""
+    """Claims still waiting for a manager (or for the person to name one, or for a coordinator
+    to approve the one they named), oldest first."""
+    waiting = (ClaimStatus.PENDING, ClaimStatus.AWAITING_MANAGER, ClaimStatus.AWAITING_APPROVAL)
     claims = db.exec(
         select(ElearningClaim)
-        .where(col(ElearningClaim.status).in_((ClaimStatus.PENDING, ClaimStatus.AWAITING_MANAGER)))
+        .where(col(ElearningClaim.status).in_(waiting))
         .order_by(col(ElearningClaim.claimed_at), col(ElearningClaim.id))
         .limit(limit)
     ).all()
@@ -384,7 +464,7 @@ def certificate_for_manager(
         or not claim.certificate_sha256.startswith(sha_prefix)
     ):
         raise ClaimProblem("I can't find that e-learning certificate.")
-    if claim.manager_staff_id != viewer_staff_id:
+    if claim.manager_staff_id != viewer_staff_id or claim.status == ClaimStatus.AWAITING_APPROVAL:
         staff = db.get(Staff, claim.staff_id)
         raise NotTheirManager(staff.display_name if staff else "this person")
     if audit_view:

@@ -266,13 +266,14 @@ def claim_decided_card(claim: ClaimView, zone: ZoneInfo, download: Download | No
 
 
 def claim_sent_card(claim: ClaimView, zone: ZoneInfo) -> Card:
-    return card(
-        [
-            heading("📄 Certificate received"),
-            text(f"I've asked {claim.manager_name} to confirm it. It counts once they do."),
-            _claim_facts(claim, zone),
-        ]
-    )
+    if claim.status == "awaiting_approval":
+        said = (
+            f"A Prevent coordinator will check that {claim.manager_name} is your manager; then "
+            "I'll ask them to confirm it. It counts once they do."
+        )
+    else:
+        said = f"I've asked {claim.manager_name} to confirm it. It counts once they do."
+    return card([heading("📄 Certificate received"), text(said), _claim_facts(claim, zone)])
 
 
 def name_manager_card(claim: ClaimView, error: str = "") -> Card:
@@ -300,22 +301,34 @@ def pending_confirmations_card(claims: list[ClaimView], zone: ZoneInfo) -> Card:
     if not claims:
         body.append(text("Nothing is waiting."))
     for claim in claims:
-        who = claim.manager_name or "no manager named yet"
-        chased = f", chased {claim.chase_count}×" if claim.chase_count else ""
         item: list[dict] = [
             text(
                 f"**{claim.staff_name}**: told us {local_date(claim.claimed_at, zone)}; "
-                f"with {who}{chased}"
+                f"{_with_whom(claim)}"
             )
         ]
         if claim.status == "pending":
-            item.append(
-                {
-                    "type": "ActionSet",
-                    "actions": [
-                        execute("Chase the manager", "chase_confirmation", claim_id=claim.claim_id)
-                    ],
-                }
-            )
+            actions = [execute("Chase the manager", "chase_confirmation", claim_id=claim.claim_id)]
+        elif claim.status == "awaiting_approval":
+            actions = [
+                execute(
+                    "Approve manager", "approve_manager", style="positive", claim_id=claim.claim_id
+                ),
+                execute("Not their manager", "refuse_manager", claim_id=claim.claim_id),
+            ]
+        else:
+            actions = []
+        if actions:
+            item.append({"type": "ActionSet", "actions": actions})
         body.append({"type": "Container", "separator": True, "items": item})
     return card(body)
+
+
+def _with_whom(claim: ClaimView) -> str:
+    if claim.manager_name is None:
+        return "no manager named yet"
+    named = " (named by them, not from the directory)" if claim.manager_named else ""
+    if claim.status == "awaiting_approval":
+        return f"names {claim.manager_name} as their manager: waiting for your approval"
+    chased = f", chased {claim.chase_count}×" if claim.chase_count else ""
+    return f"with {claim.manager_name}{named}{chased}"

@@ -59,6 +59,8 @@ class CertificateSent(CommandData):
 class CertificateRules:
     course_code: str
     max_bytes: int
+    # A manager the person names waits for a coordinator's approval (NAMED_MANAGER_NEEDS_APPROVAL).
+    named_manager_needs_approval: bool = False
 
 
 class ELearning(Feature):
@@ -189,12 +191,15 @@ class ELearning(Feature):
                 caller.staff_id,
                 data.manager_email,
                 self.clock.now(),
+                needs_approval=self.rules.named_manager_needs_approval,
             )
         except ClaimProblem as problem:
             view = await self.database.run(elearning.claim_view, data.claim_id)
             if view.staff_id != caller.staff_id:
                 raise
             return Outcome(card=name_manager_card(view, error=str(problem)))
+        if claim.status != "pending":  # a coordinator approves the manager first
+            return Outcome(card=claim_sent_card(claim, self.zone))
         return Outcome(card=claim_sent_card(claim, self.zone), notices=(self._to_manager(claim),))
 
     # --- the manager ----------------------------------------------------------------------
@@ -264,6 +269,52 @@ class ELearning(Feature):
             text=f"I've reminded {claim.manager_name}.",
             card=pending_confirmations_card(claims, self.zone),
             notices=(self._to_manager(claim),),
+        )
+
+    @route("approve_manager", ClaimRef, who=Who.COORDINATOR, from_cards=True)
+    async def approve_manager(self, caller: Caller, data: ClaimRef, key: str | None) -> Outcome:
+        """The manager a person named is theirs: the claim goes to them, and the person hears."""
+        now = self.clock.now()
+        claim = await self.database.run(
+            elearning.approve_manager, data.claim_id, coordinator_staff_id=caller.staff_id, now=now
+        )
+        claims = await self.database.run(
+            elearning.pending_confirmations, viewer_staff_id=caller.staff_id, now=now
+        )
+        told = Notice(
+            claim.staff_id,
+            claim_sent_card(claim, self.zone),
+            f"I've asked {claim.manager_name} to confirm your Prevent e-learning.",
+        )
+        return Outcome(
+            text=f"Approved: I've asked {claim.manager_name} to confirm {claim.staff_name}'s "
+            "e-learning.",
+            card=pending_confirmations_card(claims, self.zone),
+            notices=(self._to_manager(claim), told),
+        )
+
+    @route("refuse_manager", ClaimRef, who=Who.COORDINATOR, from_cards=True)
+    async def refuse_manager(self, caller: Caller, data: ClaimRef, key: str | None) -> Outcome:
+        """Not their manager: the person is asked to name the right one."""
+        now = self.clock.now()
+        refused = await self.database.run(
+            elearning.refuse_manager, data.claim_id, coordinator_staff_id=caller.staff_id, now=now
+        )
+        claims = await self.database.run(
+            elearning.pending_confirmations, viewer_staff_id=caller.staff_id, now=now
+        )
+        again = await self.database.run(elearning.claim_view, data.claim_id)
+        error = (
+            f"A coordinator couldn't confirm that {refused.manager_name} is your manager. "
+            "Please give your line manager's email."
+        )
+        told = Notice(
+            refused.staff_id, name_manager_card(again, error=error), "Who is your manager?"
+        )
+        return Outcome(
+            text=f"I've asked {refused.staff_name} to name their manager again.",
+            card=pending_confirmations_card(claims, self.zone),
+            notices=(told,),
         )
 
     def _to_manager(self, claim: ClaimView) -> Notice:

@@ -42,6 +42,12 @@ class Chat:
 
 
 @pytest.fixture
+def chat_settings() -> dict:
+    """Settings a test gives its chat (`graph_chat`): parametrize this name to change them."""
+    return {}
+
+
+@pytest.fixture
 async def chat(database: Database, clock: FixedClock) -> AsyncIterator[Chat]:
     settings = Settings(
         _env_file=None,

@@ -53,7 +53,7 @@ def offer(files: dict, name: str, data: bytes) -> list[dict]:
 
 @pytest.fixture
 async def graph_chat(
-    database, clock, authority, graph_server, pki, tmp_path
+    database, clock, authority, graph_server, pki, tmp_path, chat_settings
 ) -> AsyncIterator[Chat]:
     settings = graph_settings(
         authority,
@@ -63,6 +63,7 @@ async def graph_chat(
         database_url=database.url,
         coordinators=[COORDINATOR_AAD],
         allowed_tenant_ids=[TENANT],
+        **chat_settings,
     )
     graph = GraphClient(settings)
     connector = LocalConnector()

@@ -53,6 +53,8 @@ RULES = {
     "mark_guest": (COORDINATOR, True, False),
     "pending_confirmations": (COORDINATOR, True, False),
     "chase_confirmation": (COORDINATOR, True, False),
+    "approve_manager": (COORDINATOR, True, False),
+    "refuse_manager": (COORDINATOR, True, False),
     "board_form": (COORDINATOR, True, False),
     "save_board": (COORDINATOR, True, False),
     "reminders": (COORDINATOR, True, False),

@@ -13,7 +13,7 @@ from bot.teams_bot import STALE_CARD
 from tests.bot.graph_chat import offer
 from tests.bot.harness import button, card_from_invoke, card_text, cards_in, texts_in
 from tests.graph.scenario import AAD, seed
-from training.models import Completion, ElearningClaim, SessionAttendance, Staff
+from training.models import AuditEntry, Completion, ElearningClaim, SessionAttendance, Staff
 
 PDF = b"%PDF-1.7\n" + b"0" * 2000
 MANAGER_AAD = "eeeeeeee-0000-0000-0000-00000000000m"
@@ -224,3 +224,91 @@ async def test_a_sync_button_is_answered_at_once_and_the_result_follows(graph_ch
     [result] = cards_in(pat.new_replies())
     assert "5 completed, 1 no-shows" in card_text(result)
     assert _count(graph_chat.database, Completion) == 5
+
+
+async def _named(graph_chat, files):
+    """Lee's directory entry has no manager, so he names Bo Boss."""
+    lee = graph_chat.user("Lee Lone")
+    boss = graph_chat.user("Bo Boss")
+    await boss.says("hi")
+    [form] = cards_in(
+        await lee.says("record e-learning", attachments=offer(files, "cert.pdf", PDF))
+    )
+    sent = await lee.presses(
+        button(form, "Send to my manager"), inputs={"manager_email": boss.email.upper()}
+    )
+    await settled(graph_chat)
+    return lee, boss, card_text(card_from_invoke(sent))
+
+
+async def test_a_named_manager_is_audited_and_shown_as_named_to_the_coordinators(graph_chat, files):
+    _, boss, said = await _named(graph_chat, files)
+    assert "asked Bo Boss to confirm" in said
+    assert len(cards_in(boss.new_replies())) == 1
+    pat = graph_chat.coordinator()
+    [pending] = cards_in(await pat.says("pending confirmations"))
+    assert "with Bo Boss (named by them, not from the directory)" in card_text(pending)
+    [log] = cards_in(await pat.says("audit log"))
+    assert "elearning.manager.named" in card_text(log)
+    assert f"named staff {_staff_id(graph_chat, boss.email)} ({boss.email})" in card_text(log)
+
+
+@pytest.mark.parametrize("chat_settings", [{"named_manager_needs_approval": True}])
+async def test_a_named_manager_can_be_made_to_wait_for_a_coordinators_approval(graph_chat, files):
+    lee, boss, said = await _named(graph_chat, files)
+    assert "coordinator will check that Bo Boss is your manager" in said
+    assert boss.new_replies() == []  # nothing goes to Bo yet
+    pat = graph_chat.coordinator()
+    [pending] = cards_in(await pat.says("pending confirmations"))
+    assert "names Bo Boss as their manager: waiting for your approval" in card_text(pending)
+    approve = button(pending, "Approve manager")
+
+    refused = await boss.presses(approve)  # not a coordinator: the card is not his to press
+    assert "coordinator" in refused["value"].lower()
+    assert boss.new_replies() == []
+
+    approved = await pat.presses(approve)
+    assert "with Bo Boss (named by them" in card_text(card_from_invoke(approved))
+    await graph_chat.notices_sent()
+    [ask] = cards_in(boss.new_replies())
+    assert "Lee Lone says they completed" in card_text(ask)
+    [told] = cards_in(lee.new_replies())
+    assert "asked Bo Boss to confirm" in card_text(told)
+    again = await pat.presses(approve)  # an old button: already approved, nothing changes
+    assert "not waiting for a manager's approval" in str(again["value"])
+    confirmed = await boss.presses(button(ask, "Confirm"))
+    assert "Confirmed" in card_text(card_from_invoke(confirmed))
+    [log] = cards_in(await pat.says("audit log"))
+    assert "elearning.manager.approved" in card_text(log)
+
+
+@pytest.mark.parametrize("chat_settings", [{"named_manager_needs_approval": True}])
+async def test_a_coordinator_refuses_a_named_manager_and_the_person_names_another(
+    graph_chat, files
+):
+    lee, boss, _ = await _named(graph_chat, files)
+    real = graph_chat.user("Rita Real")
+    await real.says("hi")
+    pat = graph_chat.coordinator()
+    [pending] = cards_in(await pat.says("pending confirmations"))
+    await pat.presses(button(pending, "Not their manager"))
+    await graph_chat.notices_sent()
+    [form] = cards_in(lee.new_replies())
+    assert "couldn't confirm that Bo Boss is your manager" in card_text(form)
+    sent = await lee.presses(
+        button(form, "Send to my manager"), inputs={"manager_email": real.email}
+    )
+    assert "check that Rita Real is your manager" in card_text(card_from_invoke(sent))
+    assert boss.new_replies() == [] and real.new_replies() == []
+    with graph_chat.database.unit_of_work() as db:
+        actions = db.exec(select(AuditEntry.action).where(AuditEntry.action.like("elearning.m%")))
+        assert sorted(actions.all()) == [
+            "elearning.manager.named",
+            "elearning.manager.named",
+            "elearning.manager.refused",
+        ]
+
+
+def _staff_id(chat, email: str) -> int:
+    with chat.database.unit_of_work() as db:
+        return db.exec(select(Staff.id).where(Staff.email == email.lower())).one()

@@ -569,7 +569,7 @@ def unmatched(count: int) -> list[UnmatchedLine]:
     ]
 
 
-def claim(i: int, status: str = "pending") -> ClaimView:
+def claim(i: int, status: str = "pending", *, named: bool = False) -> ClaimView:
     person, manager = people(2, start=2 * i)
     return ClaimView(
         claim_id=300 + i,
@@ -584,8 +584,11 @@ def claim(i: int, status: str = "pending") -> ClaimView:
         manager_name=None if status == "awaiting_manager" else manager.display_name,
         claimed_at=NOW - timedelta(days=30 - i, hours=i),
         chase_count=i % 4,
+        manager_named=named or status == "awaiting_approval",
     )
 
+
+WAITING = ("pending", "awaiting_approval", "awaiting_manager", "pending")
 
 DOWNLOAD = (
     "https://wrapbot.example.gov.uk/certificates/"
@@ -903,6 +906,11 @@ SAMPLES = [
     Sample("claim_decided_card", "rejected, no link", (claim(2, "rejected"), ZONE)),
     Sample("claim_sent_card", "sent to the manager", (claim(1), ZONE)),
     Sample(
+        "claim_sent_card",
+        "a named manager waits for a coordinator's approval",
+        (claim(4, "awaiting_approval"), ZONE),
+    ),
+    Sample(
         "name_manager_card",
         "after a wrong email",
         (claim(3, "awaiting_manager"), "No one at megan@example."),
@@ -912,6 +920,11 @@ SAMPLES = [
         "pending_confirmations_card",
         "30 waiting (the service's limit)",
         ([claim(i, "awaiting_manager" if i % 6 == 0 else "pending") for i in range(30)], ZONE),
+    ),
+    Sample(
+        "pending_confirmations_card",
+        "30 waiting, named managers among them, some for approval",
+        ([claim(i, WAITING[i % 4], named=i % 2 == 0) for i in range(30)], ZONE),
     ),
     # the audit trail
     Sample("audit_card", "empty", ([], ZONE)),
