@@ -3,7 +3,7 @@ retention rule judges by it), and, on an e-learning claim, that the person named
 themselves and who approved that manager (a new open status: awaiting a coordinator's approval)
 
 Revision ID: 0011
-Revises: 0013
+Revises: 0019
 Create Date: 2026-11-29 19:45:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import training.columns
 
 revision: str = "0011"
-down_revision: str | None = "0013"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
