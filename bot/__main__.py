@@ -6,11 +6,11 @@ import logging
 from aiohttp import web
 
 from bot.app import create_app
+from bot.bootstrap import open_database
 from bot.logs import configure_logging
 from config.settings import RefusedToStart, Settings
 from training import migrate
 from training.clock import SystemClock
-from training.db import Database
 from training.demo import load_demo_data
 
 log = logging.getLogger("wrapbot")
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         log.error("%s", refused)
         raise SystemExit(2) from None
     migrate.upgrade(settings.database_url)
-    database = Database(settings.database_url)
+    database = open_database(settings)
     if args.demo:
         with database.unit_of_work() as db:
             loaded = load_demo_data(db, SystemClock().now(), settings.zone)

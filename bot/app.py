@@ -1,5 +1,7 @@
 """The aiohttp application factory."""
 
+import asyncio
+
 from aiohttp import web
 
 from bot.bootstrap import Wrapbot, build
@@ -13,6 +15,7 @@ from training.totals import UnmatchedCounter
 from training.unmatched_attendees import count_unmatched
 
 WRAPBOT = web.AppKey("wrapbot", Wrapbot)
+HEALTH_SECONDS = 1.5
 
 
 def create_app(
@@ -62,9 +65,13 @@ async def _stop_background(app: web.Application) -> None:
 
 
 async def _health(request: web.Request) -> web.Response:
+    """200 when the database answers `SELECT 1` within HEALTH_SECONDS, else 503 (a database
+    that stops answering must not leave the load balancer's probe hanging too)."""
     database = request.app[WRAPBOT].database
     try:
-        await database.run(lambda db: db.connection().exec_driver_sql("SELECT 1"))
+        await asyncio.wait_for(
+            database.run(lambda db: db.connection().exec_driver_sql("SELECT 1")), HEALTH_SECONDS
+        )
     except Exception as problem:  # report, don't crash: a probe wants an answer
         return web.json_response(
             {"status": "unhealthy", "database": type(problem).__name__}, status=503

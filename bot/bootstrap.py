@@ -45,7 +45,7 @@ from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep, SweepCards
 from training.clock import Clock, SystemClock
 from training.coordinators import Coordinators
-from training.db import Database
+from training.db import Database, Timeouts
 from training.elearning import CertificateStore
 from training.reminders import ReminderPolicy
 from training.retention import apply_retention
@@ -76,6 +76,18 @@ class Wrapbot:
     certificates: CertificateStore
     graph: GraphClient | None
     owns_graph: bool
+
+
+def open_database(settings: Settings) -> Database:
+    """The process's database, with the timeouts the settings give."""
+    return Database(
+        settings.database_url,
+        Timeouts(
+            connect=settings.database_connect_timeout_seconds,
+            statement=settings.database_statement_timeout_seconds,
+            pool=settings.database_pool_timeout_seconds,
+        ),
+    )
 
 
 def reminder_policy(settings: Settings) -> ReminderPolicy:

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str = "sqlite:///var/wrapbot.db"
+    # PostgreSQL: how long to wait for a connection, for one statement, and for a free pooled
+    # connection, so a database that stops answering fails requests in seconds, not minutes.
+    database_connect_timeout_seconds: float = Field(default=5, ge=0)
+    database_statement_timeout_seconds: float = Field(default=30, ge=0)
+    database_pool_timeout_seconds: float = Field(default=10, gt=0)
     host: str = "127.0.0.1"
     port: int = 3978
 

@@ -1,10 +1,12 @@
 """The one place that makes database engines and sessions (units of work)."""
 
 import asyncio
+import math
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -27,11 +29,48 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long to wait for PostgreSQL, in seconds (0: no limit). A server that stops
+    answering (packets dropped, not refused) would otherwise hold a request for as long as TCP
+    keeps trying; these make it fail fast instead, with a plain apology to the person."""
+
+    connect: float = 0
+    statement: float = 0
+    pool: float = 30  # SQLAlchemy's own default wait for a free pooled connection
+
+
+def _postgres_arguments(timeouts: Timeouts) -> dict[str, object]:
+    arguments: dict[str, object] = {}
+    if timeouts.connect:
+        # libpq counts whole seconds, at least 2; the handshake counts too.
+        arguments["connect_timeout"] = max(2, math.ceil(timeouts.connect))
+    if timeouts.statement:
+        milliseconds = math.ceil(timeouts.statement * 1000)
+        arguments["options"] = f"-c statement_timeout={milliseconds}"
+        # A connection whose sent packets go unacknowledged this long is dead: close it, so a
+        # pooled connection to a vanished server fails where statement_timeout (enforced by the
+        # server) cannot.
+        arguments["tcp_user_timeout"] = milliseconds
+        arguments["keepalives"] = 1
+        arguments["keepalives_idle"] = 30
+        arguments["keepalives_interval"] = 10
+        arguments["keepalives_count"] = 3
+    return arguments
+
+
+def make_engine(url: str, timeouts: Timeouts = Timeouts()) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=timeouts.pool,
+            connect_args=_postgres_arguments(timeouts),
+        )
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -69,9 +108,10 @@ def rows_changed(db: DbSession, statement: Update | Delete) -> int:
 class Database:
     """Owns the engine; `unit_of_work()` is a transaction that commits on success."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeouts: Timeouts = Timeouts()) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url)
+        self.timeouts = timeouts
+        self.engine = make_engine(self.url, timeouts)
         # SQLite allows one writer; queueing our own threads here avoids its busy-wait back-off
         # (sleeps of up to 100 ms). Other processes are still kept out by BEGIN IMMEDIATE.
         self._sqlite_writer = threading.Lock() if self.dialect == "sqlite" else None
