@@ -3,7 +3,7 @@
 from typing import Any
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlmodel import SQLModel
 
 import training.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -11,6 +11,10 @@ from config.settings import Settings
 from training.db import make_engine
 
 url = context.config.attributes.get("database_url") or Settings().database_url
+
+# 'migrate' in ASCII: replicas starting together upgrade one at a time (the scheduler's leader
+# lock is another key).
+UPGRADE_LOCK_KEY = 0x6D696772617465
 
 # Tables other libraries manage themselves: APScheduler's job store creates `apscheduler_jobs`.
 FOREIGN_TABLES = {"apscheduler_jobs"}
@@ -54,6 +58,13 @@ def run_migrations_online() -> None:
             include_name=include_name,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Held until this transaction commits: a replica that waited here then reads
+                # the version the first one wrote and has nothing left to do. (SQLite's
+                # BEGIN IMMEDIATE already makes a second upgrade wait for the first.)
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK_KEY}
+                )
             context.run_migrations()
         if sqlite:
             broken = _sqlite_pragma(connection, "foreign_key_check")
