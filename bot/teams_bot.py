@@ -23,7 +23,7 @@ from training.clock import Clock
 from training.coordinators import Coordinators
 from training.db import Database
 from training.models import Staff
-from training.staff import TeamsIdentity, personal_references, record_contact
+from training.staff import TeamsIdentity, first_delivery, personal_references, record_contact
 
 log = logging.getLogger(__name__)
 
@@ -312,6 +312,11 @@ class WrapBot(TeamsActivityHandler):
             await self._welcome(turn_context)
 
     async def _welcome(self, turn_context: TurnContext) -> None:
+        key = request_key(turn_context.activity)
+        if key is not None and not await self.database.run(
+            first_delivery, f"welcome:{key}"[:300], self.clock.now()
+        ):
+            return  # Teams delivered this install again: they have had their welcome
         caller: Caller | None = turn_context.turn_state.get(CALLER)
         is_coordinator = caller.is_coordinator if caller else False
         await turn_context.send_activity(

@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from training import audit
-from training.models import ConversationReference, DeliveryBlock, Staff
+from training.models import ConversationReference, DeliveryBlock, HandledRequest, Staff
 from training.staff_merge import merge_staff
 
 EMAIL_LENGTH = 320
@@ -223,7 +225,43 @@ def record_contact(
 ) -> Staff | None:
     """Someone wrote to (or installed) the bot: refresh who they are, when they were last seen
     and where to reach them. None when nobody matches and `create` is False (nothing is
-    written then)."""
+    written then).
+
+    A new person's first activities arrive together (Teams sends two on install, and may
+    redeliver), and each finds no record and makes one. All but the first then break a unique
+    index (object id, email, conversation) once the first commits: they go back to before
+    their attempt and read again, finding the record the first made."""
+    contact = partial(
+        _record_contact,
+        db,
+        identity,
+        now,
+        conversation_id=conversation_id,
+        conversation_type=conversation_type,
+        tenant_id=tenant_id,
+        service_url=service_url,
+        reference_json=reference_json,
+        create=create,
+    )
+    try:
+        with db.begin_nested():
+            return contact()
+    except IntegrityError:
+        return contact()
+
+
+def _record_contact(
+    db: DbSession,
+    identity: TeamsIdentity,
+    now: datetime,
+    *,
+    conversation_id: str,
+    conversation_type: str,
+    tenant_id: str | None,
+    service_url: str,
+    reference_json: str,
+    create: bool,
+) -> Staff | None:
     staff = upsert_staff(db, identity, now, create=create)
     if staff is None:
         return None
@@ -247,3 +285,18 @@ def record_contact(
         db.delete(block)
         db.flush()
     return staff
+
+
+def first_delivery(db: DbSession, request_key: str, now: datetime) -> bool:
+    """Whether `request_key` (one Teams activity) is handled here for the first time, recorded
+    now. A redelivery is not, even one handled at the same moment by another replica: its
+    insert waits for the first's to commit and then breaks the key's uniqueness."""
+    if db.get(HandledRequest, request_key) is not None:
+        return False
+    try:
+        with db.begin_nested():
+            db.add(HandledRequest(key=request_key, handled_at=now))
+            db.flush()
+    except IntegrityError:
+        return False
+    return True
