@@ -59,9 +59,9 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
-                # Held until this transaction commits: a replica that waited here then reads
-                # the version the first one wrote and has nothing left to do. (SQLite's
-                # BEGIN IMMEDIATE already makes a second upgrade wait for the first.)
+                # Held until this transaction (the whole upgrade) commits: a replica that
+                # waited here then reads the version the first wrote and has nothing left to
+                # do. (SQLite takes turns on a lock file: training.migrate.one_at_a_time.)
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK_KEY}
                 )
