@@ -170,6 +170,7 @@ def roster(
         cancelled=_lines(db, session_id, (BookingStatus.CANCELLED,)),
         walk_ins=_attended(db, session_id, AttendanceRole.ATTENDEE, walk_in=True),
         guests=_attended(db, session_id, AttendanceRole.GUEST),
+        started=now is not None and now >= summary.starts_at,
     )
 
 
@@ -215,6 +216,8 @@ def cancel_session(
         )
     if session.status == SessionStatus.DELIVERED or session.ends_at <= now:
         raise InvalidSessionDetails("That session has already taken place.")
+    if session.starts_at <= now:
+        raise InvalidSessionDetails("That session has already started, so it can't be called off.")
     live = db.exec(
         select(Booking, Staff)
         .join(Staff)

@@ -90,6 +90,7 @@ class Roster:
     cancelled: list[RosterLine]
     walk_ins: tuple[Person, ...] = ()
     guests: tuple[Person, ...] = ()
+    started: bool = False  # as read: a started session can no longer be changed or called off
 
 
 @dataclass(frozen=True)

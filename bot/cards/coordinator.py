@@ -195,7 +195,7 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
     if session.status != "cancelled":
         body.append({"type": "ActionSet", "separator": True, "actions": file_buttons(session)})
         actions.append(message_button(session))
-    if session.status == "scheduled":
+    if session.status == "scheduled" and not roster.started:
         actions.insert(0, edit_button(session))
         actions.append(
             execute(

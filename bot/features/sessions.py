@@ -166,6 +166,10 @@ class Sessions(Feature):
         found = await self.database.run(booking.session_overview, data.session_id)
         if found.status != "scheduled":
             return Outcome(text=f"Session {found.id} is already {found.status}.")
+        if found.starts_at <= self.clock.now():
+            return Outcome(
+                text=f"Session {found.id} has already started, so it can't be called off."
+            )
         return Outcome(card=confirm_cancel_session_card(found, self.zone, data.reason))
 
     @route("cancel_session", SessionWithReason, who=Who.COORDINATOR, from_cards=True)

@@ -87,3 +87,18 @@ async def test_no_cancel_button_is_offered_inside_the_cutoff(chat):
     chat.clock.move_to(chat.clock.now() + timedelta(days=1, hours=2))
     [mine] = cards_in(await megan.says("my bookings"))
     assert buttons(mine) == [] and "too late to cancel" in card_text(mine)
+
+
+async def test_a_session_that_has_started_offers_no_cancel_or_edit(chat, wrap_sessions):
+    roomy, _, _ = wrap_sessions
+    pat = chat.coordinator()
+    [before] = cards_in(await pat.says(f"roster {roomy}"))
+    titles = [b["title"] for b in buttons(before)]
+    assert "Cancel this session" in titles
+    chat.clock.move_to(chat.clock.now() + timedelta(days=7, hours=3))  # it ended an hour ago
+    [after] = cards_in(await pat.says(f"roster {roomy}"))
+    titles = [b["title"] for b in buttons(after)]
+    assert "Cancel this session" not in titles
+    assert not any(t.lower().startswith(("edit", "change")) for t in titles)
+    body = await pat.presses(button(before, "Cancel this session"))  # the old card still refuses
+    assert body["value"] == f"Session {roomy} has already started, so it can't be called off."

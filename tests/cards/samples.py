@@ -232,7 +232,7 @@ def after_the_session() -> Roster:
     ]
     walk_ins = tuple(people(9, start=100))
     guests = tuple(replace(p, team=None) for p in people(3, start=200))
-    return replace(held, booked=booked, walk_ins=walk_ins, guests=guests)
+    return replace(held, booked=booked, walk_ins=walk_ins, guests=guests, started=True)
 
 
 AFTER = after_the_session()
