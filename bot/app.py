@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.bootstrap import Wrapbot, build
 from bot.certificate_links import download_route
+from bot.downloads import Downloads
 from bot.endpoint import MAX_BODY_BYTES, messages_handler
 from config.settings import Settings
 from graph.client import GraphClient
@@ -25,12 +26,13 @@ def create_app(
     graph: GraphClient | None = None,
     *,
     unmatched: UnmatchedCounter | None = count_unmatched,
+    downloads: Downloads | None = None,
 ) -> web.Application:
     """The bot's web app around the parts `bot.bootstrap.build` makes (see there for the
     arguments): /api/messages, certificate downloads, a health probe, and the background
     work that starts and stops with it. Refuses (RefusedToStart) settings that fail open."""
     settings.refuse_unsafe()
-    parts = build(settings, database, clock, graph, unmatched=unmatched)
+    parts = build(settings, database, clock, graph, unmatched=unmatched, downloads=downloads)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[WRAPBOT] = parts
     app.router.add_post("/api/messages", messages_handler(parts.adapter, parts.bot))

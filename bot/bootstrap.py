@@ -15,6 +15,7 @@ from bot.cards.feedback import feedback_card
 from bot.cards.reminders import reminder_card
 from bot.certificate_links import CertificateLinks
 from bot.credentials import BotCredentials
+from bot.downloads import DownloadRules, Downloads
 from bot.features.attendance import Attendance
 from bot.features.audit import AuditLog
 from bot.features.boards import Boards
@@ -105,10 +106,13 @@ def build(
     graph: GraphClient | None = None,
     *,
     unmatched: UnmatchedCounter | None,
+    downloads: Downloads | None = None,
 ) -> Wrapbot:
     """`graph` defaults to a client built from the settings when Graph is configured (tests
     pass one pointed at their local servers); without it, Graph features say plainly that
-    Graph is not set up. `unmatched` counts attendees the attendance sync could not match."""
+    Graph is not set up. `unmatched` counts attendees the attendance sync could not match.
+    `downloads` defaults to fetching from `DOWNLOAD_HOSTS` as the mode allows (tests of the
+    authenticated bot pass one that reaches their loopback Bot Connector)."""
     clock = clock or SystemClock()
     zone = settings.zone
     credentials = BotCredentials(BotFrameworkConfig(settings), settings)
@@ -145,6 +149,9 @@ def build(
     )
     certificates = CertificateStore(settings.certificate_dir)
     help_ = Help()
+    downloads = downloads or Downloads(
+        DownloadRules(tuple(settings.download_hosts), local=settings.local_mode)
+    )
     elearning = ELearning(
         database,
         clock,
@@ -156,6 +163,7 @@ def build(
         ),
         certificates,
         graph=graph,
+        downloads=downloads,
         bot_token=credentials.bot_token,
         links=links,
     )
@@ -168,7 +176,7 @@ def build(
         reply=delivery.send_activity,
         read_query=totals.read,
         unmatched=unmatched,
-        allow_http_uploads=settings.local_mode,
+        uploads=downloads,
     )
     router = Router(
         # The order phrases are tried in: the first feature that reads a message wins.
@@ -195,7 +203,7 @@ def build(
             ),
             AuditLog(database, clock, zone),
             Boards(database, clock, zone, policy, coordinators),
-            Teams(database, clock),
+            Teams(database, clock, downloads),
             # 'feedback summary 12' before feedback's 'feedback 12'
             totals,
             Feedback(database, clock, zone, settings.feedback_edit_days),

@@ -12,8 +12,8 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.cards.elements import CARD_CONTENT_TYPE, Card, card, text
 from bot.cards.help import help_card
 from bot.downloads import FileOffer, attached_files
+from bot.features.files import PERSONAL_CHAT_ONLY, Files, attachment
 from bot.features.files import STALE as STALE_FILE_OFFER
-from bot.features.files import Files, attachment
 from bot.guard import RateLimit, input_problem
 from bot.proactive import Notifier
 from bot.router import BadPayload, Router
@@ -196,9 +196,7 @@ class WrapBot(TeamsActivityHandler):
     async def _send_attachments(self, turn_context: TurnContext, outcome: Outcome) -> Outcome:
         if _shared(turn_context.activity):
             # Teams offers files (the consent card) only in a personal chat with the bot.
-            return replace(
-                outcome, text="Files come in our personal chat: message me there and ask again."
-            )
+            return replace(outcome, text=PERSONAL_CHAT_ONLY)
         for raw in outcome.attachments:
             await turn_context.send_activity(MessageFactory.attachment(attachment(raw)))
         return outcome
@@ -292,6 +290,12 @@ class WrapBot(TeamsActivityHandler):
         )
 
     async def _on_file_consent(self, turn_context: TurnContext) -> InvokeResponse:
+        if not _personal(turn_context.activity):
+            # Teams offers files only in the personal chat; an answer from anywhere else (or
+            # that does not say where it is from) is not one to ours.
+            log.info("refused a file consent answer outside a personal chat")
+            await turn_context.send_activity(PERSONAL_CHAT_ONLY)
+            return InvokeResponse(status=200)
         reference = TurnContext.get_conversation_reference(turn_context.activity)
         try:
             command = self.files.read_consent(turn_context.activity.value, reference)
@@ -340,6 +344,12 @@ def _files(activity: Activity) -> list[FileOffer]:
             for a in activity.attachments or []
         ],
         activity.service_url,
+    )
+
+
+def _personal(activity: Activity) -> bool:
+    return activity.conversation is not None and (
+        activity.conversation.conversation_type == "personal"
     )
 
 

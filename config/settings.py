@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     # A manager the person names themselves (the directory has none) must first be approved
     # by a coordinator before the claim goes to them.
     named_manager_needs_approval: bool = False
+    # Hosts files attached in chat may be fetched from (besides the Bot Connector that sent
+    # the message): exact names, or `*.example.com` for any name under example.com. Teams keeps
+    # chat files in the tenant's OneDrive and SharePoint (`contoso-my.sharepoint.com`).
+    download_hosts: CommaList = Field(default_factory=lambda: ["*.sharepoint.com"])
 
     # Reminders. Days before a board's due date on which its lead is reminded.
     reminder_offsets_days: CommaInts = Field(default_factory=lambda: [28, 7, 1])
@@ -145,7 +149,11 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "allowed_tenant_ids", "coordinators", "attendance_retry_minutes", mode="before"
+        "allowed_tenant_ids",
+        "coordinators",
+        "attendance_retry_minutes",
+        "download_hosts",
+        mode="before",
     )
     @classmethod
     def _split_commas(cls, value: object) -> object:

@@ -14,7 +14,7 @@ from bot.cards.training_records import (
     pending_confirmations_card,
 )
 from bot.certificate_links import CertificateLinks
-from bot.downloads import FileOffer, download
+from bot.downloads import Downloads, FileOffer
 from bot.fields import FormValue, Id
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
@@ -73,11 +73,13 @@ class ELearning(Feature):
         certificates: CertificateStore,
         *,
         graph: GraphClient | None,
+        downloads: Downloads,
         bot_token: Callable[[], Awaitable[str | None]],
         links: CertificateLinks | None,
     ) -> None:
         """`graph` finds a person's manager and team (None: they name their manager);
-        `bot_token` gives the bot's Bot Framework token for pictures pasted into chat;
+        `downloads` fetches attached files; `bot_token` gives the bot's Bot Framework token
+        for pictures pasted into chat;
         `links` mints certificate download links (None: managers cannot download them)."""
         self.database = database
         self.clock = clock
@@ -85,6 +87,7 @@ class ELearning(Feature):
         self.rules = rules
         self.certificates = certificates
         self.graph = graph
+        self.downloads = downloads
         self.bot_token = bot_token
         self.links = links
 
@@ -130,7 +133,9 @@ class ELearning(Feature):
         if not data.files:
             return Outcome(text=SEND_CERTIFICATE)
         offer = data.files[0]
-        content = await download(offer, self.rules.max_bytes, await self._token_for(offer))
+        content = await self.downloads.fetch(
+            offer, self.rules.max_bytes, await self._token_for(offer)
+        )
         manager_id = await self._manager_of(caller.staff_id)
         claim = await self.database.run(
             elearning.attach_certificate,

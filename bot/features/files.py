@@ -7,6 +7,11 @@ serialisation seen for adaptive card invokes (TEAMS.md), and we want to check th
 ourselves. The consent context only names the totals (words) and a format; the file is made
 again on accept, for a coordinator, so nothing personal waits in memory in between.
 
+Each offer carries its own id in the context, and an answer is acted on once: a redelivered
+invoke, or a second Allow for the same offer, saves nothing more. Only the personal chat's
+answers count (Teams offers files nowhere else), and the upload goes only where the download
+rules allow (OneDrive over https, on a public address; http and loopback in local mode).
+
 The invoke is answered as soon as the answer is checked: Teams gives an invoke about 15 seconds,
 and making a workbook over years of records and putting it to OneDrive can take longer. The file
 is made and uploaded in the background, and its card (or an apology) follows proactively.
@@ -15,16 +20,17 @@ is made and uploaded in the background, and its card (or an apology) follows pro
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
 from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment, ConversationReference
-from pydantic import ConfigDict, ValidationError
+from pydantic import ConfigDict, StringConstraints, ValidationError
 
 from bot.background import Background
 from bot.cards.files import file_info_attachment
+from bot.downloads import Downloads
 from bot.fields import ExportFormat, Id, Query
 from bot.router import BadPayload, Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Outcome, Who
@@ -33,15 +39,20 @@ from documents.rosters import ROSTER_FORMATS, roster_file
 from training import audit, sessions, totals
 from training.clock import Clock
 from training.db import Database
+from training.handled import first_time
 from training.totals import UnmatchedCounter
 from training.totals_language import NotUnderstood, TotalsQuery
 
 log = logging.getLogger(__name__)
 
-UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=30)
+UPLOAD_SECONDS = 30
 DECLINED = "No problem: I haven't saved the file. Ask again whenever you need it."
 STALE = "That file offer is out of date or has been changed, so I did nothing."
-FAILED = "Sorry, I couldn't save the file to your OneDrive just now. Please try again."
+FAILED = "Sorry, I couldn't save the file to your OneDrive just now. Please ask for it again."
+ALREADY_SAVED = "I've already saved that file to your OneDrive; ask again for a new copy."
+PERSONAL_CHAT_ONLY = "Files come in our personal chat: message me there and ask again."
+OfferId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+
 
 # Sends an activity into a conversation outside any turn (BotConnectorDelivery.send_activity).
 Reply = Callable[[ConversationReference, Activity], Awaitable[None]]
@@ -66,6 +77,7 @@ class SaveFile(CommandData):
     query: Query | None = None
     session_id: Id | None = None
     format: ExportFormat
+    offer: OfferId
     upload_url: str
     upload_info: dict[str, Any]
     reply_to: ConversationReference
@@ -82,10 +94,10 @@ class Files(Feature):
         reply: Reply,
         read_query: ReadQuery,
         unmatched: UnmatchedCounter | None,
-        allow_http_uploads: bool,
+        uploads: Downloads,
     ) -> None:
-        """`read_query` reads a totals question as the totals feature does;
-        `allow_http_uploads` only in local mode, for a local test server."""
+        """`read_query` reads a totals question as the totals feature does; `uploads` says
+        where a file may be put (the download rules) and makes the connection."""
         self.database = database
         self.clock = clock
         self.zone = zone
@@ -93,7 +105,7 @@ class Files(Feature):
         self.reply = reply
         self.read_query = read_query
         self.unmatched = unmatched
-        self.allow_http_uploads = allow_http_uploads
+        self.uploads = uploads
 
     def read_consent(self, value: Any, reply_to: ConversationReference) -> Command:
         """The answer to a file consent card as a command; `BadPayload` if we never sent it."""
@@ -103,10 +115,9 @@ class Files(Feature):
         context = value.get("context")
         info = value.get("uploadInfo")
         url = info.get("uploadUrl") if isinstance(info, dict) else None
-        allowed = ("https://", "http://") if self.allow_http_uploads else ("https://",)
         if value.get("action") != "accept" or not isinstance(context, dict):
             raise BadPayload("not an answer to our file offer")
-        if not isinstance(url, str) or not url.startswith(allowed) or not isinstance(info, dict):
+        if not isinstance(url, str) or not self.uploads.allowed(url) or not isinstance(info, dict):
             raise BadPayload("no upload address we can use")
         try:
             if ("query" in context) == ("roster" in context):
@@ -118,6 +129,7 @@ class Files(Feature):
                     "query": context.get("query"),
                     "session_id": context.get("roster"),
                     "format": context.get("format"),
+                    "offer": context.get("offer"),
                     "upload_url": url,
                     "upload_info": info,
                     "reply_to": reply_to,
@@ -133,15 +145,23 @@ class Files(Feature):
 
     @route("save_file", SaveFile, who=Who.COORDINATOR, from_cards=False)
     async def save_file(self, caller: Caller, data: SaveFile, key: str | None) -> Outcome:
-        if data.session_id is not None:
+        query: TotalsQuery | None = None
+        if data.session_id is None:
+            read = await self.read_query(data.query or "")
+            if isinstance(read, NotUnderstood):
+                log.info("refused a file consent answer (its totals no longer read)")
+                return Outcome(text=STALE)
+            query = read
+        now = self.clock.now()
+        if not await self.database.run(first_time, [f"file-offer:{data.offer}", key], now):
+            return Outcome(text=ALREADY_SAVED)
+        if query is None:
+            assert data.session_id is not None
             job = self._save_roster(caller, data.session_id, data)
             self.background.start(job, f"roster upload for {caller.staff_id}")
-            return Outcome()
-        query = await self.read_query(data.query or "")
-        if isinstance(query, NotUnderstood):
-            log.info("refused a file consent answer (its totals no longer read)")
-            return Outcome(text=STALE)
-        self.background.start(self._save(caller, query, data), f"file upload for {caller.staff_id}")
+        else:
+            job = self._save(caller, query, data)
+            self.background.start(job, f"file upload for {caller.staff_id}")
         return Outcome()
 
     async def _save(self, caller: Caller, query: TotalsQuery, data: SaveFile) -> None:
@@ -200,8 +220,8 @@ class Files(Feature):
         headers = {"Content-Length": str(size), "Content-Range": f"bytes 0-{size - 1}/{size}"}
         try:
             async with (
-                aiohttp.ClientSession(timeout=UPLOAD_TIMEOUT) as http,
-                http.put(url, data=content, headers=headers) as response,
+                self.uploads.session(UPLOAD_SECONDS) as http,
+                http.put(url, data=content, headers=headers, allow_redirects=False) as response,
             ):
                 if response.status in (200, 201):
                     return True

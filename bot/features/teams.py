@@ -13,7 +13,7 @@ from bot.cards.teams import (
     team_import_problems_card,
     team_map_card,
 )
-from bot.downloads import CertificateTooLarge, FileOffer, download
+from bot.downloads import CertificateTooLarge, Downloads, FileOffer
 from bot.fields import MAX_TEXT, FormValue, Text
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Outcome, Said, Who
@@ -70,9 +70,10 @@ def _mapped(typed: str) -> MapForm:
 
 
 class Teams(Feature):
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(self, database: Database, clock: Clock, downloads: Downloads) -> None:
         self.database = database
         self.clock = clock
+        self.downloads = downloads
 
     def phrases(self, said: Said) -> Command | None:
         words, joined = said.words, said.joined
@@ -127,7 +128,7 @@ class Teams(Feature):
         if offer.bot_token:  # a picture pasted into the chat, not a file
             return Outcome(text=IMPORT_HELP)
         try:
-            content = await download(offer, MAX_FILE_BYTES)
+            content = await self.downloads.fetch(offer, MAX_FILE_BYTES)
         except CertificateTooLarge:
             raise TeamProblem(
                 f"That file is larger than {MAX_FILE_BYTES // 1024} KB: "

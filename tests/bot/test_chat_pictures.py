@@ -13,8 +13,9 @@ from aiohttp import web
 from sqlmodel import select
 
 from bot.app import create_app
-from bot.downloads import on_bot_connector
+from bot.downloads import CANNOT_FETCH, DownloadRules, Downloads, on_bot_connector
 from config.settings import Settings
+from tests.bot.graph_chat import offer
 from tests.bot.harness import LocalConnector, TeamsUser, card_text, cards_in, texts_in
 from tests.bot.test_authentication import APP_ID, _signing_keys_server, token
 from tests.factories import add_course
@@ -24,6 +25,7 @@ from training.models import ElearningClaim
 BOT_SECRET = "bot-secret-for-tests-only"
 BOT_SCOPE = "https://api.botframework.com/.default"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 500
+PDF = b"%PDF-1.7\n" + b"0" * 500
 
 
 class PictureConnector(LocalConnector):
@@ -86,8 +88,12 @@ def authority(pki) -> Iterator[LocalAuthority]:
     loop.close()
 
 
-@pytest.fixture
-async def secured_chat(database, clock, authority, pki, tmp_path) -> AsyncIterator[SecuredChat]:
+@pytest.fixture(params=["loopback allowed"])
+async def secured_chat(
+    request, database, clock, authority, pki, tmp_path
+) -> AsyncIterator[SecuredChat]:
+    """The authenticated bot. Its connectors are on loopback, which only local mode's download
+    rules reach: tests param it "production rules" to keep the rules the settings give."""
     keys, metadata_url = await _signing_keys_server()
     authority.clients[APP_ID] = (BOT_SECRET, BOT_SCOPE)
     connector = PictureConnector(authority)
@@ -105,7 +111,11 @@ async def secured_chat(database, clock, authority, pki, tmp_path) -> AsyncIterat
     )
     with database.unit_of_work() as db:
         add_course(db, "HO-ELEARN", "Home Office online Prevent training")
-    runner = web.AppRunner(create_app(settings, database, clock), access_log=None)
+    downloads = None
+    if request.param == "loopback allowed":
+        downloads = Downloads(DownloadRules(tuple(settings.download_hosts), local=True))
+    app = create_app(settings, database, clock, downloads=downloads)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -153,6 +163,23 @@ async def test_the_bots_token_never_goes_to_another_host(secured_chat, authority
 
     assert elsewhere.picture_requests == [""]  # asked, with no Authorization header at all
     assert any("wouldn't give me that file" in t for t in texts_in(replies))
+    assert _claims(secured_chat.database) == []
+
+
+@pytest.mark.parametrize("secured_chat", ["production rules"], indirect=True)
+async def test_with_production_rules_nothing_on_this_machine_is_fetched(secured_chat, files):
+    lee = TeamsUser(
+        secured_chat.http, secured_chat.url, secured_chat.connector, "Lee Lone", tenant=TENANT
+    )
+    picture = secured_chat.connector.paste("0-weu-d1-abc", PNG)  # on loopback, over http
+    replies = await secured_chat.says(lee, "record e-learning", attachments=[picture])
+    certificate = await secured_chat.says(
+        lee, "record e-learning", attachments=offer(files, "c.pdf", PDF)
+    )
+
+    assert texts_in(replies) == [CANNOT_FETCH]
+    assert texts_in(certificate) == [CANNOT_FETCH]
+    assert secured_chat.connector.picture_requests == []
     assert _claims(secured_chat.database) == []
 
 

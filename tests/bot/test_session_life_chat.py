@@ -317,7 +317,8 @@ async def test_the_sign_in_sheet_and_roster_files_come_through_the_file_consent_
         answer = await pat.presses(button(roster, title))
         assert "Press Allow" in answer["value"]
         [consent] = attachments_of(pat.connector.to(pat.conversation_id)[-1:], CONSENT)
-        assert consent["content"]["acceptContext"] == {"roster": small, "format": fmt}
+        context = consent["content"]["acceptContext"]
+        assert (context["roster"], context["format"]) == (small, fmt)
         await answer_consent(chat, pat, consent, "accept", onedrive.url)
         files[fmt] = onedrive.received[-1]["body"]
 
@@ -349,16 +350,20 @@ async def test_a_tampered_roster_file_offer_is_refused(chat, wrap_sessions, oned
     [roster] = cards_in(await pat.says(f"roster {small}"))
     await pat.presses(button(roster, "Roster (CSV)"))
     [consent] = attachments_of(pat.connector.to(pat.conversation_id)[-1:], CONSENT)
+    offer = consent["content"]["acceptContext"]["offer"]
     for context in (
-        {"roster": small, "format": "md"},
-        {"roster": "twelve", "format": "csv"},
-        {"roster": small, "query": "totals", "format": "csv"},
+        {"roster": small, "format": "md", "offer": offer},
+        {"roster": "twelve", "format": "csv", "offer": offer},
+        {"roster": small, "query": "totals", "format": "csv", "offer": offer},
+        {"roster": small, "format": "csv"},
     ):
         answered = await answer_consent(
             chat, pat, consent, "accept", onedrive.url, tamper={"context": context}
         )
         assert "out of date" in texts_in(answered["replies"])[0]
     assert onedrive.received == []
+    await answer_consent(chat, pat, consent, "accept", onedrive.url)  # as it was sent
+    assert len(onedrive.received) == 1
 
 
 async def test_a_redelivered_save_changes_once_and_a_tampered_form_is_stale(chat, wrap_sessions):

@@ -17,12 +17,15 @@ import pytest
 from aiohttp import web
 from sqlmodel import select
 
-from tests.bot.harness import button, card_from_invoke, card_text, cards_in, texts_in
+from tests.bot.harness import TENANT, button, card_from_invoke, card_text, cards_in, texts_in
 from tests.training.report_world import NOW, build_world
 from training.models import AuditEntry, Session, SessionAttendance
 
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
+ALREADY_SAVED = "I've already saved that file to your OneDrive; ask again for a new copy."
+OFFER = "Cq1Xo7n0rM2kFf8a9b_Z-w"
+PERSONAL_CHAT_ONLY = "Files come in our personal chat: message me there and ask again."
 
 
 class UploadServer:
@@ -181,7 +184,8 @@ async def test_export_csv_through_file_consent(chat, year, onedrive):
     assert "Allow" in body["value"]
     [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
     assert consent["name"] == "prevent-training-in-2020-21.csv"
-    assert consent["content"]["acceptContext"] == {"query": "totals 2020-21", "format": "csv"}
+    context = consent["content"]["acceptContext"]
+    assert (context["query"], context["format"]) == ("totals 2020-21", "csv")
 
     answer = await answer_consent(chat, pat, consent, "accept", onedrive.url)
     [upload] = onedrive.received
@@ -232,7 +236,7 @@ async def test_a_failed_upload_is_told_and_the_export_is_still_audited(chat, yea
     assert len(onedrive.received) == 1
     assert attachments_of(answer["replies"], FILE_INFO) == []
     assert texts_in(answer["replies"]) == [
-        "Sorry, I couldn't save the file to your OneDrive just now. Please try again."
+        "Sorry, I couldn't save the file to your OneDrive just now. Please ask for it again."
     ]
     assert audit_actions(chat) == ["totals.view", "export.offer.csv", "export.csv"]
 
@@ -267,10 +271,14 @@ async def test_declining_saves_nothing(chat, year, onedrive):
 @pytest.mark.parametrize(
     "tamper",
     [
-        {"context": {"query": "totals 2020-21", "format": "exe"}},
-        {"context": {"query": "totals wibble", "format": "csv"}},
+        {"context": {"query": "totals 2020-21", "format": "exe", "offer": OFFER}},
+        {"context": {"query": "totals wibble", "format": "csv", "offer": OFFER}},
+        {"context": {"query": "totals 2020-21", "format": "csv"}},
+        {"context": {"query": "totals 2020-21", "format": "csv", "offer": "../../x"}},
         {"context": "not an object"},
         {"uploadInfo": {"uploadUrl": "file:///etc/passwd", "name": "x.csv"}},
+        {"uploadInfo": {"uploadUrl": "http://169.254.169.254/latest", "name": "x.csv"}},
+        {"uploadInfo": {"uploadUrl": "https://files.example.com/x.csv", "name": "x.csv"}},
         {"action": "steal"},
     ],
 )
@@ -279,7 +287,7 @@ async def test_a_tampered_consent_answer_changes_nothing(chat, year, onedrive, t
     await pat.says("totals 2020-21")
     consent = {
         "name": "prevent-training-in-2020-21.csv",
-        "content": {"acceptContext": {"query": "totals 2020-21", "format": "csv"}},
+        "content": {"acceptContext": {"query": "totals 2020-21", "format": "csv", "offer": OFFER}},
     }
     answer = await answer_consent(chat, pat, consent, "accept", onedrive.url, tamper)
     assert texts_in(answer["replies"]) == [
@@ -287,14 +295,13 @@ async def test_a_tampered_consent_answer_changes_nothing(chat, year, onedrive, t
     ]
     assert onedrive.received == []
     assert audit_actions(chat) == ["totals.view"]
+    await answer_consent(chat, pat, consent, "accept", onedrive.url)  # as it was sent
+    assert len(onedrive.received) == 1
 
 
 async def test_a_staff_member_cannot_accept_a_coordinators_file(chat, year, onedrive):
     megan = chat.user("Megan Bowen")
-    consent = {
-        "name": "prevent-training-in-2020-21.csv",
-        "content": {"acceptContext": {"query": "totals 2020-21", "format": "csv"}},
-    }
+    consent = await _offer_csv(chat, chat.coordinator())
     answer = await answer_consent(chat, megan, consent, "accept", onedrive.url)
     assert texts_in(answer["replies"]) == ["Only the Prevent coordinators can do that."]
     assert onedrive.received == []
@@ -328,3 +335,77 @@ async def test_report_in_markdown(chat, year, onedrive):
     assert markdown.startswith("## Prevent training: 2020-21")
     assert "| Family Services | 3 | 2 | 4 | 0 | 2 |" in markdown
     assert "](data:image/png;base64," in markdown
+
+
+async def _offer_csv(chat, pat) -> dict:
+    [totals] = cards_in(await pat.says("totals 2020-21"))
+    await pat.presses(button(totals, "CSV"))
+    return attachments_of(pat.connector.to(pat.conversation_id), CONSENT)[-1]
+
+
+def _accept(pat, consent: dict, upload_url: str, **fields) -> dict:
+    value = {
+        "type": "fileUpload",
+        "action": "accept",
+        "context": consent["content"]["acceptContext"],
+        "uploadInfo": {"name": consent["name"], "uploadUrl": f"{upload_url}/{consent['name']}"},
+    }
+    return pat.activity("invoke", name="fileConsent/invoke", value=value, **fields)
+
+
+async def test_each_allow_saves_its_file_once_however_often_it_arrives(chat, year, onedrive):
+    pat = chat.coordinator()
+    consent = await _offer_csv(chat, pat)
+    accept = _accept(pat, consent, onedrive.url)
+    for again in (accept, accept, _accept(pat, consent, onedrive.url)):  # redelivered, replayed
+        async with pat.http.post(pat.bot_url, json=again) as response:
+            assert response.status == 200
+        await chat.background_done()
+    assert len(onedrive.received) == 1
+    assert audit_actions(chat).count("export.csv") == 1
+    replies = pat.new_replies()
+    assert len(attachments_of(replies, FILE_INFO)) == 1
+    assert texts_in(replies) == [ALREADY_SAVED] * 2
+
+    second = await _offer_csv(chat, pat)  # a new offer is a new file
+    await answer_consent(chat, pat, second, "accept", onedrive.url)
+    assert len(onedrive.received) == 2
+
+
+async def test_two_deliveries_of_one_allow_at_once_save_one_file(chat, year, onedrive):
+    pat = chat.coordinator()
+    accept = _accept(pat, await _offer_csv(chat, pat), onedrive.url)
+
+    async def post() -> None:
+        async with pat.http.post(pat.bot_url, json=accept) as response:
+            assert response.status == 200
+
+    await asyncio.gather(post(), post())
+    await chat.background_done()
+    assert len(onedrive.received) == 1
+
+
+@pytest.mark.parametrize(
+    "conversation",
+    [
+        {"id": "19:group-chat", "conversationType": "groupChat"},
+        {"id": "19:channel;messageid=1", "conversationType": "channel"},
+        {"id": "19:no-type"},
+    ],
+)
+async def test_a_file_offer_is_accepted_only_in_the_personal_chat(
+    chat, year, onedrive, conversation
+):
+    pat = chat.coordinator()
+    consent = await _offer_csv(chat, pat)
+    elsewhere = {**conversation, "tenantId": TENANT}
+    accept = _accept(pat, consent, onedrive.url, conversation=elsewhere)
+    async with pat.http.post(pat.bot_url, json=accept) as response:
+        assert response.status == 200
+    await chat.background_done()
+    assert onedrive.received == []
+    assert "export.csv" not in audit_actions(chat)
+    assert texts_in(chat.connector.to(conversation["id"])) == [PERSONAL_CHAT_ONLY]
+
+    await answer_consent(chat, pat, consent, "accept", onedrive.url)  # the same offer, at home
+    assert len(onedrive.received) == 1
