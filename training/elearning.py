@@ -36,9 +36,14 @@ class ClaimProblem(TrainingError):
     """An e-learning claim that cannot go ahead; the message says why."""
 
 
-class NotTheirManager(TrainingError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"Only {name}'s manager can confirm or reject this.")
+# One sentence for a claim that does not exist and one that is someone else's: a guessed
+# claim id tells nobody whether it exists, or whose it is.
+NOT_FOUND_OR_NOT_YOURS = "I can't find that e-learning record, or it isn't yours to act on."
+
+
+class ClaimNotFound(ClaimProblem):
+    def __init__(self) -> None:
+        super().__init__(NOT_FOUND_OR_NOT_YOURS)
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,7 @@ def name_manager(
     `needs_approval` (NAMED_MANAGER_NEEDS_APPROVAL), once a coordinator approves them."""
     claim = _locked(db, claim_id)
     if claim is None or claim.staff_id != staff_id:
-        raise ClaimProblem("I can't find that e-learning record of yours.")
+        raise ClaimNotFound()
     if claim.status != ClaimStatus.AWAITING_MANAGER:
         raise ClaimProblem("That e-learning record is not waiting for a manager.")
     wanted = manager_email.strip().lower()
@@ -333,11 +338,8 @@ def decide(
 ) -> ClaimView:
     """The manager confirms (a completion is recorded) or rejects; nobody else may."""
     claim = _locked(db, claim_id)
-    if claim is None:
-        raise ClaimProblem("I can't find that e-learning record.")
-    if claim.manager_staff_id != presser_staff_id:
-        staff = db.get(Staff, claim.staff_id)
-        raise NotTheirManager(staff.display_name if staff else "this person")
+    if claim is None or claim.manager_staff_id != presser_staff_id:
+        raise ClaimNotFound()
     if claim.status in (ClaimStatus.CONFIRMED, ClaimStatus.REJECTED):
         return _view(db, claim)
     if claim.status != ClaimStatus.PENDING:
@@ -404,7 +406,7 @@ def chase(db: DbSession, claim_id: int, *, actor_staff_id: int, now: datetime) -
 def claim_view(db: DbSession, claim_id: int) -> ClaimView:
     claim = db.get(ElearningClaim, claim_id)
     if claim is None:
-        raise ClaimProblem("I can't find that e-learning record.")
+        raise ClaimNotFound()
     return _view(db, claim)
 
 
@@ -459,14 +461,16 @@ def certificate_for_manager(
     claim = db.get(ElearningClaim, claim_id)
     if (
         claim is None
-        or not claim.certificate_file
+        or claim.manager_staff_id != viewer_staff_id
+        or claim.status == ClaimStatus.AWAITING_APPROVAL  # not theirs until approved
+    ):
+        raise ClaimNotFound()
+    if (
+        not claim.certificate_file
         or claim.certificate_type not in CONTENT_TYPES
         or not claim.certificate_sha256.startswith(sha_prefix)
     ):
         raise ClaimProblem("I can't find that e-learning certificate.")
-    if claim.manager_staff_id != viewer_staff_id or claim.status == ClaimStatus.AWAITING_APPROVAL:
-        staff = db.get(Staff, claim.staff_id)
-        raise NotTheirManager(staff.display_name if staff else "this person")
     if audit_view:
         audit.record(
             db,

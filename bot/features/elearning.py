@@ -23,7 +23,13 @@ from graph.errors import GraphProblem
 from training import elearning, teams
 from training.clock import Clock
 from training.db import Database
-from training.elearning import Certificate, CertificateStore, ClaimProblem, ClaimView
+from training.elearning import (
+    Certificate,
+    CertificateStore,
+    ClaimNotFound,
+    ClaimProblem,
+    ClaimView,
+)
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +204,8 @@ class ELearning(Feature):
                 self.clock.now(),
                 needs_approval=self.rules.named_manager_needs_approval,
             )
+        except ClaimNotFound:
+            raise
         except ClaimProblem as problem:
             view = await self.database.run(elearning.claim_view, data.claim_id)
             if view.staff_id != caller.staff_id:

@@ -1,6 +1,7 @@
 """The manager sees the certificate through a short-lived signed link that downloads it as a
 file: never rendered as a page, only for the manager, and every download audited."""
 
+import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -8,12 +9,13 @@ from sqlmodel import select
 
 from bot.app import WRAPBOT
 from tests.bot.graph_chat import offer
-from tests.bot.harness import button, card_from_invoke, card_text, cards_in
+from tests.bot.harness import button, buttons, card_from_invoke, card_text, cards_in
 from tests.graph.scenario import AAD
-from training.models import AuditEntry
+from training.models import AuditEntry, ElearningClaim
 
 PDF = b"%PDF-1.7\n" + b"1" * 3000
 MANAGER_AAD = "eeeeeeee-0000-0000-0000-00000000000m"
+NOT_FOUND_OR_NOT_YOURS = "I can't find that e-learning record, or it isn't yours to act on."
 
 
 async def _claim_with_manager(chat, graph_server, files) -> tuple:
@@ -76,7 +78,7 @@ async def test_nobody_else_gets_a_link_and_a_link_cannot_be_bent(graph_chat, gra
     ann, mo, ask = await _claim_with_manager(graph_chat, graph_server, files)
     for someone in (ann, graph_chat.user("Eve Evans", AAD["E"]), graph_chat.coordinator()):
         refused = await someone.presses(button(ask, "View certificate"))
-        assert refused["value"] == "Only Ann Able's manager can confirm or reject this."
+        assert refused["value"] == NOT_FOUND_OR_NOT_YOURS
     url = _on_test_server(
         graph_chat, _link(card_from_invoke(await mo.presses(button(ask, "View certificate"))))
     )
@@ -101,3 +103,21 @@ async def test_nobody_else_gets_a_link_and_a_link_cannot_be_bent(graph_chat, gra
         assert response.status == 410
         assert "expired" in await response.text()
     assert _views(graph_chat) == 0
+
+
+async def test_a_guessed_claim_id_and_someone_elses_claim_get_the_same_sentence(
+    graph_chat, graph_server, files
+):
+    _, _, ask = await _claim_with_manager(graph_chat, graph_server, files)
+    eve = graph_chat.user("Eve Evans", AAD["E"])
+    [claim_id] = {b["data"]["claim_id"] for b in buttons(ask)}
+    for verb in ("confirm_elearning", "reject_elearning", "view_certificate", "name_manager"):
+        for guess in (claim_id, 999_999):  # hers, and one nobody has
+            press = {"verb": verb, "data": {"claim_id": guess}}
+            refused = await eve.presses(press)
+            assert refused["value"] == NOT_FOUND_OR_NOT_YOURS, (verb, guess)
+            assert "Ann" not in json.dumps(refused)
+    assert _views(graph_chat) == 0
+    with graph_chat.database.unit_of_work() as db:
+        [claim] = db.exec(select(ElearningClaim)).all()
+        assert (claim.status, claim.manager_staff_id is not None) == ("pending", True)

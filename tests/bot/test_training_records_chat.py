@@ -17,6 +17,7 @@ from training.models import AuditEntry, Completion, ElearningClaim, SessionAtten
 
 PDF = b"%PDF-1.7\n" + b"0" * 2000
 MANAGER_AAD = "eeeeeeee-0000-0000-0000-00000000000m"
+NOT_FOUND_OR_NOT_YOURS = "I can't find that e-learning record, or it isn't yours to act on."
 
 
 async def settled(chat) -> None:
@@ -131,7 +132,7 @@ async def test_elearning_goes_to_the_graph_manager_who_alone_can_confirm(
     assert len(cards_in(mo.new_replies())) == 1  # the card again
 
     refused = await eve.presses(button(ask, "Confirm"))
-    assert refused["value"] == "Only Ann Able's manager can confirm or reject this."
+    assert refused["value"] == NOT_FOUND_OR_NOT_YOURS
     assert _count(graph_chat.database, Completion) == 0
 
     confirmed = await mo.presses(button(ask, "Confirm"))
