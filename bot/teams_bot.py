@@ -9,7 +9,7 @@ from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnCon
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
-from bot.cards.elements import CARD_CONTENT_TYPE, Card, card, text
+from bot.cards.elements import CARD_CONTENT_TYPE, Card, card, text, unescaped
 from bot.cards.help import help_card
 from bot.downloads import FileOffer, attached_files
 from bot.features.files import PERSONAL_CHAT_ONLY, Files, attachment
@@ -361,7 +361,7 @@ def _shared(activity: Activity) -> bool:
 def _headline(outcome: Outcome) -> str:
     """The first line a person would read on the card (its heading)."""
     blocks = [b for b in (outcome.card or {}).get("body", []) if b.get("type") == "TextBlock"]
-    first = blocks[0]["text"] if blocks else ""
+    first = unescaped(blocks[0]["text"]) if blocks else ""
     return " ".join(part for part in (outcome.text, first) if part)
 
 

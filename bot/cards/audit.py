@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import Card, card, heading, local_date, text
+from bot.cards.elements import Card, bold, card, heading, local_date, markdown, text
 from training.audit import AuditLine
 
 
@@ -13,7 +13,10 @@ def audit_card(lines: list[AuditLine], zone: ZoneInfo) -> Card:
     for line in lines:
         what = f"{line.action} {line.subject}".strip()
         body.append(
-            text(f"{local_date(line.at, zone)} · **{line.actor}** · {what}", spacing="Small")
+            text(
+                markdown(f"{local_date(line.at, zone)} · ", bold(line.actor), f" · {what}"),
+                spacing="Small",
+            )
         )
         if line.detail:
             body.append(text(line.detail, isSubtle=True, spacing="None", size="Small"))

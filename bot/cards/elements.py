@@ -1,13 +1,81 @@
-"""Small building blocks shared by the cards."""
+"""Small building blocks shared by the cards.
 
+Teams renders a TextBlock's text and a FactSet's titles and values as Markdown. Text that
+people typed (names, comments, board and file names, reasons, places) must not become a link
+or bold type inside the bot's own card, so `text` and `facts` escape everything they are given
+unless it is `Markdown`: text the bot means as Markdown, built with `markdown` and `bold`
+from parts that are escaped in turn.
+"""
+
+import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from training.views import SessionSummary
 
 Card = dict[str, Any]
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+# Emphasis, links, code, autolinks, HTML and entities anywhere; lists, headings, quotes, rules
+# and fences at the start of a line (where indentation would make code). CommonMark shows a
+# backslash-escaped punctuation mark as itself.
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+_INLINE = re.compile(r"([\\`*_\[\]<]|&(?=#?[0-9A-Za-z]+;))")
+_LINE_START = re.compile(r"^([-+#>=~])", re.MULTILINE)
+_ORDERED = re.compile(r"^(\d{1,9})([.)])", re.MULTILINE)
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+class Markdown(str):
+    """Card text whose Markdown the bot means; its parts from people are escaped."""
+
+
+def _escaped(value: str, *, line_start: bool = True) -> str:
+    if not line_start:  # the text goes on a line already begun: its first line is not a start
+        return _escaped("x" + value)[1:]
+    lines = value.replace("\r\n", "\n").replace("\r", "\n")
+    escaped = _INLINE.sub(r"\\\1", _INDENT.sub("", lines))
+    escaped = _LINE_START.sub(r"\\\1", escaped)
+    return _ORDERED.sub(r"\1\\\2", escaped)
+
+
+def plain(value: str) -> Markdown:
+    """`value` shown exactly as written, whatever Markdown it holds."""
+    return value if isinstance(value, Markdown) else Markdown(_escaped(value))
+
+
+def markdown(*parts: str) -> Markdown:
+    """Parts joined: `Markdown` parts as they are, every other part escaped."""
+    joined = ""
+    for part in parts:
+        if isinstance(part, Markdown):
+            joined += part
+        else:
+            joined += _escaped(part, line_start=joined == "" or joined.endswith("\n"))
+    return Markdown(joined)
+
+
+def bold(value: str) -> Markdown:
+    """`value` in bold, on one line (Markdown's bold cannot begin or end with a space)."""
+    words = " ".join(value.split())
+    return Markdown(f"**{plain(words)}**") if words else Markdown("")
+
+
+def link(title: str, url: str) -> Markdown:
+    """A link the bot means, to an https address (anything else is shown, not linked)."""
+    if not url.startswith("https://"):
+        return plain(url)
+    target = "".join(
+        c if c.isascii() and c.isprintable() and c not in " ()<>" else quote(c) for c in url
+    )
+    return Markdown(f"[{plain(title)}]({target})")
+
+
+def unescaped(value: str) -> str:
+    """Card text as words for a plain-text answer (an invoke's message): escapes taken out."""
+    return _ESCAPED.sub(r"\1", value)
 
 
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Card:
@@ -23,7 +91,7 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
 
 
 def text(value: str, **style: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": value, "wrap": True, **style}
+    return {"type": "TextBlock", "text": plain(value), "wrap": True, **style}
 
 
 def heading(value: str) -> dict[str, Any]:
@@ -31,7 +99,10 @@ def heading(value: str) -> dict[str, Any]:
 
 
 def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    return {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in pairs]}
+    return {
+        "type": "FactSet",
+        "facts": [{"title": plain(k), "value": plain(v)} for k, v in pairs],
+    }
 
 
 def execute(title: str, verb: str, style: str | None = None, **data: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """What the bot can do, for staff and for coordinators."""
 
-from bot.cards.elements import Card, card, execute, heading, text
+from bot.cards.elements import Card, bold, card, execute, heading, markdown, text
 from bot.cards.reminders import boards_button
 
 STAFF_COMMANDS = [
@@ -49,11 +49,11 @@ def help_card(is_coordinator: bool, note: str = "") -> Card:
     if note:
         body.append(text(note, color="Attention"))
     body.append(text("Type one of these:"))
-    body += [text(f"**{cmd}**: {what}") for cmd, what in STAFF_COMMANDS]
+    body += [text(markdown(bold(cmd), f": {what}")) for cmd, what in STAFF_COMMANDS]
     actions = [execute("Show sessions", "list_sessions"), execute("My bookings", "my_bookings")]
     if is_coordinator:
         body.append(text("For coordinators:", weight="Bolder", spacing="Medium"))
-        body += [text(f"**{cmd}**: {what}") for cmd, what in COORDINATOR_COMMANDS]
+        body += [text(markdown(bold(cmd), f": {what}")) for cmd, what in COORDINATOR_COMMANDS]
         actions.append(execute("New session", "new_session_form"))
         actions.append(boards_button("Boards"))
     return card(body, actions)

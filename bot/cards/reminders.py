@@ -4,7 +4,17 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import Card, card, execute, facts, heading, local_date, text
+from bot.cards.elements import (
+    Card,
+    bold,
+    card,
+    execute,
+    facts,
+    heading,
+    local_date,
+    markdown,
+    text,
+)
 from training.boards import BoardView
 from training.due import UpcomingReminder
 from training.models import BoardFrequency, BoardKind
@@ -76,7 +86,12 @@ def boards_card(boards: list[BoardView], today: date) -> Card:
                 "separator": True,
                 "spacing": "Medium",
                 "items": [
-                    text(f"**{board.name}** ({KIND_WORDS.get(BoardKind(board.kind), board.kind)})"),
+                    text(
+                        markdown(
+                            bold(board.name),
+                            f" ({KIND_WORDS.get(BoardKind(board.kind), board.kind)})",
+                        )
+                    ),
                     facts(pairs),
                     {"type": "ActionSet", "actions": actions},
                 ],
@@ -210,8 +225,10 @@ def upcoming_reminders_card(upcoming: list[UpcomingReminder], zone: ZoneInfo, da
         r = item.reminder
         body.append(
             text(
-                f"**{local_date(r.due_at, zone)}** {ICONS.get(r.kind, '🔔')} {r.headline} "
-                f"→ {item.recipient}",
+                markdown(
+                    bold(local_date(r.due_at, zone)),
+                    f" {ICONS.get(r.kind, '🔔')} {r.headline} → {item.recipient}",
+                ),
                 spacing="Small",
             )
         )
@@ -236,7 +253,7 @@ def failed_deliveries_card(problems: list[DeliveryProblem], zone: ZoneInfo) -> C
                 "type": "Container",
                 "separator": True,
                 "items": [
-                    text(f"**{problem.person.display_name}**: {problem.summary}"),
+                    text(markdown(bold(problem.person.display_name), f": {problem.summary}")),
                     text(
                         f"{why}; {problem.last_error} "
                         f"(written {local_date(problem.created_at, zone)})",

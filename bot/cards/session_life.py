@@ -148,7 +148,7 @@ def _side_by_side(rows: list[tuple]) -> dict[str, Any]:
     """Old and new in two columns, a row per thing that changed."""
 
     def column(title: str, values: list[str], bold: bool = False) -> dict[str, Any]:
-        items = [text(f"**{title}**", spacing="None")]
+        items = [text(title, weight="Bolder", spacing="None")]
         items += [text(value, spacing="Small", weight="Bolder" if bold else "Default")
                   for value in values]  # fmt: skip
         return {"type": "Column", "width": "stretch", "items": items}

@@ -3,7 +3,20 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import Card, card, execute, facts, heading, seats, text, when, where
+from bot.cards.elements import (
+    Card,
+    bold,
+    card,
+    execute,
+    facts,
+    heading,
+    link,
+    markdown,
+    seats,
+    text,
+    when,
+    where,
+)
 from training.views import BookingSummary, SessionSummary
 
 
@@ -28,7 +41,7 @@ def sessions_card(
     for session in sessions:
         status = my_status.get(session.id)
         item: list[dict] = [
-            text(f"**{session.course_title}** (#{session.id})"),
+            text(markdown(bold(session.course_title), f" (#{session.id})")),
             facts(
                 [
                     ("When", when(session, zone)),
@@ -77,7 +90,7 @@ def session_booking_card(
         actions = [_book_action(session)] if open_ and session.starts_at > now else []
     pairs = [("When", when(session, zone)), ("Where", where(session)), ("Seats", seats(session))]
     if booking.status == "booked" and session.online and session.join_url:
-        pairs.append(("Join", f"[Teams meeting link]({session.join_url})"))
+        pairs.append(("Join", link("Teams meeting link", session.join_url)))
     body = [heading(headline), facts(pairs)]
     if booking.status == "booked" and session.starts_at > now:
         if not booking.cancellable(now):
@@ -107,7 +120,7 @@ def my_bookings_card(bookings: list[BookingSummary], zone: ZoneInfo, now: dateti
             else f"Waiting list, number {booking.waitlist_position}"
         )
         items: list[dict] = [
-            text(f"**{session.course_title}** (#{session.id})"),
+            text(markdown(bold(session.course_title), f" (#{session.id})")),
             facts([("When", when(session, zone)), ("Where", where(session)), ("Status", label)]),
         ]
         if booking.cancellable(now):

@@ -3,7 +3,17 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import Card, card, execute, facts, heading, local_date, text
+from bot.cards.elements import (
+    Card,
+    bold,
+    card,
+    execute,
+    facts,
+    heading,
+    local_date,
+    markdown,
+    text,
+)
 from training.attendance_sheet import AttendanceSheet, SyncResult
 from training.elearning import ClaimView
 from training.my_training import MyTraining
@@ -42,8 +52,11 @@ def sync_results_card(results: list[SyncResult], zone: ZoneInfo, failed: bool = 
     for result in results:
         lines = [
             text(
-                f"**Session #{result.session_id}**: {STATES.get(result.state, result.state)}"
-                f"{_next(result.next_attempt_at, zone)}"
+                markdown(
+                    bold(f"Session #{result.session_id}"),
+                    f": {STATES.get(result.state, result.state)}",
+                    _next(result.next_attempt_at, zone),
+                )
             ),
             text(
                 f"{result.reports} reports, {result.records} records, {result.people} people: "
@@ -137,10 +150,13 @@ def unmatched_card(lines: list[UnmatchedLine], zone: ZoneInfo, note: str = "") -
                 "separator": True,
                 "items": [
                     text(
-                        f"**{line.display_name}** ({line.email or 'no email'}): "
-                        f"{line.course_title} #{line.session_id}, "
-                        f"{local_date(line.starts_at, zone)}; "
-                        f"{_minutes(line.attended_seconds)}, {done}"
+                        markdown(
+                            bold(line.display_name),
+                            f" ({line.email or 'no email'}): "
+                            f"{line.course_title} #{line.session_id}, "
+                            f"{local_date(line.starts_at, zone)}; "
+                            f"{_minutes(line.attended_seconds)}, {done}",
+                        )
                     ),
                     {
                         "type": "Input.Text",
@@ -190,8 +206,12 @@ def my_training_card(mine: MyTraining, zone: ZoneInfo) -> Card:
         due = "⚠️ refresher overdue since" if line.overdue else "refresher due"
         body.append(
             text(
-                f"✅ **{line.course_title}**: {local_date(line.completed_at, zone)} "
-                f"({how}); {due} {line.refresher_due.astimezone(zone):%d %b %Y}"
+                markdown(
+                    "✅ ",
+                    bold(line.course_title),
+                    f": {local_date(line.completed_at, zone)} "
+                    f"({how}); {due} {line.refresher_due.astimezone(zone):%d %b %Y}",
+                )
             )
         )
     body += [text(f"⏳ {pending}", isSubtle=True) for pending in mine.pending]
@@ -303,8 +323,10 @@ def pending_confirmations_card(claims: list[ClaimView], zone: ZoneInfo) -> Card:
     for claim in claims:
         item: list[dict] = [
             text(
-                f"**{claim.staff_name}**: told us {local_date(claim.claimed_at, zone)}; "
-                f"{_with_whom(claim)}"
+                markdown(
+                    bold(claim.staff_name),
+                    f": told us {local_date(claim.claimed_at, zone)}; {_with_whom(claim)}",
+                )
             )
         ]
         if claim.status == "pending":

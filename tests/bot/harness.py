@@ -1,12 +1,15 @@
 """A local Bot Connector and Teams-shaped users, so the bot is driven over real HTTP."""
 
+import html
 import itertools
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from markdown_it import MarkdownIt
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 BOT_ID = "28:wrapbot"
@@ -234,14 +237,34 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
             yield from _walk(item)
 
 
+COMMONMARK = MarkdownIt("commonmark")
+
+
+def shown(markdown: str) -> str:
+    """What Teams shows for a TextBlock's or a fact's Markdown: rendered, tags taken out."""
+    rendered = COMMONMARK.render(markdown)
+    return html.unescape(re.sub(r"<[^>]*>", "", rendered)).strip()
+
+
+def card_markup(card: dict[str, Any]) -> list[str]:
+    """Every TextBlock's text and every fact's title and value, as Markdown."""
+    found = []
+    for node in _walk(card.get("body", [])):
+        if node.get("type") == "TextBlock":
+            found.append(node["text"])
+        if node.get("type") == "FactSet":
+            found += [part for fact in node["facts"] for part in (fact["title"], fact["value"])]
+    return found
+
+
 def card_text(card: dict[str, Any]) -> str:
     """Everything a person reads on the card, as one string."""
     parts = []
     for node in _walk(card.get("body", [])):
         if node.get("type") == "TextBlock":
-            parts.append(node["text"])
+            parts.append(shown(node["text"]))
         if node.get("type") == "FactSet":
-            parts += [f"{f['title']}: {f['value']}" for f in node["facts"]]
+            parts += [f"{shown(f['title'])}: {shown(f['value'])}" for f in node["facts"]]
     return "\n".join(parts)
 
 
