@@ -3,10 +3,10 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import CursorResult
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session as DbSession
+from sqlmodel import col
 
 from training.models import HandledRequest
 
@@ -20,11 +20,11 @@ def first_time(db: DbSession, keys: Sequence[str | None], now: datetime) -> bool
     insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     first = True
     for key in dict.fromkeys(k[:300] for k in keys if k):
-        result = db.execute(
+        added = db.execute(
             insert(HandledRequest)
             .values(key=key, handled_at=now)
             .on_conflict_do_nothing(index_elements=["key"])
-        )
-        assert isinstance(result, CursorResult)
-        first = first and result.rowcount == 1
+            .returning(col(HandledRequest.key))
+        ).first()
+        first = first and added is not None
     return first
