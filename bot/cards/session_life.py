@@ -4,7 +4,7 @@ by side), and messages from the coordinator to the people booked."""
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import Card, card, execute, facts, heading, text, when, where
+from bot.cards.elements import Card, card, execute, facts, heading, link, text, when, where
 from training.session_changes import SessionChange, edit_mark
 from training.session_messages import MessageAudience
 from training.views import SessionSummary
@@ -181,7 +181,7 @@ def session_changed_notice(
         text(meaning),
     ]
     if status != "waitlisted" and after.online and after.join_url:
-        body.append(text(f"[Join the Teams meeting]({after.join_url})"))
+        body.append(text(link("Join the Teams meeting", after.join_url)))
     if change.before.starts_at != after.starts_at and status != "waitlisted":
         body.append(
             text(

@@ -12,7 +12,15 @@ import pytest
 from aiohttp import web
 from sqlmodel import select
 
-from tests.bot.harness import button, card_from_invoke, card_text, cards_in, texts_in
+from tests.bot.harness import (
+    COMMONMARK,
+    button,
+    card_from_invoke,
+    card_markup,
+    card_text,
+    cards_in,
+    texts_in,
+)
 from tests.bot.test_totals_chat import CONSENT, UploadServer, answer_consent, attachments_of
 from training.models import AuditEntry, Booking, Session
 
@@ -402,6 +410,8 @@ async def test_a_pasted_join_link_can_be_replaced_and_people_get_the_new_one(cha
     assert session_row(chat, roomy).join_url == new_link
     [notice] = cards_in(ann.new_replies())
     assert "Join link" in card_text(notice) and new_link in card_text(notice)
+    rendered = "".join(COMMONMARK.render(markup) for markup in card_markup(notice))
+    assert f'<a href="{new_link}">Join the Teams meeting</a>' in rendered
 
 
 async def test_two_coordinators_saving_at_once_change_the_session_once(chat, wrap_sessions):
