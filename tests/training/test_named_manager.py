@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from tests.factories import add_course, add_staff
 from training import elearning
-from training.elearning import Certificate, CertificateStore, ClaimProblem, NotTheirManager
+from training.elearning import Certificate, CertificateStore, ClaimNotFound, ClaimProblem
 from training.models import AuditEntry, Completion, Delivery, ElearningClaim
 
 PDF = b"%PDF-1.4\n"
@@ -51,7 +51,7 @@ def test_until_approved_the_named_manager_can_neither_confirm_nor_download(datab
     with database.unit_of_work() as db:
         with pytest.raises(ClaimProblem, match="not waiting for a decision"):
             elearning.decide(db, claim_id, bo, True, clock.now())
-        with pytest.raises(NotTheirManager):
+        with pytest.raises(ClaimNotFound):
             elearning.certificate_for_manager(db, claim_id, bo, clock.now(), audit_view=True)
         assert db.exec(select(Completion)).all() == []
         [waiting] = elearning.pending_confirmations(db, viewer_staff_id=None, now=clock.now())
