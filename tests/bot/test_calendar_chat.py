@@ -8,7 +8,14 @@ from sqlmodel import select
 
 from bot.app import WRAPBOT
 from graph.calendar_sync import retry_pending
-from tests.bot.harness import button, card_from_invoke, card_text, cards_in
+from tests.bot.harness import (
+    COMMONMARK,
+    button,
+    card_from_invoke,
+    card_markup,
+    card_text,
+    cards_in,
+)
 from tests.factories import add_course
 from tests.graph.local_graph import Fault
 from training import calendar
@@ -178,4 +185,6 @@ async def test_changing_the_time_moves_the_teams_meeting_and_keeps_its_link(
     assert event["onlineMeeting"]["joinUrl"] == link and len(graph_server.events) == 1
     assert _invited(event) == [ann.email]
     [notice] = cards_in(ann.new_replies())
-    assert "13:30" in card_text(notice) and link in card_text(notice)
+    assert "13:30" in card_text(notice)
+    rendered = "".join(COMMONMARK.render(markup) for markup in card_markup(notice))
+    assert f'<a href="{link}">Join the Teams meeting</a>' in rendered
