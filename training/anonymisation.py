@@ -44,7 +44,10 @@ from training.models import (
 )
 
 ANONYMOUS = "Former member of staff"
-BATCH = 200  # people scrubbed from the texts at a time (the size of one query's conditions)
+BATCH = 200  # people anonymised at a time
+# Marks looked for in one query: SQLite refuses an expression deeper than 1,000, and each mark is
+# a LIKE per column.
+MARKS_PER_QUERY = 40
 
 # Text columns that may name someone else than the row's own person, by model and key column.
 TEXTS: tuple[tuple[Any, Any, tuple[str, ...]], ...] = (
@@ -173,16 +176,20 @@ def _scrub_texts(db: DbSession, batch: Sequence[Gone]) -> None:
         re.IGNORECASE,
     )
     folded = {mark.lower(): value for mark, value in replacements.items()}
+
+    def scrubbed(value: str, column: Any) -> str:
+        return cut(pattern.sub(lambda m: folded[m.group(0).lower()], value), column)
+
+    marks = list(replacements)
     for model, key, names in TEXTS:
-        table = model.__table__
-        columns = [table.c[name] for name in names]
-        mentions = or_(
-            *(c.icontains(mark, autoescape=True) for c in columns for mark in replacements)
-        )
-        for row in db.execute(select(key, *columns).where(mentions)).all():
-            changed = {
-                name: cut(pattern.sub(lambda m: folded[m.group(0).lower()], value), table.c[name])
-                for name, value in zip(names, row[1:], strict=True)
-                if value
-            }
-            db.execute(update(model).where(key == row[0]).values(**changed))
+        columns = [model.__table__.c[name] for name in names]
+        for start in range(0, len(marks), MARKS_PER_QUERY):
+            chunk = marks[start : start + MARKS_PER_QUERY]
+            mentions = or_(*(c.icontains(m, autoescape=True) for c in columns for m in chunk))
+            for row in db.execute(select(key, *columns).where(mentions)).all():
+                changed = {
+                    c.name: scrubbed(value, c)
+                    for c, value in zip(columns, row[1:], strict=True)
+                    if value
+                }
+                db.execute(update(model).where(key == row[0]).values(**changed))

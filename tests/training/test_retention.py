@@ -7,7 +7,14 @@ from sqlmodel import select
 from tests.factories import add_course, add_session, add_staff
 from training import audit
 from training.booking import book_seat
-from training.models import Booking, Completion, CompletionSource, ConversationReference, Staff
+from training.models import (
+    AuditEntry,
+    Booking,
+    Completion,
+    CompletionSource,
+    ConversationReference,
+    Staff,
+)
 from training.retention import ANONYMOUS, apply_retention
 
 
@@ -88,3 +95,31 @@ def test_nothing_inside_the_period_is_touched(database, clock):
     with database.unit_of_work() as db:
         result = apply_retention(db, clock.now(), years=1)
     assert result.deleted["booking"] == 0 and result.anonymised_people == 0
+
+
+def test_hundreds_gone_at_once_are_all_scrubbed(database, clock):
+    """More people than one batch, and more marks than one query may look for (SQLite refuses
+    an expression deeper than 1,000): everyone is still found and scrubbed."""
+    now = clock.now()
+    long_ago = now - timedelta(days=365 * 7)
+    with database.unit_of_work() as db:
+        keeper = add_staff(db, "Kim Keeper", now).id
+        gone = [
+            add_staff(db, f"Leaver Number{n}", long_ago, aad_object_id=f"aad-{n}").id
+            for n in range(250)
+        ]
+        for n in range(250):
+            audit.record(
+                db,
+                keeper,
+                "team.set",
+                now - timedelta(days=10),
+                subject=f"leaver.number{n}@example.gov.uk",
+                detail=f"Leaver Number{n}: Family Services -> Adults MASH",
+            )
+    with database.unit_of_work() as db:
+        assert apply_retention(db, now, years=6).anonymised_people == 250
+    with database.unit_of_work() as db:
+        entries = db.exec(select(AuditEntry).where(AuditEntry.action == "team.set")).all()
+        assert sorted(e.subject for e in entries) == sorted(f"staff {i}" for i in gone)
+        assert all("Leaver" not in e.detail for e in entries)
