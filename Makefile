@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PLAYGROUND_USER := 00000000-0000-0000-0000-0000000000020
 
-.PHONY: run test lint bench bench-attendance bench-broadcast bench-totals install clean playground package
+.PHONY: run test lint bench bench-attendance bench-broadcast bench-totals bench-retention install clean playground package
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench-broadcast: $(STAMP)
 # BENCH_DATABASE_URL names a database of your own (it is emptied first).
 bench-totals: $(STAMP)
 	$(BIN)/python -m bench.totals
+
+# A retention run over 12,000 people (20 gone, or --gone more) with 300,000 audit entries.
+bench-retention: $(STAMP)
+	$(BIN)/python -m bench.retention
 
 playground: tests/e2e/node_modules/.package-lock.json
 	cd tests/e2e && TEAMSAPPTESTER_BROWSER=none npx m365agentsplayground \
