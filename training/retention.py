@@ -4,9 +4,9 @@ who have gone are anonymised (training/anonymisation.py).
 Who trained when is personal data. Past the period (RETENTION_YEARS, default 6) a session's
 bookings, attendance (rows, raw Teams reports and records), calendar invitations, feedback
 (comments, scores and requests) go, and so do completions, e-learning claims, audit entries,
-messages and conversation references older than it. The session rows stay, without their
-facilitators' names or a cancellation's reason, so historical session counts remain. Run by
-the scheduler; safe to run any number of times.
+messages and conversations with no known person older than it. The session rows stay, without
+their facilitators' names or a cancellation's reason, so historical session counts remain. Run
+by the scheduler; safe to run any number of times.
 """
 
 from collections.abc import Iterable
@@ -101,9 +101,14 @@ def _old_records(now: datetime, cutoff: datetime) -> list[tuple[str, Delete]]:
         ("elearning_claim", delete(ElearningClaim).where(col(ElearningClaim.claimed_at) < cutoff)),
         ("audit_log", delete(AuditEntry).where(col(AuditEntry.at) < cutoff)),
         ("outbox", delete(OutboxMessage).where(col(OutboxMessage.created_at) < cutoff)),
+        # A person's own reference stays while they do (it changes only when Teams's does, so its
+        # age says nothing); one nobody is known by goes with the period.
         (
             "conversation_reference",
-            delete(ConversationReference).where(col(ConversationReference.updated_at) < cutoff),
+            delete(ConversationReference).where(
+                col(ConversationReference.updated_at) < cutoff,
+                col(ConversationReference.staff_id).is_(None),
+            ),
         ),
         ("delivery_block", delete(DeliveryBlock).where(col(DeliveryBlock.blocked_at) < cutoff)),
     ]

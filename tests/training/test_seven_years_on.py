@@ -50,7 +50,7 @@ from training.models import (
 from training.outbox import OutgoingMessage, enqueue
 from training.retention import ANONYMOUS, apply_retention
 from training.sessions import NewSession, cancel_session, create_session
-from training.staff import TeamsIdentity, record_contact, staff_by_email
+from training.staff import TeamsIdentity, personal_references, record_contact, staff_by_email
 from training.totals import compute_totals, scope_of
 from training.totals_language import TotalsQuery
 
@@ -298,6 +298,8 @@ def test_seven_years_on_nothing_is_left_of_who_has_gone(database, tmp_path):
         anonymous = db.exec(select(Staff.id).where(Staff.display_name == ANONYMOUS)).all()
         assert sorted(anonymous) == sorted(ids[p.name] for p in GONE_PEOPLE)
         assert recent_figures(db, clock.now()) == before
+        # Ann's chat has not changed since 2027, and she can still be reached in it.
+        assert personal_references(db, [ids[ANN.name]]) != {}
     assert result.anonymised_people == len(GONE_PEOPLE)
 
     with database.unit_of_work() as db:
