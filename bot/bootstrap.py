@@ -13,6 +13,7 @@ from bot.background import Background
 from bot.calendar_updates import CalendarUpdates
 from bot.cards.feedback import feedback_card
 from bot.cards.reminders import reminder_card
+from bot.cards.sessions import offer_lapsed_card, seat_given_card, seat_offer_card
 from bot.certificate_links import CertificateLinks
 from bot.credentials import BotCredentials
 from bot.downloads import DownloadRules, Downloads
@@ -42,19 +43,25 @@ from graph.calendar_sync import retry_pending
 from graph.client import GraphClient
 from graph.coordinator_group import CoordinatorGroup
 from graph.directory_teams import refresh_directory
+from scheduler.hooks import SeatCards
 from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep, SweepCards
 from training.clock import Clock, SystemClock
 from training.coordinators import Coordinators
 from training.db import Database, Timeouts
 from training.elearning import CertificateStore
+from training.offer_rule import OfferPolicy
 from training.reminders import ReminderPolicy
 from training.retention import apply_retention
 from training.totals import UnmatchedCounter
 
 log = logging.getLogger(__name__)
 
-SWEEP_CARDS = SweepCards(reminder=reminder_card, feedback=feedback_card)
+SWEEP_CARDS = SweepCards(
+    reminder=reminder_card,
+    feedback=feedback_card,
+    seats=SeatCards(offer=seat_offer_card, given=seat_given_card, lapsed=offer_lapsed_card),
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,10 @@ def reminder_policy(settings: Settings) -> ReminderPolicy:
         offsets_days=tuple(sorted({d for d in settings.reminder_offsets_days if d > 0})),
         hour=settings.reminder_hour,
     )
+
+
+def offer_policy(settings: Settings) -> OfferPolicy:
+    return OfferPolicy(settings.seat_offer_window_days, settings.seat_offer_hours)
 
 
 def build(
@@ -199,6 +210,7 @@ def build(
                 clock,
                 zone,
                 seats_changed,
+                offer_policy(settings),
                 undo=timedelta(minutes=settings.booking_undo_minutes),
             ),
             AuditLog(database, clock, zone),
@@ -240,6 +252,7 @@ def build(
         retention=retention(database, settings, certificates, coordinators),
         directory_refresh=_directory_refresh(database, graph) if graph else None,
         feedback_edit_days=settings.feedback_edit_days,
+        offers=offer_policy(settings),
     )
     scheduler = SchedulerService(
         database.url,

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     default_cancellation_cutoff_hours: int = 24
     # A seat someone booked may be given back this long after, even inside the cut-off.
     booking_undo_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    # A seat freed less than this many days before its session is offered to the first person
+    # waiting (0: never, it is given), for this many hours but never past the cut-off.
+    seat_offer_window_days: int = Field(default=3, ge=0, le=60)
+    seat_offer_hours: int = Field(default=12, ge=1, le=168)
     # Training records older than this are deleted or anonymised (training/retention.py).
     retention_years: int = 6
     # Per person: this many activities at once, then this many a second.

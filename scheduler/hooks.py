@@ -6,6 +6,7 @@ together, so a restart or a second replica neither loses nor repeats one.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,9 +21,31 @@ from training.feedback import (
     feedback_requests_due,
     record_feedback_requested,
 )
+from training.models import BookingStatus
+from training.offer_rule import OfferPolicy
 from training.outbox import OutgoingMessage
+from training.seat_offers import (
+    OfferLapse,
+    lapse_key,
+    notice_key,
+    notice_summary,
+    open_offers,
+    pass_on_expired_offers,
+)
+from training.views import BookingSummary, SeatPassed
 
 FeedbackCard = Callable[[FeedbackForm, ZoneInfo], dict[str, Any]]
+SeatCard = Callable[[BookingSummary, ZoneInfo, datetime], dict[str, Any]]
+LapseCard = Callable[[OfferLapse, ZoneInfo], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SeatCards:
+    """The cards that tell people about seats, drawn by the bot."""
+
+    offer: SeatCard
+    given: SeatCard
+    lapsed: LapseCard
 
 
 def request_feedback(
@@ -50,4 +73,41 @@ def request_feedback(
         )
         asked.append((due.session_id, due.staff_id))
     record_feedback_requested(db, asked, now)
+    return outbox.enqueue(db, messages, now)
+
+
+def _seat_message(
+    passed: SeatPassed, zone: ZoneInfo, cards: SeatCards, now: datetime
+) -> OutgoingMessage:
+    offered = passed.booking.status == BookingStatus.OFFERED
+    return OutgoingMessage(
+        key=notice_key(passed),
+        kind="seat_offer" if offered else "seat_given",
+        staff_id=passed.person.staff_id,
+        summary=notice_summary(passed),
+        card=(cards.offer if offered else cards.given)(passed.booking, zone, now),
+    )
+
+
+def pass_on_seat_offers(
+    db: DbSession, now: datetime, offers: OfferPolicy, zone: ZoneInfo, cards: SeatCards
+) -> int:
+    """Offers nobody answered in time pass to the next person waiting, and each person is told,
+    in the same transaction. Every open offer's card is queued again too (a no-op once it is
+    there), so an offer whose turn stopped before queueing its card is still sent."""
+    messages = []
+    for lapse in pass_on_expired_offers(db, now, offers=offers):
+        messages.append(
+            OutgoingMessage(
+                key=lapse_key(lapse),
+                kind="seat_offer_lapsed",
+                staff_id=lapse.person.staff_id,
+                summary=f"The seat held for you on {lapse.booking.session.course_title} has gone.",
+                card=cards.lapsed(lapse, zone),
+            )
+        )
+        messages += [
+            _seat_message(p, zone, cards, now) for p in lapse.passed if p.booking.offer_id is None
+        ]
+    messages += [_seat_message(p, zone, cards, now) for p in open_offers(db)]
     return outbox.enqueue(db, messages, now)

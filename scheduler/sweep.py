@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from scheduler import hooks
-from scheduler.hooks import FeedbackCard
+from scheduler.hooks import FeedbackCard, SeatCards
 from training import outbox
 from training.clock import Clock
 from training.coordinators import Coordinators, as_coordinators
 from training.db import Database
 from training.due import due_reminders
+from training.offer_rule import OfferPolicy
 from training.outbox import OutgoingMessage
 from training.reminders import Reminder, ReminderPolicy
 from training.retention import retention_due
@@ -34,6 +35,7 @@ class SweepReport:
     feedback_requests: int = 0
     attendance_syncs: int = 0
     calendar_retries: int = 0
+    seat_messages: int = 0
     directory_refreshed: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -44,6 +46,7 @@ class SweepCards:
 
     reminder: Callable[[Reminder], dict[str, Any]]
     feedback: FeedbackCard
+    seats: SeatCards
 
 
 def reminder_message(reminder: Reminder, cards: SweepCards) -> OutgoingMessage:
@@ -72,11 +75,14 @@ class ReminderSweep:
         retention: Callable[[datetime], Awaitable[None]] | None = None,
         directory_refresh: Callable[[datetime], Awaitable[None]] | None = None,
         feedback_edit_days: int = 5,
+        offers: OfferPolicy | None = None,
     ) -> None:
         """`attendance_sync(now)` reads Teams attendance for sessions due a look and returns how
         many it looked at; `calendar_sync(now)` retries Teams meeting updates that failed;
         `retention(now)` applies the retention rule; `directory_refresh(now)` reads everyone's
-        Entra department (both once a day). All are optional."""
+        Entra department (both once a day). All are optional. `offers` says how seats freed
+        by offers nobody answered are passed on (the settings' defaults if not given)."""
+        self.offers = offers or OfferPolicy()
         self.directory_refresh = directory_refresh
         self.cards = cards
         self.attendance_sync = attendance_sync
@@ -99,6 +105,7 @@ class ReminderSweep:
         report.written = await self.database.run(
             outbox.enqueue, [reminder_message(r, self.cards) for r in due], now
         )
+        await self._seat_offers(now, report)
         await self._feedback(now, report)
         await self._attendance(now, report)
         await self._calendar(now, report)
@@ -113,6 +120,15 @@ class ReminderSweep:
                 report.feedback_requests,
             )
         return report
+
+    async def _seat_offers(self, now: datetime, report: SweepReport) -> None:
+        try:
+            report.seat_messages = await self.database.run(
+                hooks.pass_on_seat_offers, now, self.offers, self.policy.zone, self.cards.seats
+            )
+        except Exception as problem:  # seat trouble must not stop reminders; next sweep retries
+            log.exception("passing on seat offers failed")
+            report.errors.append(f"seat offers: {problem}")
 
     async def _feedback(self, now: datetime, report: SweepReport) -> None:
         try:

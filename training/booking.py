@@ -24,10 +24,13 @@ from training.models import (
     BookingStatus,
     Course,
     HandledRequest,
+    OfferState,
+    SeatOffer,
     Session,
     SessionStatus,
     Staff,
 )
+from training.offer_rule import Filling, OfferPolicy, how_to_fill
 from training.queries import (
     booking_counts,
     booking_summary,
@@ -42,6 +45,7 @@ from training.views import (
     BookingSummary,
     CancellationOutcome,
     CourseChoice,
+    SeatPassed,
     SessionSummary,
 )
 
@@ -83,20 +87,23 @@ def _check_bookable(session: Session, now: datetime) -> None:
         raise SessionClosed()
 
 
-def _already_handled(db: DbSession, request_key: str | None) -> HandledRequest | None:
+def handled_request(db: DbSession, request_key: str | None) -> HandledRequest | None:
     if request_key is None:
         return None
     return db.get(HandledRequest, request_key)
 
 
-def _remember(db: DbSession, request_key: str | None, booking: Booking, now: datetime) -> None:
+def remember_request(
+    db: DbSession, request_key: str | None, booking: Booking, now: datetime
+) -> None:
     if request_key is not None:
         db.add(HandledRequest(key=request_key, booking_id=booking.id, handled_at=now))
 
 
 def _seats_taken(db: DbSession, session_id: int) -> int:
+    """Seats booked, and seats held for someone until they answer an offer."""
     counts = booking_counts(db, [session_id])[session_id]
-    return counts.get(BookingStatus.BOOKED, 0)
+    return counts.get(BookingStatus.BOOKED, 0) + counts.get(BookingStatus.OFFERED, 0)
 
 
 def book_seat(
@@ -116,7 +123,7 @@ def book_seat(
     may be given back within `undo` of booking it, even inside the cancellation cut-off.
     """
     session = load_session(db, session_id, lock=True)
-    handled = _already_handled(db, request_key)
+    handled = handled_request(db, request_key)
     if handled is not None and handled.booking_id is not None:
         booking = db.get(Booking, handled.booking_id)
         assert booking is not None
@@ -130,10 +137,16 @@ def book_seat(
             col(Booking.status).in_(LIVE_BOOKING_STATUSES),
         )
     ).first()
+    has_seat = _seats_taken(db, session_id) < session.capacity
+    if existing is not None and existing.status == BookingStatus.WAITLISTED and has_seat:
+        # A seat is free while people wait only once it is too late to offer it (past the
+        # cut-off): then whoever asks first takes it, the people waiting as well.
+        _give_seat(db, existing, now)
+        remember_request(db, request_key, existing, now)
+        db.flush()
+        return BookingOutcome(booking_summary(db, existing))
     if existing is not None:
         raise AlreadyBooked(existing.status)
-
-    has_seat = _seats_taken(db, session_id) < session.capacity
     if not has_seat and not join_waiting_list:
         raise SessionFull(session_id)
     booking = Booking(
@@ -147,7 +160,7 @@ def book_seat(
     )
     db.add(booking)
     db.flush()
-    _remember(db, request_key, booking, now)
+    remember_request(db, request_key, booking, now)
     db.flush()
     return BookingOutcome(booking_summary(db, booking))
 
@@ -161,48 +174,99 @@ def _first_waitlisted(db: DbSession, session_id: int) -> Booking | None:
     ).first()
 
 
-def promote_from_waiting_list(
-    db: DbSession, session: Session, now: datetime
-) -> tuple[Booking, Staff] | None:
-    """Fill one free seat with the first person waiting; the session row must be locked."""
-    assert session.id is not None
-    if _seats_taken(db, session.id) >= session.capacity:
-        return None
-    waiting = _first_waitlisted(db, session.id)
-    if waiting is None:
-        return None
-    waiting.status = BookingStatus.BOOKED
-    waiting.seat_given_at = now
-    waiting.updated_at = now
-    db.add(waiting)
-    db.flush()
-    staff = db.get(Staff, waiting.staff_id)
+def _give_seat(db: DbSession, booking: Booking, now: datetime) -> None:
+    booking.status = BookingStatus.BOOKED
+    booking.seat_given_at = now
+    booking.updated_at = now
+    db.add(booking)
+
+
+def _passed(db: DbSession, booking: Booking) -> SeatPassed:
+    staff = db.get(Staff, booking.staff_id)
     assert staff is not None
-    return waiting, staff
+    return SeatPassed(person(staff), booking_summary(db, booking))
+
+
+def promote_from_waiting_list(
+    db: DbSession, session: Session, now: datetime, *, offers: OfferPolicy
+) -> list[SeatPassed]:
+    """Fill every free seat from the waiting list, in order, the one way for every path that
+    frees or adds seats: given at once, or offered when the session is close
+    (`training.offer_rule`). The session row must be locked."""
+    assert session.id is not None
+    if session.status != SessionStatus.SCHEDULED or session.starts_at <= now:
+        return []
+    rule = how_to_fill(offers, session.starts_at, session.cancellation_cutoff_hours, now)
+    if rule.filling == Filling.LEAVE_FREE:
+        return []
+    passed = []
+    while _seats_taken(db, session.id) < session.capacity:
+        waiting = _first_waitlisted(db, session.id)
+        if waiting is None:
+            break
+        if rule.filling == Filling.GIVE:
+            _give_seat(db, waiting, now)
+        else:
+            assert rule.until is not None and waiting.id is not None
+            waiting.status = BookingStatus.OFFERED
+            waiting.updated_at = now
+            db.add(waiting)
+            db.add(
+                SeatOffer(
+                    booking_id=waiting.id,
+                    session_id=session.id,
+                    offered_at=now,
+                    expires_at=rule.until,
+                )
+            )
+        db.flush()
+        passed.append(_passed(db, waiting))
+    return passed
+
+
+def end_booking(db: DbSession, booking: Booking, now: datetime, offer: OfferState) -> None:
+    """Cancel `booking`; an open offer on it ends as `offer` (declined, expired, withdrawn):
+    an offer that ends without a seat ends the booking, so nobody is offered one seat twice."""
+    open_offer = db.exec(
+        select(SeatOffer).where(
+            SeatOffer.booking_id == booking.id, SeatOffer.state == OfferState.OPEN
+        )
+    ).first()
+    if open_offer is not None:
+        open_offer.state = offer
+        open_offer.answered_at = now
+        db.add(open_offer)
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.updated_at = now
+    db.add(booking)
+    db.flush()
+
+
+def passed_at(db: DbSession, freed_by: Booking, moment: datetime) -> tuple[SeatPassed, ...]:
+    """Who was given or offered a seat of this session at `moment` after waiting for it: what
+    the end of `freed_by` (in one transaction, so at one instant) passed on, asked again."""
+    session_id = freed_by.session_id
+    offered = select(col(SeatOffer.booking_id)).where(
+        SeatOffer.session_id == session_id, SeatOffer.offered_at == moment
+    )
+    rows = db.exec(
+        select(Booking)
+        .where(
+            Booking.session_id == session_id,
+            Booking.id != freed_by.id,
+            col(Booking.id).in_(offered)
+            | ((col(Booking.seat_given_at) == moment) & (col(Booking.requested_at) < moment)),
+        )
+        .order_by(col(Booking.requested_at), col(Booking.id))
+    ).all()
+    return tuple(_passed(db, b) for b in rows)
 
 
 def booking_handled_by(db: DbSession, request_key: str) -> int | None:
     """The booking an already-handled request acted on, if any."""
-    handled = _already_handled(db, request_key)
+    handled = handled_request(db, request_key)
     return handled.booking_id if handled is not None else None
-
-
-def _promoted_by(db: DbSession, cancelled: Booking) -> tuple[Booking, Staff] | None:
-    """Who got the seat this cancellation freed: given it in the same transaction, so the same
-    instant, after waiting for it."""
-    if cancelled.cancelled_at is None:
-        return None
-    row = db.exec(
-        select(Booking, Staff)
-        .join(Staff, col(Staff.id) == col(Booking.staff_id))
-        .where(
-            Booking.session_id == cancelled.session_id,
-            Booking.id != cancelled.id,
-            Booking.seat_given_at == cancelled.cancelled_at,
-            col(Booking.requested_at) < cancelled.cancelled_at,
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
 
 
 def cancel_booking(
@@ -211,10 +275,12 @@ def cancel_booking(
     booking_id: int,
     now: datetime,
     *,
+    offers: OfferPolicy,
     request_key: str | None = None,
     expected_status: str | None = None,
 ) -> CancellationOutcome:
-    """Cancel one of `staff_id`'s own bookings; a freed seat goes to the first person waiting.
+    """Cancel one of `staff_id`'s own bookings (or decline the seat held for them); a freed
+    seat goes to the waiting list (`promote_from_waiting_list`).
 
     `expected_status` is what the person saw (a card's Cancel or Leave button): if the booking
     has moved on since (a waiting-list place became a seat), nothing is cancelled and
@@ -226,15 +292,11 @@ def cancel_booking(
     db.refresh(probe)
     booking = probe
 
-    handled = _already_handled(db, request_key)
+    handled = handled_request(db, request_key)
     if handled is not None:
-        promoted = _promoted_by(db, booking)
-        return CancellationOutcome(
-            booking_summary(db, booking),
-            person(promoted[1]) if promoted else None,
-            booking_summary(db, promoted[0]) if promoted else None,
-            repeated=True,
-        )
+        moment = booking.cancelled_at
+        passed = passed_at(db, booking, moment) if moment else ()
+        return CancellationOutcome(booking_summary(db, booking), passed, repeated=True)
     if booking.status not in LIVE_BOOKING_STATUSES:
         if expected_status is not None:
             raise BookingMoved(booking_summary(db, booking), expected_status)
@@ -245,23 +307,12 @@ def cancel_booking(
     if booking.status == BookingStatus.BOOKED and (closes is None or now >= closes):
         raise CancellationClosed(session.cancellation_cutoff_hours)
 
-    was_booked = booking.status == BookingStatus.BOOKED
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now
-    booking.updated_at = now
-    db.add(booking)
+    frees_a_seat = booking.status != BookingStatus.WAITLISTED
+    end_booking(db, booking, now, OfferState.DECLINED)
+    remember_request(db, request_key, booking, now)
+    given = promote_from_waiting_list(db, session, now, offers=offers) if frees_a_seat else []
     db.flush()
-    _remember(db, request_key, booking, now)
-
-    promoted = None
-    if was_booked and session.status == SessionStatus.SCHEDULED and session.starts_at > now:
-        promoted = promote_from_waiting_list(db, session, now)
-    db.flush()
-    return CancellationOutcome(
-        booking=booking_summary(db, booking),
-        promoted=person(promoted[1]) if promoted else None,
-        promoted_booking=booking_summary(db, promoted[0]) if promoted else None,
-    )
+    return CancellationOutcome(booking=booking_summary(db, booking), passed=tuple(given))
 
 
 def my_bookings(db: DbSession, staff_id: int, now: datetime) -> list[BookingSummary]:

@@ -44,6 +44,12 @@ class SessionFull(TrainingError):
 class AlreadyBooked(TrainingError):
     def __init__(self, status: str) -> None:
         self.status = status
+        if status == "offered":
+            super().__init__(
+                "A seat on that session is being held for you: accept it on the offer "
+                "(type 'my bookings' to see it)."
+            )
+            return
         where = "on the waiting list for" if status == "waitlisted" else "booked on"
         super().__init__(f"You're already {where} that session.")
 
@@ -58,6 +64,11 @@ class BookingMoved(TrainingError):
             told = f"Since that card was sent you were given a seat on {title}: you're booked."
         elif now.status == "waitlisted":
             told = f"You're on the waiting list for {title}, not booked."
+        elif now.status == "offered":
+            told = (
+                f"Since that card was sent a seat on {title} came free and is held for you: "
+                "accept or decline it (type 'my bookings')."
+            )
         else:
             told = f"Your booking on {title} is already cancelled."
         super().__init__(f"{told} I haven't changed anything.")
@@ -140,4 +151,17 @@ class UnknownAttendee(TrainingError):
         super().__init__(
             "I can't find that attendee, or they have already been resolved. "
             "Type 'unmatched' to see who is left."
+        )
+
+
+class UnknownOffer(TrainingError):
+    def __init__(self) -> None:
+        super().__init__("I can't find that seat offer. Type 'my bookings' to see yours.")
+
+
+class NotYourOffer(TrainingError):
+    def __init__(self) -> None:
+        super().__init__(
+            "That seat was offered to someone else, so only they can answer it. "
+            "Type 'my bookings' to see your own."
         )

@@ -30,9 +30,12 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
     ATTENDED = "attended"
     NO_SHOW = "no_show"
+    # A free seat held for this person (first on the waiting list) until they answer or the
+    # offer runs out (`SeatOffer`); it counts as taken.
+    OFFERED = "offered"
 
 
-LIVE_BOOKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.WAITLISTED)
+LIVE_BOOKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.WAITLISTED, BookingStatus.OFFERED)
 # Holding a seat: booked, or booked and then recorded as attended or as a no-show.
 SEATED_BOOKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
 
@@ -134,8 +137,8 @@ class Booking(SQLModel, table=True):
             "session_id",
             "staff_id",
             unique=True,
-            sqlite_where=text("status IN ('booked', 'waitlisted')"),
-            postgresql_where=text("status IN ('booked', 'waitlisted')"),
+            sqlite_where=text("status IN ('booked', 'waitlisted', 'offered')"),
+            postgresql_where=text("status IN ('booked', 'waitlisted', 'offered')"),
         ),
         Index("ix_booking_session_status", "session_id", "status"),
     )
@@ -151,6 +154,31 @@ class Booking(SQLModel, table=True):
     # A seat someone booked may be given back until then, even inside the cancellation cut-off
     # (a booking made by mistake is undone at once, not left to become a no-show).
     undo_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class OfferState(StrEnum):
+    OPEN = "open"  # waiting for an answer; the booking is 'offered'
+    ACCEPTED = "accepted"  # the booking took the seat
+    DECLINED = "declined"  # the person said no (or left the waiting list): passed on
+    EXPIRED = "expired"  # no answer in time: passed on
+    WITHDRAWN = "withdrawn"  # the session was called off meanwhile
+
+
+class SeatOffer(SQLModel, table=True):
+    """A seat that came free close to the session, held for the first person waiting until they
+    answer or `expires_at` passes (training/seat_offers.py). One offer per booking: an offer that
+    ends without a seat ends the booking too, so a person is never offered the same seat twice."""
+
+    __tablename__ = "seat_offer"
+    __table_args__ = (Index("ix_seat_offer_state_expires", "state", "expires_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", unique=True)
+    session_id: int = Field(foreign_key="training_session.id", index=True)
+    offered_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())
+    state: str = Field(default=OfferState.OPEN, sa_column=Column(String(20), nullable=False))
+    answered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class HandledRequest(SQLModel, table=True):

@@ -13,6 +13,7 @@ from training.models import (
     Booking,
     BookingStatus,
     Course,
+    SeatOffer,
     Session,
     SessionStatus,
     Staff,
@@ -53,6 +54,7 @@ def summarise(session: Session, course: Course, counts: dict[str, int]) -> Sessi
         bookings_open=session.bookings_open,
         audience=session.audience,
         facilitators=session.facilitators,
+        offered=counts.get(BookingStatus.OFFERED, 0),
     )
 
 
@@ -98,6 +100,11 @@ def booking_summary(db: DbSession, booking: Booking) -> BookingSummary:
     )
     session = db.get(Session, booking.session_id)
     assert session is not None
+    offer = (
+        db.exec(select(SeatOffer).where(SeatOffer.booking_id == booking.id)).first()
+        if booking.status == BookingStatus.OFFERED
+        else None
+    )
     return BookingSummary(
         id=booking.id,
         status=booking.status,
@@ -106,6 +113,8 @@ def booking_summary(db: DbSession, booking: Booking) -> BookingSummary:
         waitlist_position=position,
         cancel_until=cancel_closes_at(booking, session),
         cutoff_at=session.starts_at - timedelta(hours=session.cancellation_cutoff_hours),
+        offer_id=offer.id if offer else None,
+        offer_expires_at=offer.expires_at if offer else None,
     )
 
 

@@ -36,6 +36,7 @@ from training.models import (
     FeedbackResponse,
     HandledRequest,
     OutboxMessage,
+    SeatOffer,
     Session,
     SessionAttendance,
 )
@@ -96,6 +97,7 @@ def _old_records(now: datetime, cutoff: datetime) -> list[tuple[str, Delete]]:
         ("calendar_sync", of_old_sessions(CalendarSync)),
         ("feedback_request", of_old_sessions(FeedbackRequest)),
         ("feedback_response", of_old_sessions(FeedbackResponse)),
+        ("seat_offer", of_old_sessions(SeatOffer)),
         ("booking", delete(Booking).where(col(Booking.id).in_(old_bookings))),
         ("completion", delete(Completion).where(col(Completion.completed_at) < cutoff)),
         ("elearning_claim", delete(ElearningClaim).where(col(ElearningClaim.claimed_at) < cutoff)),

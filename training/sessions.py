@@ -7,6 +7,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from training import audit
+from training.booking import end_booking
 from training.errors import InvalidSessionDetails, UnknownCourse
 from training.models import (
     LIVE_BOOKING_STATUSES,
@@ -17,6 +18,8 @@ from training.models import (
     Course,
     Delivery,
     HandledRequest,
+    OfferState,
+    SeatOffer,
     Session,
     SessionAttendance,
     SessionStatus,
@@ -138,14 +141,25 @@ def create_session(
 
 def _lines(db: DbSession, session_id: int, statuses: tuple[str, ...]) -> list[RosterLine]:
     rows = db.exec(
-        select(Booking, Staff)
+        select(Booking, Staff, SeatOffer)
         .join(Staff)
+        .outerjoin(
+            SeatOffer,
+            (col(SeatOffer.booking_id) == col(Booking.id))
+            & (col(SeatOffer.state) == OfferState.OPEN),
+        )
         .where(Booking.session_id == session_id, col(Booking.status).in_(statuses))
         .order_by(col(Booking.requested_at), col(Booking.id))
     ).all()
     return [
-        RosterLine(booking_id=b.id, person=person(s), status=b.status, requested_at=b.requested_at)
-        for b, s in rows
+        RosterLine(
+            booking_id=b.id,
+            person=person(s),
+            status=b.status,
+            requested_at=b.requested_at,
+            offer_expires_at=offer.expires_at if offer else None,
+        )
+        for b, s, offer in rows
         if b.id is not None
     ]
 
@@ -167,6 +181,7 @@ def roster(
         session=summary,
         booked=_lines(db, session_id, SEATED_BOOKING_STATUSES),
         waitlisted=_lines(db, session_id, (BookingStatus.WAITLISTED,)),
+        offered=tuple(_lines(db, session_id, (BookingStatus.OFFERED,))),
         cancelled=_lines(db, session_id, (BookingStatus.CANCELLED,)),
         walk_ins=_attended(db, session_id, AttendanceRole.ATTENDEE, walk_in=True),
         guests=_attended(db, session_id, AttendanceRole.GUEST),
@@ -225,10 +240,7 @@ def cancel_session(
         .order_by(col(Booking.requested_at), col(Booking.id))
     ).all()
     for booking, _ in live:
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = now
-        booking.updated_at = now
-        db.add(booking)
+        end_booking(db, booking, now, OfferState.WITHDRAWN)
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = now
     session.cancel_reason = reason.strip()[:500] or None

@@ -34,7 +34,7 @@ class Reference:
     on_clash: str | None = None
 
 
-LIVE = "{t}.status IN ('booked', 'waitlisted')"
+LIVE = "{t}.status IN ('booked', 'waitlisted', 'offered')"
 OPEN_CLAIM = "{t}." + OPEN_CLAIM_SQL
 
 REFERENCES = (

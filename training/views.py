@@ -21,14 +21,15 @@ class SessionSummary:
     bookings_open: bool
     audience: str
     facilitators: str
+    offered: int = 0  # seats held for someone on the waiting list until they answer
 
     @property
     def seats_left(self) -> int:
-        return max(self.capacity - self.booked, 0)
+        return max(self.capacity - self.booked - self.offered, 0)
 
     @property
     def full(self) -> bool:
-        return self.booked >= self.capacity
+        return self.booked + self.offered >= self.capacity
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class BookingSummary:
 
     def cancellable(self, now: datetime) -> bool:
         return self.cancel_until is not None and now < self.cancel_until
+
+    # While a seat is offered to them: the offer, and when it runs out.
+    offer_id: int | None = None
+    offer_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -63,10 +68,17 @@ class Person:
 
 
 @dataclass(frozen=True)
+class SeatPassed:
+    """A free seat went to someone waiting: booked at once, or offered (`booking.status`)."""
+
+    person: Person
+    booking: BookingSummary
+
+
+@dataclass(frozen=True)
 class CancellationOutcome:
     booking: BookingSummary
-    promoted: Person | None
-    promoted_booking: BookingSummary | None
+    passed: tuple[SeatPassed, ...] = ()
     repeated: bool = False
 
 
@@ -76,6 +88,7 @@ class RosterLine:
     person: Person
     status: str
     requested_at: datetime
+    offer_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,7 @@ class Roster:
     walk_ins: tuple[Person, ...] = ()
     guests: tuple[Person, ...] = ()
     started: bool = False  # as read: a started session can no longer be changed or called off
+    offered: tuple[RosterLine, ...] = ()  # seats held for people waiting, until they answer
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,24 @@ def _came(title: str, people: tuple[Person, ...]) -> list[dict]:
     return [text(title, weight="Bolder"), *lines]
 
 
+def _offered(roster: Roster, zone: ZoneInfo) -> list[dict]:
+    """Seats held for people waiting until they answer; nothing when there are none."""
+    lines = [
+        text(
+            f"• {line.person.display_name}"
+            + (f", {line.person.team}" if line.person.team else "")
+            + (
+                f": until {local_date(line.offer_expires_at, zone)}"
+                if line.offer_expires_at
+                else ""
+            ),
+            spacing="None",
+        )
+        for line in roster.offered
+    ]
+    return [text(f"Offered a seat ({len(lines)})", weight="Bolder"), *lines] if lines else []
+
+
 def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
     session = roster.session
     body: list[dict] = [
@@ -186,6 +204,7 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
         ),
         text(f"Booked ({len(roster.booked)})", weight="Bolder"),
         *_people(roster.booked, zone),
+        *_offered(roster, zone),
         text(f"Waiting list ({len(roster.waitlisted)})", weight="Bolder"),
         *_people(roster.waitlisted, zone, numbered=True),
         *_came(f"Came without booking ({len(roster.walk_ins)})", roster.walk_ins),
@@ -209,7 +228,7 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
 
 
 def confirm_cancel_session_card(session: SessionSummary, zone: ZoneInfo, reason: str = "") -> Card:
-    people = session.booked + session.waitlisted
+    people = session.booked + session.offered + session.waitlisted
     return card(
         [
             heading(f"Cancel {session.course_title} on {when(session, zone)}?"),

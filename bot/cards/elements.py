@@ -137,8 +137,9 @@ def seats(session: SessionSummary) -> str:
     if session.status == "cancelled":
         return "Cancelled"
     if session.full:
+        held = f", {session.offered} offered to people waiting" if session.offered else ""
         waiting = f", {session.waitlisted} waiting" if session.waitlisted else ""
-        return f"Full{waiting}"
+        return f"Full{held}{waiting}"
     return f"{session.seats_left} of {session.capacity} left"
 
 

@@ -9,6 +9,7 @@ STAFF_COMMANDS = [
     ("wait 12", "join the waiting list for a full session 12"),
     ("my bookings", "your bookings, with buttons to cancel"),
     ("cancel 12", "cancel your booking on session 12"),
+    ("accept 12, decline 12", "answer a seat held for you on session 12 (or press its buttons)"),
     ("my training", "what you've completed, and when a refresher is due"),
     (
         "record e-learning",

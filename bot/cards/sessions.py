@@ -11,13 +11,21 @@ from bot.cards.elements import (
     facts,
     heading,
     link,
+    local_date,
     markdown,
     seats,
     text,
     when,
     where,
 )
+from training.seat_offers import OfferAnswer, OfferLapse
 from training.views import BookingSummary, SessionSummary
+
+MY_STATUS = {
+    "booked": "You're booked",
+    "waitlisted": "You're on the waiting list",
+    "offered": "A seat is held for you: type 'my bookings' to answer",
+}
 
 
 def _book_action(session: SessionSummary) -> dict:
@@ -52,8 +60,7 @@ def sessions_card(
             ),
         ]
         if status:
-            label = "You're booked" if status == "booked" else "You're on the waiting list"
-            item.append(text(f"✅ {label}", color="Good"))
+            item.append(text(f"✅ {MY_STATUS.get(status, status)}", color="Good"))
         else:
             item.append({"type": "ActionSet", "actions": [_book_action(session)]})
         body.append({"type": "Container", "separator": True, "spacing": "Medium", "items": item})
@@ -69,15 +76,37 @@ def _cancel_action(booking: BookingSummary, titles: tuple[str, str]) -> dict:
 CANCEL_CLOSED = "It's too late to cancel here: if you can't come, tell the Prevent coordinator."
 
 
+def _offer_actions(booking: BookingSummary) -> list[dict]:
+    return [
+        execute(
+            "Accept the seat", "accept_seat_offer", style="positive", offer_id=booking.offer_id
+        ),
+        execute("Decline", "decline_seat_offer", offer_id=booking.offer_id),
+    ]
+
+
+def answer_by(booking: BookingSummary, zone: ZoneInfo) -> str:
+    """When the offer held for them runs out, in local time."""
+    assert booking.offer_expires_at is not None
+    local = booking.offer_expires_at.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b} {local:%H:%M}"
+
+
 def session_booking_card(
     booking: BookingSummary, zone: ZoneInfo, now: datetime, note: str = ""
 ) -> Card:
     """One session from the booker's point of view: replaces the card they pressed a button on.
-    A Cancel button is there only while cancelling would be accepted."""
+    A Cancel button is there only while cancelling would be accepted; a seat held for them has
+    Accept and Decline."""
     session = booking.session
     titles = ("Cancel my booking", "Leave the waiting list")
     actions = [_cancel_action(booking, titles)] if booking.cancellable(now) else []
-    if booking.status == "booked":
+    pairs = [("When", when(session, zone)), ("Where", where(session)), ("Seats", seats(session))]
+    if booking.status == "offered":
+        headline = f"🎟️ A seat on {session.course_title} is held for you"
+        pairs.insert(0, ("Answer by", answer_by(booking, zone)))
+        actions = _offer_actions(booking)
+    elif booking.status == "booked":
         headline = f"✅ You're booked on {session.course_title}"
     elif booking.status == "waitlisted":
         headline = (
@@ -88,7 +117,6 @@ def session_booking_card(
         headline = f"Your booking on {session.course_title} is cancelled"
         open_ = session.status == "scheduled" and session.bookings_open
         actions = [_book_action(session)] if open_ and session.starts_at > now else []
-    pairs = [("When", when(session, zone)), ("Where", where(session)), ("Seats", seats(session))]
     if booking.status == "booked" and session.online and session.join_url:
         pairs.append(("Join", link("Teams meeting link", session.join_url)))
     body = [heading(headline), facts(pairs)]
@@ -114,16 +142,19 @@ def my_bookings_card(bookings: list[BookingSummary], zone: ZoneInfo, now: dateti
     body: list[dict] = [heading("Your bookings")]
     for booking in bookings:
         session = booking.session
-        label = (
-            "Booked"
-            if booking.status == "booked"
-            else f"Waiting list, number {booking.waitlist_position}"
-        )
+        if booking.status == "offered":
+            label = f"A seat is held for you: answer by {answer_by(booking, zone)}"
+        elif booking.status == "booked":
+            label = "Booked"
+        else:
+            label = f"Waiting list, number {booking.waitlist_position}"
         items: list[dict] = [
             text(markdown(bold(session.course_title), f" (#{session.id})")),
             facts([("When", when(session, zone)), ("Where", where(session)), ("Status", label)]),
         ]
-        if booking.cancellable(now):
+        if booking.status == "offered":
+            items.append({"type": "ActionSet", "actions": _offer_actions(booking)})
+        elif booking.cancellable(now):
             action = _cancel_action(booking, ("Cancel booking", "Leave waiting list"))
             items.append({"type": "ActionSet", "actions": [action]})
         elif session.starts_at > now:
@@ -132,14 +163,64 @@ def my_bookings_card(bookings: list[BookingSummary], zone: ZoneInfo, now: dateti
     return card(body)
 
 
-def seat_offered_card(booking: BookingSummary, zone: ZoneInfo, now: datetime) -> Card:
-    """Sent to the person promoted from the waiting list."""
+def seat_given_card(booking: BookingSummary, zone: ZoneInfo, now: datetime) -> Card:
+    """Sent to the person given a seat from the waiting list (far enough from the session)."""
     return session_booking_card(
         booking,
         zone,
         now,
         note="A seat came free and it's yours. Cancel if you can no longer come.",
     )
+
+
+def seat_offer_card(booking: BookingSummary, zone: ZoneInfo, now: datetime) -> Card:
+    """Sent to the first person waiting when a seat comes free close to the session."""
+    return session_booking_card(
+        booking,
+        zone,
+        now,
+        note="A seat came free. Accept it to be booked. If you don't answer by then, it goes "
+        "to the next person waiting.",
+    )
+
+
+def offer_lapsed_card(lapse: OfferLapse, zone: ZoneInfo) -> Card:
+    """Sent to someone who let an offer run out."""
+    session = lapse.booking.session
+    body = [
+        heading(f"⌛ The seat held for you on {session.course_title} has gone"),
+        text(
+            f"Nobody answered by {local_date(lapse.expires_at, zone)}, so it went to the next "
+            f"person waiting and you're no longer on the waiting list. Type 'wait {session.id}' "
+            "to join it again."
+        ),
+        facts([("When", when(session, zone)), ("Seats", seats(session))]),
+    ]
+    return card(body, [_book_action(session)] if session.status == "scheduled" else [])
+
+
+def offer_answer_card(answer: OfferAnswer, zone: ZoneInfo, now: datetime) -> Card:
+    """What a press on Accept or Decline did, or how the offer had already ended."""
+    booking = answer.booking
+    session = booking.session
+    if answer.state == "accepted":
+        note = "You accepted this seat." if answer.changed else "You had already accepted it."
+        return session_booking_card(booking, zone, now, note)
+    if answer.state == "declined":
+        headline = (
+            f"You declined the seat on {session.course_title}"
+            if answer.changed
+            else f"You had already declined the seat on {session.course_title}"
+        )
+        said = "It goes to the next person waiting. Thank you for saying."
+    elif answer.state == "expired":
+        headline = f"⌛ This offer ran out at {local_date(answer.expires_at, zone)}"
+        said = "The seat has gone to the next person waiting."
+    else:
+        headline = f"This offer on {session.course_title} no longer stands"
+        said = "The session was cancelled."
+    actions = [_book_action(session)] if session.status == "scheduled" else []
+    return card([heading(headline), text(said), facts([("When", when(session, zone))])], actions)
 
 
 def session_cancelled_notice(session: SessionSummary, zone: ZoneInfo, reason: str | None) -> Card:

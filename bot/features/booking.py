@@ -8,21 +8,26 @@ from zoneinfo import ZoneInfo
 
 from bot.cards.sessions import (
     my_bookings_card,
-    seat_offered_card,
+    offer_answer_card,
+    seat_given_card,
+    seat_offer_card,
     session_booking_card,
     sessions_card,
 )
 from bot.fields import MAX_ID, Id, Text, YearMonth, digits
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
-from training import booking, sessions
+from training import booking, seat_offers, sessions
 from training.clock import Clock
 from training.db import Database
 from training.errors import BookingMoved, SessionFull
 from training.models import BookingStatus
+from training.offer_rule import OfferPolicy
+from training.seat_offers import OfferAnswer
 from training.totals_language import MONTHS
-from training.views import BookingSummary
+from training.views import BookingSummary, SeatPassed
 
+OfferAnswerer = Callable[..., OfferAnswer]
 LIST_WORDS = {"sessions", "session", "courses", "training", "list"}
 MY_BOOKINGS = {"my bookings", "bookings", "my booking", "mine"}
 
@@ -40,6 +45,10 @@ class BookingRef(CommandData):
     booking_id: Id
     # The status the card showed (its Cancel or Leave button): acted on only if still true.
     was: Literal["booked", "waitlisted"] | None = None
+
+
+class OfferRef(CommandData):
+    offer_id: Id
 
 
 def number(word: str | None) -> int | None:
@@ -79,6 +88,19 @@ def month_range(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, (start + timedelta(days=32)).replace(day=1)
 
 
+def seat_notices(
+    passed: tuple[SeatPassed, ...], zone: ZoneInfo, now: datetime
+) -> tuple[Notice, ...]:
+    """Tell each person a freed seat went to: booked, or offered with Accept and Decline."""
+    notices = []
+    for one in passed:
+        offered = one.booking.status == BookingStatus.OFFERED
+        card = (seat_offer_card if offered else seat_given_card)(one.booking, zone, now)
+        summary, key = seat_offers.notice_summary(one), seat_offers.notice_key(one)
+        notices.append(Notice(one.person.staff_id, card, summary, key=key))
+    return tuple(notices)
+
+
 class Booking(Feature):
     def __init__(
         self,
@@ -86,16 +108,19 @@ class Booking(Feature):
         clock: Clock,
         zone: ZoneInfo,
         seats_changed: Callable[[int], None],
+        offers: OfferPolicy,
         undo: timedelta = timedelta(0),
     ) -> None:
         """`seats_changed(session_id)` is told of each committed change to a session's seats
-        (it keeps the Teams meeting's attendees in line, in the background); a seat booked may
-        be given back within `undo`, even inside the cancellation cut-off."""
+        (it keeps the Teams meeting's attendees in line, in the background); `offers` says when
+        a freed seat is offered rather than given; a seat booked may be given back within
+        `undo`, even inside the cancellation cut-off."""
         self.undo = undo
         self.database = database
         self.clock = clock
         self.zone = zone
         self.seats_changed = seats_changed
+        self.offers = offers
 
     def phrases(self, said: Said) -> Command | None:
         first, rest, words = said.first, said.rest, said.words
@@ -115,6 +140,10 @@ class Booking(Feature):
             return Command("join_waitlist", SessionRef(session_id=n))
         if first == "cancel" and (n := number(rest[-1] if rest else None)) is not None:
             return Command("cancel_on_session", SessionRef(session_id=n))
+        answering = first in {"accept", "decline"} and rest[:-1] in {(), ("seat",)}
+        if answering and (n := number(rest[-1] if rest else None)) is not None:
+            verb = "accept_offer_on_session" if first == "accept" else "decline_offer_on_session"
+            return Command(verb, SessionRef(session_id=n))
         return None
 
     @route("list_sessions", ListSessions, in_shared_chats=True, who=Who.STAFF, from_cards=True)
@@ -200,6 +229,7 @@ class Booking(Feature):
                 caller.staff_id,
                 booking_id,
                 now,
+                offers=self.offers,
                 request_key=key,
                 expected_status=was,
             )
@@ -208,17 +238,10 @@ class Booking(Feature):
                 text=str(moved), card=session_booking_card(moved.booking, self.zone, now)
             )
         self.seats_changed(result.booking.session.id)
-        notices: tuple[Notice, ...] = ()
-        if result.promoted and result.promoted_booking:
-            promoted = result.promoted_booking
-            notices = (
-                Notice(
-                    result.promoted.staff_id,
-                    seat_offered_card(promoted, self.zone, now),
-                    f"A seat came free on {promoted.session.course_title}: you're booked.",
-                ),
-            )
-        return Outcome(card=session_booking_card(result.booking, self.zone, now), notices=notices)
+        return Outcome(
+            card=session_booking_card(result.booking, self.zone, now),
+            notices=seat_notices(result.passed, self.zone, now),
+        )
 
     @route("cancel_on_session", SessionRef, from_cards=False, who=Who.STAFF)
     async def cancel_on_session(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
@@ -233,3 +256,50 @@ class Booking(Feature):
                 "Type 'my bookings' to see yours."
             )
         return await self._cancel(caller, match.id, key)
+
+    @route("accept_seat_offer", OfferRef, who=Who.STAFF, from_cards=True)
+    async def accept_seat_offer(self, caller: Caller, data: OfferRef, key: str | None) -> Outcome:
+        return await self._answer(seat_offers.accept_offer, caller, data.offer_id, key)
+
+    @route("decline_seat_offer", OfferRef, who=Who.STAFF, from_cards=True)
+    async def decline_seat_offer(self, caller: Caller, data: OfferRef, key: str | None) -> Outcome:
+        return await self._answer(seat_offers.decline_offer, caller, data.offer_id, key)
+
+    @route("accept_offer_on_session", SessionRef, who=Who.STAFF, from_cards=False)
+    async def accept_offer_on_session(
+        self, caller: Caller, data: SessionRef, key: str | None
+    ) -> Outcome:
+        return await self._answer_on_session(seat_offers.accept_offer, caller, data, key)
+
+    @route("decline_offer_on_session", SessionRef, who=Who.STAFF, from_cards=False)
+    async def decline_offer_on_session(
+        self, caller: Caller, data: SessionRef, key: str | None
+    ) -> Outcome:
+        return await self._answer_on_session(seat_offers.decline_offer, caller, data, key)
+
+    async def _answer_on_session(
+        self, answer: OfferAnswerer, caller: Caller, data: SessionRef, key: str | None
+    ) -> Outcome:
+        offer_id = await self.database.run(
+            seat_offers.offer_on_session, caller.staff_id, data.session_id, key
+        )
+        if offer_id is None:
+            return Outcome(
+                text=f"No seat on session {data.session_id} is held for you. "
+                "Type 'my bookings' to see yours."
+            )
+        return await self._answer(answer, caller, offer_id, key)
+
+    async def _answer(
+        self, answer: OfferAnswerer, caller: Caller, offer_id: int, key: str | None
+    ) -> Outcome:
+        now = self.clock.now()
+        result = await self.database.run(
+            answer, caller.staff_id, offer_id, now, offers=self.offers, request_key=key
+        )
+        if result.changed or result.passed:
+            self.seats_changed(result.booking.session.id)
+        return Outcome(
+            card=offer_answer_card(result, self.zone, now),
+            notices=seat_notices(result.passed, self.zone, now),
+        )

@@ -23,6 +23,8 @@ README_PHRASES = {
     "wait 12": "join_waitlist",
     "my bookings": "my_bookings",
     "cancel 12": "cancel_on_session",
+    "accept 12": "accept_offer_on_session",
+    "decline 12": "decline_offer_on_session",
     "new session": "new_session_form",
     "roster 12": "roster",
     "cancel session 12 trainer unwell": "confirm_cancel_session",

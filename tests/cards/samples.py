@@ -32,6 +32,7 @@ from training.my_training import CompletionLine, MyTraining
 from training.outbox import DeliveryProblem
 from training.periods import Period
 from training.reminders import Reminder
+from training.seat_offers import OfferAnswer, OfferLapse
 from training.session_changes import PersonTold, SessionChange
 from training.session_messages import MessageAudience
 from training.teams import ImportResult, MappingLine, NoTeam, PersonTeam, TeamChange
@@ -221,6 +222,36 @@ def roster(on: SessionSummary, booked: int, waiting: int) -> Roster:
         waitlisted=[line(i, p, "waitlisted") for i, p in enumerate(everyone[booked:], booked)],
         cancelled=[],
     )
+
+
+# A seat freed two days before a 20-seat session, held for the first person waiting until 21:00.
+CLOSE = session(430, WRAP, date(2027, 1, 13), capacity=20, booked=19, waitlisted=6)
+CLOSE = replace(CLOSE, offered=1)
+OFFER_ENDS = at(date(2027, 1, 11), 21)
+
+
+def offered(id_: int, on: SessionSummary) -> BookingSummary:
+    return replace(booking(id_, on, "offered"), offer_id=900 + id_, offer_expires_at=OFFER_ENDS)
+
+
+def with_offers(held: Roster, count: int) -> Roster:
+    """Seats held for the first `count` people who were waiting."""
+    lines = tuple(
+        replace(line, status="offered", offer_expires_at=OFFER_ENDS + timedelta(hours=i))
+        for i, line in enumerate(held.waitlisted[:count])
+    )
+    return replace(held, waitlisted=held.waitlisted[count:], offered=lines)
+
+
+def answer(state: str, *, changed: bool = True) -> OfferAnswer:
+    status = {"accepted": "booked", "declined": "cancelled", "expired": "cancelled"}.get(
+        state, "cancelled"
+    )
+    on = CLOSE if state != "withdrawn" else replace(CLOSE, status="cancelled")
+    return OfferAnswer(booking(31, on, status), state, OFFER_ENDS, changed=changed)
+
+
+LAPSE = OfferLapse(931, BOOKER, booking(31, CLOSE, "cancelled"), OFFER_ENDS, ())
 
 
 def after_the_session() -> Roster:
@@ -718,9 +749,39 @@ SAMPLES = [
         ),
     ),
     Sample(
-        "seat_offered_card",
+        "seat_given_card",
         "promoted from the waiting list",
         (booking(4, WEBINAR, "booked"), ZONE, NOW),
+    ),
+    Sample(
+        "seat_offer_card", "a seat two days before, until 21:00", (offered(5, CLOSE), ZONE, NOW)
+    ),
+    Sample("session_booking_card", "a seat held for me", (offered(6, CLOSE), ZONE, NOW)),
+    Sample(
+        "my_bookings_card",
+        "five bookings and a seat held for me",
+        (
+            [offered(7, CLOSE)]
+            + [booking(40 + i, s, "booked") for i, s in enumerate(UPCOMING[1:6])],
+            ZONE,
+            NOW,
+        ),
+    ),
+    Sample("offer_lapsed_card", "nobody answered by 21:00", (LAPSE, ZONE)),
+    Sample("offer_answer_card", "accepted", (answer("accepted"), ZONE, NOW)),
+    Sample(
+        "offer_answer_card", "pressed Accept again", (answer("accepted", changed=False), ZONE, NOW)
+    ),
+    Sample("offer_answer_card", "declined", (answer("declined"), ZONE, NOW)),
+    Sample(
+        "offer_answer_card",
+        "pressed after it ran out",
+        (answer("expired", changed=False), ZONE, NOW),
+    ),
+    Sample(
+        "offer_answer_card",
+        "the session was called off",
+        (answer("withdrawn", changed=False), ZONE, NOW),
     ),
     Sample(
         "session_cancelled_notice",
@@ -747,6 +808,11 @@ SAMPLES = [
         "roster_card", "a full 100-seat webinar with 40 waiting", (roster(WEBINAR, 100, 40), ZONE)
     ),
     Sample("roster_card", "a cancelled session", (roster(CANCELLED, 19, 0), ZONE)),
+    Sample(
+        "roster_card",
+        "two days before: 3 seats held for people waiting, 37 still waiting",
+        (with_offers(roster(replace(WEBINAR, booked=97, offered=3), 97, 40), 3), ZONE),
+    ),
     Sample(
         "roster_card", "after the session: attended, no-shows, walk-ins and guests", (AFTER, ZONE)
     ),

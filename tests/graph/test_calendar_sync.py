@@ -12,6 +12,9 @@ from tests.graph.local_graph import Fault
 from training import booking, calendar, sessions
 from training.db import Database
 from training.models import Session
+from training.offer_rule import OfferPolicy
+
+OFFERS = OfferPolicy()  # the default: 3 days, 12 hours
 
 SEATS = 2
 
@@ -92,7 +95,7 @@ async def test_a_cancelled_seat_goes_to_the_next_person_and_the_calendar_follows
     )
     with database.unit_of_work() as db:
         mine = booking.my_bookings(db, ann, now)[0]
-        booking.cancel_booking(db, ann, mine.id, now)
+        booking.cancel_booking(db, ann, mine.id, now, offers=OFFERS)
 
     later = now + timedelta(minutes=15)  # the attendee list was written at `now`
     assert (await sync_session(database, graph, session_id, later)).state == "synced"

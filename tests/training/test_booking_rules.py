@@ -17,7 +17,10 @@ from training.errors import (
     UnknownSession,
 )
 from training.models import Booking, BookingStatus
+from training.offer_rule import OfferPolicy
 from training.sessions import cancel_session, roster
+
+OFFERS = OfferPolicy()  # the default: 3 days, 12 hours
 
 
 @pytest.fixture
@@ -88,10 +91,10 @@ def test_cancelling_promotes_the_first_waiting(database, clock, small_session):
         book_seat(db, cat, session_id, clock.now(), join_waiting_list=True)
         book_seat(db, dev, session_id, clock.now() + timedelta(seconds=1), join_waiting_list=True)
     with database.unit_of_work() as db:
-        result = cancel_booking(db, ann, first.booking.id, clock.now())
+        result = cancel_booking(db, ann, first.booking.id, clock.now(), offers=OFFERS)
     assert result.booking.status == BookingStatus.CANCELLED
-    assert result.promoted is not None and result.promoted.staff_id == cat
-    assert result.promoted_booking.status == BookingStatus.BOOKED
+    [passed] = result.passed
+    assert passed.person.staff_id == cat and passed.booking.status == BookingStatus.BOOKED
     with database.unit_of_work() as db:
         mine = my_bookings(db, dev, clock.now())
     assert [(b.status, b.waitlist_position) for b in mine] == [("waitlisted", 1)]
@@ -104,8 +107,8 @@ def test_leaving_the_waiting_list_promotes_nobody(database, clock, small_session
         book_seat(db, bob, session_id, clock.now())
         waiting = book_seat(db, cat, session_id, clock.now(), join_waiting_list=True)
     with database.unit_of_work() as db:
-        result = cancel_booking(db, cat, waiting.booking.id, clock.now())
-    assert result.promoted is None
+        result = cancel_booking(db, cat, waiting.booking.id, clock.now(), offers=OFFERS)
+    assert result.passed == ()
 
 
 def test_no_booking_on_past_cancelled_or_closed_sessions(database, clock, small_session):
@@ -126,7 +129,7 @@ def test_cancellation_cut_off(database, clock, small_session):
         booked = book_seat(db, ann, session_id, clock.now())
     late = clock.now() + timedelta(days=6, hours=1)
     with pytest.raises(CancellationClosed), database.unit_of_work() as db:
-        cancel_booking(db, ann, booked.booking.id, late)
+        cancel_booking(db, ann, booked.booking.id, late, offers=OFFERS)
 
 
 def test_someone_elses_booking_cannot_be_cancelled(database, clock, small_session):
@@ -134,7 +137,7 @@ def test_someone_elses_booking_cannot_be_cancelled(database, clock, small_sessio
     with database.unit_of_work() as db:
         booked = book_seat(db, ann, session_id, clock.now())
     with pytest.raises(UnknownBooking), database.unit_of_work() as db:
-        cancel_booking(db, bob, booked.booking.id, clock.now())
+        cancel_booking(db, bob, booked.booking.id, clock.now(), offers=OFFERS)
     with database.unit_of_work() as db:
         assert roster(db, session_id).booked[0].person.staff_id == ann
 
@@ -144,7 +147,9 @@ def test_a_redelivered_request_books_once_even_after_a_cancel(database, clock, s
     with database.unit_of_work() as db:
         first = book_seat(db, ann, session_id, clock.now(), request_key="conv:activity-1")
     with database.unit_of_work() as db:
-        cancel_booking(db, ann, first.booking.id, clock.now(), request_key="conv:activity-2")
+        cancel_booking(
+            db, ann, first.booking.id, clock.now(), request_key="conv:activity-2", offers=OFFERS
+        )
     with database.unit_of_work() as db:
         again = book_seat(db, ann, session_id, clock.now(), request_key="conv:activity-1")
     assert again.repeated
@@ -187,8 +192,10 @@ def test_a_repeated_cancellation_names_the_same_promoted_person(database, clock,
         book_seat(db, cat, session_id, clock.now(), join_waiting_list=True)
     later = clock.now() + timedelta(hours=1)
     with database.unit_of_work() as db:
-        done = cancel_booking(db, ann, first.booking.id, later, request_key="conv:x")
+        done = cancel_booking(db, ann, first.booking.id, later, request_key="conv:x", offers=OFFERS)
     with database.unit_of_work() as db:
-        again = cancel_booking(db, ann, first.booking.id, later, request_key="conv:x")
-    assert again.repeated and done.promoted == again.promoted
-    assert again.promoted is not None and again.promoted.staff_id == cat
+        again = cancel_booking(
+            db, ann, first.booking.id, later, request_key="conv:x", offers=OFFERS
+        )
+    assert again.repeated and done.passed == again.passed
+    assert [p.person.staff_id for p in again.passed] == [cat]

@@ -7,7 +7,10 @@ from datetime import timedelta
 from tests.factories import add_course, add_session, add_staff
 from training.booking import book_seat, cancel_booking
 from training.models import BookingStatus
+from training.offer_rule import OfferPolicy
 from training.sessions import roster
+
+OFFERS = OfferPolicy()  # the default: 3 days, 12 hours
 
 PEOPLE = 50
 SEATS = 10
@@ -48,7 +51,7 @@ def test_fifty_at_once_fill_ten_seats_and_queue_the_rest_in_order(database, cloc
 
     for line in before.booked[:5]:
         with database.unit_of_work() as db:
-            cancel_booking(db, line.person.staff_id, line.booking_id, clock.now())
+            cancel_booking(db, line.person.staff_id, line.booking_id, clock.now(), offers=OFFERS)
 
     with database.unit_of_work() as db:
         after = roster(db, session_id)
