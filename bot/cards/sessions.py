@@ -203,13 +203,14 @@ def offer_answer_card(answer: OfferAnswer, zone: ZoneInfo, now: datetime) -> Car
     """What a press on Accept or Decline did, or how the offer had already ended."""
     booking = answer.booking
     session = booking.session
+    first_time = answer.changed or answer.repeated  # a redelivery is answered as the first time
     if answer.state == "accepted":
-        note = "You accepted this seat." if answer.changed else "You had already accepted it."
+        note = "You accepted this seat." if first_time else "You had already accepted it."
         return session_booking_card(booking, zone, now, note)
     if answer.state == "declined":
         headline = (
             f"You declined the seat on {session.course_title}"
-            if answer.changed
+            if first_time
             else f"You had already declined the seat on {session.course_title}"
         )
         said = "It goes to the next person waiting. Thank you for saying."
