@@ -199,7 +199,12 @@ def build(
             Attendance(database, clock, zone, settings, graph, background, notifier.send_soon),
             # 'edit session 12' and 'message session 12 ...' before the sessions' phrases
             SessionLife(
-                database, clock, zone, seats_changed, teams_meetings_by_graph=meetings_by_graph
+                database,
+                clock,
+                zone,
+                seats_changed,
+                teams_meetings_by_graph=meetings_by_graph,
+                offers=offer_policy(settings),
             ),
             # 'cancel session 12' before booking's 'cancel 12'
             Sessions(

@@ -100,7 +100,7 @@ def remember_request(
         db.add(HandledRequest(key=request_key, booking_id=booking.id, handled_at=now))
 
 
-def _seats_taken(db: DbSession, session_id: int) -> int:
+def seats_taken(db: DbSession, session_id: int) -> int:
     """Seats booked, and seats held for someone until they answer an offer."""
     counts = booking_counts(db, [session_id])[session_id]
     return counts.get(BookingStatus.BOOKED, 0) + counts.get(BookingStatus.OFFERED, 0)
@@ -137,7 +137,7 @@ def book_seat(
             col(Booking.status).in_(LIVE_BOOKING_STATUSES),
         )
     ).first()
-    has_seat = _seats_taken(db, session_id) < session.capacity
+    has_seat = seats_taken(db, session_id) < session.capacity
     if existing is not None and existing.status == BookingStatus.WAITLISTED and has_seat:
         # A seat is free while people wait only once it is too late to offer it (past the
         # cut-off): then whoever asks first takes it, the people waiting as well.
@@ -200,7 +200,7 @@ def promote_from_waiting_list(
     if rule.filling == Filling.LEAVE_FREE:
         return []
     passed = []
-    while _seats_taken(db, session.id) < session.capacity:
+    while seats_taken(db, session.id) < session.capacity:
         waiting = _first_waitlisted(db, session.id)
         if waiting is None:
             break

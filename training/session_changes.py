@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from training import audit, booking
 from training.errors import InvalidSessionDetails, TrainingError
 from training.models import (
+    LIVE_BOOKING_STATUSES,
     Booking,
     BookingStatus,
     Course,
@@ -26,9 +27,10 @@ from training.models import (
     SessionStatus,
     Staff,
 )
+from training.offer_rule import OfferPolicy
 from training.queries import load_session, person, session_summary
 from training.sessions import NewSession, validate_details
-from training.views import Person, SessionSummary
+from training.views import Person, SeatPassed, SessionSummary
 
 
 class SessionChangedMeanwhile(TrainingError):
@@ -62,7 +64,7 @@ class SessionEdit:
 @dataclass(frozen=True)
 class PersonTold:
     person: Person
-    # "booked", "given_seat" (by this change) or "waitlisted"
+    # "booked", "given_seat" or "offered_seat" (by this change), or "waitlisted"
     status: str
     waitlist_position: int | None = None
 
@@ -73,10 +75,16 @@ class SessionChange:
     after: SessionSummary
     people_to_tell: list[PersonTold]
     repeated: bool = False
+    # Whom the new seats went to (booked, or offered with a deadline), as every freed seat.
+    passed: tuple[SeatPassed, ...] = ()
 
     @property
     def given_seats(self) -> list[Person]:
         return [p.person for p in self.people_to_tell if p.status == "given_seat"]
+
+    @property
+    def offered_seats(self) -> list[Person]:
+        return [p.person for p in self.people_to_tell if p.status == "offered_seat"]
 
 
 SEEN_FIELDS = ("starts_at", "ends_at", "capacity", "online", "join_url", "location", "audience")
@@ -88,16 +96,6 @@ def edit_mark(session: SessionSummary) -> str:
     was drawn before someone else's change."""
     words = "|".join(str(getattr(session, name)) for name in (*SEEN_FIELDS, "status"))
     return hashlib.sha256(words.encode()).hexdigest()[:16]
-
-
-def _seats_taken(db: DbSession, session_id: int) -> int:
-    return len(
-        db.exec(
-            select(Booking.id).where(
-                Booking.session_id == session_id, Booking.status == BookingStatus.BOOKED
-            )
-        ).all()
-    )
 
 
 def _check_changeable(session: Session, now: datetime) -> None:
@@ -129,7 +127,7 @@ def _check_meeting(session: Session, edit: SessionEdit) -> None:
 
 def _check_capacity(db: DbSession, session: Session, capacity: int) -> None:
     assert session.id is not None
-    taken = _seats_taken(db, session.id)
+    taken = booking.seats_taken(db, session.id)
     if capacity < taken:
         raise InvalidSessionDetails(
             f"{taken} people already have seats on session {session.id}, so the capacity can't "
@@ -150,14 +148,12 @@ def _apply(session: Session, edit: SessionEdit) -> None:
     session.audience = edit.audience.strip()[:500]
 
 
-def _promote_all(db: DbSession, session: Session, now: datetime) -> set[int]:
+def _promote_all(
+    db: DbSession, session: Session, now: datetime, offers: OfferPolicy
+) -> tuple[SeatPassed, ...]:
     """Seats the new capacity made go to the waiting list in order (the same promotion a
-    cancelled seat uses); returns the booking ids given seats."""
-    given: set[int] = set()
-    while (promoted := booking.promote_from_waiting_list(db, session, now)) is not None:
-        assert promoted[0].id is not None
-        given.add(promoted[0].id)
-    return given
+    cancelled seat uses: given, or offered close to the session)."""
+    return tuple(booking.promote_from_waiting_list(db, session, now, offers=offers))
 
 
 def _people(db: DbSession, session_id: int, given: set[int], *, everyone: bool) -> list[PersonTold]:
@@ -166,7 +162,7 @@ def _people(db: DbSession, session_id: int, given: set[int], *, everyone: bool) 
         .join(Staff, col(Staff.id) == col(Booking.staff_id))
         .where(
             Booking.session_id == session_id,
-            col(Booking.status).in_((BookingStatus.BOOKED, BookingStatus.WAITLISTED)),
+            col(Booking.status).in_(LIVE_BOOKING_STATUSES),
         )
         .order_by(col(Booking.requested_at), col(Booking.id))
     ).all()
@@ -177,7 +173,8 @@ def _people(db: DbSession, session_id: int, given: set[int], *, everyone: bool) 
             position += 1
             told.append(PersonTold(person(staff), "waitlisted", position))
         elif row.id in given:
-            told.append(PersonTold(person(staff), "given_seat"))
+            offered = row.status == BookingStatus.OFFERED
+            told.append(PersonTold(person(staff), "offered_seat" if offered else "given_seat"))
         elif everyone:
             told.append(PersonTold(person(staff), "booked"))
     return told
@@ -208,6 +205,7 @@ def edit_session(
     actor_staff_id: int | None = None,
     request_key: str | None = None,
     teams_meeting_by_graph: bool = False,
+    offers: OfferPolicy,
 ) -> SessionChange:
     """Change a session still to come; every booking is kept. Refused (and nothing changed)
     for a cancelled or past session, a form drawn before another change
@@ -239,7 +237,8 @@ def edit_session(
     _apply(session, edit)
     db.add(session)
     db.flush()
-    given = _promote_all(db, session, now) if edit.capacity > before.capacity else set()
+    passed = _promote_all(db, session, now, offers) if edit.capacity > before.capacity else ()
+    given = {p.booking.id for p in passed}
     if request_key is not None:
         db.add(HandledRequest(key=request_key, handled_at=now))
     after = session_summary(db, session_id)
@@ -255,4 +254,4 @@ def edit_session(
     )
     changed = visible or before.capacity != after.capacity
     people = _people(db, session_id, given, everyone=visible) if changed else []
-    return SessionChange(before, after, people)
+    return SessionChange(before, after, people, passed=passed)

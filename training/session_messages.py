@@ -68,7 +68,8 @@ def audience(db: DbSession, session_id: int, text: str = "") -> MessageAudience:
     return MessageAudience(
         session_summary(db, session_id),
         _in_order(db, session_id, SEATED_BOOKING_STATUSES),
-        _in_order(db, session_id, (BookingStatus.WAITLISTED,)),
+        # Someone a seat is held for is still waiting for it, until they accept.
+        _in_order(db, session_id, (BookingStatus.OFFERED, BookingStatus.WAITLISTED)),
     )
 
 

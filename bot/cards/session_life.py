@@ -166,6 +166,8 @@ def _side_by_side(rows: list[tuple]) -> dict[str, Any]:
 WHAT_IT_MEANS = {
     "booked": "You're still booked: nothing to do unless you can no longer come.",
     "given_seat": "The session has more seats now, and one is yours. Cancel if you can't come.",
+    "offered_seat": "The session has more seats now, and one is held for you: accept or decline "
+    "it on the card that comes with this.",
 }
 
 
@@ -207,6 +209,10 @@ def session_saved_card(change: SessionChange, zone: ZoneInfo) -> Card:
     if given:
         names = ", ".join(p.display_name for p in given)
         body.append(text(f"Given seats from the waiting list, in order: {names}."))
+    offered = change.offered_seats
+    if offered:
+        names = ", ".join(p.display_name for p in offered)
+        body.append(text(f"Seats offered to the people waiting, in order: {names}."))
     if change.people_to_tell:
         body.append(text(f"{len(change.people_to_tell)} people booked or waiting are being told."))
     return card(body, [roster_button(after.id)])

@@ -20,7 +20,7 @@ from bot.cards.session_life import (
     session_message_card,
     session_saved_card,
 )
-from bot.features.booking import SessionRef, number
+from bot.features.booking import SessionRef, number, seat_notices
 from bot.features.sessions import uk_time
 from bot.fields import FormValue, Id
 from bot.router import Feature, route
@@ -30,6 +30,8 @@ from training import audit, session_changes, session_messages, sessions
 from training.clock import Clock
 from training.db import Database
 from training.errors import InvalidSessionDetails, TrainingError
+from training.models import BookingStatus
+from training.offer_rule import OfferPolicy
 from training.session_changes import SessionChange, SessionChangedMeanwhile, SessionEdit
 
 EDIT_WORDS = {"edit", "change", "reschedule", "move"}
@@ -120,13 +122,16 @@ class SessionLife(Feature):
         seats_changed: Callable[[int], None],
         *,
         teams_meetings_by_graph: bool,
+        offers: OfferPolicy,
     ) -> None:
-        """`seats_changed` brings the session's Teams meeting in line after a change."""
+        """`seats_changed` brings the session's Teams meeting in line after a change; `offers`
+        says when new seats are offered to the people waiting rather than given."""
         self.database = database
         self.clock = clock
         self.zone = zone
         self.seats_changed = seats_changed
         self.teams_meetings_by_graph = teams_meetings_by_graph
+        self.offers = offers
 
     def phrases(self, said: Said) -> Command | None:
         first, rest = said.first, said.rest
@@ -173,6 +178,7 @@ class SessionLife(Feature):
                 actor_staff_id=caller.staff_id,
                 request_key=key,
                 teams_meeting_by_graph=self.teams_meetings_by_graph,
+                offers=self.offers,
             )
         except SessionChangedMeanwhile as problem:
             return await self._form(data.session_id, str(problem))
@@ -185,9 +191,10 @@ class SessionLife(Feature):
         if change.repeated:
             return Outcome(text=f"That change to session {data.session_id} was already saved.")
         self.seats_changed(data.session_id)
-        return Outcome(
-            card=session_saved_card(change, self.zone), notices=change_notices(change, self.zone)
-        )
+        # A seat held for someone comes with its own card, to accept or decline.
+        offered = tuple(p for p in change.passed if p.booking.status == BookingStatus.OFFERED)
+        notices = change_notices(change, self.zone) + seat_notices(offered, self.zone)
+        return Outcome(card=session_saved_card(change, self.zone), notices=notices)
 
     # --- messages -----------------------------------------------------------------------------
 

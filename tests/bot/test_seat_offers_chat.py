@@ -190,3 +190,27 @@ async def test_presses_arriving_together_accept_once(chat, close):
     assert said.count("You accepted this seat.") == 1
     assert said.count("You had already accepted it.") == 4
     assert statuses(chat) == ["cancelled", "booked", "booked", "waitlisted"]
+
+
+async def test_more_seats_two_days_before_are_offered_in_order(chat, close):
+    session_id, (_, _, cat, dev) = close
+    pat = chat.coordinator()
+    [form] = cards_in(await pat.says(f"edit session {session_id}"))
+    inputs = {n["id"]: n.get("value", "") for n in form["body"] if "Input." in n.get("type", "")}
+    body = await pat.presses(button(form, "Save and tell people"), {**inputs, "capacity": "3"})
+    assert "Seats offered to the people waiting, in order: Cat Cole" in card_text(
+        card_from_invoke(body)
+    )
+    await chat.notices_sent()
+    told = [card_text(c) for c in cards_in(cat.new_replies())]
+    assert any("one is held for you" in t for t in told)
+    [offer] = [c for c in cards_in(chat.connector.to(cat.conversation_id)) if buttons_of(c)]
+    assert "Answer by: Mon 11 Jan 21:00" in card_text(offer)
+    assert all("held for you" not in card_text(c) for c in cards_in(dev.new_replies()))
+    accepted = card_from_invoke(await cat.presses(button(offer, "Accept the seat")))
+    assert "You're booked" in card_text(accepted)
+    assert statuses(chat) == ["booked", "booked", "booked", "waitlisted"]
+
+
+def buttons_of(card: dict) -> list[str]:
+    return [b["title"] for b in card.get("actions", []) if b["title"] == "Accept the seat"]

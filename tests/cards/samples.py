@@ -283,6 +283,13 @@ CHANGE = SessionChange(
     + [PersonTold(p, "given_seat") for p in people(10, start=100)]
     + [PersonTold(p, "waitlisted", i) for i, p in enumerate(people(30, start=110), start=1)],
 )
+# Two days before: five more seats, offered to the first five waiting until they answer.
+MORE_SEATS_CLOSE = SessionChange(
+    CLOSE,
+    replace(CLOSE, capacity=25, offered=6, waitlisted=1),
+    [PersonTold(p, "offered_seat") for p in people(5, start=300)]
+    + [PersonTold(people(1, start=305)[0], "waitlisted", 1)],
+)
 NOTHING_CHANGED = SessionChange(WEBINAR, WEBINAR, [])
 LONG_MESSAGE = (
     "Please join ten minutes early: we will check everyone can hear and see the slides. "
@@ -844,6 +851,12 @@ SAMPLES = [
     Sample("session_changed_notice", "booked, moved", (CHANGE, ZONE, "booked")),
     Sample("session_changed_notice", "given a seat by more capacity", (CHANGE, ZONE, "given_seat")),
     Sample("session_changed_notice", "30th waiting", (CHANGE, ZONE, "waitlisted", 30)),
+    Sample(
+        "session_changed_notice",
+        "more seats two days before: one held for me",
+        (MORE_SEATS_CLOSE, ZONE, "offered_seat"),
+    ),
+    Sample("session_saved_card", "5 more seats two days before: offered", (MORE_SEATS_CLOSE, ZONE)),
     Sample("session_saved_card", "moved, 10 given seats, 140 told", (CHANGE, ZONE)),
     Sample("session_saved_card", "nothing different", (NOTHING_CHANGED, ZONE)),
     Sample("message_form_card", "empty", (WEBINAR, ZONE)),
