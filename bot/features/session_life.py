@@ -193,7 +193,8 @@ class SessionLife(Feature):
         self.seats_changed(data.session_id)
         # A seat held for someone comes with its own card, to accept or decline.
         offered = tuple(p for p in change.passed if p.booking.status == BookingStatus.OFFERED)
-        notices = change_notices(change, self.zone) + seat_notices(offered, self.zone)
+        now = self.clock.now()
+        notices = change_notices(change, self.zone) + seat_notices(offered, self.zone, now)
         return Outcome(card=session_saved_card(change, self.zone), notices=notices)
 
     # --- messages -----------------------------------------------------------------------------
