@@ -244,7 +244,9 @@ async def test_attendee_changes_are_written_at_most_once_per_window_and_never_fo
     for person in (bob, cat, dan):
         _book(database, person, session_id, soon)
     with database.unit_of_work() as db:
-        booking.cancel_booking(db, bob, booking.my_bookings(db, bob, soon)[0].id, soon)
+        booking.cancel_booking(
+            db, bob, booking.my_bookings(db, bob, soon)[0].id, soon, offers=OFFERS
+        )
     for minutes in (3, 8, 14):
         moment = now + timedelta(minutes=minutes)
         assert (await sync_session(database, graph, session_id, moment)).state == "synced"
