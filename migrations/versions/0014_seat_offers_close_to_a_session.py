@@ -2,7 +2,7 @@
 until they accept, decline or the offer runs out; an offered booking is live
 
 Revision ID: 0014
-Revises: 0019
+Revises: 0011
 Create Date: 2026-11-29 19:45:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import training.columns
 
 revision: str = "0014"
-down_revision: str | None = "0019"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
