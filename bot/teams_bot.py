@@ -2,12 +2,18 @@
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    ResourceResponse,
+    TextFormatTypes,
+)
 
 from bot.cards.elements import CARD_CONTENT_TYPE, Card, card, text, unescaped
 from bot.cards.help import help_card
@@ -80,6 +86,7 @@ class WrapBot(TeamsActivityHandler):
         self.files = files
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        turn_context.on_send_activities(_as_plain_text)
         activity = turn_context.activity
         tenant = tenant_of(activity)
         if not self.settings.tenant_allowed(tenant):
@@ -345,6 +352,19 @@ def _files(activity: Activity) -> list[FileOffer]:
         ],
         activity.service_url,
     )
+
+
+async def _as_plain_text(
+    turn_context: TurnContext,
+    activities: list[Activity],
+    send: Callable[[], Awaitable[list[ResourceResponse]]],
+) -> list[ResourceResponse]:
+    """Sentences go out as plain text: Teams would read a message's text as Markdown, and some
+    repeat what people typed (a board's or course's name)."""
+    for activity in activities:
+        if activity.type == ActivityTypes.message and activity.text and not activity.text_format:
+            activity.text_format = TextFormatTypes.plain
+    return await send()
 
 
 def _personal(activity: Activity) -> bool:

@@ -118,3 +118,10 @@ async def test_a_certificates_file_name_is_shown_as_typed(graph_chat, graph_serv
     await graph_chat.notices_sent()
     [ask] = cards_in(mo.new_replies())
     assert_shown_as_typed(ask, file_name)
+
+
+async def test_sentences_that_repeat_typed_words_are_sent_as_plain_text(chat):
+    replies = await chat.coordinator().says(f"board update delivered {LINK}")
+    [sent] = [reply["activity"] for reply in replies if reply["activity"].get("text")]
+    assert "https://evil.example/login" in sent["text"]
+    assert sent["textFormat"] == "plain"
