@@ -314,3 +314,22 @@ def test_accept_and_decline_racing_the_expiry_sweep_give_one_outcome(database, c
             assert len(swept) == 1 and ended.state == "expired" == pressed.state
             assert len(offers_to_dev) == 1
         assert status(database, seats["Eve"]) == BookingStatus.WAITLISTED
+
+
+def test_two_replicas_sweeping_at_once_pass_an_offer_on_once(database, clock, close):
+    _, people, seats = close
+    [offer] = cancel(database, clock, people, seats, "Ann").passed
+    ran_out = offer.booking.offer_expires_at
+    replicas = [type(database)(database.url) for _ in range(2)]  # each its own connections
+    try:
+        swept = race(*(sweep_at(replica, ran_out) for replica in replicas))
+    finally:
+        for replica in replicas:
+            replica.dispose()
+    assert sorted(len(lapses) for lapses in swept) == [0, 1], swept
+    with database.unit_of_work() as db:
+        offers = db.exec(select(SeatOffer).order_by(SeatOffer.id)).all()
+    assert [(o.booking_id, o.state) for o in offers] == [
+        (seats["Cat"], OfferState.EXPIRED),
+        (seats["Dev"], OfferState.OPEN),
+    ]
