@@ -26,6 +26,7 @@ from bot.features.feedback import Feedback
 from bot.features.files import Files
 from bot.features.help import Help
 from bot.features.my_training import MyTraining
+from bot.features.register import Registers
 from bot.features.session_life import SessionLife
 from bot.features.sessions import Sessions
 from bot.features.teams import Teams
@@ -206,6 +207,7 @@ def build(
                 teams_meetings_by_graph=meetings_by_graph,
                 offers=offer_policy(settings),
             ),
+            Registers(database, clock, zone, settings),
             # 'cancel session 12' before booking's 'cancel 12'
             Sessions(
                 database, clock, zone, seats_changed, teams_meetings_by_graph=meetings_by_graph

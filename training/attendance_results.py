@@ -32,6 +32,7 @@ from training.models import (
     Completion,
     CompletionSource,
     Course,
+    Decision,
     Resolution,
     Session,
     SessionAttendance,
@@ -265,7 +266,7 @@ def recompute(db: DbSession, session: Session, now: datetime, default_percent: i
     )
     records = _records(db, session)
     if records is None:
-        settle_bookings_and_completions(db, session, rows, now)
+        settle_bookings_and_completions(db, session, rows, now, reported=False)
         return
     needed = required_seconds(
         session.starts_at, session.ends_at, _threshold(db, session, default_percent)
@@ -283,7 +284,10 @@ def recompute(db: DbSession, session: Session, now: datetime, default_percent: i
     }
     seated = _seated(db, session.id)
     claimed = _claim(rows, people, session.id, now)
-    gone = [r.id for r in rows if r.id is not None and all(r is not c for c in claimed)]
+    unclaimed = [r for r in rows if all(r is not c for c in claimed)]
+    # A register decision stands on its own: nobody in a report is no reason to drop it.
+    kept = [r for r in unclaimed if r.decision is not None]
+    gone = [r.id for r in unclaimed if r.id is not None and r.decision is None]
     if gone:
         # Merged into another person, or in no report any more: nothing stands behind them.
         db.execute(delete(SessionAttendance).where(col(SessionAttendance.id).in_(gone)))
@@ -293,19 +297,23 @@ def recompute(db: DbSession, session: Session, now: datetime, default_percent: i
         seconds = merged_seconds(
             [i for m in person.members for i in m.intervals], session.starts_at, session.ends_at
         )
+        role: str = _role(person, staff.get(person.staff_id or -1), seated, facilitators)
+        completed = seconds >= needed
+        if row.decision is not None:  # decided by hand: Teams' figures are kept beside it
+            role, completed = decided_role(row.decision, role), row.decision == Decision.PRESENT
         values = {
             "session_id": session.id,
             "identity_keys": "\n".join(person.keys),
             "staff_id": person.staff_id,
             "resolution": person.resolution,
-            "role": _role(person, staff.get(person.staff_id or -1), seated, facilitators),
+            "role": role,
             "display_name": cut(named.display_name, SessionAttendance.display_name),
             "email": cut_or_none(
                 next((m.email for m in person.members if m.email), None), SessionAttendance.email
             ),
             "attended_seconds": seconds,
             "required_seconds": needed,
-            "completed": seconds >= needed,
+            "completed": completed,
             "data_gaps": any(m.data_gaps for m in person.members),
         }
         if person.manual is not None and person.manual is not row:
@@ -317,7 +325,15 @@ def recompute(db: DbSession, session: Session, now: datetime, default_percent: i
             row.updated_at = now
             db.add(row)
     db.flush()
-    settle_bookings_and_completions(db, session, claimed, now)
+    settle_bookings_and_completions(db, session, claimed + kept, now)
+
+
+def decided_role(decision: str, role: str) -> str:
+    """The role a register decision leaves a person in: absent is never attended; present or
+    left early keeps the role they came in (attendee or guest)."""
+    if decision == Decision.ABSENT:
+        return AttendanceRole.ABSENT
+    return AttendanceRole.ATTENDEE if role == AttendanceRole.ABSENT else role
 
 
 def counted(row: SessionAttendance) -> bool:
@@ -327,14 +343,23 @@ def counted(row: SessionAttendance) -> bool:
 
 
 def settle_bookings_and_completions(
-    db: DbSession, session: Session, rows: list[SessionAttendance], now: datetime
+    db: DbSession,
+    session: Session,
+    rows: list[SessionAttendance],
+    now: datetime,
+    *,
+    reported: bool = True,
 ) -> None:
     """Everything derived from the session's attendance `rows`, and from nothing else:
     bookings to attended or no-show, walk-ins marked, and the session's completions exactly
-    those of the people (staff or guests) who met the threshold."""
+    those of the people (staff or guests) who met the threshold (or whom the register says
+    were present). Without a Teams report (`reported` False: an in-person session, or one
+    whose report has not come) only the register speaks: a booking nobody has recorded yet
+    stays booked, never a no-show."""
     assert session.id is not None
     # In a report at all means they came, even when Teams lost their times (`data_gaps`).
     present = {r.staff_id for r in rows if counted(r)}
+    recorded = {r.staff_id for r in rows if r.staff_id is not None}
     bookings = db.exec(
         select(Booking).where(
             Booking.session_id == session.id, col(Booking.status).in_(SEATED_BOOKING_STATUSES)
@@ -343,6 +368,8 @@ def settle_bookings_and_completions(
     booked = {b.staff_id for b in bookings}
     for booking in bookings:
         status = BookingStatus.ATTENDED if booking.staff_id in present else BookingStatus.NO_SHOW
+        if not reported and booking.staff_id not in recorded:
+            status = BookingStatus.BOOKED
         if booking.status != status:
             booking.status, booking.updated_at = status, now
             db.add(booking)
@@ -371,8 +398,8 @@ def _settle_completions(
         row = wanted.pop(completion.staff_id, None)
         if row is None:
             db.delete(completion)  # recorded another way, or no longer borne out by the rows
-        elif completion.attended_seconds != row.attended_seconds:
-            completion.attended_seconds = row.attended_seconds
+        elif completion.attended_seconds != _measured(row):
+            completion.attended_seconds = _measured(row)
             db.add(completion)
     for staff_id, row in wanted.items():
         db.add(
@@ -382,7 +409,12 @@ def _settle_completions(
                 session_id=session.id,
                 source=CompletionSource.ATTENDANCE,
                 completed_at=session.ends_at,
-                attended_seconds=row.attended_seconds,
+                attended_seconds=_measured(row),
                 recorded_at=now,
             )
         )
+
+
+def _measured(row: SessionAttendance) -> int | None:
+    """The time Teams measured behind a completion; None when the register decided it."""
+    return None if row.decision is not None else row.attended_seconds

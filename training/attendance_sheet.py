@@ -55,10 +55,20 @@ class AttendeeLine:
     data_gaps: bool
     resolution: str | None
     role: str = AttendanceRole.ATTENDEE
+    # The register's decision (present, left_early, absent), who made it, when and why; None:
+    # the result is the Teams report's.
+    decision: str | None = None
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    reason: str = ""
 
     @property
     def guest(self) -> bool:
         return self.role == AttendanceRole.GUEST
+
+    @property
+    def source(self) -> str:
+        return "register" if self.decision is not None else "Teams report"
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ class AttendanceSheet:
     attendees: list[AttendeeLine]  # everyone who came to be trained, guests and unmatched too
     no_shows: list[str]
     facilitators: list[str] = field(default_factory=list)  # the organiser and facilitators
+    online: bool = True  # in person: the register is the only source
 
 
 def sync_result(db: DbSession, session: Session, sync: AttendanceSync) -> SyncResult:
@@ -87,7 +98,7 @@ def sync_result(db: DbSession, session: Session, sync: AttendanceSync) -> SyncRe
     found = db.exec(
         select(SessionAttendance).where(SessionAttendance.session_id == session.id)
     ).all()
-    rows = [r for r in found if r.role != AttendanceRole.FACILITATOR]
+    rows = [r for r in found if r.role not in (AttendanceRole.FACILITATOR, AttendanceRole.ABSENT)]
     no_shows = db.exec(
         select(func.count())
         .select_from(Booking)
@@ -106,7 +117,7 @@ def sync_result(db: DbSession, session: Session, sync: AttendanceSync) -> SyncRe
         next_attempt_at=sync.next_attempt_at,
         problem=sync.last_error,
         guests=sum(1 for r in rows if r.role == AttendanceRole.GUEST),
-        facilitators=len(found) - len(rows),
+        facilitators=sum(1 for r in found if r.role == AttendanceRole.FACILITATOR),
     )
 
 
@@ -124,12 +135,21 @@ def attendance_sheet(
         .where(SessionAttendance.session_id == session_id)
         .order_by(col(SessionAttendance.display_name), col(SessionAttendance.id))
     ).all()
+    marked_absent = {r.staff_id for r in lines if r.role == AttendanceRole.ABSENT}
     absent = db.exec(
-        select(Staff.display_name)
+        select(Staff.id, Staff.display_name)
         .join(Booking)
         .where(Booking.session_id == session_id, Booking.status == BookingStatus.NO_SHOW)
         .order_by(col(Staff.display_name))
     ).all()
+    deciders = {
+        s.id: s.display_name
+        for s in db.exec(
+            select(Staff).where(
+                col(Staff.id).in_({r.decided_by_staff_id for r in lines if r.decided_by_staff_id})
+            )
+        ).all()
+    }
     audit.record(db, viewer_staff_id, "attendance.view", now, subject=f"session {session_id}")
     needed = lines[0].required_seconds if lines else 0
     running = [r for r in lines if r.role == AttendanceRole.FACILITATOR]
@@ -142,13 +162,19 @@ def attendance_sheet(
         state=sync.state if sync else "not read yet",
         next_attempt_at=sync.next_attempt_at if sync else None,
         problem=sync.last_error if sync else "",
-        attendees=[attendee_line(r) for r in lines if r.role != AttendanceRole.FACILITATOR],
-        no_shows=list(absent),
+        attendees=[
+            attendee_line(r, deciders.get(r.decided_by_staff_id or -1, ""))
+            for r in lines
+            if r.role != AttendanceRole.FACILITATOR
+        ],
+        # Those the register marked absent are listed with the attendees, with who said so.
+        no_shows=[name for staff_id, name in absent if staff_id not in marked_absent],
         facilitators=[r.display_name for r in running],
+        online=session.online,
     )
 
 
-def attendee_line(row: SessionAttendance) -> AttendeeLine:
+def attendee_line(row: SessionAttendance, decided_by: str = "") -> AttendeeLine:
     assert row.id is not None
     return AttendeeLine(
         attendance_id=row.id,
@@ -161,4 +187,8 @@ def attendee_line(row: SessionAttendance) -> AttendeeLine:
         data_gaps=row.data_gaps,
         resolution=row.resolution,
         role=row.role,
+        decision=row.decision,
+        decided_by=decided_by,
+        decided_at=row.decided_at,
+        reason=row.reason,
     )

@@ -165,3 +165,22 @@ class NotYourOffer(TrainingError):
             "That seat was offered to someone else, so only they can answer it. "
             "Type 'my bookings' to see your own."
         )
+
+
+class RegisterNotOpen(TrainingError):
+    def __init__(self, session_id: int) -> None:
+        super().__init__(
+            f"Session {session_id} hasn't started yet: its register opens when it starts."
+        )
+
+
+class RegisterClosed(TrainingError):
+    def __init__(self, session_id: int) -> None:
+        super().__init__(f"Session {session_id} was cancelled, so it has no register.")
+
+
+class NotRunningSession(TrainingError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Only the Prevent coordinators or the session's facilitators can take its register."
+        )

@@ -325,6 +325,16 @@ class AttendanceRole(StrEnum):
     ATTENDEE = "attendee"  # came to be trained: counted (with a staff record), or unmatched
     GUEST = "guest"  # an external guest: counted apart, never in the staff figures
     FACILITATOR = "facilitator"  # the organiser or a facilitator: never an attendee
+    # Recorded absent on the register, whatever a Teams report says: never attended.
+    ABSENT = "absent"
+
+
+class Decision(StrEnum):
+    """What the register says of one person at one session (a hand decision outranks Teams)."""
+
+    PRESENT = "present"  # came: completed
+    LEFT_EARLY = "left_early"  # came, but left before the end: not completed
+    ABSENT = "absent"  # did not come
 
 
 class SessionAttendance(SQLModel, table=True):
@@ -360,6 +370,14 @@ class SessionAttendance(SQLModel, table=True):
     resolution: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     resolved_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
     resolved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # The register's decision (`Decision`), by whom, when and why; None: the result is what
+    # the Teams reports say. A sync never changes a decision made by hand.
+    decision: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    decided_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    reason: str = Field(
+        default="", sa_column=Column(String(500), nullable=False, server_default="")
+    )
     updated_at: datetime = Field(sa_column=_utc())
 
 

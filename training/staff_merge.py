@@ -65,6 +65,7 @@ REFERENCES = (
     Reference("feedback_response", "staff_id", once=True, unique_with=("session_id",)),
     Reference("session_attendance", "staff_id"),
     Reference("session_attendance", "resolved_by_staff_id"),
+    Reference("session_attendance", "decided_by_staff_id"),
     Reference("team_mapping", "updated_by_staff_id"),
 )
 # What the survivor takes from the duplicate when it has none of its own: each group whole (a

@@ -27,6 +27,7 @@ COORDINATOR_COMMANDS = [
     ("sync attendance", "read Teams attendance for recent sessions ('sync attendance 12': one)"),
     ("session 12 attendance", "who attended session 12, for how long, and who completed"),
     ("unmatched", "attendees I couldn't match to staff: assign them or mark them as guests"),
+    ("register 12", "take session 12's register by hand (in person), or correct Teams' result"),
     ("pending confirmations", "e-learning waiting for managers, with a button to chase"),
     ("audit log", "who did or looked at what, and when"),
     ("boards", "the governance calendar: next dates and who leads each board"),

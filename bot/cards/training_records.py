@@ -14,7 +14,8 @@ from bot.cards.elements import (
     markdown,
     text,
 )
-from training.attendance_sheet import AttendanceSheet, SyncResult
+from bot.cards.register import short
+from training.attendance_sheet import AttendanceSheet, AttendeeLine, SyncResult
 from training.elearning import ClaimView
 from training.my_training import MyTraining
 from training.unmatched_attendees import UnmatchedLine
@@ -89,7 +90,9 @@ def attendance_sheet_card(sheet: AttendanceSheet, zone: ZoneInfo) -> Card:
                 ("Needed", _minutes(sheet.required_seconds) if sheet.attendees else "-"),
                 (
                     "Status",
-                    STATES.get(sheet.state, sheet.state) + _next(sheet.next_attempt_at, zone),
+                    STATES.get(sheet.state, sheet.state) + _next(sheet.next_attempt_at, zone)
+                    if sheet.online
+                    else "in person: taken on the register",
                 ),
             ]
         ),
@@ -97,6 +100,9 @@ def attendance_sheet_card(sheet: AttendanceSheet, zone: ZoneInfo) -> Card:
     if sheet.problem:
         body.append(text(f"⚠️ {sheet.problem}", color="Attention"))
     for line in sheet.attendees:
+        if line.decision is not None:
+            body.append(text(f"• {line.display_name}: {_decided(line, zone)}", spacing="None"))
+            continue
         mark = "✅ completed" if line.completed else "✗ not completed"
         notes = [
             n
@@ -111,16 +117,20 @@ def attendance_sheet_card(sheet: AttendanceSheet, zone: ZoneInfo) -> Card:
         extra = f" ({', '.join(notes)})" if notes else ""
         body.append(
             text(
-                f"• {line.display_name}: {_minutes(line.attended_seconds)}, {mark}{extra}",
+                f"• {line.display_name}: {_minutes(line.attended_seconds)}, {mark}{extra}"
+                " (Teams report)",
                 spacing="None",
             )
         )
-    if not sheet.attendees:
+    if not sheet.attendees and sheet.online:
         body.append(
             text(
-                f"No attendance read yet. Type 'sync attendance {sheet.session_id}' to read it now."
+                f"No attendance read yet. Type 'sync attendance {sheet.session_id}' to read it "
+                f"now, or 'register {sheet.session_id}' to take it by hand."
             )
         )
+    elif not sheet.attendees:
+        body.append(text(f"No register taken yet. Type 'register {sheet.session_id}' to take it."))
     if sheet.no_shows:
         body.append(text(f"No-shows ({len(sheet.no_shows)}): {', '.join(sheet.no_shows)}"))
     if sheet.facilitators:
@@ -131,7 +141,30 @@ def attendance_sheet_card(sheet: AttendanceSheet, zone: ZoneInfo) -> Card:
                 isSubtle=True,
             )
         )
-    return card(body, [execute("Read again now", "sync_attendance", session_id=sheet.session_id)])
+    actions = [execute("Register", "register", session_id=sheet.session_id)]
+    if sheet.online:
+        actions.insert(0, execute("Read again now", "sync_attendance", session_id=sheet.session_id))
+    return card(body, actions)
+
+
+DECIDED = {
+    "present": "✅ present, completed",
+    "left_early": "✗ left early, not completed",
+    "absent": "✗ absent",
+}
+
+
+def _decided(line: AttendeeLine, zone: ZoneInfo) -> str:
+    """A result the register decided, with who decided it, when and why."""
+    measured = (
+        f"Teams measured {_minutes(line.attended_seconds)}; " if line.attended_seconds else ""
+    )
+    when = f", {local_date(line.decided_at, zone)}" if line.decided_at else ""
+    why = f": {short(line.reason, 80)}" if line.reason else ""
+    notes = [n for n, on in (("walk-in", line.walk_in), ("external guest", line.guest)) if on]
+    extra = f" ({', '.join(notes)})" if notes else ""
+    mark = DECIDED.get(line.decision or "", line.decision or "")
+    return f"{mark}{extra} ({measured}register: {line.decided_by or 'someone'}{when}{why})"
 
 
 def unmatched_card(lines: list[UnmatchedLine], zone: ZoneInfo, note: str = "") -> Card:

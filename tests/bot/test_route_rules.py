@@ -55,6 +55,8 @@ RULES = {
     "unmatched": (COORDINATOR, True, False),
     "assign_attendee": (COORDINATOR, True, False),
     "mark_guest": (COORDINATOR, True, False),
+    "register": (CHECKS, True, False),
+    "register_save": (CHECKS, True, False),
     "pending_confirmations": (COORDINATOR, True, False),
     "chase_confirmation": (COORDINATOR, True, False),
     "approve_manager": (COORDINATOR, True, False),

@@ -36,6 +36,7 @@ README_PHRASES = {
     "sync attendance 12": "sync_attendance",
     "session 12 attendance": "session_attendance",
     "unmatched": "unmatched",
+    "register 12": "register",
     "pending confirmations": "pending_confirmations",
     "my training": "my_training",
     "record e-learning": "record_elearning",

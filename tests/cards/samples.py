@@ -31,6 +31,8 @@ from training.models import BoardFrequency, BoardKind
 from training.my_training import CompletionLine, MyTraining
 from training.outbox import DeliveryProblem
 from training.periods import Period
+from training.register import Register as RegisterView
+from training.register import RegisterLine
 from training.reminders import Reminder
 from training.seat_offers import OfferAnswer, OfferLapse
 from training.session_changes import PersonTold, SessionChange
@@ -297,6 +299,26 @@ LONG_MESSAGE = (
 )[:1000]
 AUDIENCE = MessageAudience(WEBINAR, people(100), people(40, start=100))
 DRAFT = "0f" * 16
+
+
+def register_sheet() -> AttendanceSheet:
+    """An in-person session's sheet as the register left it, with who decided each result."""
+    sheet = attendance(17, 2, 0, state="not read yet")
+    decisions = ["present", "present", "left_early", "absent"]
+    lines = [
+        replace(
+            line,
+            attended_seconds=0,
+            completed=i % 4 < 2,
+            decision=decisions[i % 4],
+            decided_by="Sarah Whitfield (Prevent Education Officer)",
+            decided_at=NOW - timedelta(days=2, minutes=i),
+            reason=REASON if i % 4 == 2 else "",
+            role="absent" if i % 4 == 3 else "attendee",
+        )
+        for i, line in enumerate(sheet.attendees)
+    ]
+    return replace(sheet, attendees=lines, online=False)
 
 
 # --- feedback ----------------------------------------------------------------------------------
@@ -605,6 +627,53 @@ def unmatched(count: int) -> list[UnmatchedLine]:
         )
         for i in range(count)
     ]
+
+
+# As long as a reason can be (500 characters): the cards show its start.
+REASON = (
+    "Her connection dropped twice in the second hour; she watched the rest from a colleague's "
+    "laptop in the Hendon office and I saw her there myself. " * 4
+)[:500]
+
+
+def register_page(
+    on: SessionSummary, booked: int, waiting: int, walk_ins: int = 0, page: int = 1, **extra: Any
+) -> RegisterView:
+    """One page of a register: the first people recorded by hand (with long reasons, online),
+    the rest as they are; booked, waiting, then walk-ins and people added by name."""
+    everyone = people(booked + waiting + walk_ins)
+    standings = ["booked"] * booked + ["waiting"] * waiting + ["walk-in"] * walk_ins
+    marks = ["present", "left_early", "absent", "teams" if on.online else ""]
+    lines = [
+        RegisterLine(
+            key=f"s{p.staff_id}" if i % 23 != 22 else f"a{90000 + i}",
+            display_name=p.display_name,
+            email=p.email,
+            standing=standings[i] if i % 23 != 22 else "unmatched",
+            mark=marks[i % 4],
+            teams_seconds=(7200 - 131 * i) if on.online and i % 4 != 2 else None,
+            teams_completed=i % 5 != 1,
+            decided_by="Sarah Whitfield" if i % 4 != 3 else "",
+            decided_at=NOW - timedelta(minutes=i) if i % 4 != 3 else None,
+            reason=REASON if on.online and i % 4 != 3 else "",
+        )
+        for i, p in enumerate(everyone)
+    ]
+    size = 25
+    total = len(lines)
+    return RegisterView(
+        session=on,
+        lines=tuple(lines[(page - 1) * size : page * size]),
+        page=page,
+        pages=max(1, -(-total // size)),
+        people=total,
+        attended=total // 2,
+        completed=total // 3,
+        absent=total // 4,
+        not_recorded=total - total // 2 - total // 4,
+        reported=on.online,
+        **extra,
+    )
 
 
 def claim(i: int, status: str = "pending", *, named: bool = False) -> ClaimView:
@@ -972,9 +1041,60 @@ SAMPLES = [
         "the full webinar: 112 attended (12 walk-ins), 12 no-shows",
         (attendance(112, 12, 12), ZONE),
     ),
+    Sample(
+        "attendance_sheet_card",
+        "in person, from the register: present, left early and absent, with who said so",
+        (register_sheet(), ZONE),
+    ),
     Sample("unmatched_card", "all matched", ([], ZONE, "Assigned iPhone (2) to Harriet Rahman.")),
     Sample("unmatched_card", "3 to resolve", (unmatched(3), ZONE)),
     Sample("unmatched_card", "50 to resolve", (unmatched(50), ZONE)),
+    # the register
+    Sample("register_card", "in person, nobody booked yet", (register_page(IN_PERSON, 0, 0), ZONE)),
+    Sample(
+        "register_card",
+        "in person: 17 booked, 3 waiting, 2 walk-ins, some recorded",
+        (register_page(IN_PERSON, 17, 3, 2), ZONE),
+    ),
+    Sample(
+        "register_card",
+        "the full webinar (100 booked, 40 waiting, 12 walk-ins): page 2 of 7, every line "
+        "decided by hand with a long reason",
+        (register_page(WEBINAR, 100, 40, 12, page=2), ZONE),
+    ),
+    Sample(
+        "register_card",
+        "a refused save: no reason for an online change, a stale card, a bad email kept",
+        (
+            register_page(
+                WEBINAR,
+                100,
+                40,
+                12,
+                page=7,
+                saved=False,
+                left_over="jo.bloggs@",
+                problems=(
+                    "Session 412 is online: say why you are changing what Teams recorded (for "
+                    "example 'connection dropped'), then save again. Nothing was saved.",
+                    "Amelia Patel was changed to 'absent' by Sarah Whitfield after this card was "
+                    "drawn: left as it is. Check and save again.",
+                    "'jo.bloggs@' is not an email address: not added.",
+                ),
+            ),
+            ZONE,
+        ),
+        {
+            "chosen": {"s1150": "present", "s1151": "absent"},
+            "walk_in": "jo.bloggs@\nSgt Dave Murphy (Met Police)",
+            "reason": "",
+        },
+    ),
+    Sample(
+        "register_card",
+        "saved, the last page of the webinar",
+        (register_page(WEBINAR, 100, 40, 12, page=7, note="Saved: 25 changes recorded."), ZONE),
+    ),
     # e-learning
     Sample("my_training_card", "nothing yet", (MyTraining([], []), ZONE)),
     Sample(
