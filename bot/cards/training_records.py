@@ -161,7 +161,15 @@ def _decided(line: AttendeeLine, zone: ZoneInfo) -> str:
     )
     when = f", {local_date(line.decided_at, zone)}" if line.decided_at else ""
     why = f": {short(line.reason, 80)}" if line.reason else ""
-    notes = [n for n, on in (("walk-in", line.walk_in), ("external guest", line.guest)) if on]
+    notes = [
+        n
+        for n, on in (
+            ("walk-in", line.walk_in),
+            ("external guest", line.guest),
+            ("unmatched", line.staff_id is None),
+        )
+        if on
+    ]
     extra = f" ({', '.join(notes)})" if notes else ""
     mark = DECIDED.get(line.decision or "", line.decision or "")
     return f"{mark}{extra} ({measured}register: {line.decided_by or 'someone'}{when}{why})"
