@@ -12,7 +12,9 @@ import re
 import shutil
 import signal
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -20,7 +22,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from config.settings import Settings
-from training.clock import SystemClock
+from training.clock import FixedClock, SystemClock
 from training.db import Database
 from training.demo import load_demo_data
 
@@ -40,7 +42,15 @@ def _node() -> str:
 
 
 @pytest.fixture
-async def bot_url(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[str]:
+def e2e_clock() -> FixedClock:
+    """Today, as the demo data is; a test moves it on to after a session it made."""
+    return FixedClock(SystemClock().now())
+
+
+@pytest.fixture
+async def bot_url(
+    tmp_path: Path, sqlite_template: Path, e2e_clock: FixedClock
+) -> AsyncIterator[str]:
     path = tmp_path / "e2e.db"
     shutil.copy(sqlite_template, path)
     database = Database(f"sqlite:///{path}")
@@ -48,8 +58,8 @@ async def bot_url(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[str]:
         _env_file=None, database_url=database.url, coordinators=[PLAYGROUND_USER_AAD]
     )
     with database.unit_of_work() as db:
-        load_demo_data(db, SystemClock().now(), settings.zone)
-    runner = web.AppRunner(create_app(settings, database), access_log=None)
+        load_demo_data(db, e2e_clock.now(), settings.zone)
+    runner = web.AppRunner(create_app(settings, database, e2e_clock), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -175,3 +185,105 @@ async def test_install_list_and_book_through_the_playground(playground: str):
         mine = _card(await _next_message(ws, chat))
         assert "Cancel booking" in [b["title"] for b in _buttons(mine)]
         await ws.close()
+
+
+class PlaygroundChat:
+    """The Playground's personal chat with the bot: type, press, and read what it shows."""
+
+    def __init__(self, http: aiohttp.ClientSession, playground: str) -> None:
+        self.http, self.playground = http, playground
+
+    async def open(self) -> None:
+        async with self.http.get(f"{self.playground}/_internal/v1/config") as response:
+            config = (await response.json())["config"]
+        self.chat, self.me = config["personalChat"]["id"], config["currentUser"]["id"]
+        self.ws = await self.http.ws_connect(
+            self.playground.replace("http", "ws", 1) + "/_ws_conversation/v1/conversations/stream"
+        )
+        async with self.http.post(
+            f"{self.playground}/_debug/conversation/{self.chat}/installation", json={}
+        ):
+            pass
+        await _next_message(self.ws, self.chat)  # the greeting
+        await _next_message(self.ws, self.chat)  # the welcome card
+
+    async def says(self, words: str) -> dict:
+        async with self.http.post(
+            f"{self.playground}/_conversation/v1/conversations/{self.chat}/messages",
+            json={"from": {"id": self.me}, "text": words, "textFormat": "plain"},
+        ) as response:
+            assert response.status == 200
+        return await _next_message(self.ws, self.chat)
+
+    async def presses(self, message: dict, title: str, inputs: dict | None = None) -> dict:
+        """Press the button called `title` on the card of `message`; the card it answers."""
+        action = next(b for b in _buttons(_card(message)) if b["title"] == title)
+        async with self.http.post(
+            f"{self.playground}/_conversation/v1/invoke",
+            json={
+                "name": "adaptiveCard/action",
+                "value": {
+                    "action": {
+                        "type": "Action.Execute",
+                        "verb": action["verb"],
+                        "data": {**action["data"], **(inputs or {})},
+                    }
+                },
+                "from": {"id": self.me},
+                "conversation": {"id": self.chat},
+                "replyToId": message["messageId"],
+            },
+        ) as response:
+            assert response.status == 200
+            answer = await response.json()
+        assert answer["type"] == "application/vnd.microsoft.card.adaptive", answer
+        return {
+            "attachments": [{"contentType": answer["type"], "content": answer["value"]}],
+            "messageId": message["messageId"],
+        }
+
+
+async def test_an_in_person_session_from_creation_to_register_to_my_training(
+    playground: str, e2e_clock: FixedClock
+):
+    zone = ZoneInfo("Europe/London")
+    day = e2e_clock.now().astimezone(zone).date() + timedelta(days=3)
+    starts = datetime.combine(day, time(10, 0), tzinfo=zone).astimezone(UTC)
+    async with aiohttp.ClientSession() as http:
+        alex = PlaygroundChat(http, playground)
+        await alex.open()
+        form = await alex.says("new session")
+        created = await alex.presses(
+            form,
+            "Create session",
+            {
+                "course": "ERW",
+                "date": day.isoformat(),
+                "time": "10:00",
+                "duration": "120",
+                "capacity": "12",
+                "mode": "in_person",
+                "location": "Hendon Town Hall, Committee Room 2",
+                "audience": "Schools",
+            },
+        )
+        [roster] = [b for b in _buttons(_card(created)) if b["title"] == "Show roster"]
+        session_id = roster["data"]["session_id"]
+        booked = await alex.says(f"book {session_id}")
+        assert "You're booked" in json.dumps(booked)
+
+        completed_on = (
+            f"**Extreme right-wing radicalisation awareness briefing**: {day.day} {day:%b %Y}"
+        )
+        assert completed_on not in json.dumps(_card(await alex.says("my training")))
+
+        e2e_clock.move_to(starts + timedelta(hours=2, minutes=30))  # the session is over
+        register = await alex.says(f"register {session_id}")
+        shown = json.dumps(_card(register))
+        assert "Alex Wilber" in shown and "Everyone booked was here" in shown
+        saved = await alex.presses(register, "Save register", {"everyone": "true"})
+        assert "Saved: 1 change recorded." in json.dumps(_card(saved))
+
+        mine = json.dumps(_card(await alex.says("my training")), ensure_ascii=False)
+        assert completed_on in mine
+        await alex.ws.close()
