@@ -6,7 +6,9 @@ resolved by the coordinator. It holds the awkward cases: walk-ins, external gues
 and still unmatched), people known only by a name, the organiser and a named facilitator in
 the reports, people seen by Entra id in one report and by email (in capitals) in another,
 re-joins, sessions whose report has not come yet, cancelled sessions (one even with a
-report), and people who change team afterwards (totals use the team on record now).
+report), people who change team afterwards (totals use the team on record now), and results
+decided by hand on the register (present, left early, absent, walk-ins added by email), with
+or without a report, which a later sync leaves as they are.
 
 The expected figures are counted from the plan of the world (who was seated, who came for
 which minutes), never from the rows the code under test wrote, with the definitions in
@@ -25,11 +27,13 @@ from sqlmodel import select
 from tests.factories import add_course
 from tests.graph.local_graph import record
 from tests.training.attendance_world import book, read_reports
-from training import periods, unmatched_attendees
+from training import periods, register, unmatched_attendees
+from training.attendance_results import recompute
 from training.models import (
     BookingStatus,
     Completion,
     CompletionSource,
+    Decision,
     Delivery,
     Session,
     SessionAttendance,
@@ -61,6 +65,7 @@ class Planned:
     minutes: dict[int, set[int]] = field(default_factory=dict)  # staff id -> minutes present
     guests: set[int] = field(default_factory=set)  # staff ids of guests marked by coordinator
     unmatched: int = 0  # people still matched to nobody
+    decided: set[int] = field(default_factory=set)  # staff whose result the register decided
 
 
 @dataclass
@@ -160,6 +165,44 @@ def _read(db, rng: random.Random, session: Session, plan: Planned, staff: list[S
     plan.unmatched = len(partners) - len(marked) + phones
 
 
+def _register(db, rng: random.Random, session: Session, plan: Planned, staff: list[Staff]):
+    """The coordinator corrects some results on the register (after Teams' reports, or with
+    none read), adds someone who came without booking, and a later sync reads the reports
+    again. The plan follows the register: present is the whole session, left early a minute,
+    absent not there at all."""
+    listed = [p for p, st in plan.seats.items() if st in ("booked", "waitlisted")]
+    listed += [p for p in plan.minutes if p not in plan.seats]
+    chosen = rng.sample(listed, min(len(listed), rng.randrange(0, 5)))
+    marks = {f"s{p}": rng.choice(list(Decision)) for p in chosen}
+    strangers = [s for s in staff if s.id not in plan.seats and s.id not in plan.minutes]
+    walk_ins = rng.sample(strangers, min(len(strangers), rng.randrange(0, 2)))
+    register.take_register(
+        db,
+        session.id,
+        register.RegisterEntry(
+            marks=marks,
+            drawn={key: register.TEAMS for key in marks},
+            walk_ins="\n".join(s.email or "" for s in walk_ins),
+            reason="corrected by hand",
+        ),
+        actor_staff_id=1,
+        is_coordinator=True,
+        now=NOW,
+        default_percent=75,
+    )
+    for key, decision in marks.items():
+        person = int(key[1:])
+        plan.decided.add(person)
+        if decision == Decision.ABSENT:
+            plan.minutes.pop(person, None)
+        else:
+            plan.minutes[person] = set(range(120)) if decision == Decision.PRESENT else {0}
+    for person in walk_ins:
+        plan.decided.add(person.id)
+        plan.minutes[person.id] = set(range(120))
+    recompute(db, session, NOW, 75)  # a later sync: the register's decisions stand
+
+
 def build(db, seed: int) -> World:
     rng = random.Random(seed)
     wrap = add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
@@ -224,6 +267,8 @@ def build(db, seed: int) -> World:
             _read(db, rng, session, plan, staff)
         else:
             plan.read = False
+        if past and not cancelled and rng.random() < 0.4:
+            _register(db, rng, session, plan, staff)
         if cancelled:  # called off in the bot (the meeting may still have happened)
             session.status = SessionStatus.CANCELLED
             db.add(session)
@@ -293,7 +338,7 @@ def expected(world: World, query: TotalsQuery) -> Expected:
         for person, status in p.seats.items():
             if status not in ("booked", "attended", "no_show") or not in_team(person):
                 continue
-            if p.read:
+            if p.read or person in p.decided:  # unread, undecided: booked, never a no-show
                 status = "attended" if person in p.minutes else "no_show"
             seats.append((p.id, person, p.course_id, status))
         for person, minutes in p.minutes.items():
