@@ -4,7 +4,18 @@ choice, someone who came without booking, and (online) the reason for changing T
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import Card, card, execute, facts, heading, local_date, text, when, where
+from bot.cards.elements import (
+    Card,
+    bold,
+    card,
+    execute,
+    facts,
+    heading,
+    local_date,
+    text,
+    when,
+    where,
+)
 from training.register import TEAMS, Register, RegisterLine
 
 
@@ -59,7 +70,7 @@ def _person(line: RegisterLine, online: bool, zone: ZoneInfo, shown: str) -> dic
                 "type": "Column",
                 "width": "stretch",
                 "items": [
-                    text(f"**{line.display_name}**"),
+                    text(bold(line.display_name)),
                     text(_status(line, online, zone), isSubtle=True, size="Small", spacing="None"),
                 ],
             },

@@ -1,7 +1,7 @@
 """the register: a decision made by hand on an attendance row, by whom, when and why
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0014
 Create Date: 2026-11-29 19:45:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import training.columns
 
 revision: str = "0012"
-down_revision: str | None = "0011"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,6 +3,7 @@ hand becomes attended, no-shows and completions that `my training`, the sheet an
 follow, and every bad press (too early, twice, stale, by the wrong person) is answered plainly
 and changes nothing it should not."""
 
+import asyncio
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -108,7 +109,7 @@ async def test_an_in_person_register_gives_completions_my_training_and_the_sheet
     }
     assert _completed(chat, in_person) == {"Ann Able", "Bob Baker", "Gus Gray"}
     [mine] = cards_in(await people[0].says("my training"))
-    assert "✅ **WRAP (Workshop to Raise Awareness of Prevent)**" in card_text(mine)
+    assert "✅ WRAP (Workshop to Raise Awareness of Prevent): 13 Jan 2027" in card_text(mine)
     [left] = cards_in(await people[2].says("my training"))
     assert "No completed training on record yet" in card_text(left)
 
@@ -123,7 +124,7 @@ async def test_an_in_person_register_gives_completions_my_training_and_the_sheet
     assert "• Sam Visitor: ✅ present, completed (unmatched) (register" in on_sheet
     assert "No-shows" not in on_sheet  # Dev is listed as absent, with who said so
     [unmatched] = cards_in(await pat.says("unmatched"))
-    assert "**Sam Visitor** (no email)" in card_text(unmatched)
+    assert "Sam Visitor (no email)" in card_text(unmatched)
     assert _audited(chat, "register.mark") == 4 and _audited(chat, "register.walk_in") == 2
 
 
@@ -336,3 +337,21 @@ async def test_a_tampered_choice_is_a_stale_card(chat, in_person):
     )
     assert "That card is out of date or has been changed, so I did nothing." in body["value"]
     assert _completed(chat, in_person) == set()
+
+
+async def test_three_presses_at_once_record_once(chat, in_person):
+    await _booked_and_started(chat, in_person)
+    pat = chat.coordinator()
+    [register] = cards_in(await pat.says(f"register {in_person}"))
+    save = button(register, "Save register")
+    inputs = {"everyone": "true", "walk_in": "Sam Visitor"}
+    answers = await asyncio.gather(*(pat.presses(save, inputs=inputs) for _ in range(3)))
+    notes = sorted(
+        line
+        for body in answers
+        for line in card_text(card_from_invoke(body)).splitlines()
+        if line.startswith("✅")
+    )
+    assert notes == ["✅ Nothing new to record."] * 2 + ["✅ Saved: 5 changes recorded."]
+    assert _audited(chat, "register.mark") == 4 and _audited(chat, "register.walk_in") == 1
+    assert len(_completed(chat, in_person)) == 4
