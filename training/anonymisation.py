@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
@@ -45,18 +56,19 @@ from training.models import (
 
 ANONYMOUS = "Former member of staff"
 BATCH = 200  # people anonymised at a time
-# Marks looked for in one query: SQLite refuses an expression deeper than 1,000, and each mark is
-# a LIKE per column.
-MARKS_PER_QUERY = 40
+# Rows read at a time while searching a table's texts. The search is done here, not in SQL: a
+# substring test in Python costs a tenth of a LIKE per mark (SQLite lower-cases the column for
+# each one, and refuses an expression deeper than 1,000 marks).
+SCAN_ROWS = 5000
 
-# Text columns that may name someone else than the row's own person, by model and key column.
-TEXTS: tuple[tuple[Any, Any, tuple[str, ...]], ...] = (
-    (AuditEntry, AuditEntry.id, ("subject", "detail")),
-    (OutboxMessage, OutboxMessage.id, ("summary", "card_json")),
-    (FeedbackResponse, FeedbackResponse.id, ("most_useful", "could_be_better")),
-    (Session, Session.id, ("facilitators", "cancel_reason")),
-    (AttendanceSync, AttendanceSync.id, ("organiser", "last_error")),
-    (ElearningClaim, ElearningClaim.id, ("certificate_name", "decision_note")),
+# Text columns that may name someone other than the row's own person.
+TEXTS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (AuditEntry, ("subject", "detail")),
+    (OutboxMessage, ("summary", "card_json")),
+    (FeedbackResponse, ("most_useful", "could_be_better")),
+    (Session, ("facilitators", "cancel_reason")),
+    (AttendanceSync, ("organiser", "last_error")),
+    (ElearningClaim, ("certificate_name", "decision_note")),
 )
 
 
@@ -166,30 +178,52 @@ def _batches(people: Sequence[Gone]) -> Iterator[Sequence[Gone]]:
 
 def _scrub_texts(db: DbSession, batch: Sequence[Gone]) -> None:
     """Each mark becomes 'staff N' (the record it was, now a former member of staff), so an
-    audit entry still says whose it was without saying who they were."""
-    replacements = {mark: f"staff {p.staff_id}" for p in batch for mark in p.marks()}
+    audit entry still says whose it was without saying who they were. A mark counts only as a
+    whole: 'Lee Leaver' is not in 'Lee Leaverton', nor 'jo@x.org' in 'anjo@x.org'."""
+    replacements = {mark.lower(): f"staff {p.staff_id}" for p in batch for mark in p.marks()}
     if not replacements:
         return
     # Longest first, so a name is not replaced inside the address that holds it.
-    pattern = re.compile(
-        "|".join(re.escape(m) for m in sorted(replacements, key=len, reverse=True)),
-        re.IGNORECASE,
-    )
-    folded = {mark.lower(): value for mark, value in replacements.items()}
+    alternatives = "|".join(re.escape(m) for m in sorted(replacements, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.+@-])(?:{alternatives})(?![\w@-])", re.IGNORECASE)
 
-    def scrubbed(value: str, column: Any) -> str:
-        return cut(pattern.sub(lambda m: folded[m.group(0).lower()], value), column)
+    def scrubbed(value: str | None, column: Any) -> str | None:
+        if not value:
+            return value
+        return cut(pattern.sub(lambda m: replacements[m.group(0).lower()], value), column)
 
-    marks = list(replacements)
-    for model, key, names in TEXTS:
-        columns = [model.__table__.c[name] for name in names]
-        for start in range(0, len(marks), MARKS_PER_QUERY):
-            chunk = marks[start : start + MARKS_PER_QUERY]
-            mentions = or_(*(c.icontains(m, autoescape=True) for c in columns for m in chunk))
-            for row in db.execute(select(key, *columns).where(mentions)).all():
-                changed = {
-                    c.name: scrubbed(value, c)
-                    for c, value in zip(columns, row[1:], strict=True)
-                    if value
-                }
-                db.execute(update(model).where(key == row[0]).values(**changed))
+    for model, names in TEXTS:
+        table = model.__table__
+        columns = [table.c[name] for name in names]
+        changes = []
+        for row in _every_row(db, table.c.id, columns):
+            lowered = "\n".join(value for value in row[1:] if value).lower()
+            if not any(mark in lowered for mark in replacements):
+                continue  # the cheap test first: most rows name nobody who has gone
+            new = [scrubbed(value, c) for value, c in zip(row[1:], columns, strict=True)]
+            if new != list(row[1:]):
+                changes.append(
+                    {
+                        "row": row[0],
+                        **{f"new_{c.name}": v for c, v in zip(columns, new, strict=True)},
+                    }
+                )
+        if changes:
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("row"))
+                .values({c.name: bindparam(f"new_{c.name}") for c in columns})
+            )
+            db.execute(statement, changes)
+
+
+def _every_row(db: DbSession, key: Any, columns: list[Any]) -> Iterator[Any]:
+    """The key and `columns` of every row, read a page at a time in key order."""
+    last = None
+    while True:
+        page = select(key, *columns).order_by(key).limit(SCAN_ROWS)
+        rows = db.execute(page if last is None else page.where(key > last)).all()
+        yield from rows
+        if len(rows) < SCAN_ROWS:
+            return
+        last = rows[-1][0]

@@ -98,8 +98,8 @@ def test_nothing_inside_the_period_is_touched(database, clock):
 
 
 def test_hundreds_gone_at_once_are_all_scrubbed(database, clock):
-    """More people than one batch, and more marks than one query may look for (SQLite refuses
-    an expression deeper than 1,000): everyone is still found and scrubbed."""
+    """More people than one batch, with more names, addresses and ids than SQLite would take in
+    one query (it refuses an expression deeper than 1,000): everyone is found and scrubbed."""
     now = clock.now()
     long_ago = now - timedelta(days=365 * 7)
     with database.unit_of_work() as db:
@@ -123,3 +123,31 @@ def test_hundreds_gone_at_once_are_all_scrubbed(database, clock):
         entries = db.exec(select(AuditEntry).where(AuditEntry.action == "team.set")).all()
         assert sorted(e.subject for e in entries) == sorted(f"staff {i}" for i in gone)
         assert all("Leaver" not in e.detail for e in entries)
+
+
+def test_only_whole_names_and_addresses_are_scrubbed(database, clock):
+    """Lee Leaver has gone; Lee Leaverton and anlee.leaver@ are other people, still about."""
+    now = clock.now()
+    long_ago = now - timedelta(days=365 * 7)
+    with database.unit_of_work() as db:
+        add_staff(db, "Lee Leaver", long_ago)
+        kept = add_staff(db, "Lee Leaverton", now).id
+        texts = {
+            "lee.leaver@example.gov.uk": "Lee Leaver, then Lee Leaverton",
+            "anlee.leaver@example.gov.uk": "LEE LEAVER left; (Lee Leaver.)",
+            "x.lee.leaver@example.gov.uk": "Mary-Lee Leaver stays",
+        }
+        for subject, detail in texts.items():
+            audit.record(db, kept, "team.set", now, subject=subject, detail=detail)
+    with database.unit_of_work() as db:
+        assert apply_retention(db, now, years=6).anonymised_people == 1
+    with database.unit_of_work() as db:
+        entries = db.exec(select(AuditEntry).where(AuditEntry.action == "team.set")).all()
+        gone = db.exec(select(Staff.id).where(Staff.display_name == ANONYMOUS)).one()
+    assert sorted((e.subject, e.detail) for e in entries) == sorted(
+        [
+            (f"staff {gone}", f"staff {gone}, then Lee Leaverton"),
+            ("anlee.leaver@example.gov.uk", f"staff {gone} left; (staff {gone}.)"),
+            ("x.lee.leaver@example.gov.uk", "Mary-Lee Leaver stays"),
+        ]
+    )
