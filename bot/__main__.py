@@ -12,6 +12,7 @@ from config.settings import RefusedToStart, Settings
 from training import migrate
 from training.clock import SystemClock
 from training.demo import load_demo_data
+from training.elearning import CertificateStore
 
 log = logging.getLogger("wrapbot")
 
@@ -32,7 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     database = open_database(settings)
     if args.demo:
         with database.unit_of_work() as db:
-            loaded = load_demo_data(db, SystemClock().now(), settings.zone)
+            loaded = load_demo_data(
+                db, SystemClock().now(), settings.zone, CertificateStore(settings.certificate_dir)
+            )
         log.info("demo data %s", "loaded" if loaded else "already present")
 
     if settings.local_mode:

@@ -1,29 +1,54 @@
-"""Demo data for trying the bot locally: courses, a dozen upcoming sessions, a few colleagues."""
+"""Demo data for trying the bot locally: a council's Prevent programme over several financial
+years, made relative to today so it stays believable whenever it is loaded.
 
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+The people the Agents Playground plays (Alex Wilber and the users it lists) are demo people
+with a history: Alex is the coordinator (`make run` names Alex in COORDINATORS), Megan Bowen a
+board lead, Adele Vance a manager with a certificate to confirm, and Isaiah, Patti and Lynne
+staff who attended a session a few days ago (its feedback still open). Around them, a hundred
+colleagues in the council's teams, partners with no team recorded, past sessions online and in
+person with attendance, no-shows, walk-ins, an unmatched guest and feedback, confirmed
+e-learning, the boards with their past updates, and a year of sessions to come.
+
+The README's examples name sessions by number, so the order rows are made in is fixed: the
+upcoming sessions first (1 to 21; 2 is full with a waiting list, 12 has room), then the session
+a few days ago (22), then the history.
+"""
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from training import attendance_reports
+from training import demo_history
+from training.demo_history import BANK_HOLIDAYS, flushed, on_working_day
+from training.elearning import CertificateStore
 from training.models import (
     Board,
     BoardFrequency,
     BoardKind,
     BoardLead,
+    BoardUpdate,
     Booking,
     BookingStatus,
-    Completion,
-    CompletionSource,
+    ClaimStatus,
     Course,
     Delivery,
+    ElearningClaim,
+    FeedbackRequest,
     FeedbackResponse,
+    OutboxMessage,
+    OutboxState,
     Session,
     Staff,
+    TeamMapping,
 )
 from training.reminders import MONTHS, add_months
+from training.team_rule import department_key
 
 COURSES = [
     Course(
@@ -68,15 +93,88 @@ COURSES = [
     ),
 ]
 
-COLLEAGUES = [
-    ("Megan Bowen", "megan.bowen@example.gov.uk", "Family Services"),
-    ("Adele Vance", "adele.vance@example.gov.uk", "Children's MASH"),
-    ("Isaiah Langer", "isaiah.langer@example.gov.uk", "Adults MASH"),
-    ("Patti Fernandez", "patti.fernandez@example.gov.uk", "Barnet Homes"),
-    ("Lynne Robbins", "lynne.robbins@example.gov.uk", "Fostering & Adoption"),
+ORGANISATION = "London Borough of Barnet"
+
+
+@dataclass(frozen=True)
+class PlaygroundPerson:
+    """A user the Agents Playground plays, as its default configuration names them."""
+
+    name: str
+    aad_object_id: str
+    email: str
+    team: str
+
+
+# The Playground's current user and the users it lists (its built-in configuration).
+COORDINATOR, BOARD_LEAD, MANAGER, ISAIAH, PATTI, LYNNE = PLAYGROUND_PEOPLE = (
+    PlaygroundPerson(
+        "Alex Wilber",
+        "00000000-0000-0000-0000-0000000000020",
+        "alexw@example.com",
+        "Community Safety",
+    ),
+    PlaygroundPerson(
+        "Megan Bowen",
+        "00000000-0000-0000-0000-0000000000021",
+        "meganb@example.com",
+        "Family Services",
+    ),
+    PlaygroundPerson(
+        "Adele Vance",
+        "00000000-0000-0000-0000-0000000000022",
+        "adelev@example.com",
+        "Children's MASH",
+    ),
+    PlaygroundPerson(
+        "Isaiah Langer",
+        "00000000-0000-0000-0000-0000000000023",
+        "isaiahl@example.com",
+        "Adults MASH",
+    ),
+    PlaygroundPerson(
+        "Patti Fernandez",
+        "00000000-0000-0000-0000-0000000000024",
+        "pattif@example.com",
+        "Barnet Homes",
+    ),
+    PlaygroundPerson(
+        "Lynne Robbins",
+        "00000000-0000-0000-0000-0000000000025",
+        "lynner@example.com",
+        "Fostering & Adoption",
+    ),
+)
+
+TEAMS = [
+    "Family Services",
+    "Barnet Homes",
+    "Regional Enterprise",
+    "Children's MASH",
+    "Adults MASH",
+    "Inclusion Barnet",
+    "Safeguarding Champions",
+    "Onwards and Upwards",
+    "Fostering & Adoption",
+    "Children in Care",
+]
+FIRST_NAMES = [
+    "Amara", "Ben", "Chloe", "Dev", "Ellie", "Farid", "Grace", "Hamza", "Isla", "Jack",
+    "Kemi", "Liam", "Maya", "Nikhil", "Olivia", "Priya",
+]  # fmt: skip
+SURNAMES = ["Ahmed", "Brennan", "Costa", "Daly", "Evans", "Fofana", "Green"]
+# Partners outside the council's directory: no team until a coordinator sets one.
+PARTNERS = [
+    ("Sam Okafor", "sam.okafor@probation.example.gov.uk", "National Probation Service"),
+    ("Ruth Klein", "ruth.klein@probation.example.gov.uk", "National Probation Service"),
+    ("Tom Hale", "tom.hale@mentalhealth.example.nhs.uk", "Mental Health Trust"),
+]
+DEPARTMENTS = [
+    ("Early Years and Family Support", "Family Services"),
+    ("Children's Social Care - MASH", "Children's MASH"),
 ]
 
-# (weeks ahead, weekday offset, hour, course, capacity, online, audience)
+# (weeks ahead, weekday, hour, course, capacity, online, audience): the coming three months.
 PLAN = [
     (1, 1, 10, "WRAP", 20, True, "Family Services"),
     (1, 3, 14, "WRAP", 3, True, "Children's MASH"),
@@ -91,19 +189,16 @@ PLAN = [
     (12, 3, 10, "WRAP", 20, False, "Fostering & Adoption"),
     (13, 1, 10, "WRAP", 20, True, "Family Services"),
 ]
+# After those, the monthly Family Services WRAP for the rest of the year ahead (months ahead).
+MONTHLY_AHEAD = range(4, 13)
+FULL_SESSION = 1  # PLAN's second session (session 2): full, one person waiting
 
 
-BANK_HOLIDAYS = {(12, 25), (12, 26), (1, 1)}
-
-
-def _flushed(row_id: int | None) -> int:
-    """The id of a row already flushed, so the database has given it one."""
-    assert row_id is not None
-    return row_id
-
-
-def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
-    """Load once; returns False (and changes nothing) when courses already exist."""
+def load_demo_data(
+    db: DbSession, now: datetime, zone: ZoneInfo, certificates: CertificateStore | None = None
+) -> bool:
+    """Load once; returns False (and changes nothing) when courses already exist.
+    `certificates` keeps the demo's e-learning certificate (None: the claim has no file)."""
     if db.exec(select(Course)).first() is not None:
         return False
     for course in COURSES:
@@ -111,205 +206,252 @@ def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
         db.add(Course(**course.model_dump(exclude={"id"})))
     db.flush()
     by_code = {c.code: c for c in db.exec(select(Course)).all()}
-
-    colleagues = [
-        Staff(
-            display_name=name,
-            email=email,
-            team=team,
-            organisation="London Borough of Barnet",
-            created_at=now,
-            updated_at=now,
-        )
-        for name, email, team in COLLEAGUES
-    ]
-    db.add_all(colleagues)
+    rng = random.Random(2021)  # the same demo every time, only its dates move
+    today = now.astimezone(zone).date()
+    start = demo_history.history_start(now, zone)
+    starts_at = datetime.combine(start, time(9), tzinfo=zone)
+    people = _add_people(db, starts_at)
+    colleagues = [p for p in people[len(PLAYGROUND_PEOPLE) :] if p.team]
+    upcoming = _add_upcoming(db, now, zone, by_code)
+    _book_upcoming(db, now, upcoming, people, colleagues, rng)
+    _add_recent_session(db, today, zone, by_code, people, colleagues, rng)
+    demo_history.load(db, now, zone, start, by_code, people, colleagues, rng)
+    _add_elearning_claim(db, now, by_code, people, certificates)
+    _add_boards(db, now, zone, start, people)
+    _add_failed_delivery(db, now, colleagues[0], upcoming[0])
     db.flush()
-
-    monday = (now.astimezone(zone) - timedelta(days=now.astimezone(zone).weekday())).date()
-    sessions = []
-    for weeks, weekday, hour, code, capacity, online, audience in PLAN:
-        day = monday + timedelta(weeks=weeks, days=weekday)
-        while (day.month, day.day) in BANK_HOLIDAYS or day.weekday() >= 5:
-            day += timedelta(days=1)  # nobody runs WRAP on Christmas Day
-        starts = datetime.combine(day, time(hour), tzinfo=zone)
-        course = by_code[code]
-        session = Session(
-            course_id=_flushed(course.id),
-            starts_at=starts,
-            ends_at=starts + timedelta(minutes=course.default_duration_minutes),
-            online=online,
-            join_url=f"https://teams.microsoft.com/l/meetup-join/demo-{weeks}-{weekday}"
-            if online
-            else None,
-            location=None if online else "Hendon Town Hall, Committee Room 1",
-            capacity=capacity,
-            facilitators="Prevent Coordinator; SO15",
-            audience=audience,
-            created_at=now,
-        )
-        db.add(session)
-        sessions.append(session)
-    db.flush()
-
-    # The small session is full with one person waiting, so the waiting list can be tried at once.
-    small = sessions[1]
-    for i, colleague in enumerate(colleagues[:4]):
-        status = BookingStatus.BOOKED if i < small.capacity else BookingStatus.WAITLISTED
-        db.add(
-            Booking(
-                session_id=_flushed(small.id),
-                staff_id=_flushed(colleague.id),
-                status=status,
-                requested_at=now + timedelta(seconds=i),
-                seat_given_at=now if status == BookingStatus.BOOKED else None,
-                updated_at=now,
-            )
-        )
-    db.flush()
-    load_demo_history(db, now, zone, colleagues, by_code)
-    load_demo_boards(db, now, zone, colleagues)
     return True
 
 
-# Sessions already delivered, so totals, reports, feedback and 'my training' have something to
-# show: (weeks ago, course, who attended (colleague index), who did not come).
-HISTORY = [
-    (20, "WRAP", [0, 1, 2], [3]),
-    (12, "WRAP", [0, 3, 4], []),
-    (8, "ERW", [1, 2], [4]),
-    (3, "WRAP", [2, 4], [0]),
-]
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _record(
-    record_id: str, name: str, email: str, starts: datetime, ends: datetime
-) -> dict[str, Any]:
-    """An attendance record as Microsoft Graph sends it (`attendanceRecord`)."""
-    seconds = int((ends - starts).total_seconds())
-    return {
-        "id": record_id,
-        "emailAddress": email,
-        "totalAttendanceInSeconds": seconds,
-        "role": "Attendee",
-        "identity": {"id": "", "displayName": name, "tenantId": None},
-        "attendanceIntervals": [
-            {
-                "joinDateTime": _iso(starts),
-                "leaveDateTime": _iso(ends),
-                "durationInSeconds": seconds,
-            }
-        ],
-        "externalRegistrationInformation": None,
-        "registrationId": None,
-    }
-
-
-def _read_teams_attendance(
-    db: DbSession, session: Session, records: list[dict[str, Any]], now: datetime
-) -> None:
-    """What a sync does with a Teams report: keep our copy, then recompute the session from
-    it (bookings, walk-ins, completions), so the demo's results come from the same path."""
-    session_id = _flushed(session.id)
-    report = {
-        "id": f"demo-report-{session_id}",
-        "totalParticipantCount": len(records),
-        "meetingStartDateTime": _iso(session.starts_at),
-        "meetingEndDateTime": _iso(session.ends_at),
-        "externalEventInformation": [],
-        "attendanceRecords": [],
-    }
-    copy = attendance_reports.open_report(db, session_id, report, "demo", now)
-    attendance_reports.store_page(db, copy.copy_id, records, None, now)
-    attendance_reports.finish_sync(
-        db, session_id, now, reports_listed=1, retry_offsets=[], default_percent=75
-    )
-
-
-def load_demo_history(
-    db: DbSession, now: datetime, zone: ZoneInfo, people: list[Staff], by_code: dict[str, Course]
-) -> None:
-    today = now.astimezone(zone).date()
-    for weeks_ago, code, came, missed in HISTORY:
-        course = by_code[code]
-        day = today - timedelta(weeks=weeks_ago, days=today.weekday() - 1)
-        starts = datetime.combine(day, time(10), tzinfo=zone)
-        ends = starts + timedelta(minutes=course.default_duration_minutes)
-        session = Session(
-            course_id=_flushed(course.id),
-            starts_at=starts,
-            ends_at=ends,
-            online=True,
-            join_url=f"https://teams.microsoft.com/l/meetup-join/demo-past-{weeks_ago}",
-            capacity=20,
-            facilitators="Prevent Coordinator; SO15",
-            audience="All staff",
-            bookings_open=False,
-            created_at=starts,
+def _add_people(db: DbSession, since: datetime) -> list[Staff]:
+    """The Playground's people first, then the colleagues, then partners with no team."""
+    people = [
+        Staff(
+            display_name=p.name,
+            email=p.email,
+            aad_object_id=p.aad_object_id,
+            team=p.team,
+            team_source="directory",
+            organisation=ORGANISATION,
+            created_at=since,
+            updated_at=since,
         )
-        db.add(session)
-        db.flush()
-        for index in came + missed:
-            db.add(
-                Booking(
-                    session_id=_flushed(session.id),
-                    staff_id=_flushed(people[index].id),
-                    status=BookingStatus.BOOKED,
-                    requested_at=starts - timedelta(days=14),
-                    seat_given_at=starts - timedelta(days=14),
-                    updated_at=starts - timedelta(days=14),
-                )
+        for p in PLAYGROUND_PEOPLE
+    ]
+    for index, (first, last) in enumerate(
+        (first, last) for last in SURNAMES for first in FIRST_NAMES
+    ):
+        people.append(
+            Staff(
+                display_name=f"{first} {last}",
+                email=f"{first.lower()}.{last.lower()}@example.gov.uk",
+                team=TEAMS[index % len(TEAMS)],
+                team_source="directory",
+                organisation=ORGANISATION,
+                created_at=since,
+                updated_at=since,
             )
-        records = [
-            _record(
-                f"demo-{weeks_ago}-{i}", people[i].display_name, people[i].email or "", starts, ends
-            )
-            for i in came
-        ]
-        # Somebody Teams saw whom nobody could match: for the coordinator's 'unmatched' list.
-        if weeks_ago == 3:
-            records.append(
-                _record(
-                    f"demo-{weeks_ago}-guest",
-                    "Jo (Guest)",
-                    "",
-                    starts,
-                    ends - timedelta(minutes=30),
-                )
-            )
-        _read_teams_attendance(db, session, records, ends + timedelta(days=1))
-        for index in came:
-            db.add(
-                FeedbackResponse(
-                    session_id=_flushed(session.id),
-                    staff_id=_flushed(people[index].id),
-                    overall=4 + index % 2,
-                    usefulness=4,
-                    confidence_before=2 + index % 2,
-                    confidence_after=4,
-                    most_useful="Knowing exactly how to make a referral.",
-                    could_be_better="More time for the case studies." if index % 2 else "",
-                    consent_to_attribute=index % 2 == 0,
-                    submitted_at=ends,
-                    updated_at=ends,
-                )
-            )
-    elearning = by_code["HO-ELEARN"]
-    db.add(
-        Completion(
-            staff_id=_flushed(people[1].id),
-            course_id=_flushed(elearning.id),
-            source=CompletionSource.ELEARNING,
-            completed_at=now - timedelta(days=40),
-            confirmed_by_staff_id=people[0].id,
-            recorded_at=now - timedelta(days=39),
         )
-    )
+    for name, email, organisation in PARTNERS:
+        people.append(
+            Staff(
+                display_name=name,
+                email=email,
+                organisation=organisation,
+                created_at=since,
+                updated_at=since,
+            )
+        )
+    db.add_all(people)
+    for department, team in DEPARTMENTS:
+        db.add(
+            TeamMapping(
+                department_key=department_key(department),
+                department=department,
+                team=team,
+                updated_at=since,
+            )
+        )
     db.flush()
+    return people
+
+
+def _session(
+    course: Course,
+    starts: datetime,
+    capacity: int,
+    online: bool,
+    audience: str,
+    created: datetime,
+    tag: str,
+) -> Session:
+    return Session(
+        course_id=flushed(course.id),
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=course.default_duration_minutes),
+        online=online,
+        join_url=f"https://teams.microsoft.com/l/meetup-join/demo-{tag}" if online else None,
+        location=None if online else "Hendon Town Hall, Committee Room 1",
+        capacity=capacity,
+        facilitators="Prevent Coordinator; SO15",
+        audience=audience,
+        created_at=created,
+    )
+
+
+def _add_upcoming(
+    db: DbSession, now: datetime, zone: ZoneInfo, by_code: dict[str, Course]
+) -> list[Session]:
+    local = now.astimezone(zone)
+    monday = (local - timedelta(days=local.weekday())).date()
+    sessions = []
+    for weeks, weekday, hour, code, capacity, online, audience in PLAN:
+        day = on_working_day(monday + timedelta(weeks=weeks, days=weekday))
+        starts = datetime.combine(day, time(hour), tzinfo=zone)
+        tag = f"{weeks}-{weekday}"
+        sessions.append(_session(by_code[code], starts, capacity, online, audience, now, tag))
+    for ahead in MONTHLY_AHEAD:
+        first = add_months(local.date().replace(day=1), ahead)
+        day = on_working_day(demo_history.nth_weekday(first, 1, 2))  # the second Tuesday
+        starts = datetime.combine(day, time(10), tzinfo=zone)
+        online = ahead % 2 == 0
+        sessions.append(
+            _session(by_code["WRAP"], starts, 20, online, "Family Services", now, f"m{ahead}")
+        )
+    db.add_all(sessions)
+    db.flush()
+    return sessions
+
+
+def _book(db: DbSession, session: Session, staff: Staff, status: str, when: datetime) -> None:
+    db.add(
+        Booking(
+            session_id=flushed(session.id),
+            staff_id=flushed(staff.id),
+            status=status,
+            requested_at=when,
+            seat_given_at=when if status == BookingStatus.BOOKED else None,
+            updated_at=when,
+        )
+    )
+
+
+def _book_upcoming(
+    db: DbSession,
+    now: datetime,
+    upcoming: list[Session],
+    people: list[Staff],
+    colleagues: list[Staff],
+    rng: random.Random,
+) -> None:
+    """Seats taken in the coming weeks; session 2 full with one person waiting."""
+    full = upcoming[FULL_SESSION]
+    for i, colleague in enumerate(colleagues[:4]):
+        status = BookingStatus.BOOKED if i < full.capacity else BookingStatus.WAITLISTED
+        _book(db, full, colleague, status, now - timedelta(days=10, seconds=-i))
+    for index, session in enumerate(upcoming[:12]):
+        if index == FULL_SESSION:
+            continue
+        taken = rng.randint(session.capacity // 4, session.capacity // 2)
+        for offset, colleague in enumerate(rng.sample(colleagues[4:], taken)):
+            _book(db, session, colleague, BookingStatus.BOOKED, now - timedelta(hours=offset + 1))
+    # Patti and Megan have seats to see under 'my bookings'; Isaiah books his own.
+    _book(db, upcoming[0], people[PLAYGROUND_PEOPLE.index(PATTI)], BookingStatus.BOOKED, now)
+    _book(db, upcoming[5], people[PLAYGROUND_PEOPLE.index(BOARD_LEAD)], BookingStatus.BOOKED, now)
+    db.flush()
+
+
+def _add_recent_session(
+    db: DbSession,
+    today: date,
+    zone: ZoneInfo,
+    by_code: dict[str, Course],
+    people: list[Staff],
+    colleagues: list[Staff],
+    rng: random.Random,
+) -> Session:
+    """A WRAP a few days ago, read from its Teams report: the Playground's staff attended and
+    can still give feedback; some colleagues already have; one guest matched nobody."""
+    day = today - timedelta(days=2)
+    while day.weekday() >= 5 or (day.month, day.day) in BANK_HOLIDAYS:
+        day -= timedelta(days=1)
+    starts = datetime.combine(day, time(10), tzinfo=zone)
+    course = by_code["WRAP"]
+    session = _session(course, starts, 25, True, "All staff", starts - timedelta(days=30), "recent")
+    session.bookings_open = False
+    db.add(session)
+    db.flush()
+    came = people[1 : len(PLAYGROUND_PEOPLE)] + rng.sample(colleagues, 12)
+    present = {s.id for s in came}
+    missed = rng.sample([c for c in colleagues if c.id not in present], 2)
+    for staff in came + missed:
+        _book(db, session, staff, BookingStatus.BOOKED, starts - timedelta(days=14))
+    db.flush()
+    demo_history.read_teams_report(db, session, came, guest="Jo (Guest)")
+    ends = session.ends_at
+    for staff in came:
+        db.add(
+            FeedbackRequest(
+                session_id=flushed(session.id), staff_id=flushed(staff.id), asked_at=ends
+            )
+        )
+    answers = [
+        demo_history.feedback_answers(session, flushed(staff.id), rng)
+        for staff in came[len(PLAYGROUND_PEOPLE) - 1 :][:8]
+    ]
+    db.execute(insert(FeedbackResponse), answers)
+    db.flush()
+    return session
+
+
+def _add_elearning_claim(
+    db: DbSession,
+    now: datetime,
+    by_code: dict[str, Course],
+    people: list[Staff],
+    certificates: CertificateStore | None,
+) -> None:
+    """Lynne finished the e-learning three days ago; Adele, her manager, has not confirmed."""
+    certificate = b"%PDF-1.4\n% Home Office Prevent e-learning certificate (demo)\n%%EOF\n"
+    claimed = now - timedelta(days=3)
+    db.add(
+        ElearningClaim(
+            staff_id=flushed(people[PLAYGROUND_PEOPLE.index(LYNNE)].id),
+            course_id=flushed(by_code["HO-ELEARN"].id),
+            status=ClaimStatus.PENDING,
+            certificate_name="prevent-certificate.pdf",
+            certificate_type="pdf",
+            certificate_size=len(certificate),
+            certificate_file=certificates.save(certificate, "pdf") if certificates else "",
+            manager_staff_id=flushed(people[PLAYGROUND_PEOPLE.index(MANAGER)].id),
+            claimed_at=claimed,
+            updated_at=claimed,
+        )
+    )
+
+
+def _add_failed_delivery(db: DbSession, now: datetime, colleague: Staff, session: Session) -> None:
+    """A reminder Teams would not deliver (the person removed the app): for 'failed
+    deliveries'."""
+    card = {
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "body": [{"type": "TextBlock", "text": "Your Prevent session is tomorrow.", "wrap": True}],
+    }
+    db.add(
+        OutboxMessage(
+            key=f"demo:session:{session.id}:to:{colleague.id}",
+            kind="session_reminder",
+            staff_id=flushed(colleague.id),
+            summary="Reminder: your Prevent session is tomorrow.",
+            card_json=json.dumps(card),
+            state=OutboxState.BLOCKED,
+            attempts=1,
+            next_attempt_at=now - timedelta(days=1),
+            last_error="Teams answered 403: the app was removed or blocked",
+            created_at=now - timedelta(days=1),
+        )
+    )
 
 
 # The governance calendar from the council's Prevent update (July 2021), moved to fall in the
@@ -321,7 +463,7 @@ BOARDS = [
         BoardKind.BOARD,
         BoardFrequency.BIANNUAL,
         8,
-        [3],
+        [COORDINATOR],
     ),
     (
         "Safer Communities Partnership Board",
@@ -329,7 +471,7 @@ BOARDS = [
         BoardKind.BOARD,
         BoardFrequency.ANNUAL,
         29,
-        [0],
+        [BOARD_LEAD],
     ),
     (
         "Children Safeguarding Board (executive committee)",
@@ -337,7 +479,7 @@ BOARDS = [
         BoardKind.BOARD,
         BoardFrequency.ANNUAL,
         -3,  # overdue, so the overdue notice can be seen at once
-        [1],
+        [MANAGER],
     ),
     (
         "Health and Wellbeing Board",
@@ -345,7 +487,7 @@ BOARDS = [
         BoardKind.BOARD,
         BoardFrequency.ANNUAL,
         None,
-        [2],
+        [ISAIAH],
     ),
     (
         "Adult Safeguarding Board",
@@ -353,7 +495,7 @@ BOARDS = [
         BoardKind.BOARD,
         BoardFrequency.ANNUAL,
         15,
-        [2],
+        [BOARD_LEAD],
     ),
     (
         "Prevent Delivery Group",
@@ -361,7 +503,7 @@ BOARDS = [
         BoardKind.MEETING,
         BoardFrequency.QUARTERLY,
         10,
-        [0, 1, 2, 3, 4],
+        [BOARD_LEAD, MANAGER, ISAIAH, PATTI, LYNNE],
     ),
     (
         "Chief Executive briefing",
@@ -374,12 +516,16 @@ BOARDS = [
 ]
 
 
-def load_demo_boards(db: DbSession, now: datetime, zone: ZoneInfo, people: list[Staff]) -> None:
+def _add_boards(
+    db: DbSession, now: datetime, zone: ZoneInfo, start: date, people: list[Staff]
+) -> None:
+    """Each board with its leads and the updates delivered to it since the history starts."""
     today = now.astimezone(zone).date()
-    for name, focus, kind, frequency, due_in, lead_indexes in BOARDS:
+    coordinator = people[PLAYGROUND_PEOPLE.index(COORDINATOR)]
+    for name, focus, kind, frequency, due_in, leads in BOARDS:
         due = today + timedelta(days=due_in) if due_in is not None else None
         months = MONTHS.get(frequency, 12)
-        last = add_months(due, -months) if due else date(2019, 1, 24)
+        last = add_months(due, -months) if due else add_months(today, -22)
         board = Board(
             name=name,
             focus=focus,
@@ -392,6 +538,20 @@ def load_demo_boards(db: DbSession, now: datetime, zone: ZoneInfo, people: list[
         )
         db.add(board)
         db.flush()
-        for index in lead_indexes:
-            db.add(BoardLead(board_id=_flushed(board.id), staff_id=_flushed(people[index].id)))
+        for lead in leads:
+            staff = people[PLAYGROUND_PEOPLE.index(lead)]
+            db.add(BoardLead(board_id=flushed(board.id), staff_id=flushed(staff.id)))
+        delivered = last
+        while delivered >= start:
+            at = datetime.combine(delivered, time(17), tzinfo=zone)
+            db.add(
+                BoardUpdate(
+                    board_id=flushed(board.id),
+                    delivered_on=delivered,
+                    was_due_on=delivered,
+                    recorded_by_staff_id=coordinator.id,
+                    recorded_at=at,
+                )
+            )
+            delivered = add_months(delivered, -months)
     db.flush()
