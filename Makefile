@@ -52,9 +52,14 @@ bench-totals: $(STAMP)
 bench-retention: $(STAMP)
 	$(BIN)/python -m bench.retention
 
+# `make playground AS=megan PLAYGROUND_PORT=56151`: another Playground, as another demo person.
+AS ?=
+PLAYGROUND_PORT ?= 56150
 playground: tests/e2e/node_modules/.package-lock.json
-	cd tests/e2e && TEAMSAPPTESTER_BROWSER=none npx m365agentsplayground \
-		-e http://127.0.0.1:3978/api/messages -c msteams --disable-telemetry
+	cd tests/e2e && TEAMSAPPTESTER_BROWSER=none \
+		$(if $(AS),M365_AGENTS_PLAYGROUND_CONFIG_PATH=$(CURDIR)/playground/$(AS).yml) \
+		npx m365agentsplayground -e http://127.0.0.1:3978/api/messages -c msteams \
+		--disable-telemetry -p $(PLAYGROUND_PORT)
 
 clean:
 	rm -rf $(VENV) var build tests/e2e/node_modules

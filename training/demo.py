@@ -146,23 +146,30 @@ COORDINATOR, BOARD_LEAD, MANAGER, ISAIAH, PATTI, LYNNE = PLAYGROUND_PEOPLE = (
     ),
 )
 
-TEAMS = [
-    "Family Services",
-    "Barnet Homes",
-    "Regional Enterprise",
-    "Children's MASH",
-    "Adults MASH",
-    "Inclusion Barnet",
-    "Safeguarding Champions",
-    "Onwards and Upwards",
-    "Fostering & Adoption",
-    "Children in Care",
-]
+# The council's teams and how many of their staff the demo knows.
+TEAM_SIZES = {
+    "Family Services": 200,
+    "Barnet Homes": 110,
+    "Regional Enterprise": 60,
+    "Children's MASH": 50,
+    "Adults MASH": 50,
+    "Inclusion Barnet": 30,
+    "Safeguarding Champions": 30,
+    "Onwards and Upwards": 40,
+    "Fostering & Adoption": 50,
+    "Children in Care": 60,
+}
+TEAMS = list(TEAM_SIZES)
 FIRST_NAMES = [
     "Amara", "Ben", "Chloe", "Dev", "Ellie", "Farid", "Grace", "Hamza", "Isla", "Jack",
-    "Kemi", "Liam", "Maya", "Nikhil", "Olivia", "Priya",
+    "Kemi", "Liam", "Maya", "Nikhil", "Olivia", "Priya", "Quinn", "Rosa", "Sami", "Tara",
+    "Umar", "Vera", "Wes", "Yasmin", "Zoe", "Aidan", "Bea", "Callum", "Dina", "Eamon",
 ]  # fmt: skip
-SURNAMES = ["Ahmed", "Brennan", "Costa", "Daly", "Evans", "Fofana", "Green"]
+SURNAMES = [
+    "Ahmed", "Brennan", "Costa", "Daly", "Evans", "Fofana", "Green", "Hussain", "Ibrahim",
+    "Jones", "Kaur", "Lewis", "Mensah", "Nowak", "O'Brien", "Patel", "Reid", "Shah", "Taylor",
+    "Walsh", "Young", "Zielinski",
+]  # fmt: skip
 # Partners outside the council's directory: no team until a coordinator sets one.
 PARTNERS = [
     ("Sam Okafor", "sam.okafor@probation.example.gov.uk", "National Probation Service"),
@@ -238,14 +245,15 @@ def _add_people(db: DbSession, since: datetime) -> list[Staff]:
         )
         for p in PLAYGROUND_PEOPLE
     ]
-    for index, (first, last) in enumerate(
-        (first, last) for last in SURNAMES for first in FIRST_NAMES
-    ):
+    names = ((first, last) for last in SURNAMES for first in FIRST_NAMES)
+    teams = (team for team, size in TEAM_SIZES.items() for _ in range(size))
+    for (first, last), team in zip(names, teams, strict=False):
+        email = f"{first}.{last}".lower().replace("'", "")
         people.append(
             Staff(
                 display_name=f"{first} {last}",
-                email=f"{first.lower()}.{last.lower()}@example.gov.uk",
-                team=TEAMS[index % len(TEAMS)],
+                email=f"{email}@example.gov.uk",
+                team=team,
                 team_source="directory",
                 organisation=ORGANISATION,
                 created_at=since,

@@ -35,6 +35,7 @@ from training.models import (
 )
 from training.reminders import add_months
 
+EVER = datetime(2000, 1, 1, tzinfo=UTC)
 BANK_HOLIDAYS = {(12, 25), (12, 26), (1, 1)}
 # The retention rule deletes records older than six years: the history starts a month inside it.
 HISTORY_YEARS = 6
@@ -154,12 +155,24 @@ def load(
     partners = [p for p in people if not p.team]
     playground_staff = people[1:6]
     rows = _Rows()
+    last: dict[int, datetime] = {}  # when each person last came
     for index, session in enumerate(held):
-        pool = by_team.get(session.audience) or colleagues
         wanted = rng.randint(session.capacity // 2, session.capacity * 4 // 5)
-        came = rng.sample(pool, min(len(pool), wanted * 2 // 3))
+        # Mostly the session's own team, and people not trained in the last year.
+        fresh = session.starts_at - timedelta(days=365)
+        due = [
+            c for c in by_team.get(session.audience, []) if last.get(flushed(c.id), EVER) < fresh
+        ]
+        came = rng.sample(due, min(len(due), wanted * 2 // 3))
         taken = {flushed(s.id) for s in came}
-        came += rng.sample([c for c in colleagues if c.id not in taken], wanted - len(came))
+        others = [
+            c for c in colleagues if c.id not in taken and last.get(flushed(c.id), EVER) < fresh
+        ]
+        if len(others) < wanted - len(came):  # everyone trained lately: anyone not here yet
+            others = [c for c in colleagues if c.id not in taken]
+        came += rng.sample(others, wanted - len(came))
+        for staff in came:
+            last[flushed(staff.id)] = session.starts_at
         if index % 4 == 0:
             came.append(partners[index % len(partners)])
         # The Playground's staff each have a past: one of them at every seventh session.
@@ -219,8 +232,8 @@ def _attend(
     rng: random.Random,
 ) -> None:
     """One session's register and what follows from it, as `settle_bookings_and_completions`
-    derives it: bookings attended or no-show, the rest walk-ins, everyone present completed
-    (they stayed throughout), and everyone present asked for feedback."""
+    derives it: bookings attended or no-show, the rest walk-ins, completed by those who stayed
+    long enough, and everyone present asked for feedback."""
     session_id = flushed(session.id)
     seconds = int((session.ends_at - session.starts_at).total_seconds())
     recorded = session.ends_at + timedelta(hours=2)
@@ -240,6 +253,8 @@ def _attend(
             }
         )
     for staff in came:
+        # Now and then someone is called away: attended, but not long enough to complete.
+        stayed = seconds if rng.random() > 0.06 else seconds // 2
         rows.attendance.append(
             {
                 "session_id": session_id,
@@ -250,25 +265,26 @@ def _attend(
                 "resolution": Resolution.MATCHED,
                 "display_name": staff.display_name,
                 "email": staff.email,
-                "attended_seconds": seconds,
+                "attended_seconds": stayed,
                 "required_seconds": seconds * 3 // 4,
-                "completed": True,
+                "completed": stayed >= seconds * 3 // 4,
                 "walk_in": staff.id not in seated,
                 "data_gaps": False,
                 "updated_at": recorded,
             }
         )
-        rows.completions.append(
-            {
-                "staff_id": staff.id,
-                "course_id": session.course_id,
-                "session_id": session_id,
-                "source": CompletionSource.ATTENDANCE,
-                "completed_at": session.ends_at,
-                "attended_seconds": seconds,
-                "recorded_at": recorded,
-            }
-        )
+        if stayed >= seconds * 3 // 4:
+            rows.completions.append(
+                {
+                    "staff_id": staff.id,
+                    "course_id": session.course_id,
+                    "session_id": session_id,
+                    "source": CompletionSource.ATTENDANCE,
+                    "completed_at": session.ends_at,
+                    "attended_seconds": stayed,
+                    "recorded_at": recorded,
+                }
+            )
         rows.asked.append(
             {"session_id": session_id, "staff_id": staff.id, "asked_at": session.ends_at}
         )

@@ -27,8 +27,14 @@ class Chat:
     database: Database
     clock: FixedClock
 
-    def user(self, name: str, aad_object_id: str | None = None, tenant: str = TENANT) -> TeamsUser:
-        return TeamsUser(self.http, self.url, self.connector, name, aad_object_id, tenant)
+    def user(
+        self,
+        name: str,
+        aad_object_id: str | None = None,
+        tenant: str = TENANT,
+        email: str | None = None,
+    ) -> TeamsUser:
+        return TeamsUser(self.http, self.url, self.connector, name, aad_object_id, tenant, email)
 
     def coordinator(self) -> TeamsUser:
         return self.user("Pat Coordinator", COORDINATOR_AAD)
@@ -43,18 +49,22 @@ class Chat:
 
 @pytest.fixture
 def chat_settings() -> dict:
-    """Settings a test gives its chat (`graph_chat`): parametrize this name to change them."""
+    """Settings a test gives its chat (`chat`, `graph_chat`): parametrize this name, or override
+    the fixture in a module, to change them."""
     return {}
 
 
 @pytest.fixture
-async def chat(database: Database, clock: FixedClock) -> AsyncIterator[Chat]:
+async def chat(database: Database, clock: FixedClock, chat_settings: dict) -> AsyncIterator[Chat]:
     settings = Settings(
         _env_file=None,
         database_url=database.url,
-        coordinators=[COORDINATOR_AAD],
-        allowed_tenant_ids=[TENANT],
-        scheduler_enabled=False,  # tests that need reminders run the sweep themselves
+        **{
+            "coordinators": [COORDINATOR_AAD],
+            "allowed_tenant_ids": [TENANT],
+            "scheduler_enabled": False,  # tests that need reminders run the sweep themselves
+            **chat_settings,
+        },
     )
     connector = LocalConnector()
     await connector.start()

@@ -116,6 +116,7 @@ class TeamsUser:
         name: str,
         aad_object_id: str | None = None,
         tenant: str = TENANT,
+        email: str | None = None,
     ) -> None:
         self.http = http
         self.bot_url = bot_url
@@ -126,7 +127,7 @@ class TeamsUser:
         self.user_id = f"29:{self.aad_object_id}"
         self.tenant = tenant
         self.conversation_id = f"a:personal-{self.aad_object_id}"
-        self.email = name.lower().replace(" ", ".") + "@example.gov.uk"
+        self.email = email or name.lower().replace(" ", ".") + "@example.gov.uk"
         connector.members[self.user_id] = {
             "id": self.user_id,
             "name": name,

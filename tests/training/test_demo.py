@@ -151,7 +151,7 @@ def test_the_history_is_what_its_attendance_rows_give(demo, clock):
 
     with demo.unit_of_work() as db:
         ids = db.exec(select(Session.id).where(col(Session.id) > 22)).all()
-        for session_id in random.Random(7).sample(list(ids), 25) + [ids[0]]:
+        for session_id in [*random.Random(7).sample(list(ids), 25), ids[0]]:
             session = db.get(Session, session_id)
             rows = list(
                 db.exec(select(SessionAttendance).where(SessionAttendance.session_id == session_id))
