@@ -54,8 +54,12 @@ async def bot_url(
     path = tmp_path / "e2e.db"
     shutil.copy(sqlite_template, path)
     database = Database(f"sqlite:///{path}")
+    # No scheduler: its reminders to the demo's people would arrive between the answers read.
     settings = Settings(
-        _env_file=None, database_url=database.url, coordinators=[PLAYGROUND_USER_AAD]
+        _env_file=None,
+        database_url=database.url,
+        coordinators=[PLAYGROUND_USER_AAD],
+        scheduler_enabled=False,
     )
     with database.unit_of_work() as db:
         load_demo_data(db, e2e_clock.now(), settings.zone)
