@@ -39,6 +39,10 @@ WALK = [
     (MEGAN, "board update delivered adult safeguarding", ["Update to Adult Safeguarding Board"]),
     (ALEX, "new session", ["New training session"]),
     (ALEX, "roster 12", ["(#12)", "Booked (", "Cancel this session"]),
+    (ALEX, "edit session 12", ["(#12)"]),
+    (ALEX, "reschedule session 12", ["(#12)"]),
+    (ALEX, "message session 12 please bring a pen", ["please bring a pen"]),
+    (ALEX, "message session 12", ["(#12)"]),
     (ALEX, "cancel session 12 trainer unwell", ["trainer unwell", "will be told"]),
     # No Microsoft Graph in the demo: the answer says what to set, and where.
     (ALEX, "sync attendance", ["GRAPH_ORGANISER"]),
