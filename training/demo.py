@@ -11,7 +11,8 @@ e-learning, the boards with their past updates, and a year of sessions to come.
 
 The README's examples name sessions by number, so the order rows are made in is fixed: the
 upcoming sessions first (1 to 21; 2 is full with a waiting list, 12 has room), then the session
-a few days ago (22), then the history.
+a few days ago (22), then one in two or three working days with seats held for Patti and Lynne
+(23), then the history.
 """
 
 import json
@@ -25,6 +26,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from training import demo_history
+from training.booking import promote_from_waiting_list
 from training.demo_history import BANK_HOLIDAYS, flushed, on_working_day
 from training.elearning import CertificateStore
 from training.models import (
@@ -47,6 +49,7 @@ from training.models import (
     Staff,
     TeamMapping,
 )
+from training.offer_rule import OfferPolicy
 from training.reminders import MONTHS, add_months
 from training.team_rule import department_key
 
@@ -222,6 +225,7 @@ def load_demo_data(
     upcoming = _add_upcoming(db, now, zone, by_code)
     _book_upcoming(db, now, upcoming, people, colleagues, rng)
     _add_recent_session(db, today, zone, by_code, people, colleagues, rng)
+    _add_session_with_offers(db, now, today, zone, by_code, people, colleagues)
     demo_history.load(db, now, zone, start, by_code, people, colleagues, rng)
     _add_elearning_claim(db, now, by_code, people, certificates)
     _add_boards(db, now, zone, start, people)
@@ -410,6 +414,33 @@ def _add_recent_session(
     db.execute(insert(FeedbackResponse), answers)
     db.flush()
     return session
+
+
+def _add_session_with_offers(
+    db: DbSession,
+    now: datetime,
+    today: date,
+    zone: ZoneInfo,
+    by_code: dict[str, Course],
+    people: list[Staff],
+    colleagues: list[Staff],
+) -> None:
+    """A WRAP in two or three working days, full, where two seats have just come free: held
+    for Patti and Lynne, first on its waiting list, to accept or decline."""
+    day = on_working_day(today + timedelta(days=2))
+    starts = datetime.combine(day, time(14), tzinfo=zone)
+    session = _session(by_code["WRAP"], starts, 12, False, "Barnet Homes", now, "soon")
+    session.location = "Colindale Office, Room 2.14"
+    db.add(session)
+    db.flush()
+    for offset, colleague in enumerate(colleagues[-10:]):
+        _book(db, session, colleague, BookingStatus.BOOKED, now - timedelta(days=20, hours=offset))
+    waiting = [people[PLAYGROUND_PEOPLE.index(PATTI)], people[PLAYGROUND_PEOPLE.index(LYNNE)]]
+    for offset, staff in enumerate([*waiting, colleagues[-11]]):
+        _book(db, session, staff, BookingStatus.WAITLISTED, now - timedelta(days=9, hours=-offset))
+    db.flush()
+    # The rule that holds freed seats near a session, with a window wide enough for a weekend.
+    promote_from_waiting_list(db, session, now, offers=OfferPolicy(window_days=5, hours=12))
 
 
 def _add_elearning_claim(

@@ -30,6 +30,8 @@ WALK = [
     (ISAIAH, "sessions march", ["in March", "Book a seat"]),
     (ISAIAH, "book 12", ["You're booked"]),
     (ISAIAH, "wait 2", ["on the waiting list"]),
+    (PATTI, "accept 23", ["You accepted this seat"]),
+    (LYNNE, "decline 23", ["WRAP"]),
     (ISAIAH, "my bookings", ["Your bookings", "Cancel booking"]),
     (ISAIAH, "cancel 12", ["is cancelled"]),
     (ISAIAH, "my training", ["Your Prevent training", "refresher due"]),
