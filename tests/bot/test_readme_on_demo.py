@@ -50,6 +50,7 @@ WALK = [
     (ALEX, "sync attendance", ["GRAPH_ORGANISER"]),
     (ALEX, "sync attendance 22", ["GRAPH_ORGANISER"]),
     (ALEX, "session 22 attendance", ["(#22): attendance", "Isaiah Langer"]),
+    (ALEX, "register 22", ["(#22)", "Isaiah Langer"]),
     (ALEX, "unmatched", ["Jo (Guest)"]),
     (ALEX, "pending confirmations", ["Lynne Robbins", "Adele Vance"]),
     (ALEX, "new board", ["Add a board"]),

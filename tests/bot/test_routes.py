@@ -36,7 +36,7 @@ README_PHRASES = {
     "sync attendance 22": "sync_attendance",
     "session 22 attendance": "session_attendance",
     "unmatched": "unmatched",
-    "register 12": "register",
+    "register 22": "register",
     "pending confirmations": "pending_confirmations",
     "my training": "my_training",
     "record e-learning": "record_elearning",
