@@ -53,9 +53,18 @@ class _Declared(Generic[D]):
     who: Who
     in_shared_chats: bool
     from_cards: bool
+    refreshes: bool
 
     def bind(self, handler: Handler[D]) -> Route[D]:
-        return Route(self.verb, handler, self.data, self.who, self.in_shared_chats, self.from_cards)
+        return Route(
+            self.verb,
+            handler,
+            self.data,
+            self.who,
+            self.in_shared_chats,
+            self.from_cards,
+            self.refreshes,
+        )
 
 
 def route(
@@ -65,14 +74,17 @@ def route(
     who: Who,
     from_cards: bool,
     in_shared_chats: bool = False,
+    refreshes: bool = False,
 ) -> Callable[[Method[F, D]], Method[F, D]]:
     """Declare a handler method as the command `verb`, with its data and its rules. Who may run
-    it and whether a card may send it are always said: neither has a default to fall back on."""
+    it and whether a card may send it are always said: neither has a default to fall back on.
+    `refreshes`: a card may name it to be redrawn as shown (it must read and change nothing)."""
 
     def mark(method: Method[F, D]) -> Method[F, D]:
         if hasattr(method, _ROUTE_MARK):
             raise ValueError(f"{method.__name__} is already a command; one route per handler")
-        setattr(method, _ROUTE_MARK, _Declared(verb, data, who, in_shared_chats, from_cards))
+        declared = _Declared(verb, data, who, in_shared_chats, from_cards, refreshes)
+        setattr(method, _ROUTE_MARK, declared)
         return method
 
     return mark
@@ -154,11 +166,12 @@ class Router:
             raise TypeError(f"a phrase gave {command.verb!r} data it does not take")
         return command
 
-    def read_card(self, value: Any) -> Command:
+    def read_card(self, value: Any, *, refresh: bool = False) -> Command:
         """Read the data of an `Action.Execute` invoke or an `Action.Submit` message.
 
         Accepts `{"action": {"verb": ..., "data": {...}}}` (invoke) or `{"verb": ..., ...}`
-        (submit). Raises `BadPayload` for anything our cards could not have sent.
+        (submit). Raises `BadPayload` for anything our cards could not have sent, and, for a
+        `refresh` (Teams redrawing a card by itself), for any command that would change things.
         """
         if not isinstance(value, dict):
             raise BadPayload("not an object")
@@ -171,6 +184,8 @@ class Router:
         found = self._routes.get(verb) if isinstance(verb, str) else None
         if found is None or not found.from_cards:
             raise BadPayload(f"no card sends the command {verb!r}")
+        if refresh and not found.refreshes:
+            raise BadPayload(f"{found.verb} changes things: no card refreshes with it")
         fields = {k: v for k, v in data.items() if k != "verb"}
         try:
             return Command(found.verb, found.data.model_validate(fields))

@@ -222,7 +222,7 @@ class WrapBot(TeamsActivityHandler):
         if outcome.text:
             await turn_context.send_activity(outcome.text)
         if outcome.card:
-            await turn_context.send_activity(card_message(outcome.card))
+            await turn_context.send_activity(card_message(_for_viewer(outcome.card, activity)))
 
     async def _on_card_submit(self, turn_context: TurnContext) -> None:
         """`Action.Submit` (the fallback for clients without Universal Actions)."""
@@ -240,12 +240,13 @@ class WrapBot(TeamsActivityHandler):
             await turn_context.send_activity(outcome.text)
         if outcome.card:
             original = turn_context.activity.reply_to_id
+            shown = _for_viewer(outcome.card, turn_context.activity)
             if original:
-                update = card_message(outcome.card)
+                update = card_message(shown)
                 update.id = original
                 await turn_context.update_activity(update)
             else:
-                await turn_context.send_activity(card_message(outcome.card))
+                await turn_context.send_activity(card_message(shown))
 
     async def _answer_press_in_private(self, turn_context: TurnContext, outcome: Outcome) -> None:
         """An `Action.Submit` answer can only be a new message, and in a group chat or channel
@@ -274,12 +275,21 @@ class WrapBot(TeamsActivityHandler):
             return await self._on_file_consent(turn_context)
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
+        value = turn_context.activity.value
+        # Teams redrawing a card as it is shown (its `refresh`), not a person pressing a button.
+        automatic = isinstance(value, dict) and value.get("trigger") == "automatic"
         try:
-            command = self.router.read_card(turn_context.activity.value)
+            command = self.router.read_card(value, refresh=automatic)
         except BadPayload as bad:
             log.info("refused a card action: %s", bad)
             return InvokeResponse(status=200, body=_message_body(STALE_CARD))
         outcome = await self._run(turn_context, command)
+        if automatic and outcome.card is not None:
+            # A refresh is this viewer's own view of the card, in a group chat too.
+            shown = _for_viewer(outcome.card, turn_context.activity)
+            return InvokeResponse(
+                status=200, body={"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": shown}
+            )
         if outcome.card is not None and _shared(turn_context.activity):
             # The card in a channel is everyone's: answer the presser alone, leave it as it was.
             return InvokeResponse(status=200, body=_message_body(_headline(outcome)))
@@ -292,7 +302,7 @@ class WrapBot(TeamsActivityHandler):
             body={
                 "statusCode": 200,
                 "type": CARD_CONTENT_TYPE,
-                "value": outcome.card,
+                "value": _for_viewer(outcome.card, turn_context.activity),
             },
         )
 
@@ -371,6 +381,16 @@ def _personal(activity: Activity) -> bool:
     return activity.conversation is not None and (
         activity.conversation.conversation_type == "personal"
     )
+
+
+def _for_viewer(shown: Card, activity: Activity) -> Card:
+    """A card that refreshes itself names, in a personal chat, the person it refreshes for
+    (Teams refreshes automatically only for `userIds` where a chat has over 60 people)."""
+    refresh = shown.get("refresh")
+    viewer = activity.from_property.id if activity.from_property else None
+    if not isinstance(refresh, dict) or not viewer or _shared(activity):
+        return shown
+    return {**shown, "refresh": {**refresh, "userIds": [viewer]}}
 
 
 def _shared(activity: Activity) -> bool:

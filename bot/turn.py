@@ -95,6 +95,9 @@ class Route(Generic[D]):
     in_shared_chats: bool = False
     # Whether a card button may send it (typed-only commands refuse card payloads).
     from_cards: bool = True
+    # Whether Teams may run it to redraw a card as it is shown (Universal Actions' refresh):
+    # only commands that read and change nothing.
+    refreshes: bool = False
 
 
 @dataclass(frozen=True)

@@ -315,6 +315,14 @@ def cancel_booking(
     return CancellationOutcome(booking=booking_summary(db, booking), passed=tuple(given))
 
 
+def one_booking(db: DbSession, staff_id: int, booking_id: int) -> BookingSummary:
+    """One of `staff_id`'s own bookings as it is now; `UnknownBooking` for anyone else's."""
+    found = db.get(Booking, booking_id)
+    if found is None or found.staff_id != staff_id:
+        raise UnknownBooking()
+    return booking_summary(db, found)
+
+
 def my_bookings(db: DbSession, staff_id: int, now: datetime) -> list[BookingSummary]:
     """A person's live bookings on sessions still to come, soonest first."""
     rows = db.exec(

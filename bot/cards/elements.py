@@ -90,6 +90,18 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
     return result
 
 
+def refreshed_by(shown: Card, verb: str, **data: Any) -> Card:
+    """The card, redrawn by Teams with `verb` (a read-only command) whenever it is shown, so an
+    old card shows what is true now (Universal Actions' refresh; the bot adds `userIds`)."""
+    action = {
+        "type": "Action.Execute",
+        "title": "Refresh",
+        "verb": verb,
+        "data": {"verb": verb, **data},
+    }
+    return {**shown, "refresh": {"action": action}}
+
+
 def text(value: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": plain(value), "wrap": True, **style}
 

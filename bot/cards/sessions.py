@@ -13,6 +13,7 @@ from bot.cards.elements import (
     link,
     local_date,
     markdown,
+    refreshed_by,
     seats,
     text,
     when,
@@ -40,9 +41,18 @@ def sessions_card(
     *,
     title: str = "Upcoming Prevent training",
     my_status: dict[int, str] | None = None,
+    asked: dict[str, str] | None = None,
 ) -> Card:
-    """Upcoming sessions, each with seats left and a button to book (or to wait for a seat)."""
-    my_status = my_status or {}
+    """Upcoming sessions, each with seats left and a button to book (or to wait for a seat).
+    `asked`: the listing's filters, so the card redraws itself with current seats when shown."""
+    return refreshed_by(
+        _sessions(sessions, zone, title, my_status or {}), "list_sessions", **(asked or {})
+    )
+
+
+def _sessions(
+    sessions: list[SessionSummary], zone: ZoneInfo, title: str, my_status: dict[int, str]
+) -> Card:
     if not sessions:
         return card([heading(title), text("No sessions match. Type 'sessions' to see them all.")])
     body: list[dict] = [heading(title)]
@@ -128,10 +138,14 @@ def session_booking_card(
             body.append(text(f"You can undo this booking until {until:%H:%M}.", isSubtle=True))
     if note:
         body.append(text(note, isSubtle=True))
-    return card(body, actions)
+    return refreshed_by(card(body, actions), "show_booking", booking_id=booking.id)
 
 
 def my_bookings_card(bookings: list[BookingSummary], zone: ZoneInfo, now: datetime) -> Card:
+    return refreshed_by(_my_bookings(bookings, zone, now), "my_bookings")
+
+
+def _my_bookings(bookings: list[BookingSummary], zone: ZoneInfo, now: datetime) -> Card:
     if not bookings:
         return card(
             [

@@ -41,6 +41,10 @@ class SessionRef(CommandData):
     session_id: Id
 
 
+class BookingId(CommandData):
+    booking_id: Id
+
+
 class BookingRef(CommandData):
     booking_id: Id
     # The status the card showed (its Cancel or Leave button): acted on only if still true.
@@ -146,7 +150,14 @@ class Booking(Feature):
             return Command(verb, SessionRef(session_id=n))
         return None
 
-    @route("list_sessions", ListSessions, in_shared_chats=True, who=Who.STAFF, from_cards=True)
+    @route(
+        "list_sessions",
+        ListSessions,
+        in_shared_chats=True,
+        who=Who.STAFF,
+        from_cards=True,
+        refreshes=True,
+    )
     async def list_sessions(self, caller: Caller, data: ListSessions, key: str | None) -> Outcome:
         now = self.clock.now()
         title = "Upcoming Prevent training"
@@ -174,7 +185,9 @@ class Booking(Feature):
         )
         mine = await self.database.run(booking.my_bookings, caller.staff_id, now)
         status = {b.session.id: b.status for b in mine}
-        return Outcome(card=sessions_card(found, self.zone, title=title, my_status=status))
+        asked = data.model_dump(exclude_none=True)
+        shown = sessions_card(found, self.zone, title=title, my_status=status, asked=asked)
+        return Outcome(card=shown)
 
     @route("book", SessionRef, in_shared_chats=True, who=Who.STAFF, from_cards=True)
     async def book(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
@@ -210,10 +223,16 @@ class Booking(Feature):
         if booked.status != BookingStatus.WAITLISTED:
             self.seats_changed(booked.session.id)
 
-    @route("my_bookings", NoData, who=Who.STAFF, from_cards=True)
+    @route("my_bookings", NoData, who=Who.STAFF, from_cards=True, refreshes=True)
     async def my_bookings(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         mine = await self.database.run(booking.my_bookings, caller.staff_id, self.clock.now())
         return Outcome(card=my_bookings_card(mine, self.zone, self.clock.now()))
+
+    @route("show_booking", BookingId, who=Who.STAFF, from_cards=True, refreshes=True)
+    async def show_booking(self, caller: Caller, data: BookingId, key: str | None) -> Outcome:
+        now = self.clock.now()
+        mine = await self.database.run(booking.one_booking, caller.staff_id, data.booking_id)
+        return Outcome(card=session_booking_card(mine, self.zone, now))
 
     @route("cancel_booking", BookingRef, who=Who.STAFF, from_cards=True)
     async def cancel_booking(self, caller: Caller, data: BookingRef, key: str | None) -> Outcome:

@@ -270,7 +270,9 @@ def card_text(card: dict[str, Any]) -> str:
 
 
 def buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
-    return [node for node in _walk(card) if node.get("type") == "Action.Execute"]
+    """The buttons a person sees (a card's `refresh` action is Teams's, not a button)."""
+    shown = {k: v for k, v in card.items() if k != "refresh"}
+    return [node for node in _walk(shown) if node.get("type") == "Action.Execute"]
 
 
 def button(card: dict[str, Any], title: str) -> dict[str, Any]:

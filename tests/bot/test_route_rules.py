@@ -22,6 +22,7 @@ RULES = {
     "join_waitlist": (STAFF, True, True),
     "my_bookings": (STAFF, True, False),
     "cancel_booking": (STAFF, True, False),
+    "show_booking": (STAFF, True, False),
     "cancel_on_session": (STAFF, False, False),
     "accept_seat_offer": (STAFF, True, False),
     "decline_seat_offer": (STAFF, True, False),
@@ -90,6 +91,23 @@ def test_every_route_keeps_the_rules_written_here(router):
     assert declared == RULES
 
 
+# The only commands Teams may run by itself to redraw a card as it is shown: they change nothing.
+REFRESHES = {"list_sessions", "my_bookings", "show_booking"}
+
+
+def test_only_read_only_commands_redraw_cards(router):
+    assert {verb for verb, found in router.routes.items() if found.refreshes} == REFRESHES
+
+
+def test_a_refresh_naming_a_command_that_changes_things_is_refused(router):
+    for verb in ("book", "cancel_booking", "join_waitlist"):
+        with pytest.raises(BadPayload):
+            router.read_card(
+                {"action": {"verb": verb, "data": {"session_id": 1, "booking_id": 1}}},
+                refresh=True,
+            )
+
+
 def _walk(node: Any) -> list[dict[str, Any]]:
     if isinstance(node, dict):
         return [node, *(item for value in node.values() for item in _walk(value))]
@@ -124,6 +142,22 @@ def _presses() -> list[tuple[str, dict[str, Any]]]:
         for action in (n for n in nodes if n.get("type") == "Action.Execute"):
             found.append((f"{sample.id} / {action['title']}", {**action["data"], **inputs}))
     return found
+
+
+def _refreshes() -> list[tuple[str, dict[str, Any]]]:
+    """Every card's refresh action, as Teams sends it when the card is shown."""
+    return [
+        (sample.id, drawn["refresh"]["action"])
+        for sample in SAMPLES
+        if "refresh" in (drawn := BUILDERS[sample.builder](*sample.args, **sample.kwargs))
+    ]
+
+
+def test_every_card_that_redraws_itself_names_a_command_that_may(router):
+    found = _refreshes()
+    assert {action["verb"] for _, action in found} == REFRESHES
+    for name, action in found:
+        router.read_card({"action": action, "trigger": "automatic"}, refresh=True), name
 
 
 PRESSES = _presses()

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import execute, heading, text
+from bot.cards.elements import card, execute, heading, text
 from documents.chart import chart_png, data_uri
 from training import periods
 from training.attendance_sheet import AttendanceSheet, AttendeeLine, SyncResult
@@ -780,6 +780,11 @@ FORM_VALUES = {
 SAMPLES = [
     Sample("card", "the frame every card shares", ([heading("Hello"), text("Hi.")],)),
     Sample("card", "a frame with one action", ([text("Hi.")], [execute("Help", "help")])),
+    Sample(
+        "refreshed_by",
+        "a card that redraws itself when shown",
+        (card([heading("Your bookings"), text("None.")]), "my_bookings"),
+    ),
     Sample("help_card", "for staff", (False,)),
     Sample("help_card", "for a coordinator, with a note", (True, "Sorry, I didn't get that.")),
     # sessions and bookings
