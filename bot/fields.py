@@ -53,5 +53,7 @@ Id = Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(_id)]
 Text = Annotated[str, BeforeValidator(_text)]
 FormValue = Annotated[str, BeforeValidator(_form_value)]
 Query = Annotated[str, StringConstraints(max_length=MAX_QUERY), BeforeValidator(_text)]
+# A form's one-time token (uuid4 hex), so submitting the same form twice acts once.
+FormToken = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 ExportFormat = Literal["csv", "xlsx", "docx", "md"]

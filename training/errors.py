@@ -184,3 +184,11 @@ class NotRunningSession(TrainingError):
         super().__init__(
             "Only the Prevent coordinators or the session's facilitators can take its register."
         )
+
+
+class SessionAlreadyCreated(TrainingError):
+    """The same new-session form sent again (Create pressed twice): nothing new was made."""
+
+    def __init__(self, session_id: int) -> None:
+        self.session_id = session_id
+        super().__init__(f"That form was already used: it created session #{session_id}.")

@@ -188,6 +188,8 @@ class HandledRequest(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=300)
     booking_id: int | None = Field(default=None, foreign_key="booking.id")
+    # The session a new-session form created (its key is the form's one-time token).
+    session_id: int | None = Field(default=None, foreign_key="training_session.id")
     handled_at: datetime = Field(sa_column=_utc())
 
 

@@ -3,12 +3,14 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from training import audit
 from training.booking import end_booking
-from training.errors import InvalidSessionDetails, UnknownCourse
+from training.errors import InvalidSessionDetails, SessionAlreadyCreated, UnknownCourse
 from training.models import (
     LIVE_BOOKING_STATUSES,
     SEATED_BOOKING_STATUSES,
@@ -102,9 +104,14 @@ def create_session(
     created_by_staff_id: int | None = None,
     request_key: str | None = None,
     teams_meeting_by_graph: bool = False,
+    form_token: str | None = None,
 ) -> SessionSummary:
     """Put a session on. An online session without a join link is allowed only when
-    `teams_meeting_by_graph` (the adapter will create its Teams meeting after this commits)."""
+    `teams_meeting_by_graph` (the adapter will create its Teams meeting after this commits).
+
+    `form_token` is the form's one-time token: the same form sent again, even at the same
+    moment from another replica, raises `SessionAlreadyCreated` instead of making a second."""
+    form = _claim_form(db, form_token, now) if form_token else None
     validate_details(details, now, teams_meeting_by_graph)
     course = db.exec(select(Course).where(Course.code == details.course_code)).first()
     if course is None or course.id is None:
@@ -132,6 +139,9 @@ def create_session(
     db.add(session)
     db.flush()
     assert session.id is not None
+    if form is not None:
+        form.session_id = session.id
+        db.add(form)
     what = f"{course.code} {details.starts_at.isoformat()} capacity {details.capacity}"
     audit.record(
         db, created_by_staff_id, "session.create", now, subject=f"session {session.id}", detail=what
@@ -201,6 +211,27 @@ def _attended(
     if walk_in is not None:
         query = query.where(SessionAttendance.walk_in == walk_in)
     return tuple(person(staff) for staff in db.exec(query).all())
+
+
+def _claim_form(db: DbSession, token: str, now: datetime) -> HandledRequest:
+    """The form's row, newly claimed by this transaction. Inserting first, and doing nothing on
+    a conflict, makes a second submission wait for the first to commit and then see it."""
+    key = f"session-form:{token}"
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    claimed = db.execute(
+        insert(HandledRequest)
+        .values(key=key, handled_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(col(HandledRequest.key))
+    ).all()
+    if not claimed:
+        earlier = db.get(HandledRequest, key)
+        if earlier is not None and earlier.session_id is not None:
+            raise SessionAlreadyCreated(earlier.session_id)
+        raise InvalidSessionDetails("That form is being saved already: wait a moment.")
+    found = db.get(HandledRequest, key)
+    assert found is not None
+    return found
 
 
 def cancel_session(

@@ -28,8 +28,10 @@ def new_session_form(
     error: str = "",
     values: dict[str, Any] | None = None,
     meeting_by_graph: bool = False,
+    form_id: str = "",
 ) -> Card:
-    """`meeting_by_graph`: an online session may leave the join link empty (we create it)."""
+    """`meeting_by_graph`: an online session may leave the join link empty (we create it).
+    `form_id`: the form's one-time token, so pressing Create twice makes one session."""
     values = values or {}
     tomorrow = now.astimezone(zone).date().isoformat()
     body: list[dict] = [heading("New training session")]
@@ -109,7 +111,8 @@ def new_session_form(
             "value": values.get("audience", ""),
         },
     ]
-    return card(body, [execute("Create session", "create_session", style="positive")])
+    once = {"form_id": form_id} if form_id else {}
+    return card(body, [execute("Create session", "create_session", style="positive", **once)])
 
 
 def _meeting_note(session: SessionSummary) -> list[dict]:

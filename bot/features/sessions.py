@@ -1,5 +1,6 @@
 """Coordinators run sessions: put one on with a form, see its roster, call it off."""
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -13,13 +14,13 @@ from bot.cards.coordinator import (
 )
 from bot.cards.sessions import session_cancelled_notice
 from bot.features.booking import SessionRef, number
-from bot.fields import FormValue, Id, Text
+from bot.fields import FormToken, FormValue, Id, Text
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
 from training import booking, sessions
 from training.clock import Clock
 from training.db import Database
-from training.errors import InvalidSessionDetails, TrainingError
+from training.errors import InvalidSessionDetails, SessionAlreadyCreated, TrainingError
 from training.sessions import NewSession
 
 NEW_SESSION = {"new session", "create session", "add session"}
@@ -37,6 +38,7 @@ class SessionForm(CommandData):
     join_url: FormValue | None = None
     location: FormValue | None = None
     audience: FormValue | None = None
+    form_id: FormToken | None = None
 
 
 class SessionWithReason(CommandData):
@@ -119,7 +121,11 @@ class Sessions(Feature):
         choices = await self.database.run(sessions.courses, live_only=True)
         return Outcome(
             card=new_session_form(
-                choices, self.clock.now(), self.zone, meeting_by_graph=self.teams_meetings_by_graph
+                choices,
+                self.clock.now(),
+                self.zone,
+                meeting_by_graph=self.teams_meetings_by_graph,
+                form_id=uuid.uuid4().hex,
             )
         )
 
@@ -133,7 +139,11 @@ class Sessions(Feature):
                 created_by_staff_id=caller.staff_id,
                 request_key=key,
                 teams_meeting_by_graph=self.teams_meetings_by_graph,
+                form_token=data.form_id,
             )
+        except SessionAlreadyCreated as again:
+            made = await self.database.run(booking.session_overview, again.session_id)
+            return Outcome(text=str(again), card=session_created_card(made, self.zone))
         except TrainingError as problem:
             choices = await self.database.run(sessions.courses)
             form = new_session_form(
@@ -143,6 +153,7 @@ class Sessions(Feature):
                 error=str(problem),
                 values=data.model_dump(exclude_none=True),
                 meeting_by_graph=self.teams_meetings_by_graph,
+                form_id=data.form_id or uuid.uuid4().hex,
             )
             return Outcome(card=form)
         if created.online and not created.join_url:
