@@ -8,7 +8,7 @@ they are not a coordinator. Their staff record stays, as a former member of staf
 at it keeps pointing), and whatever else names them is scrubbed: where to reach them, their
 delivery blocks, the messages sent to them, and their address, Entra id and full name wherever
 a text still holds them (the audit log, other people's messages, feedback comments, sessions'
-facilitators, e-learning certificate names and notes).
+facilitators, e-learning certificate names and notes, reasons given on a register).
 """
 
 import json
@@ -69,6 +69,7 @@ TEXTS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (Session, ("facilitators", "cancel_reason")),
     (AttendanceSync, ("organiser", "last_error")),
     (ElearningClaim, ("certificate_name", "decision_note")),
+    (SessionAttendance, ("reason",)),  # a coordinator's word on someone's attendance
 )
 
 
@@ -196,7 +197,7 @@ def _scrub_texts(db: DbSession, batch: Sequence[Gone]) -> None:
         table = model.__table__
         columns = [table.c[name] for name in names]
         changes = []
-        for row in _every_row(db, table.c.id, columns):
+        for row in _every_row(db, table.c.id, columns, or_(*(c != "" for c in columns))):
             lowered = "\n".join(value for value in row[1:] if value).lower()
             if not any(mark in lowered for mark in replacements):
                 continue  # the cheap test first: most rows name nobody who has gone
@@ -217,11 +218,13 @@ def _scrub_texts(db: DbSession, batch: Sequence[Gone]) -> None:
             db.execute(statement, changes)
 
 
-def _every_row(db: DbSession, key: Any, columns: list[Any]) -> Iterator[Any]:
-    """The key and `columns` of every row, read a page at a time in key order."""
+def _every_row(
+    db: DbSession, key: Any, columns: list[Any], where: ColumnElement[bool]
+) -> Iterator[Any]:
+    """The key and `columns` of every row where `where` holds, a page at a time in key order."""
     last = None
     while True:
-        page = select(key, *columns).order_by(key).limit(SCAN_ROWS)
+        page = select(key, *columns).where(where).order_by(key).limit(SCAN_ROWS)
         rows = db.execute(page if last is None else page.where(key > last)).all()
         yield from rows
         if len(rows) < SCAN_ROWS:

@@ -45,6 +45,7 @@ from training.models import (
     Delivery,
     DeliveryBlock,
     Session,
+    SessionAttendance,
     Staff,
 )
 from training.outbox import OutgoingMessage, enqueue
@@ -223,6 +224,9 @@ def build_2033(db: DbSession, clock: FixedClock, store: CertificateStore, ids: d
     session = a_session(db, now + timedelta(days=60), ids[CORA.name])
     book_seat(db, ids[RAE.name], session.id or 0, now)
     read_reports(db, session, [[came(RAE, session)]], organiser=CORA.aad or "")
+    [rae] = db.exec(select(SessionAttendance).where(SessionAttendance.staff_id == ids[RAE.name]))
+    rae.reason = f"Came in place of {LEE.name}"  # a coordinator's word on the register
+    db.add(rae)
     after = session.ends_at + timedelta(hours=2)
     record_feedback_requested(db, [(session.id or 0, ids[RAE.name])], after)
     answers = FeedbackAnswers(4, 5, 3, 5, f"{LEE.name} told me to come", "")
