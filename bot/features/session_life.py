@@ -4,7 +4,6 @@ Teams meeting moves), write to the people on it, and take its sign-in sheet and 
 import asyncio
 import uuid
 from collections.abc import Callable
-from datetime import date, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,7 @@ from bot.cards.session_life import (
     session_saved_card,
 )
 from bot.features.booking import SessionRef, number, seat_notices
-from bot.features.sessions import uk_time
+from bot.features.sessions import read_when_and_size
 from bot.fields import FormValue, Id
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Notice, Outcome, Said, Who
@@ -74,20 +73,13 @@ class RosterFileAsked(CommandData):
 
 
 def read_edit_form(form: SessionEditForm, zone: ZoneInfo) -> SessionEdit:
-    try:
-        day = date.fromisoformat(form.date)
-        start = time.fromisoformat(form.time)
-    except ValueError:
-        raise InvalidSessionDetails("Please give a date and a start time.") from None
-    try:
-        duration = int(float(form.duration or 0))
-        capacity = int(float(form.capacity or 0))
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidSessionDetails("Duration and capacity must be numbers.") from None
+    starts_at, duration, capacity = read_when_and_size(
+        form.date, form.time, form.duration, form.capacity, zone
+    )
     # No mode on the form: the bot made the meeting and the session stays online.
     online = None if form.mode is None else form.mode != "in_person"
     return SessionEdit(
-        starts_at=uk_time(day, start, zone),
+        starts_at=starts_at,
         duration_minutes=duration,
         capacity=capacity,
         online=online,

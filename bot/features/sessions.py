@@ -61,20 +61,28 @@ def uk_time(day: date, at: time, zone: ZoneInfo) -> datetime:
     return moment
 
 
-def read_session_form(form: SessionForm, zone: ZoneInfo) -> NewSession:
+def read_when_and_size(
+    day: str, at: str, duration: str | None, capacity: str | None, zone: ZoneInfo
+) -> tuple[datetime, int, int]:
+    """A session form's start (as a UK wall-clock time), duration and capacity."""
     try:
-        day = date.fromisoformat(form.date)
-        start = time.fromisoformat(form.time)
+        day_, at_ = date.fromisoformat(day), time.fromisoformat(at)
     except ValueError:
         raise InvalidSessionDetails("Please give a date and a start time.") from None
+    starts_at = uk_time(day_, at_, zone)
     try:
-        duration = int(float(form.duration or 0))
-        capacity = int(float(form.capacity or 0))
+        return starts_at, int(float(duration or 0)), int(float(capacity or 0))
     except (TypeError, ValueError, OverflowError):
         raise InvalidSessionDetails("Duration and capacity must be numbers.") from None
+
+
+def read_session_form(form: SessionForm, zone: ZoneInfo) -> NewSession:
+    starts_at, duration, capacity = read_when_and_size(
+        form.date, form.time, form.duration, form.capacity, zone
+    )
     return NewSession(
         course_code=form.course,
-        starts_at=uk_time(day, start, zone),
+        starts_at=starts_at,
         duration_minutes=duration,
         capacity=capacity,
         online=form.mode != "in_person",
