@@ -35,7 +35,10 @@ def create_app(
     parts = build(settings, database, clock, graph, unmatched=unmatched, downloads=downloads)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[WRAPBOT] = parts
-    app.router.add_post("/api/messages", messages_handler(parts.adapter, parts.bot))
+    app.router.add_post(
+        "/api/messages",
+        messages_handler(parts.adapter, parts.bot, local_mode=settings.local_mode),
+    )
     app.router.add_get(
         "/certificates/{token}",
         download_route(parts.links, database, parts.bot.clock, parts.certificates),

@@ -9,6 +9,7 @@ from aiohttp import web
 from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
+from yarl import URL
 
 from bot.framework_auth import AuthenticationUnavailable
 from bot.logs import request_id
@@ -70,7 +71,29 @@ def activity_problem(body: Any) -> str | None:
     return None
 
 
-def messages_handler(adapter: CloudAdapter, bot: WrapBot):  # type: ignore[no-untyped-def]
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def browser_problem(request: web.Request) -> str | None:
+    """In local mode nothing is authenticated, so only a client on this machine may post: a web
+    page the developer has open could otherwise post through their browser (a cross-site
+    request, or a DNS name rebound to loopback). Teams' service and the Playground send no
+    Origin; every browser does on a cross-origin POST."""
+    try:
+        host = URL(f"http://{request.host}").host or ""
+    except ValueError:
+        host = ""
+    if host.lower() not in LOOPBACK_NAMES:
+        return "local mode answers only requests addressed to this machine (Host)"
+    fetched_by_page = request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site")
+    if "Origin" in request.headers or fetched_by_page:
+        return "local mode does not answer requests from web pages"
+    return None
+
+
+def messages_handler(  # type: ignore[no-untyped-def]
+    adapter: CloudAdapter, bot: WrapBot, *, local_mode: bool = False
+):
     async def messages(request: web.Request) -> web.Response:
         request_id.set(uuid.uuid4().hex[:16])
         response = await handle(request)
@@ -78,7 +101,11 @@ def messages_handler(adapter: CloudAdapter, bot: WrapBot):  # type: ignore[no-un
         return response
 
     async def handle(request: web.Request) -> web.Response:
-        if "application/json" not in request.headers.get("Content-Type", ""):
+        if local_mode and (problem := browser_problem(request)):
+            return _problem(403, problem)
+        # The media type itself: 'text/plain;charset=application/json' is what a browser may
+        # send cross-site without asking first.
+        if request.content_type != "application/json":
             return _problem(415, "send the activity as application/json")
         try:
             body = json.loads(await request.read())

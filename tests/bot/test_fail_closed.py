@@ -157,3 +157,28 @@ async def test_a_coordinator_named_by_email_is_one_only_in_the_home_tenant(datab
     # The partner's word did not attach the council's address to the impostor's record.
     assert people["Mallory Partner"].email is None
     assert people["Pat Coordinator"].email == "pat.coordinator@example.gov.uk"
+
+
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        # What a web page may send cross-site without asking first.
+        ({"Content-Type": "text/plain;charset=application/json"}, 415),
+        ({"Content-Type": "application/json", "Origin": "https://evil.example"}, 403),
+        ({"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, 403),
+        # A DNS name rebound to 127.0.0.1 still names itself in Host.
+        ({"Content-Type": "application/json", "Host": "attacker.example:3978"}, 403),
+    ],
+)
+async def test_local_mode_answers_no_web_page(chat, headers, status):
+    """Nothing is authenticated in local mode: a page open in the developer's browser must not
+    reach the bot on loopback, or it could read rosters and the audit log."""
+    pat = chat.coordinator()
+    activity = pat.activity(text="audit log")
+    async with pat.http.post(pat.bot_url, json=activity, headers=headers) as response:
+        assert response.status == status
+    assert chat.connector.sent == []
+    with chat.database.unit_of_work() as db:
+        assert db.exec(select(Staff)).all() == []
+    async with pat.http.post(pat.bot_url, json=activity) as response:  # the bot itself is fine
+        assert response.status in (200, 201)
