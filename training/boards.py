@@ -7,7 +7,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from training import audit
-from training.errors import AmbiguousBoard, InvalidBoardDetails, UnknownBoard
+from training.errors import AmbiguousBoard, InvalidBoardDetails, NotTheBoardLead, UnknownBoard
 from training.models import (
     Board,
     BoardFrequency,
@@ -121,12 +121,19 @@ def board_view(db: DbSession, board_id: int) -> BoardView:
     return _view(board, _leads(db, [board.id])[board.id])
 
 
-def find_board(db: DbSession, wanted: str) -> BoardView:
-    """The board someone means by its name or a few words of it (case does not matter)."""
+def find_board(db: DbSession, wanted: str, led_by: int | None = None) -> BoardView:
+    """The board someone means by its name or a few words of it (case does not matter).
+
+    `led_by`: look only among the boards that person leads, and refuse anything else with one
+    sentence, so a name they may not see is neither confirmed nor listed."""
     words = wanted.strip().lower().split()
     if not words:
         raise UnknownBoard(wanted)
     boards = list_boards(db)
+    if led_by is not None:
+        boards = [b for b in boards if any(lead.staff_id == led_by for lead in b.leads)]
+        if not any(all(w in b.name.lower() for w in words) for b in boards):
+            raise NotTheBoardLead()
     exact = [b for b in boards if b.name.lower() == " ".join(words)]
     fits = exact or [b for b in boards if all(w in b.name.lower() for w in words)]
     if not fits:

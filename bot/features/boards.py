@@ -24,7 +24,7 @@ from training.clock import Clock
 from training.coordinators import Coordinators
 from training.db import Database
 from training.due import upcoming_reminders
-from training.errors import InvalidBoardDetails, NotTheBoardLead, TrainingError
+from training.errors import InvalidBoardDetails, NotTheBoardLead, TrainingError, UnknownBoard
 from training.reminders import ReminderPolicy
 
 REMINDER_DAYS = 14
@@ -124,10 +124,21 @@ class Boards(Feature):
     def _today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
 
-    async def _board(self, choice: BoardChoice) -> BoardView:
+    async def _board(self, choice: BoardChoice, caller: Caller) -> BoardView:
+        """The board chosen; for someone not a coordinator, only one they lead, with the same
+        refusal for a board that is not theirs, not there, or not clear."""
+        led_by = None if caller.is_coordinator else caller.staff_id
         if choice.board_id is not None:
-            return await self.database.run(boards.board_view, choice.board_id)
-        return await self.database.run(boards.find_board, choice.board)
+            try:
+                board = await self.database.run(boards.board_view, choice.board_id)
+            except UnknownBoard:
+                if led_by is None:
+                    raise
+                raise NotTheBoardLead() from None
+            if led_by is not None and not _leads(caller, board):
+                raise NotTheBoardLead()
+            return board
+        return await self.database.run(boards.find_board, choice.board, led_by)
 
     @route("list_boards", NoData, who=Who.HANDLER_CHECKS, from_cards=True)
     async def list_boards(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
@@ -144,9 +155,7 @@ class Boards(Feature):
             return Outcome(
                 text="Which board? For example: 'board update delivered Adult Safeguarding'."
             )
-        board = await self._board(data)
-        if not (caller.is_coordinator or _leads(caller, board)):
-            raise NotTheBoardLead()
+        board = await self._board(data, caller)
         result = await self.database.run(
             boards.record_update_delivered,
             board.id,
@@ -162,7 +171,7 @@ class Boards(Feature):
     @route("board_form", BoardChoice, who=Who.COORDINATOR, from_cards=True)
     async def board_form(self, caller: Caller, data: BoardChoice, key: str | None) -> Outcome:
         named = data.board_id is not None or data.board.strip()
-        return Outcome(card=board_form(await self._board(data) if named else None))
+        return Outcome(card=board_form(await self._board(data, caller) if named else None))
 
     @route("save_board", BoardForm, who=Who.COORDINATOR, from_cards=True)
     async def save_board(self, caller: Caller, data: BoardForm, key: str | None) -> Outcome:

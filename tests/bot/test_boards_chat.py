@@ -151,3 +151,24 @@ async def test_a_board_lead_records_their_own_update_but_no_one_elses(chat):
     with chat.database.unit_of_work() as db:
         updates = db.exec(select(BoardUpdate)).all()
     assert [(u.board_id, u.recorded_by_staff_id is not None) for u in updates] == [(adults, True)]
+
+
+async def test_someone_who_leads_no_board_learns_no_board_names(chat):
+    """One refusal for a board that is not theirs, not there, or not clear: a name they may not
+    see is neither listed nor confirmed."""
+    megan = chat.user("Megan Bowen")
+    await megan.says("hi")
+    adult = add_board(chat, "Adult Safeguarding Board", date(2027, 2, 15))
+    add_board(chat, "Channel Panel (confidential)", date(2027, 3, 1))
+    mine = add_board(chat, "Health and Wellbeing Board", date(2027, 4, 1), megan.email)
+    refusal = "Only the Prevent coordinators or the board's lead can do that."
+    mallory = chat.user("Mallory Staff")
+    for typed in ("a", "channel", "zzz", "adult safeguarding board"):
+        assert texts_in(await mallory.says(f"board update delivered {typed}")) == [refusal]
+    for board_id in (adult, mine, 99_999):
+        body = await mallory.presses({"verb": "board_delivered", "data": {"board_id": board_id}})
+        assert body["value"] == refusal
+    # Megan leads one: she finds it by a word, and still learns nothing of the others.
+    assert texts_in(await megan.says("board update delivered channel")) == [refusal]
+    [done] = cards_in(await megan.says("board update delivered wellbeing"))
+    assert "Health and Wellbeing Board" in card_text(done)
