@@ -222,6 +222,13 @@ class PlaygroundChat:
     async def presses(self, message: dict, title: str, inputs: dict | None = None) -> dict:
         """Press the button called `title` on the card of `message`; the card it answers."""
         action = next(b for b in _buttons(_card(message)) if b["title"] == title)
+        return await self.sends(message, action, inputs)
+
+    async def sends(
+        self, message: dict, action: dict, inputs: dict | None = None, trigger: str = "manual"
+    ) -> dict:
+        """Send `action` from the card of `message`, as a press or (`automatic`) as Teams
+        redrawing the card when it is shown; the card it answers."""
         async with self.http.post(
             f"{self.playground}/_conversation/v1/invoke",
             json={
@@ -231,7 +238,8 @@ class PlaygroundChat:
                         "type": "Action.Execute",
                         "verb": action["verb"],
                         "data": {**action["data"], **(inputs or {})},
-                    }
+                    },
+                    "trigger": trigger,
                 },
                 "from": {"id": self.me},
                 "conversation": {"id": self.chat},
@@ -290,4 +298,38 @@ async def test_an_in_person_session_from_creation_to_register_to_my_training(
 
         mine = json.dumps(_card(await alex.says("my training")), ensure_ascii=False)
         assert completed_on in mine
+        await alex.ws.close()
+
+
+async def test_a_stale_button_and_a_card_that_redraws_itself(playground: str):
+    """An old card's Cancel, pressed after the booking was cancelled from another card, changes
+    nothing and says so; the same old card, when Teams redraws it, shows what is true now."""
+    async with aiohttp.ClientSession() as http:
+        alex = PlaygroundChat(http, playground)
+        await alex.open()
+        listing = await alex.says("sessions")
+        book = next(b for b in _buttons(_card(listing)) if b["title"] == "Book a seat")
+        booked = await alex.sends(listing, book)
+        assert "You're booked" in json.dumps(_card(booked))
+        booking_id = next(
+            b["data"]["booking_id"]
+            for b in _buttons(_card(booked))
+            if b["title"] == "Cancel my booking"
+        )
+
+        mine = await alex.says("my bookings")
+        [old_cancel] = [
+            b
+            for b in _buttons(_card(mine))
+            if b["title"] == "Cancel booking" and b["data"]["booking_id"] == booking_id
+        ]
+        assert "is cancelled" in json.dumps(_card(await alex.presses(booked, "Cancel my booking")))
+
+        stale = await alex.sends(mine, old_cancel)
+        said = await _next_message(alex.ws, alex.chat)
+        assert "already cancelled" in said["text"] and "haven't changed anything" in said["text"]
+        assert "is cancelled" in json.dumps(_card(stale))
+
+        redrawn = await alex.sends(mine, _card(mine)["refresh"]["action"], trigger="automatic")
+        assert booking_id not in [b["data"].get("booking_id") for b in _buttons(_card(redrawn))]
         await alex.ws.close()
