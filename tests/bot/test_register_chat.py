@@ -355,3 +355,42 @@ async def test_three_presses_at_once_record_once(chat, in_person):
     assert notes == ["✅ Nothing new to record."] * 2 + ["✅ Saved: 5 changes recorded."]
     assert _audited(chat, "register.mark") == 4 and _audited(chat, "register.walk_in") == 1
     assert len(_completed(chat, in_person)) == 4
+
+
+async def test_a_cancelled_or_unknown_session_has_no_register(chat, in_person):
+    await _booked_and_started(chat, in_person, PEOPLE[:1])
+    with chat.database.unit_of_work() as db:
+        session = db.get(Session, in_person)
+        session.status = "cancelled"
+        db.add(session)
+    pat = chat.coordinator()
+    assert texts_in(await pat.says(f"register {in_person}")) == [
+        f"Session {in_person} was cancelled, so it has no register."
+    ]
+    assert texts_in(await pat.says("register 999")) == [
+        "I can't find session 999. Type 'sessions' to see what's on."
+    ]
+
+
+async def test_someone_added_by_an_unknown_address_is_assigned_as_unmatched_attendees_are(
+    chat, in_person
+):
+    await _booked_and_started(chat, in_person, PEOPLE[:1])
+    pat = chat.coordinator()
+    [register] = cards_in(await pat.says(f"register {in_person}"))
+    await pat.presses(
+        button(register, "Save register"), inputs={"walk_in": "Jo.Bloggs@Probation.gov.uk"}
+    )
+    assert _completed(chat, in_person) == set()  # nobody has that address yet
+    jo = chat.user("Jo Bloggs")
+    chat.connector.members[jo.user_id]["email"] = "jo.bloggs@probation.gov.uk"
+    await jo.says("hello")
+    [listing] = cards_in(await pat.says("unmatched"))
+    assert "Jo.Bloggs@Probation.gov.uk (jo.bloggs@probation.gov.uk)" in card_text(listing)
+    assign = button(listing, "Assign to staff")
+    await pat.presses(
+        assign, inputs={f"who_{assign['data']['attendance_id']}": "jo.bloggs@probation.gov.uk"}
+    )
+    assert _completed(chat, in_person) == {"Jo Bloggs"}
+    [mine] = cards_in(await jo.says("my training"))
+    assert "✅ WRAP (Workshop to Raise Awareness of Prevent)" in card_text(mine)
