@@ -13,6 +13,7 @@ from training.models import (
     Completion,
     CompletionSource,
     ConversationReference,
+    SessionAttendance,
     Staff,
 )
 from training.retention import ANONYMOUS, apply_retention
@@ -151,3 +152,28 @@ def test_only_whole_names_and_addresses_are_scrubbed(database, clock):
             ("x.lee.leaver@example.gov.uk", "Mary-Lee Leaver stays"),
         ]
     )
+
+
+def test_a_register_reason_naming_someone_gone_is_scrubbed(database, clock):
+    now = clock.now()
+    with database.unit_of_work() as db:
+        kim = add_staff(db, "Kim Keeper", now)
+        lee = add_staff(db, "Lee Leaver", now - timedelta(days=365 * 7)).id
+        session = add_session(db, add_course(db), now - timedelta(days=3), online=False)
+        db.add(
+            SessionAttendance(
+                session_id=session.id,
+                person_key=f"staff:{kim.id}",
+                staff_id=kim.id,
+                display_name=kim.display_name,
+                decision="present",
+                reason="Watched from Lee Leaver's laptop (lee.leaver@example.gov.uk)",
+                completed=True,
+                updated_at=now,
+            )
+        )
+    with database.unit_of_work() as db:
+        assert apply_retention(db, now, years=6).anonymised_people == 1
+    with database.unit_of_work() as db:
+        row = db.exec(select(SessionAttendance)).one()
+        assert row.reason == f"Watched from staff {lee}'s laptop (staff {lee})"
