@@ -508,12 +508,15 @@ def _decide(
             db.add(row)
         _audit(db, session, person, before, LABELS[wanted], actor_staff_id, now, reason)
         return
+    guest = person.guest or (row is not None and row.resolution == Resolution.GUEST)
+    came_as = AttendanceRole.GUEST if guest else AttendanceRole.ATTENDEE
     if row is None:
         row = _new_row(session, person.staff_id, person.display_name, person.email, needed, now)
-        row.role = AttendanceRole.GUEST if person.guest else AttendanceRole.ATTENDEE
+        row.role = came_as
     row.decision, row.decided_by_staff_id, row.decided_at = wanted, actor_staff_id, now
     row.reason = reason
-    row.role = decided_role(wanted, row.role)
+    # Someone recorded absent before comes back in the role they came in (a guest stays one).
+    row.role = decided_role(wanted, came_as if row.role == AttendanceRole.ABSENT else row.role)
     row.completed = wanted == Decision.PRESENT
     row.updated_at = now
     db.add(row)
