@@ -33,7 +33,7 @@ from bot.features.teams import Teams
 from bot.features.totals import Totals
 from bot.guard import RateLimit
 from bot.proactive import Notifier
-from bot.ratelimit import TeamsRateLimiter
+from bot.ratelimit import DatabasePace, TeamsRateLimiter
 from bot.router import Router
 from bot.sender import BotConnectorDelivery, ProactiveSender
 from bot.team_lookups import TeamLookups, no_lookups
@@ -111,6 +111,16 @@ def offer_policy(settings: Settings) -> OfferPolicy:
     return OfferPolicy(settings.seat_offer_window_days, settings.seat_offer_hours)
 
 
+def rate_limiter(settings: Settings, database: Database) -> TeamsRateLimiter:
+    """Teams's limits; on PostgreSQL the tenant's rate is kept in the database, shared by every
+    replica (Teams counts per app per tenant, not per process)."""
+    rate = settings.teams_requests_per_second * settings.teams_rate_headroom
+    shared = DatabasePace(database, rate) if database.dialect == "postgresql" else None
+    return TeamsRateLimiter(
+        settings.teams_requests_per_second, settings.teams_rate_headroom, shared=shared
+    )
+
+
 def build(
     settings: Settings,
     database: Database,
@@ -134,9 +144,10 @@ def build(
         database,
         delivery,
         clock,
-        limiter=TeamsRateLimiter(settings.teams_requests_per_second, settings.teams_rate_headroom),
+        limiter=rate_limiter(settings, database),
         lease_seconds=settings.outbox_lease_seconds,
         max_attempts=settings.outbox_max_attempts,
+        concurrency=settings.outbox_concurrency,
         poll_seconds=settings.outbox_poll_seconds,
     )
     notifier = Notifier(database, sender, clock)

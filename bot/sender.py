@@ -1,9 +1,12 @@
 """The proactive sender: takes due messages from the outbox and delivers them through Teams.
 
-Every message is claimed with a lease, sent within Teams's rate limits and then marked: sent;
-to retry later (429, 412, 502, 504 or no answer: exponential backoff with jitter, never sooner
-than Retry-After); blocked (403/404: recorded against the person, not retried); or failed.
-Messages to one person go in order; different people are served concurrently.
+Every message is claimed with a lease, re-checked in the database right before it is sent
+(a claim another sender took over is never sent here), sent within Teams's rate limits and then
+marked: sent; to retry later (429, 408, 412, any 5xx, a reset or no answer within the send
+timeout: exponential backoff with jitter, never sooner than Retry-After, up to `max_attempts`
+tries); blocked (403/404: recorded against the person, not retried); or failed. A message whose
+turn is further off than a claim may wait is handed back untried. Messages to one person go in
+order; different people are served concurrently, at most `concurrency` sends at a time.
 """
 
 import asyncio
@@ -16,14 +19,15 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ConversationReference
 
-from bot.ratelimit import GONE_STATUSES, RETRYABLE_STATUSES, TeamsRateLimiter, backoff_seconds
+from bot.liveness import SenderLiveness
+from bot.ratelimit import GONE_STATUSES, TeamsRateLimiter, backoff_seconds, transient
 from training import outbox
 from training.clock import Clock
 from training.db import Database
@@ -118,11 +122,14 @@ class DeliveryReport:
     failed: int = 0
     blocked: int = 0
     lease_lost: int = 0
+    deferred: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retrying + self.failed + self.blocked + self.lease_lost
+        return (
+            self.sent + self.retrying + self.failed + self.blocked + self.lease_lost + self.deferred
+        )
 
     def add(self, other: "DeliveryReport") -> None:
         self.sent += other.sent
@@ -130,6 +137,7 @@ class DeliveryReport:
         self.failed += other.failed
         self.blocked += other.blocked
         self.lease_lost += other.lease_lost
+        self.deferred += other.deferred
         for status, n in other.statuses.items():
             self.statuses[status] = self.statuses.get(status, 0) + n
 
@@ -139,6 +147,9 @@ def default_worker_id() -> str:
 
 
 class ProactiveSender:
+    """Sends what falls due in the outbox, promising each message is sent at most once except
+    for the sends in flight (at most `concurrency`) when the process dies; see README."""
+
     def __init__(
         self,
         database: Database,
@@ -147,10 +158,10 @@ class ProactiveSender:
         *,
         limiter: TeamsRateLimiter | None = None,
         worker_id: str | None = None,
-        lease_seconds: int = 300,
+        lease_seconds: int = 60,
         max_attempts: int = 8,
         batch_size: int = 100,
-        concurrency: int = 16,
+        concurrency: int = 8,
         poll_seconds: float = 5.0,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -160,6 +171,10 @@ class ProactiveSender:
         self.limiter = limiter or TeamsRateLimiter()
         self.worker_id = worker_id or default_worker_id()
         self.lease_seconds = lease_seconds
+        # A claim is renewed just before its send, so waiting for a turn and waiting for an answer
+        # each stay within a quarter of the lease: nobody else may take the row meanwhile.
+        self.longest_wait_seconds = lease_seconds / 4
+        self.send_timeout_seconds = min(30.0, lease_seconds / 4)
         self.max_attempts = max_attempts
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
@@ -170,6 +185,7 @@ class ProactiveSender:
         self._soonest_retry: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._liveness = SenderLiveness(database)
 
     def wake(self) -> None:
         """Something was written to the outbox: look now rather than at the next poll."""
@@ -178,6 +194,8 @@ class ProactiveSender:
     async def deliver_due(self) -> DeliveryReport:
         """Claim one batch of due messages and deliver it."""
         async with self._one_batch_at_a_time:
+            if not await self._alive():
+                return DeliveryReport()
             claimed = await self.database.run(
                 outbox.claim,
                 self.worker_id,
@@ -191,6 +209,18 @@ class ProactiveSender:
                 by_person.setdefault(message.staff_id, []).append(message)
             await asyncio.gather(*(self._one_person(ms, report) for ms in by_person.values()))
             return report
+
+    async def _alive(self) -> bool:
+        """Hold this sender's mark of life and take back the claims of senders that died."""
+        if not await asyncio.to_thread(self._liveness.alive_as, self.worker_id):
+            # The mark was lost (or is held by an old self): claims under that name may be
+            # released by others, so go on under a new one.
+            self.worker_id = default_worker_id()
+            if not await asyncio.to_thread(self._liveness.alive_as, self.worker_id):
+                return False
+        holders = await self.database.run(outbox.claim_holders, self.clock.now())
+        await asyncio.to_thread(self._liveness.release_the_dead, holders)
+        return True
 
     async def deliver_until_idle(self) -> DeliveryReport:
         """Deliver batches until nothing is due (retries scheduled for later stay for later)."""
@@ -229,17 +259,61 @@ class ProactiveSender:
             return
         reference = ConversationReference().deserialize(json.loads(message.reference_json))
         conversation = reference.conversation
+        conversation_id = conversation.id if conversation else ""
         tenant = conversation.tenant_id if conversation else None
-        await self.limiter.acquire(conversation.id if conversation else "", tenant)
-        try:
-            await self.delivery.send(reference, message.card, message.summary)
-        except DeliveryFailed as failure:
-            await self._after_failure(message, failure, conversation.id, tenant, report)
+        wait = self.limiter.conversation_wait(conversation_id)
+        if wait > self.longest_wait_seconds:
+            await self._give_back(message, wait, report)
             return
+        await self.limiter.acquire_conversation(conversation_id)
+        if not await self._renew(message, report):
+            return
+        if not await self.limiter.acquire_tenant(tenant, at_most=self.longest_wait_seconds):
+            await self._give_back(message, self.longest_wait_seconds, report)
+            return
+        try:
+            await asyncio.wait_for(
+                self.delivery.send(reference, message.card, message.summary),
+                self.send_timeout_seconds,
+            )
+        except TimeoutError:
+            failure = DeliveryFailed(None, f"no answer within {self.send_timeout_seconds:g} s")
+            await self._after_failure(message, failure, conversation_id, tenant, report)
+            return
+        except DeliveryFailed as failure:
+            await self._after_failure(message, failure, conversation_id, tenant, report)
+            return
+        await self.limiter.answered(conversation_id, tenant)
         if await self.database.run(outbox.mark_sent, message.id, self.worker_id, self.clock.now()):
             report.sent += 1
         else:
             log.warning("outbox %s was sent after its lease ran out", message.id)
+            report.lease_lost += 1
+
+    async def _renew(self, message: ClaimedMessage, report: DeliveryReport) -> bool:
+        """Re-check the claim in the database right before sending, and extend it."""
+        renewed = await self.database.run(
+            outbox.renew,
+            message.id,
+            self.worker_id,
+            self.clock.now(),
+            lease_seconds=self.lease_seconds,
+        )
+        if not renewed:
+            log.info("outbox %s was taken over by another sender: not sent here", message.id)
+            report.lease_lost += 1
+        return renewed
+
+    async def _give_back(
+        self, message: ClaimedMessage, wait_seconds: float, report: DeliveryReport
+    ) -> None:
+        """The turn is further off than a claim may wait: hand the row back until then."""
+        not_before = self.clock.now() + timedelta(seconds=wait_seconds)
+        if await self.database.run(outbox.give_back, message.id, self.worker_id, not_before):
+            report.deferred += 1
+            soonest = asyncio.get_running_loop().time() + wait_seconds
+            self._soonest_retry = min(self._soonest_retry or soonest, soonest)
+        else:
             report.lease_lost += 1
 
     async def _after_failure(
@@ -253,6 +327,10 @@ class ProactiveSender:
         status = failure.status
         if status is not None:
             report.statuses[status] = report.statuses.get(status, 0) + 1
+        if status == 429:
+            await self.limiter.answered(
+                conversation_id, tenant, retry_after=failure.retry_after or 1.0
+            )
         now = self.clock.now()
         if status in GONE_STATUSES:
             log.info(
@@ -269,9 +347,7 @@ class ProactiveSender:
             )
             report.blocked += 1
             return
-        if status is None or status in RETRYABLE_STATUSES:
-            if status == 429 and failure.retry_after:
-                self.limiter.pause(conversation_id, tenant, failure.retry_after)
+        if transient(status):
             delay = backoff_seconds(message.attempts + 1, failure.retry_after, rand=self._rand)
             outcome = await self.database.run(
                 outbox.mark_retry,
@@ -316,6 +392,7 @@ class ProactiveSender:
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Let the batch in hand finish (cutting it short would resend it later), then stop."""
         if self._task is None:
+            await asyncio.to_thread(self._liveness.close)
             return
         self._stopping = True
         self._wake.set()
@@ -326,3 +403,4 @@ class ProactiveSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._task = None
+        await asyncio.to_thread(self._liveness.close)

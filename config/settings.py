@@ -136,14 +136,17 @@ class Settings(BaseSettings):
     scheduler_misfire_grace_seconds: int = 7 * 24 * 3600
     # How often a standby replica tries to take over the scheduler (PostgreSQL advisory lock).
     scheduler_leader_poll_seconds: float = Field(default=15, gt=0)
-    # The outbox: how often it is polled, how long a claim lasts, how often a message is tried.
+    # The outbox: how often it is polled, how long a claim lasts (renewed before each send), how
+    # often a message is tried, and how many sends one process has in flight at once (at most
+    # that many may arrive twice if the process is killed).
     outbox_poll_seconds: float = Field(default=5, gt=0)
-    outbox_lease_seconds: int = Field(default=300, gt=0)
+    outbox_lease_seconds: int = Field(default=60, ge=20)
     outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_concurrency: int = Field(default=8, ge=1)
     # Teams's documented limit per app per tenant, and the share of it we allow ourselves, so
     # network jitter does not push requests over the line.
     teams_requests_per_second: int = Field(default=50, gt=0)
-    teams_rate_headroom: float = Field(default=0.95, gt=0, le=1)
+    teams_rate_headroom: float = Field(default=0.8, gt=0, le=1)
 
     @field_validator("reminder_offsets_days", mode="before")
     @classmethod

@@ -539,6 +539,16 @@ class DeliveryBlock(SQLModel, table=True):
     blocked_at: datetime = Field(sa_column=_utc())
 
 
+class TenantPace(SQLModel, table=True):
+    """When the next send to a tenant may go, shared by every replica (Teams counts requests per
+    app per tenant, not per process); kept in the database's own clock."""
+
+    __tablename__ = "tenant_pace"
+
+    tenant_id: str = Field(primary_key=True, max_length=100)
+    next_at: datetime = Field(sa_column=_utc())
+
+
 class FeedbackResponse(SQLModel, table=True):
     """One person's feedback on one session; edited in place while the window is open."""
 

@@ -1,9 +1,12 @@
 """The outbox: every message to a person is written here before it is sent and marked after.
 
 A sender claims due rows with a lease (PostgreSQL `FOR UPDATE SKIP LOCKED`, so replicas never
-take the same row; SQLite's unit of work already holds the write lock), sends them, and marks
-each sent, to retry, failed or blocked, but only while it still holds the lease. A row whose
-sender died is claimed again once its lease runs out, so nothing is dropped.
+take the same row; SQLite's unit of work already holds the write lock). Immediately before
+sending one it renews the claim, which succeeds only while the row is still its own: a row
+another sender has taken over meanwhile is never sent a second time by a late first one. It then
+marks each sent, to retry, failed or blocked, again only while the row is its own. A row whose
+sender died is claimed again once its lease runs out, or at once when the dead sender's claims
+are released (`release_claims`), so nothing is dropped.
 """
 
 import json
@@ -155,6 +158,53 @@ def _mine(message_id: int, worker: str) -> Update:
             col(OutboxMessage.state) == OutboxState.PENDING,
         )
         .execution_options(synchronize_session=False)
+    )
+
+
+def renew(
+    db: DbSession, message_id: int, worker: str, now: datetime, *, lease_seconds: int
+) -> bool:
+    """Extend the claim just before sending; False when the row is no longer this sender's."""
+    until = now + timedelta(seconds=lease_seconds)
+    return rows_changed(db, _mine(message_id, worker).values(lease_until=until)) == 1
+
+
+def give_back(db: DbSession, message_id: int, worker: str, not_before: datetime) -> bool:
+    """Hand the row back untried, due again at `not_before` (rather than hold it that long)."""
+    changed = rows_changed(
+        db,
+        _mine(message_id, worker).values(
+            next_attempt_at=not_before, lease_until=None, leased_by=None
+        ),
+    )
+    return changed == 1
+
+
+def claim_holders(db: DbSession, now: datetime) -> list[str]:
+    """The senders holding unexpired claims on rows still to send."""
+    holders = db.exec(
+        select(OutboxMessage.leased_by)
+        .where(
+            OutboxMessage.state == OutboxState.PENDING,
+            col(OutboxMessage.leased_by).is_not(None),
+            col(OutboxMessage.lease_until) > now,
+        )
+        .distinct()
+    ).all()
+    return [holder for holder in holders if holder]
+
+
+def release_claims(db: DbSession, worker: str) -> int:
+    """Release every row `worker` holds (it is known to be dead); returns how many."""
+    return rows_changed(
+        db,
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.leased_by) == worker,
+            col(OutboxMessage.state) == OutboxState.PENDING,
+        )
+        .values(lease_until=None, leased_by=None)
+        .execution_options(synchronize_session=False),
     )
 
 

@@ -1,5 +1,7 @@
 """A local Bot Connector and Teams-shaped users, so the bot is driven over real HTTP."""
 
+import asyncio
+import contextlib
 import html
 import itertools
 import re
@@ -25,6 +27,10 @@ class LocalConnector:
         # accepts one, and conversations that refuse everything (the app was removed).
         self.faults: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self.gone: dict[str, int] = {}
+        # Conversations whose next send is held this many seconds and then dropped unanswered.
+        self.held: dict[str, float] = {}
+        self.holding = 0
+        self._let_go = asyncio.Event()
         self.attempts: list[tuple[str, int]] = []
         self._ids = itertools.count(1)
         self.app = web.Application()
@@ -47,6 +53,7 @@ class LocalConnector:
         return self.url
 
     async def stop(self) -> None:
+        self._let_go.set()
         if self._runner:
             await self._runner.cleanup()
 
@@ -55,9 +62,20 @@ class LocalConnector:
         headers = {"Retry-After": retry_after} if retry_after else {}
         self.faults.setdefault(conversation_id, []).append((status, headers))
 
+    def hang(self, conversation_id: str, seconds: float) -> None:
+        """Hold the next send into this conversation without answering (a timeout's cause)."""
+        self.held[conversation_id] = seconds
+
     async def _send(self, request: web.Request) -> web.Response:
         activity = await request.json()
         conversation = request.match_info["conv"]
+        if conversation in self.held:
+            self.attempts.append((conversation, 0))  # 0: no answer
+            self.holding += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._let_go.wait(), self.held.pop(conversation))
+            self.holding -= 1
+            raise web.HTTPServiceUnavailable()
         if conversation in self.gone:
             self.attempts.append((conversation, self.gone[conversation]))
             return web.json_response(

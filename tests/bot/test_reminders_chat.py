@@ -175,9 +175,7 @@ async def test_a_restart_between_writing_and_sending_loses_and_doubles_nothing(
 
     app, runner, _, _ = await start_app(database, clock)  # start again
     await app[WRAPBOT].sender.deliver_until_idle()
-    assert len(connector.sent) == 2
-    clock.move_to(clock.now() + timedelta(seconds=301))  # the dead sender's lease runs out
-    await app[WRAPBOT].sender.deliver_until_idle()
+    assert len(connector.sent) == 4  # the dead sender's claims are taken back, not waited out
     await runner.cleanup()
 
     app, runner, _, _ = await start_app(database, clock)  # and once more: nothing is sent twice
@@ -246,7 +244,7 @@ async def test_throttling_and_failures_are_retried_and_a_blocked_person_is_recor
         for p in (ann, bob)
     }
     assert attempts == {"Ann Able": [429, 502, 201], "Bob Baker": [403]}
-    assert fake.slept and max(fake.slept) >= 2  # the 429's Retry-After held the sender back
+    assert sum(fake.slept) >= 2  # the 429's Retry-After held the sender back
     with chat.database.unit_of_work() as db:
         assert outbox.counts(db) == {"sent": 2, "blocked": 1}
         [block] = db.exec(select(DeliveryBlock)).all()

@@ -190,3 +190,28 @@ def test_an_unknown_board_is_named_in_the_answer(database, clock):
         boards.find_board(db, "knitting circle")
     with database.unit_of_work() as db:
         assert boards.find_board(db, "adult").name == "Adult Safeguarding Board"
+
+
+def test_a_claim_renews_only_while_its_own_and_a_given_back_row_is_not_a_try(
+    database, clock, megan
+):
+    with database.unit_of_work() as db:
+        outbox.enqueue(db, [message("a", megan), message("b", megan)], clock.now())
+        first, second = outbox.claim(db, "one", clock.now(), lease_seconds=60, limit=10)
+    later = clock.now() + timedelta(seconds=61)
+    with database.unit_of_work() as db:
+        assert outbox.renew(
+            db, first.id, "one", later, lease_seconds=60
+        )  # lapsed, yet still its own
+        assert outbox.claim_holders(db, later) == ["one"]
+        assert outbox.give_back(db, second.id, "one", later + timedelta(seconds=600))
+        assert outbox.claim(db, "two", later, lease_seconds=60, limit=10) == []
+    much_later = later + timedelta(seconds=61)
+    with database.unit_of_work() as db:
+        [taken] = outbox.claim(db, "two", much_later, lease_seconds=60, limit=10)
+        assert taken.id == first.id
+        assert not outbox.renew(db, first.id, "one", much_later, lease_seconds=60)
+        assert outbox.release_claims(db, "two") == 1
+        assert outbox.claim_holders(db, much_later) == []
+        given_back = db.get(OutboxMessage, second.id)
+    assert given_back.attempts == 0 and given_back.leased_by is None

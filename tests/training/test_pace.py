@@ -1,0 +1,28 @@
+"""The tenant's pace in PostgreSQL: replicas taking turns get evenly spaced moments."""
+
+import itertools
+
+import pytest
+
+from training import pace
+from training.db import Database
+
+
+def test_turns_taken_by_two_replicas_are_spaced_evenly_and_a_hold_pushes_them_back(database):
+    if database.dialect != "postgresql":
+        pytest.skip("the shared pace is for several processes, so PostgreSQL only")
+    other = Database(database.url)  # a second replica's own engine
+    waits = []
+    for replica in (database, other) * 3:
+        with replica.unit_of_work() as db:
+            waits.append(pace.reserve(db, "tenant", 0.5))
+    other.dispose()
+    # Each turn is half a second after the one before, whichever replica took it (less the
+    # moments it took to ask).
+    assert waits[0] == 0.0
+    for earlier, later in itertools.pairwise(waits):
+        assert 0.25 < later - earlier <= 0.5
+    with database.unit_of_work() as db:
+        pace.hold(db, "tenant", 30)
+        assert 29 < pace.reserve(db, "tenant", 0.5) <= 30
+        assert pace.reserve(db, "another tenant", 0.5) == 0.0
