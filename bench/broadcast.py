@@ -4,11 +4,22 @@
 answers 429 (Retry-After: 1) to any request beyond 50 per second per tenant, measured over a
 sliding second, as Teams documents. Prints the achieved send rate as a fraction of that limit,
 how many 429s came back and how many reminders were lost (must be 0) or sent twice.
+
+`--faults` makes the connector faulty as well: at random 20% of sends get 429, 5% get 503 and 1%
+have their connection reset. `--replicas N --database-url postgresql://...` sends from N bot
+processes (`python -m bot`) on one database instead of from this process; `--kill-after K`
+kills the first of them with SIGKILL once K sends have arrived and starts another in its place.
 """
 
 import argparse
 import asyncio
 import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter, deque
@@ -36,8 +47,12 @@ TENANT = "bench-tenant"
 class ThrottlingConnector:
     """A Bot Connector that takes at most `limit` sends per sliding second per tenant."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, faults: bool = False) -> None:
         self.limit = limit
+        self.faults = random.Random(13) if faults else None
+        self.fault_counts: Counter[str] = Counter()
+        self.arrivals: list[float] = []
+        self.first_delivered: dict[str, float] = {}
         self.accepted: deque[float] = deque()
         self.delivered: Counter[str] = Counter()
         self.throttled = 0
@@ -47,6 +62,22 @@ class ThrottlingConnector:
     async def send(self, request: web.Request) -> web.Response:
         await request.read()
         now = time.monotonic()
+        self.arrivals.append(now)
+        if self.faults is not None:
+            roll = self.faults.random()
+            if roll < 0.01:
+                self.fault_counts["reset"] += 1
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response(status=500)
+            if roll < 0.06:
+                self.fault_counts["503"] += 1
+                return web.json_response({"error": {"code": "ServiceError"}}, status=503)
+            if roll < 0.26:
+                self.fault_counts["429"] += 1
+                return web.json_response(
+                    {"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": "1"}
+                )
         while self.accepted and self.accepted[0] <= now - 1.0:
             self.accepted.popleft()
         if len(self.accepted) >= self.limit:
@@ -59,6 +90,7 @@ class ThrottlingConnector:
         self.first = self.first or now
         self.last = now
         self.delivered[request.match_info["conv"]] += 1
+        self.first_delivered.setdefault(request.match_info["conv"], now)
         return web.json_response({"id": f"m{sum(self.delivered.values())}"})
 
     async def start(self) -> tuple[web.AppRunner, str]:
@@ -126,8 +158,50 @@ def seed(database: Database, people: int, service_url: str, now) -> None:  # typ
             )
 
 
-async def main(people: int, database_url: str | None) -> None:
-    connector = ThrottlingConnector(limit=50)
+class Replicas:
+    """Bot processes sending from the outbox of one PostgreSQL database."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> None:
+        port = free_port()
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "DATABASE_URL": self.database_url,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "SCHEDULER_ENABLED": "false",
+            "OUTBOX_POLL_SECONDS": "0.5",
+            "LOG_LEVEL": "ERROR",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot"], env=env, stdout=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        self.processes.append(process)
+
+    def kill_first(self) -> None:
+        self.processes[0].send_signal(signal.SIGKILL)
+        self.processes.pop(0).wait()
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.wait()
+
+
+async def main(
+    people: int, database_url: str | None, faults: bool, replicas: int, kill_after: int | None
+) -> None:
+    connector = ThrottlingConnector(limit=50, faults=faults)
     runner, service_url = await connector.start()
     scratch = tempfile.mkdtemp(prefix="wrapbot-broadcast-")
     url = database_url or f"sqlite:///{Path(scratch) / 'broadcast.db'}"
@@ -141,23 +215,41 @@ async def main(people: int, database_url: str | None) -> None:
     policy = reminder_policy(settings)
     policy = type(policy)(zone=policy.zone, offsets_days=policy.offsets_days, hour=0)
 
+    bots = Replicas(url) if replicas else None
+    for _ in range(replicas):
+        assert bots is not None
+        await asyncio.to_thread(bots.start)
     started = time.perf_counter()
     report = await ReminderSweep(database, clock, policy, [], cards=SWEEP_CARDS).run()
     written_in = time.perf_counter() - started
-    sender = ProactiveSender(
-        database,
-        BotConnectorDelivery(create_adapter(settings), ""),
-        clock,
-        limiter=TeamsRateLimiter(settings.teams_requests_per_second, settings.teams_rate_headroom),
-        poll_seconds=0.5,
-    )
+    sender = None
+    if bots is None:
+        sender = ProactiveSender(
+            database,
+            BotConnectorDelivery(create_adapter(settings), ""),
+            clock,
+            limiter=TeamsRateLimiter(
+                settings.teams_requests_per_second, settings.teams_rate_headroom
+            ),
+            poll_seconds=0.5,
+        )
+        sender.start()
     started = time.perf_counter()
-    sender.start()
+    killed_at = restarted_in = None
     # The outbox is the source of truth (retries included), so the bench polls it.
-    while (await database.run(outbox.counts)).get("pending", 0):  # noqa: ASYNC110
+    while (await database.run(outbox.counts)).get("pending", 0):
+        arrived = sum(connector.delivered.values())
+        if bots and kill_after is not None and killed_at is None and arrived >= kill_after:
+            killed_at = time.perf_counter()
+            bots.kill_first()
+            await asyncio.to_thread(bots.start)
+            restarted_in = time.perf_counter() - killed_at
         await asyncio.sleep(0.25)
     elapsed = time.perf_counter() - started
-    await sender.stop()
+    if sender is not None:
+        await sender.stop()
+    if bots is not None:
+        bots.stop()
     counts = await database.run(outbox.counts)
     await runner.cleanup()
     database.dispose()
@@ -168,19 +260,47 @@ async def main(people: int, database_url: str | None) -> None:
     lost = people - len(connector.delivered)
     doubled = sum(n - 1 for n in connector.delivered.values() if n > 1)
     print(f"\nbroadcast of session reminders to {people} people, limit 50 requests/s per tenant")
+    if faults:
+        print(f"connector faults                   {dict(connector.fault_counts)}")
+    if bots is not None:
+        print(f"sent by                            {replicas} bot processes on one database")
+    if killed_at is not None:
+        print(
+            f"one killed (SIGKILL) after         {kill_after} sends, restarted in "
+            f"{restarted_in:.1f} s, all done {elapsed - (killed_at - started):.1f} s after"
+        )
     print(f"outbox rows written by the sweep   {report.written} in {written_in:.1f} s")
     print(f"delivered                          {delivered} in {elapsed:.1f} s")
     print(f"achieved rate                      {rate:.1f} /s = {rate / 50:.2f} of the limit")
-    print(f"busiest second seen by connector   {connector.peak_in_window} requests")
-    print(f"429 answers                        {connector.throttled}")
+    firsts = sorted(connector.first_delivered.values())
+    most = int(len(firsts) * 0.95)
+    if most > 1:
+        pace = (most - 1) / max(firsts[most - 1] - firsts[0], 1e-9)
+        print(f"rate until 95% had theirs          {pace:.1f} /s (retries' long tail left out)")
+    print(f"busiest second seen by connector   {busiest_second(connector.arrivals)} requests")
+    print(f"requests that reached it           {len(connector.arrivals)}")
+    print(f"429 answers for the tenant limit   {connector.throttled}")
     print(f"lost                               {lost}")
     print(f"sent twice                         {doubled}")
     print(f"outbox states                      {dict(counts)}")
+
+
+def busiest_second(arrivals: list[float]) -> int:
+    """The most sends taken within any one second (a sliding window)."""
+    busiest, first = 0, 0
+    for last, at in enumerate(arrivals):
+        while arrivals[first] <= at - 1.0:
+            first += 1
+        busiest = max(busiest, last - first + 1)
+    return busiest
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--database-url", default=None, help="default: a scratch SQLite file")
+    parser.add_argument("--faults", action="store_true", help="a faulty connector as well")
+    parser.add_argument("--replicas", type=int, default=0, help="bot processes (PostgreSQL)")
+    parser.add_argument("--kill-after", type=int, default=None, help="SIGKILL one after K sends")
     args = parser.parse_args()
-    asyncio.run(main(args.people, args.database_url))
+    asyncio.run(main(args.people, args.database_url, args.faults, args.replicas, args.kill_after))
