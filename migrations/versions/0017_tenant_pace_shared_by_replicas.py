@@ -1,7 +1,7 @@
 """tenant pace: when the next send to a tenant may go, shared by every replica
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0020
 Create Date: 2026-11-29 20:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import training.columns
 
 revision: str = "0017"
-down_revision: str | None = "0012"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
