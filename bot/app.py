@@ -41,7 +41,7 @@ def create_app(
     )
     app.router.add_get(
         "/certificates/{token}",
-        download_route(parts.links, database, parts.bot.clock, parts.certificates),
+        download_route(parts.links, database, parts.bot.clock),
     )
     app.router.add_get("/healthz", _health)
     app.on_startup.append(_start_background)

@@ -50,7 +50,6 @@ from scheduler.sweep import ReminderSweep, SweepCards
 from training.clock import Clock, SystemClock
 from training.coordinators import Coordinators
 from training.db import Database, Timeouts
-from training.elearning import CertificateStore
 from training.offer_rule import OfferPolicy
 from training.reminders import ReminderPolicy
 from training.retention import apply_retention
@@ -82,7 +81,6 @@ class Wrapbot:
     coordinators: Coordinators
     coordinator_group: CoordinatorGroup | None
     links: CertificateLinks
-    certificates: CertificateStore
     graph: GraphClient | None
     owns_graph: bool
 
@@ -170,7 +168,6 @@ def build(
         settings.public_url or f"http://{settings.host}:{settings.port}",
         timedelta(minutes=settings.certificate_link_minutes),
     )
-    certificates = CertificateStore(settings.certificate_dir)
     help_ = Help()
     downloads = downloads or Downloads(
         DownloadRules(tuple(settings.download_hosts), local=settings.local_mode)
@@ -184,7 +181,6 @@ def build(
             settings.certificate_max_bytes,
             named_manager_needs_approval=settings.named_manager_needs_approval,
         ),
-        certificates,
         graph=graph,
         downloads=downloads,
         bot_token=credentials.bot_token,
@@ -267,7 +263,7 @@ def build(
         calendar_sync=_calendar_sync(database, graph, settings)
         if meetings_by_graph and graph
         else None,
-        retention=retention(database, settings, certificates, coordinators),
+        retention=retention(database, settings, coordinators),
         directory_refresh=_directory_refresh(database, graph) if graph else None,
         feedback_edit_days=settings.feedback_edit_days,
         offers=offer_policy(settings),
@@ -296,7 +292,6 @@ def build(
         coordinators=coordinators,
         coordinator_group=_coordinator_group(settings, graph, coordinators),
         links=links,
-        certificates=certificates,
         graph=graph,
         owns_graph=owns_graph,
     )
@@ -357,20 +352,17 @@ def _directory_refresh(
 def retention(
     database: Database,
     settings: Settings,
-    certificates: CertificateStore,
     coordinators: Coordinators,
 ) -> Callable[[datetime], Awaitable[None]]:
     async def apply(now: datetime) -> None:
         # Until the coordinators' group has been read, nobody is known not to be one.
         known = coordinators.group_read or not settings.coordinator_group_id
-        result = await database.run(
+        await database.run(
             apply_retention,
             now,
             settings.retention_years,
             coordinators=coordinators.identifiers(),
             anonymise_people=known,
         )
-        for name in result.certificate_files:
-            certificates.remove(name)
 
     return apply

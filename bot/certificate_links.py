@@ -21,7 +21,6 @@ from aiohttp import web
 from training import elearning
 from training.clock import Clock
 from training.db import Database
-from training.elearning import CertificateStore
 from training.errors import TrainingError
 
 EXPIRED = "This link has expired. Press 'View certificate' on the card in Teams to get a new one."
@@ -72,9 +71,7 @@ class CertificateLinks:
         return grant
 
 
-def download_route(
-    links: CertificateLinks, database: Database, clock: Clock, store: CertificateStore
-):  # type: ignore[no-untyped-def]
+def download_route(links: CertificateLinks, database: Database, clock: Clock):  # type: ignore[no-untyped-def]
     async def download(request: web.Request) -> web.StreamResponse:
         now = clock.now()
         try:
@@ -87,10 +84,10 @@ def download_route(
                 audit_view=True,
                 sha_prefix=grant.sha_prefix,  # a link to a file since replaced fails
             )
-            data = store.read(found.file)
+            data = await database.run(elearning.certificate_content, found.file)
         except LinkRefused as refused:
             return _refusal(refused.status, refused.sentence)
-        except (TrainingError, OSError):
+        except TrainingError:
             return _refusal(404, NOT_VALID)
         return web.Response(
             body=data,

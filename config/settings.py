@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     # certificate download links managers get; empty: http://HOST:PORT (local use).
     public_url: str = ""
     # Signs those links; empty: a random key each start (links then die with the process).
+    # Both are required with an app id (see start_problems).
     certificate_link_secret: SecretStr = SecretStr("")
     certificate_link_minutes: int = Field(default=10, ge=1, le=60)
     allowed_tenant_ids: CommaList = Field(default_factory=list)
@@ -114,7 +115,8 @@ class Settings(BaseSettings):
     attendance_retry_minutes: CommaList = Field(default_factory=lambda: ["5", "30", "120", "1440"])
     attendance_lookback_days: int = 14
 
-    # E-learning certificates: where they are kept, and the largest file accepted.
+    # E-learning certificates: where versions before migration 0015 kept them (that upgrade
+    # moves them into the database), and the largest file accepted.
     elearning_course_code: str = "HO-ELEARN"
     certificate_dir: str = "var/certificates"
     certificate_max_bytes: int = 5 * 1024 * 1024
@@ -257,6 +259,12 @@ class Settings(BaseSettings):
             problems.append(
                 "MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD: give the app's "
                 "client secret (or use MICROSOFT_APP_TYPE=UserAssignedMSI)."
+            )
+        if not self.public_url or not self.certificate_link_secret.get_secret_value():
+            problems.append(
+                "MICROSOFT_APP_ID is set but PUBLIC_URL or CERTIFICATE_LINK_SECRET is not: "
+                "managers' certificate links need the bot's public https origin, and a secret "
+                "every replica shares (a link made on one replica must open on another)."
             )
         return problems
 

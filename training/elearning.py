@@ -1,16 +1,16 @@
 """The Home Office e-learning: a person's claim, their certificate, their manager's decision.
 
 A claim counts as a completion only when the person's manager confirms it. Certificates are
-kept as opaque files under a content-derived name, accepted only when their first bytes say
-PDF, PNG or JPEG (never by the name or the type the sender claimed), and never served inline.
+kept in the database (so every replica can serve them) as opaque bytes under a content-derived
+name, accepted only when their first bytes say PDF, PNG or JPEG (never by the name or the type
+the sender claimed), and never served inline.
 """
 
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
@@ -24,6 +24,7 @@ from training.models import (
     Course,
     ElearningClaim,
     Staff,
+    StoredCertificate,
 )
 from training.staff import TeamsIdentity, staff_by_email, upsert_staff
 from training.teams import record_department
@@ -70,29 +71,24 @@ class Certificate:
     data: bytes
 
 
-class CertificateStore:
-    """Files on disk, named by their SHA-256, readable by this process only."""
+def keep_certificate(db: DbSession, data: bytes, kind: str, now: datetime) -> str:
+    """Keep a certificate's bytes (once, however often it is sent) and return its name."""
+    name = f"{hashlib.sha256(data).hexdigest()}.{kind}"
+    if db.get(StoredCertificate, name) is None:
+        try:
+            with db.begin_nested():
+                db.add(StoredCertificate(name=name, content=data, size=len(data), stored_at=now))
+                db.flush()
+        except IntegrityError:
+            pass  # the same file, kept at this moment by someone else's claim
+    return name
 
-    def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
 
-    def save(self, data: bytes, kind: str) -> str:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        name = f"{hashlib.sha256(data).hexdigest()}.{kind}"
-        path = self.directory / name
-        if not path.exists():
-            temporary = path.with_suffix(".part")
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            temporary.replace(path)
-        return name
-
-    def read(self, name: str) -> bytes:
-        return (self.directory / Path(name).name).read_bytes()
-
-    def remove(self, name: str) -> None:
-        (self.directory / Path(name).name).unlink(missing_ok=True)
+def certificate_content(db: DbSession, name: str) -> bytes:
+    stored = db.get(StoredCertificate, name)
+    if stored is None:
+        raise ClaimProblem("I can't find that e-learning certificate.")
+    return stored.content
 
 
 def certificate_kind(data: bytes) -> str | None:
@@ -190,7 +186,6 @@ def attach_certificate(
     certificate: Certificate,
     now: datetime,
     *,
-    store: CertificateStore,
     course_code: str,
     max_bytes: int,
     manager_staff_id: int | None,
@@ -210,7 +205,7 @@ def attach_certificate(
         claim = ElearningClaim(
             staff_id=staff_id, course_id=course.id, status="", claimed_at=now, updated_at=now
         )
-    claim.certificate_file = store.save(certificate.data, kind)
+    claim.certificate_file = keep_certificate(db, certificate.data, kind, now)
     claim.certificate_name = "".join(c for c in certificate.name if c.isprintable())[:200]
     claim.certificate_type = kind
     claim.certificate_size = len(certificate.data)

@@ -3,7 +3,15 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel, col
 
 from training.columns import UTCDateTime
@@ -404,6 +412,19 @@ OPEN_CLAIM_STATUSES = (
 OPEN_CLAIM_SQL = (
     "status IN ('awaiting_certificate', 'awaiting_manager', 'awaiting_approval', 'pending')"
 )
+
+
+class StoredCertificate(SQLModel, table=True):
+    """An e-learning certificate's bytes, in the database so that every replica can serve it.
+    Named by its content (`<sha256>.<type>`, as `ElearningClaim.certificate_file` names it), so
+    a file sent twice is kept once; removed by retention when no claim names it any more."""
+
+    __tablename__ = "stored_certificate"
+
+    name: str = Field(primary_key=True, max_length=200)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    size: int
+    stored_at: datetime = Field(sa_column=_utc())
 
 
 class ElearningClaim(SQLModel, table=True):

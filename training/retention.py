@@ -39,6 +39,7 @@ from training.models import (
     SeatOffer,
     Session,
     SessionAttendance,
+    StoredCertificate,
 )
 
 __all__ = ["ANONYMOUS", "RetentionResult", "apply_retention", "retention_due"]
@@ -50,7 +51,7 @@ HANDLED_REQUEST_DAYS = 30  # long past any redelivery Teams would attempt
 class RetentionResult:
     deleted: dict[str, int] = field(default_factory=dict)
     anonymised_people: int = 0
-    certificate_files: list[str] = field(default_factory=list)  # for the caller to remove
+    certificate_files: list[str] = field(default_factory=list)  # deleted: no claim names them
 
 
 def retention_due(db: DbSession, now: datetime) -> bool:
@@ -142,6 +143,10 @@ def apply_retention(
     )
     still_used = set(db.scalars(select(col(ElearningClaim.certificate_file))))
     result.certificate_files = [n for n in going if n not in still_used]
+    result.deleted["stored_certificate"] = rows_changed(
+        db,
+        delete(StoredCertificate).where(col(StoredCertificate.name).in_(result.certificate_files)),
+    )
     if anonymise_people:
         people = gone_people(db, cutoff, coordinators)
         anonymise(db, people, now)

@@ -23,13 +23,7 @@ from graph.errors import GraphProblem
 from training import elearning, teams
 from training.clock import Clock
 from training.db import Database
-from training.elearning import (
-    Certificate,
-    CertificateStore,
-    ClaimNotFound,
-    ClaimProblem,
-    ClaimView,
-)
+from training.elearning import Certificate, ClaimNotFound, ClaimProblem, ClaimView
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +70,6 @@ class ELearning(Feature):
         clock: Clock,
         zone: ZoneInfo,
         rules: CertificateRules,
-        certificates: CertificateStore,
         *,
         graph: GraphClient | None,
         downloads: Downloads,
@@ -91,7 +84,6 @@ class ELearning(Feature):
         self.clock = clock
         self.zone = zone
         self.rules = rules
-        self.certificates = certificates
         self.graph = graph
         self.downloads = downloads
         self.bot_token = bot_token
@@ -148,7 +140,6 @@ class ELearning(Feature):
             caller.staff_id,
             Certificate(offer.name, content),
             self.clock.now(),
-            store=self.certificates,
             course_code=self.rules.course_code,
             max_bytes=self.rules.max_bytes,
             manager_staff_id=manager_id,

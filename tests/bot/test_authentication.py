@@ -88,6 +88,8 @@ async def secured(database, clock) -> AsyncIterator[tuple[TeamsUser, str]]:
         microsoft_app_password="not-a-real-secret",
         microsoft_app_tenant_id=TENANT,
         bot_openid_metadata_url=metadata_url,
+        public_url="https://wrapbot.example.gov.uk",
+        certificate_link_secret="a-secret-every-replica-shares",
     )
     runner = web.AppRunner(create_app(settings, database, clock), access_log=None)
     await runner.setup()

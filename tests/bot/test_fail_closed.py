@@ -24,6 +24,10 @@ PARTNER = "99999999-8888-7777-6666-555555555555"
 APP_ID = "a1b2c3d4-0000-4000-8000-000000000001"
 
 
+# What a deployed bot also needs: where managers' certificate links point, and their key.
+LINKS = {"public_url": "https://wrapbot.example.gov.uk", "certificate_link_secret": "k" * 32}
+
+
 def _settings(**values: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
@@ -46,7 +50,7 @@ def test_an_app_id_with_no_tenant_refuses_to_start() -> None:
 
 def test_the_allow_list_defaults_to_the_bots_own_tenant() -> None:
     settings = _settings(
-        microsoft_app_id=APP_ID, microsoft_app_password="s", microsoft_app_tenant_id=TENANT
+        microsoft_app_id=APP_ID, microsoft_app_password="s", microsoft_app_tenant_id=TENANT, **LINKS
     )
     settings.refuse_unsafe()
     assert settings.tenant_allowed(TENANT.upper())
@@ -64,6 +68,19 @@ def test_the_allow_list_defaults_to_the_bots_own_tenant() -> None:
 def test_a_single_tenant_bot_needs_its_tenant_and_secret(values, problem) -> None:
     settings = _settings(microsoft_app_id=APP_ID, allowed_tenant_ids=[TENANT], **values)
     with pytest.raises(RefusedToStart, match=problem):
+        settings.refuse_unsafe()
+
+
+@pytest.mark.parametrize("missing", ["public_url", "certificate_link_secret"])
+def test_an_app_id_needs_a_public_url_and_a_shared_link_secret(missing) -> None:
+    values = {k: v for k, v in LINKS.items() if k != missing}
+    settings = _settings(
+        microsoft_app_id=APP_ID,
+        microsoft_app_password="s",
+        microsoft_app_tenant_id=TENANT,
+        **values,
+    )
+    with pytest.raises(RefusedToStart, match="PUBLIC_URL or CERTIFICATE_LINK_SECRET"):
         settings.refuse_unsafe()
 
 

@@ -12,7 +12,6 @@ from tests.factories import add_course, add_session, add_staff
 from tests.graph.scenario import seed
 from training.clock import FixedClock
 from training.coordinators import Coordinators
-from training.elearning import CertificateStore
 from training.models import AuditEntry, Booking, Completion, Staff
 from training.reminders import ReminderPolicy
 from training.retention import ANONYMOUS
@@ -58,9 +57,7 @@ async def test_retention_runs_once_a_day_from_the_sweep(database, tmp_path):
     sweep = _sweep(
         database,
         clock,
-        retention=retention(
-            database, settings, CertificateStore(settings.certificate_dir), Coordinators()
-        ),
+        retention=retention(database, settings, Coordinators()),
     )
 
     await sweep.run()
@@ -89,7 +86,7 @@ async def test_retention_keeps_the_coordinators_and_waits_until_their_group_is_r
     settings = Settings(
         _env_file=None, certificate_dir=str(tmp_path), coordinator_group_id="prevent-group"
     )
-    apply = retention(database, settings, CertificateStore(tmp_path), coordinators)
+    apply = retention(database, settings, coordinators)
 
     def names() -> dict[int, str]:
         with database.unit_of_work() as db:

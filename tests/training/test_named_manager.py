@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from tests.factories import add_course, add_staff
 from training import elearning
-from training.elearning import Certificate, CertificateStore, ClaimNotFound, ClaimProblem
+from training.elearning import Certificate, ClaimNotFound, ClaimProblem
 from training.models import AuditEntry, Completion, Delivery, ElearningClaim
 
 PDF = b"%PDF-1.4\n"
@@ -30,7 +30,6 @@ def claim(database, clock, tmp_path):
             lee,
             Certificate("cert.pdf", PDF),
             now,
-            store=CertificateStore(tmp_path),
             course_code="HO-ELEARN",
             max_bytes=1000,
             manager_staff_id=None,

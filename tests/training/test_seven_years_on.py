@@ -38,7 +38,7 @@ from training import elearning, periods, teams
 from training.boards import BoardDetails, save_board
 from training.booking import book_seat
 from training.clock import FixedClock
-from training.elearning import Certificate, CertificateStore
+from training.elearning import Certificate
 from training.feedback import FeedbackAnswers, record_feedback_requested, submit_feedback
 from training.models import (
     CalendarInvite,
@@ -143,7 +143,7 @@ def message(db: DbSession, key: str, to: int, about: Someone, now: datetime) -> 
     enqueue(db, [OutgoingMessage(key, "notice", to, f"About {about.name}", card)], now)
 
 
-def build_2027(db: DbSession, clock: FixedClock, store: CertificateStore) -> dict[str, int]:
+def build_2027(db: DbSession, clock: FixedClock) -> dict[str, int]:
     now = clock.now()
     add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
     add_course(db, "HO-ELEARN", "Home Office online Prevent training").delivery = Delivery.ELEARNING
@@ -183,7 +183,6 @@ def build_2027(db: DbSession, clock: FixedClock, store: CertificateStore) -> dic
         ids[LEE.name],
         Certificate(f"{LEE.name} certificate.pdf", PDF),
         after,
-        store=store,
         course_code="HO-ELEARN",
         max_bytes=100_000,
         manager_staff_id=ids[MANNY.name],
@@ -204,7 +203,7 @@ def build_2027(db: DbSession, clock: FixedClock, store: CertificateStore) -> dic
     return ids
 
 
-def build_2033(db: DbSession, clock: FixedClock, store: CertificateStore, ids: dict[str, int]):
+def build_2033(db: DbSession, clock: FixedClock, ids: dict[str, int]):
     now = clock.now()
     ids[CAL.name] = chat(db, CAL, now)
     ids[RAE.name] = chat(db, RAE, now)
@@ -215,7 +214,6 @@ def build_2033(db: DbSession, clock: FixedClock, store: CertificateStore, ids: d
         ids[CAL.name],
         Certificate("certificate.pdf", PDF + b"cal"),
         now,
-        store=store,
         course_code="HO-ELEARN",
         max_bytes=100_000,
         manager_staff_id=None,
@@ -276,12 +274,11 @@ def marks(who: Someone) -> list[str]:
 
 def test_seven_years_on_nothing_is_left_of_who_has_gone(database, tmp_path):
     clock = FixedClock(THEN)
-    store = CertificateStore(tmp_path)
     with database.unit_of_work() as db:
-        ids = build_2027(db, clock, store)
+        ids = build_2027(db, clock)
     clock.move_to(SEVEN_YEARS_ON - timedelta(days=200))
     with database.unit_of_work() as db:
-        build_2033(db, clock, store, ids)
+        build_2033(db, clock, ids)
     clock.move_to(SEVEN_YEARS_ON)
     with database.unit_of_work() as db:
         before = recent_figures(db, clock.now())
