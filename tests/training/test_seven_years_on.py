@@ -47,6 +47,7 @@ from training.models import (
     Session,
     SessionAttendance,
     Staff,
+    StoredCertificate,
 )
 from training.outbox import OutgoingMessage, enqueue
 from training.retention import ANONYMOUS, apply_retention
@@ -295,6 +296,8 @@ def test_seven_years_on_nothing_is_left_of_who_has_gone(database, tmp_path):
             if any(mark in value.lower() for mark in marks(gone))
         ]
         assert left == []
+        # The 2027 certificate goes with its claim; the 2033 one is still needed.
+        assert db.exec(select(StoredCertificate.content)).all() == [PDF + b"cal"]
         assert {p.name: who_they_are(db, ids[p.name]) for p in KEPT} == kept_before
         anonymous = db.exec(select(Staff.id).where(Staff.display_name == ANONYMOUS)).all()
         assert sorted(anonymous) == sorted(ids[p.name] for p in GONE_PEOPLE)
