@@ -5,12 +5,13 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, _tables
 from tests.factories import add_course, add_staff
 from training import migrate
-from training.db import Database
+from training.db import Database, make_engine
 from training.models import ElearningClaim, StoredCertificate
 
 BEFORE = "0014"  # the revision before certificates were kept in the database
@@ -27,6 +28,10 @@ def database_before(request, tmp_path, postgres_migrated):
         migrate.upgrade(url, BEFORE)
     else:
         url = postgres_migrated
+        engine = make_engine(url)
+        with engine.begin() as connection:  # rows other tests left
+            connection.execute(text(f"TRUNCATE {', '.join(_tables())} RESTART IDENTITY CASCADE"))
+        engine.dispose()
         migrate.downgrade(url, BEFORE)
     database = Database(url)
     yield database
