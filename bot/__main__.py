@@ -12,7 +12,6 @@ from config.settings import RefusedToStart, Settings
 from training import migrate
 from training.clock import SystemClock
 from training.demo import load_demo_data
-from training.elearning import CertificateStore
 
 log = logging.getLogger("wrapbot")
 
@@ -33,9 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     database = open_database(settings)
     if args.demo:
         with database.unit_of_work() as db:
-            loaded = load_demo_data(
-                db, SystemClock().now(), settings.zone, CertificateStore(settings.certificate_dir)
-            )
+            loaded = load_demo_data(db, SystemClock().now(), settings.zone)
         log.info("demo data %s", "loaded" if loaded else "already present")
 
     if settings.local_mode:

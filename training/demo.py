@@ -28,7 +28,7 @@ from sqlmodel import select
 from training import demo_history
 from training.booking import promote_from_waiting_list
 from training.demo_history import BANK_HOLIDAYS, flushed, on_working_day
-from training.elearning import CertificateStore
+from training.elearning import keep_certificate
 from training.models import (
     Board,
     BoardFrequency,
@@ -204,11 +204,8 @@ MONTHLY_AHEAD = range(4, 13)
 FULL_SESSION = 1  # PLAN's second session (session 2): full, one person waiting
 
 
-def load_demo_data(
-    db: DbSession, now: datetime, zone: ZoneInfo, certificates: CertificateStore | None = None
-) -> bool:
-    """Load once; returns False (and changes nothing) when courses already exist.
-    `certificates` keeps the demo's e-learning certificate (None: the claim has no file)."""
+def load_demo_data(db: DbSession, now: datetime, zone: ZoneInfo) -> bool:
+    """Load once; returns False (and changes nothing) when courses already exist."""
     if db.exec(select(Course)).first() is not None:
         return False
     for course in COURSES:
@@ -227,7 +224,7 @@ def load_demo_data(
     _add_recent_session(db, today, zone, by_code, people, colleagues, rng)
     _add_session_with_offers(db, now, today, zone, by_code, people, colleagues)
     demo_history.load(db, now, zone, start, by_code, people, colleagues, rng)
-    _add_elearning_claim(db, now, by_code, people, certificates)
+    _add_elearning_claim(db, now, by_code, people)
     _add_boards(db, now, zone, start, people)
     _add_failed_delivery(db, now, colleagues[0], upcoming[0])
     db.flush()
@@ -448,7 +445,6 @@ def _add_elearning_claim(
     now: datetime,
     by_code: dict[str, Course],
     people: list[Staff],
-    certificates: CertificateStore | None,
 ) -> None:
     """Lynne finished the e-learning three days ago; Adele, her manager, has not confirmed."""
     certificate = b"%PDF-1.4\n% Home Office Prevent e-learning certificate (demo)\n%%EOF\n"
@@ -461,7 +457,7 @@ def _add_elearning_claim(
             certificate_name="prevent-certificate.pdf",
             certificate_type="pdf",
             certificate_size=len(certificate),
-            certificate_file=certificates.save(certificate, "pdf") if certificates else "",
+            certificate_file=keep_certificate(db, certificate, "pdf", claimed),
             manager_staff_id=flushed(people[PLAYGROUND_PEOPLE.index(MANAGER)].id),
             claimed_at=claimed,
             updated_at=claimed,
