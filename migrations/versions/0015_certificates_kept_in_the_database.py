@@ -2,7 +2,7 @@
 those kept under CERTIFICATE_DIR in, and a downgrade writes them back there
 
 Revision ID: 0015
-Revises: 0020
+Revises: 0017
 Create Date: 2026-11-29 20:05:00
 """
 
@@ -18,7 +18,7 @@ import training.columns
 from config.settings import Settings
 
 revision: str = "0015"
-down_revision: str | None = "0020"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

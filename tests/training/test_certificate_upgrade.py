@@ -14,7 +14,7 @@ from training import migrate
 from training.db import Database, make_engine
 from training.models import ElearningClaim, StoredCertificate
 
-BEFORE = "0020"  # the revision before certificates were kept in the database
+BEFORE = "0017"  # the revision before certificates were kept in the database
 PDF = b"%PDF-1.4\n% kept on a disk\n"
 NAME = f"{hashlib.sha256(PDF).hexdigest()}.pdf"
 LOST = f"{'0' * 64}.png"  # named by a claim, but gone from the disk already
