@@ -217,6 +217,8 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
     if session.status != "cancelled":
         body.append({"type": "ActionSet", "separator": True, "actions": file_buttons(session)})
         actions.append(message_button(session))
+    if session.status != "cancelled" and roster.started:
+        actions.insert(0, execute("Register", "register", session_id=session.id))
     if session.status == "scheduled" and not roster.started:
         actions.insert(0, edit_button(session))
         actions.append(

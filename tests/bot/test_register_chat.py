@@ -82,7 +82,8 @@ async def test_an_in_person_register_gives_completions_my_training_and_the_sheet
     people = await _booked_and_started(chat, in_person)
     await chat.user("Gus Gray").says("hello")  # known to the bot, but never booked
     pat = chat.coordinator()
-    [register] = cards_in(await pat.says(f"register {in_person}"))
+    [roster] = cards_in(await pat.says(f"roster {in_person}"))
+    register = card_from_invoke(await pat.presses(button(roster, "Register")))
     shown = card_text(register)
     assert "Register: WRAP (Workshop to Raise Awareness of Prevent)" in shown
     assert all(name in shown for name in PEOPLE)
