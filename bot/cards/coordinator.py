@@ -16,6 +16,7 @@ from bot.cards.elements import (
     when,
     where,
 )
+from bot.cards.register import register_button
 from bot.cards.session_life import edit_button, file_buttons, message_button, roster_button
 from training.views import CourseChoice, Person, Roster, RosterLine, SessionSummary
 
@@ -218,7 +219,7 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
         body.append({"type": "ActionSet", "separator": True, "actions": file_buttons(session)})
         actions.append(message_button(session))
     if session.status != "cancelled" and roster.started:
-        actions.insert(0, execute("Register", "register", session_id=session.id))
+        actions.insert(0, register_button(session.id))
     if session.status == "scheduled" and not roster.started:
         actions.insert(0, edit_button(session))
         actions.append(

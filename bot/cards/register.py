@@ -28,6 +28,11 @@ CHOICES = [("Present", "present"), ("Left early", "left_early"), ("Absent", "abs
 TEAMS_CHOICE = ("As Teams recorded", TEAMS)
 
 
+def register_button(session_id: int) -> dict[str, Any]:
+    """Take (or correct) the session's register: on the roster and the attendance sheet."""
+    return execute("Register", "register", session_id=session_id)
+
+
 def drawn_marks(lines: tuple[RegisterLine, ...]) -> str:
     """What the card shows for each person, carried by its buttons: a save applies only what
     was changed on the card, so it never undoes someone else's newer decision."""

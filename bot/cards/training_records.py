@@ -14,7 +14,7 @@ from bot.cards.elements import (
     markdown,
     text,
 )
-from bot.cards.register import short
+from bot.cards.register import register_button, short
 from training.attendance_sheet import AttendanceSheet, AttendeeLine, SyncResult
 from training.elearning import ClaimView
 from training.my_training import MyTraining
@@ -141,7 +141,7 @@ def attendance_sheet_card(sheet: AttendanceSheet, zone: ZoneInfo) -> Card:
                 isSubtle=True,
             )
         )
-    actions = [execute("Register", "register", session_id=sheet.session_id)]
+    actions = [register_button(sheet.session_id)]
     if sheet.online:
         actions.insert(0, execute("Read again now", "sync_attendance", session_id=sheet.session_id))
     return card(body, actions)
