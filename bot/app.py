@@ -8,6 +8,7 @@ from bot.bootstrap import Wrapbot, build
 from bot.certificate_links import download_route
 from bot.downloads import Downloads
 from bot.endpoint import MAX_BODY_BYTES, messages_handler
+from bot.file_delivery import export_download_route
 from config.settings import Settings
 from graph.client import GraphClient
 from training.clock import Clock
@@ -43,6 +44,11 @@ def create_app(
         "/certificates/{token}",
         download_route(parts.links, database, parts.bot.clock),
     )
+    if parts.export_links is not None:
+        app.router.add_get(
+            "/exports/{token}",
+            export_download_route(parts.export_links, database, parts.bot.clock),
+        )
     app.router.add_get("/healthz", _health)
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)

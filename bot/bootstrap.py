@@ -31,6 +31,9 @@ from bot.features.session_life import SessionLife
 from bot.features.sessions import Sessions
 from bot.features.teams import Teams
 from bot.features.totals import Totals
+from bot.file_delivery import EXPIRED as EXPORT_LINK_EXPIRED
+from bot.file_delivery import NOT_VALID as EXPORT_LINK_NOT_VALID
+from bot.file_delivery import FileDelivery
 from bot.guard import RateLimit
 from bot.proactive import Notifier
 from bot.ratelimit import DatabasePace, TeamsRateLimiter
@@ -81,6 +84,7 @@ class Wrapbot:
     coordinators: Coordinators
     coordinator_group: CoordinatorGroup | None
     links: CertificateLinks
+    export_links: CertificateLinks | None  # None: files go through Teams' file consent
     graph: GraphClient | None
     owns_graph: bool
 
@@ -168,6 +172,19 @@ def build(
         settings.public_url or f"http://{settings.host}:{settings.port}",
         timedelta(minutes=settings.certificate_link_minutes),
     )
+    export_links = (
+        CertificateLinks(
+            settings.certificate_link_secret.get_secret_value().encode(),
+            settings.public_url or f"http://{settings.host}:{settings.port}",
+            timedelta(minutes=settings.export_link_minutes),
+            path="exports",
+            expired=EXPORT_LINK_EXPIRED,
+            not_valid=EXPORT_LINK_NOT_VALID,
+        )
+        if settings.exports_by_link
+        else None
+    )
+    file_delivery = FileDelivery(database, clock, export_links)
     help_ = Help()
     downloads = downloads or Downloads(
         DownloadRules(tuple(settings.download_hosts), local=settings.local_mode)
@@ -186,7 +203,7 @@ def build(
         bot_token=credentials.bot_token,
         links=links,
     )
-    totals = Totals(database, clock, zone, unmatched)
+    totals = Totals(database, clock, zone, unmatched, file_delivery)
     files = Files(
         database,
         clock,
@@ -211,6 +228,7 @@ def build(
                 clock,
                 zone,
                 seats_changed,
+                file_delivery,
                 teams_meetings_by_graph=meetings_by_graph,
                 offers=offer_policy(settings),
             ),
@@ -292,6 +310,7 @@ def build(
         coordinators=coordinators,
         coordinator_group=_coordinator_group(settings, graph, coordinators),
         links=links,
+        export_links=export_links,
         graph=graph,
         owns_graph=owns_graph,
     )

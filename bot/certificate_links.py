@@ -29,7 +29,7 @@ NOT_VALID = "This certificate link is not valid."
 
 @dataclass(frozen=True)
 class LinkGrant:
-    claim_id: int
+    item_id: int  # the claim, or the stored file
     staff_id: int
     expires: int
     sha_prefix: str
@@ -43,31 +43,47 @@ class LinkRefused(Exception):
 
 
 class CertificateLinks:
-    def __init__(self, secret: bytes, base_url: str, lifetime: timedelta) -> None:
+    """Signed links under `/<path>/` (certificates; exports in `bot.file_delivery`). The path
+    is signed too, so a link of one kind never opens the other."""
+
+    def __init__(
+        self,
+        secret: bytes,
+        base_url: str,
+        lifetime: timedelta,
+        *,
+        path: str = "certificates",
+        expired: str = EXPIRED,
+        not_valid: str = NOT_VALID,
+    ) -> None:
         self._secret = secret or secrets.token_bytes(32)
         self.base_url = base_url.rstrip("/")
         self.lifetime = lifetime
+        self.path = path
+        self.expired = expired
+        self.not_valid = not_valid
 
     def _signature(self, payload: str) -> str:
-        digest = hmac.new(self._secret, payload.encode(), hashlib.sha256).digest()
+        signed = f"{self.path}/{payload}".encode()
+        digest = hmac.new(self._secret, signed, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
-    def link(self, claim_id: int, staff_id: int, sha256: str, now: datetime) -> str:
+    def link(self, item_id: int, staff_id: int, sha256: str, now: datetime) -> str:
         expires = int((now + self.lifetime).timestamp())
-        payload = f"{claim_id}.{staff_id}.{expires}.{sha256[:16]}"
-        return f"{self.base_url}/certificates/{payload}.{self._signature(payload)}"
+        payload = f"{item_id}.{staff_id}.{expires}.{sha256[:16]}"
+        return f"{self.base_url}/{self.path}/{payload}.{self._signature(payload)}"
 
     def read(self, token: str, now: datetime) -> LinkGrant:
         """What a token grants; `LinkRefused` (404 forged or malformed, 410 expired) if nothing."""
         parts = token.split(".")
         if len(parts) != 5 or not all(p.isdigit() for p in parts[:3]) or len(parts[1]) > 12:
-            raise LinkRefused(404, NOT_VALID)
+            raise LinkRefused(404, self.not_valid)
         payload = ".".join(parts[:4])
         if not hmac.compare_digest(self._signature(payload), parts[4]):
-            raise LinkRefused(404, NOT_VALID)
+            raise LinkRefused(404, self.not_valid)
         grant = LinkGrant(int(parts[0]), int(parts[1]), int(parts[2]), parts[3])
         if grant.expires <= now.timestamp():
-            raise LinkRefused(410, EXPIRED)
+            raise LinkRefused(410, self.expired)
         return grant
 
 
@@ -78,7 +94,7 @@ def download_route(links: CertificateLinks, database: Database, clock: Clock):  
             grant = links.read(request.match_info["token"], now)
             found = await database.run(
                 elearning.certificate_for_manager,
-                grant.claim_id,
+                grant.item_id,
                 grant.staff_id,
                 now,
                 audit_view=True,
@@ -86,9 +102,9 @@ def download_route(links: CertificateLinks, database: Database, clock: Clock):  
             )
             data = await database.run(elearning.certificate_content, found.file)
         except LinkRefused as refused:
-            return _refusal(refused.status, refused.sentence)
+            return refusal(refused.status, refused.sentence)
         except TrainingError:
-            return _refusal(404, NOT_VALID)
+            return refusal(404, NOT_VALID)
         return web.Response(
             body=data,
             headers={
@@ -106,7 +122,7 @@ def download_route(links: CertificateLinks, database: Database, clock: Clock):  
     return download
 
 
-def _refusal(status: int, sentence: str) -> web.Response:
+def refusal(status: int, sentence: str) -> web.Response:
     return web.Response(
         status=status,
         text=sentence,

@@ -2,7 +2,7 @@
 
 import ipaddress
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # Both are required with an app id (see start_problems).
     certificate_link_secret: SecretStr = SecretStr("")
     certificate_link_minutes: int = Field(default=10, ge=1, le=60)
+    # How exports, reports and rosters reach people: Teams' file consent card (saved to their
+    # OneDrive), or a signed download link from the bot (signed with the same key) for clients
+    # that cannot take file consent; `auto` gives links in local mode (the Agents Playground).
+    export_delivery: Literal["auto", "consent", "link"] = "auto"
+    export_link_minutes: int = Field(default=10, ge=1, le=60)
     allowed_tenant_ids: CommaList = Field(default_factory=list)
     coordinators: CommaList = Field(default_factory=list)
     # An Entra group (object id) whose members, nested groups included, are coordinators too;
@@ -200,6 +205,12 @@ class Settings(BaseSettings):
     def attendance_retry_offsets(self) -> list[int]:
         """Minutes after a session ends at which to look for its attendance reports."""
         return sorted(int(m) for m in self.attendance_retry_minutes if m.strip().isdigit())
+
+    @property
+    def exports_by_link(self) -> bool:
+        return self.export_delivery == "link" or (
+            self.export_delivery == "auto" and self.local_mode
+        )
 
     @property
     def local_mode(self) -> bool:

@@ -592,6 +592,24 @@ class FeedbackResponse(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=_utc())
 
 
+class ExportDownload(SQLModel, table=True):
+    """A file made for one person to fetch through a signed link from the bot (where their
+    client cannot take Teams' file consent), kept until the link expires. In the database, so
+    whichever replica the link reaches can serve it."""
+
+    __tablename__ = "export_download"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    name: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
+    subject: str = Field(default="", max_length=200)
+    created_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
 class FeedbackRequest(SQLModel, table=True):
     """The feedback card was sent to this person for this session (so it is sent once)."""
 

@@ -44,6 +44,7 @@ REFERENCES = (
     Reference("conversation_reference", "staff_id"),
     Reference("delivery_block", "staff_id", once=True),
     Reference("elearning_claim", "staff_id", True, ("course_id",), OPEN_CLAIM),
+    Reference("export_download", "staff_id"),
     Reference("elearning_claim", "manager_staff_id"),
     Reference("elearning_claim", "decided_by_staff_id"),
     Reference("elearning_claim", "manager_approved_by_staff_id"),

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from pydantic import StringConstraints
 
-from bot.cards.files import file_consent_attachment
 from bot.cards.session_life import (
     edit_session_form,
     message_form_card,
@@ -22,10 +21,11 @@ from bot.cards.session_life import (
 from bot.features.booking import SessionRef, number, seat_notices
 from bot.features.sessions import read_when_and_size
 from bot.fields import FormValue, Id
+from bot.file_delivery import FileDelivery
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Notice, Outcome, Said, Who
 from documents.rosters import roster_file
-from training import audit, session_changes, session_messages, sessions
+from training import session_changes, session_messages, sessions
 from training.clock import Clock
 from training.db import Database
 from training.errors import InvalidSessionDetails, TrainingError
@@ -112,6 +112,7 @@ class SessionLife(Feature):
         clock: Clock,
         zone: ZoneInfo,
         seats_changed: Callable[[int], None],
+        files: FileDelivery,
         *,
         teams_meetings_by_graph: bool,
         offers: OfferPolicy,
@@ -122,6 +123,7 @@ class SessionLife(Feature):
         self.clock = clock
         self.zone = zone
         self.seats_changed = seats_changed
+        self.files = files
         self.teams_meetings_by_graph = teams_meetings_by_graph
         self.offers = offers
 
@@ -248,16 +250,13 @@ class SessionLife(Feature):
     async def roster_file(self, caller: Caller, data: RosterFileAsked, key: str | None) -> Outcome:
         found = await self.database.run(sessions.roster, data.session_id)
         made = await asyncio.to_thread(roster_file, found, data.format, self.zone)
-        context = {"roster": data.session_id, "format": data.format}
-        consent = file_consent_attachment(made.name, made.description, len(made.content), context)
-        await self.database.run(
-            audit.record,
-            caller.staff_id,
-            f"export.offer.roster.{data.format}",
-            self.clock.now(),
+        return await self.files.offer(
+            caller,
+            made.name,
+            made.description,
+            made.content,
+            kind=f"roster.{data.format}",
             subject=f"session {data.session_id}",
-        )
-        return Outcome(
-            text="Press Allow to save it to your OneDrive; I'll post the file here.",
-            attachments=(consent,),
+            detail="",
+            context={"roster": data.session_id, "format": data.format},
         )

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session as DbSession
 
-from bot.cards.files import file_consent_attachment
 from bot.cards.totals import (
     not_understood_card,
     period_feedback_card,
@@ -17,6 +16,7 @@ from bot.cards.totals import (
 )
 from bot.features.booking import number
 from bot.fields import MAX_QUERY, ExportFormat, Id, Query
+from bot.file_delivery import FileDelivery
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
 from documents.chart import chart_png, data_uri
@@ -54,6 +54,7 @@ class Totals(Feature):
         clock: Clock,
         zone: ZoneInfo,
         unmatched: UnmatchedCounter | None,
+        files: FileDelivery,
     ) -> None:
         """`unmatched` counts attendees the attendance sync could not match (shown with the
         totals as the figures' known gap); None leaves it out."""
@@ -61,6 +62,7 @@ class Totals(Feature):
         self.clock = clock
         self.zone = zone
         self.unmatched = unmatched
+        self.files = files
 
     def phrases(self, said: Said) -> Command | None:
         first, rest, raw = said.first, said.rest, said.raw
@@ -127,19 +129,15 @@ class Totals(Feature):
             totals.totals_for_export, query, self.clock.now(), self.zone, unmatched=self.unmatched
         )
         made = await asyncio.to_thread(export_file, found, data.format, self.zone)
-        context = {"query": query.words(), "format": data.format}
-        consent = file_consent_attachment(made.name, made.description, len(made.content), context)
-        await self.database.run(
-            audit.record,
-            caller.staff_id,
-            f"export.offer.{data.format}",
-            self.clock.now(),
+        return await self.files.offer(
+            caller,
+            made.name,
+            made.description,
+            made.content,
+            kind=data.format,
             subject=made.scope_label,
             detail=query.words(),
-        )
-        return Outcome(
-            text="Press Allow to save it to your OneDrive; I'll post the file here.",
-            attachments=(consent,),
+            context={"query": query.words(), "format": data.format},
         )
 
     @route("feedback_summary", FeedbackAsked, who=Who.COORDINATOR, from_cards=False)

@@ -63,6 +63,9 @@ async def chat(database: Database, clock: FixedClock, chat_settings: dict) -> As
             "coordinators": [COORDINATOR_AAD],
             "allowed_tenant_ids": [TENANT],
             "scheduler_enabled": False,  # tests that need reminders run the sweep themselves
+            # The local connector plays Teams, which takes file consent (local mode would
+            # otherwise give download links, as for the Agents Playground).
+            "export_delivery": "consent",
             **chat_settings,
         },
     )

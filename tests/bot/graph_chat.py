@@ -63,7 +63,7 @@ async def graph_chat(
         database_url=database.url,
         coordinators=[COORDINATOR_AAD],
         allowed_tenant_ids=[TENANT],
-        **chat_settings,
+        **{"export_delivery": "consent", **chat_settings},  # the local connector plays Teams
     )
     graph = GraphClient(settings)
     connector = LocalConnector()
