@@ -2,7 +2,7 @@
 take Teams' file consent), kept until the link expires
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0015
 Create Date: 2026-11-29 21:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import training.columns
 
 revision: str = "0018"
-down_revision: str | None = "0017"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
