@@ -10,6 +10,7 @@ hash, signed with HMAC-SHA256 as certificate links are; the file is in the datab
 replica serves it.
 """
 
+import secrets
 from typing import Any
 
 from aiohttp import web
@@ -21,9 +22,16 @@ from training import audit
 from training.clock import Clock
 from training.db import Database
 from training.export_downloads import DownloadGone, fetch_download, store_download
+from training.handled import first_time
 
 NOT_VALID = "This download link is not valid. Ask for the file again in Teams."
 EXPIRED = "This download link has expired. Ask for the file again in Teams."
+
+
+def offer_made(staff_id: int, offer: str) -> str:
+    """The key recording that the bot offered this file to this person (an answer naming an
+    offer never made, or made to someone else, is refused)."""
+    return f"file-offer-made:{staff_id}:{offer}"
 
 
 class FileDelivery:
@@ -57,6 +65,9 @@ class FileDelivery:
                 subject=subject,
                 detail=detail,
             )
+            offer = secrets.token_urlsafe(16)
+            await self.database.run(first_time, [offer_made(caller.staff_id, offer)], now)
+            context = {**context, "offer": offer}
             consent = file_consent_attachment(name, description, len(content), context)
             return Outcome(
                 text="Press Allow to save it to your OneDrive; I'll post the file here.",

@@ -28,3 +28,7 @@ def first_time(db: DbSession, keys: Sequence[str | None], now: datetime) -> bool
         ).first()
         first = first and added is not None
     return first
+
+
+def was_handled(db: DbSession, key: str) -> bool:
+    return db.get(HandledRequest, key[:300]) is not None

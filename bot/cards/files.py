@@ -5,7 +5,6 @@ on Allow the person's client sends the bot a `fileConsent/invoke` with an upload
 OneDrive. The context travels through Teams and comes back with that invoke.
 """
 
-import secrets
 from typing import Any
 
 FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
@@ -15,9 +14,8 @@ FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 def file_consent_attachment(
     name: str, description: str, size: int, context: dict[str, Any]
 ) -> dict[str, Any]:
-    """The consent card; its context also names this one offer (a new id each time), so the
-    answer to it is acted on once."""
-    context = {**context, "offer": secrets.token_urlsafe(16)}
+    """The consent card; its context names the offer (`offer`: an id the bot recorded when it
+    made the offer), so only an answer to an offer it made is acted on, and only once."""
     return {
         "contentType": FILE_CONSENT,
         "name": name,

@@ -32,6 +32,7 @@ from bot.background import Background
 from bot.cards.files import file_info_attachment
 from bot.downloads import Downloads
 from bot.fields import ExportFormat, Id, Query
+from bot.file_delivery import offer_made
 from bot.router import BadPayload, Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Outcome, Who
 from documents.exports import export_file
@@ -39,7 +40,7 @@ from documents.rosters import ROSTER_FORMATS, roster_file
 from training import audit, sessions, totals
 from training.clock import Clock
 from training.db import Database
-from training.handled import first_time
+from training.handled import first_time, was_handled
 from training.totals import UnmatchedCounter
 from training.totals_language import NotUnderstood, TotalsQuery
 
@@ -153,6 +154,9 @@ class Files(Feature):
                 return Outcome(text=STALE)
             query = read
         now = self.clock.now()
+        if not await self.database.run(was_handled, offer_made(caller.staff_id, data.offer)):
+            log.info("refused a file consent answer to an offer never made to this person")
+            return Outcome(text=STALE)
         if not await self.database.run(first_time, [f"file-offer:{data.offer}", key], now):
             return Outcome(text=ALREADY_SAVED)
         if query is None:

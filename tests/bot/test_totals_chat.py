@@ -26,6 +26,7 @@ FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 ALREADY_SAVED = "I've already saved that file to your OneDrive; ask again for a new copy."
 OFFER = "Cq1Xo7n0rM2kFf8a9b_Z-w"
 PERSONAL_CHAT_ONLY = "Files come in our personal chat: message me there and ask again."
+STALE = "That file offer is out of date or has been changed, so I did nothing."
 
 
 class UploadServer:
@@ -284,17 +285,14 @@ async def test_declining_saves_nothing(chat, year, onedrive):
 )
 async def test_a_tampered_consent_answer_changes_nothing(chat, year, onedrive, tamper):
     pat = chat.coordinator()
-    await pat.says("totals 2020-21")
-    consent = {
-        "name": "prevent-training-in-2020-21.csv",
-        "content": {"acceptContext": {"query": "totals 2020-21", "format": "csv", "offer": OFFER}},
-    }
+    consent = await _offer_csv(chat, pat)
+    made = consent["content"]["acceptContext"]["offer"]
+    if isinstance(tamper.get("context"), dict) and tamper["context"].get("offer") == OFFER:
+        tamper = {"context": {**tamper["context"], "offer": made}}  # tampered, not forged
     answer = await answer_consent(chat, pat, consent, "accept", onedrive.url, tamper)
-    assert texts_in(answer["replies"]) == [
-        "That file offer is out of date or has been changed, so I did nothing."
-    ]
+    assert texts_in(answer["replies"]) == [STALE]
     assert onedrive.received == []
-    assert audit_actions(chat) == ["totals.view"]
+    assert "export.csv" not in audit_actions(chat)
     await answer_consent(chat, pat, consent, "accept", onedrive.url)  # as it was sent
     assert len(onedrive.received) == 1
 
@@ -408,4 +406,27 @@ async def test_a_file_offer_is_accepted_only_in_the_personal_chat(
     assert texts_in(chat.connector.to(conversation["id"])) == [PERSONAL_CHAT_ONLY]
 
     await answer_consent(chat, pat, consent, "accept", onedrive.url)  # the same offer, at home
+    assert len(onedrive.received) == 1
+
+
+async def test_an_allow_for_an_offer_never_made_saves_nothing(chat, year, onedrive):
+    """The offer id travels through the client: one the bot never sent, or sent to someone
+    else, is refused, so no file is saved without a consent card having been shown."""
+    pat = chat.coordinator()
+    consent = await _offer_csv(chat, pat)
+    forged = {
+        **consent,
+        "content": {
+            **consent["content"],
+            "acceptContext": {**consent["content"]["acceptContext"], "offer": "ForgedOfferId0001"},
+        },
+    }
+    async with pat.http.post(pat.bot_url, json=_accept(pat, forged, onedrive.url)) as response:
+        assert response.status == 200
+    await chat.background_done()
+    assert onedrive.received == []
+    assert "export.csv" not in audit_actions(chat)
+    assert texts_in(pat.new_replies()) == [STALE]
+
+    await answer_consent(chat, pat, consent, "accept", onedrive.url)  # the real one still works
     assert len(onedrive.received) == 1
