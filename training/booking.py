@@ -5,9 +5,10 @@ of work already holds the write lock), so counting seats and taking one cannot i
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session as DbSession
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from training.errors import (
     AlreadyBooked,
@@ -50,6 +51,19 @@ from training.views import (
 )
 
 
+def _upcoming(
+    course_code: str | None, starts_from: datetime | None, starts_before: datetime | None
+) -> list[Any]:
+    conditions: list[Any] = []
+    if course_code:
+        conditions.append(Course.code == course_code)
+    if starts_from:
+        conditions.append(Session.starts_at >= starts_from)
+    if starts_before:
+        conditions.append(Session.starts_at < starts_before)
+    return conditions
+
+
 def upcoming_sessions(
     db: DbSession,
     now: datetime,
@@ -58,24 +72,41 @@ def upcoming_sessions(
     starts_from: datetime | None = None,
     starts_before: datetime | None = None,
     limit: int = 10,
+    skip: int = 0,
 ) -> list[SessionSummary]:
-    """Scheduled sessions that have not started, soonest first, optionally narrowed."""
+    """Scheduled sessions that have not started, soonest first, optionally narrowed; `skip`
+    passes over the first ones (the next page of a listing)."""
     query = (
         select(Session, Course)
         .join(Course)
         .where(Session.status == SessionStatus.SCHEDULED, Session.starts_at > now)
+        .where(*_upcoming(course_code, starts_from, starts_before))
         .order_by(col(Session.starts_at), col(Session.id))
+        .offset(skip)
         .limit(limit)
     )
-    if course_code:
-        query = query.where(Course.code == course_code)
-    if starts_from:
-        query = query.where(Session.starts_at >= starts_from)
-    if starts_before:
-        query = query.where(Session.starts_at < starts_before)
     rows = db.exec(query).all()
     counts = booking_counts(db, [s.id for s, _ in rows if s.id is not None])
     return [summarise(s, c, counts[s.id]) for s, c in rows if s.id is not None]
+
+
+def count_upcoming(
+    db: DbSession,
+    now: datetime,
+    *,
+    course_code: str | None = None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+) -> int:
+    """How many sessions `upcoming_sessions` would list with no limit (for "10 of 15")."""
+    query = (
+        select(func.count())
+        .select_from(Session)
+        .join(Course)
+        .where(Session.status == SessionStatus.SCHEDULED, Session.starts_at > now)
+        .where(*_upcoming(course_code, starts_from, starts_before))
+    )
+    return int(db.exec(query).one())
 
 
 def _check_bookable(session: Session, now: datetime) -> None:

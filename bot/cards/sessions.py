@@ -1,6 +1,8 @@
 """Cards that show sessions to staff and let them book."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import (
@@ -35,27 +37,59 @@ def _book_action(session: SessionSummary) -> dict:
     return execute("Book a seat", "book", style="positive", session_id=session.id)
 
 
+def sessions_button(title: str = "Show sessions", **narrowed: Any) -> dict[str, Any]:
+    return execute(title, "list_sessions", **narrowed)
+
+
+@dataclass(frozen=True)
+class Page:
+    """Where a listing's sessions sit among all that match: `skip` passed over, `total` in all,
+    and what narrowed the listing (carried by the More button)."""
+
+    skip: int
+    total: int
+    narrowed: dict[str, Any] = field(default_factory=dict)
+
+
+def _page_note(shown: int, page: Page) -> str:
+    if page.skip == 0:
+        return f"Showing {shown} of {page.total} sessions, soonest first."
+    return f"Showing {page.skip + 1}–{page.skip + shown} of {page.total} sessions."
+
+
 def sessions_card(
     sessions: list[SessionSummary],
     zone: ZoneInfo,
     *,
     title: str = "Upcoming Prevent training",
     my_status: dict[int, str] | None = None,
-    asked: dict[str, str] | None = None,
+    asked: dict[str, Any] | None = None,
+    page: Page | None = None,
 ) -> Card:
     """Upcoming sessions, each with seats left and a button to book (or to wait for a seat).
-    `asked`: the listing's filters, so the card redraws itself with current seats when shown."""
+    `asked`: the listing's filters, so the card redraws itself with current seats when shown.
+    When more match than are shown (`page`), it says how many and offers a More button."""
     return refreshed_by(
-        _sessions(sessions, zone, title, my_status or {}), "list_sessions", **(asked or {})
+        _sessions(sessions, zone, title, my_status or {}, page), "list_sessions", **(asked or {})
     )
 
 
 def _sessions(
-    sessions: list[SessionSummary], zone: ZoneInfo, title: str, my_status: dict[int, str]
+    sessions: list[SessionSummary],
+    zone: ZoneInfo,
+    title: str,
+    my_status: dict[int, str],
+    page: Page | None,
 ) -> Card:
     if not sessions:
         return card([heading(title), text("No sessions match. Type 'sessions' to see them all.")])
     body: list[dict] = [heading(title)]
+    actions: list[dict] = []
+    if page and (page.skip or page.total > len(sessions)):
+        body.append(text(_page_note(len(sessions), page), isSubtle=True))
+        if page.skip + len(sessions) < page.total:
+            more = {**page.narrowed, "skip": page.skip + len(sessions)}
+            actions.append(sessions_button("More sessions", **more))
     for session in sessions:
         status = my_status.get(session.id)
         item: list[dict] = [
@@ -74,7 +108,7 @@ def _sessions(
         else:
             item.append({"type": "ActionSet", "actions": [_book_action(session)]})
         body.append({"type": "Container", "separator": True, "spacing": "Medium", "items": item})
-    return card(body)
+    return card(body, actions)
 
 
 def _cancel_action(booking: BookingSummary, titles: tuple[str, str]) -> dict:

@@ -3,10 +3,13 @@
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
+
 from bot.cards.sessions import (
+    Page,
     my_bookings_card,
     offer_answer_card,
     seat_given_card,
@@ -32,9 +35,13 @@ LIST_WORDS = {"sessions", "session", "courses", "training", "list"}
 MY_BOOKINGS = {"my bookings", "bookings", "my booking", "mine"}
 
 
+PAGE = 10
+
+
 class ListSessions(CommandData):
     month: YearMonth | None = None
     course: Text | None = None
+    skip: Annotated[int, Field(ge=0, le=MAX_ID)] = 0  # the More button's next page
 
 
 class SessionRef(CommandData):
@@ -176,17 +183,22 @@ class Booking(Feature):
                 )
             course_code = course.code
             title = title.replace("Prevent training", course.title)
+        narrowed = {
+            "course_code": course_code,
+            "starts_from": starts_from,
+            "starts_before": starts_before,
+        }
         found = await self.database.run(
-            booking.upcoming_sessions,
-            now,
-            course_code=course_code,
-            starts_from=starts_from,
-            starts_before=starts_before,
+            booking.upcoming_sessions, now, limit=PAGE, skip=data.skip, **narrowed
         )
+        total = await self.database.run(booking.count_upcoming, now, **narrowed)
         mine = await self.database.run(booking.my_bookings, caller.staff_id, now)
         status = {b.session.id: b.status for b in mine}
+        page = Page(data.skip, total, data.model_dump(exclude={"skip"}, exclude_none=True))
         asked = data.model_dump(exclude_none=True)
-        shown = sessions_card(found, self.zone, title=title, my_status=status, asked=asked)
+        shown = sessions_card(
+            found, self.zone, title=title, my_status=status, asked=asked, page=page
+        )
         return Outcome(card=shown)
 
     @route("book", SessionRef, in_shared_chats=True, who=Who.STAFF, from_cards=True)

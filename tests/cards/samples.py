@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import card, execute, heading, text
+from bot.cards.sessions import Page
 from documents.chart import chart_png, data_uri
 from training import periods
 from training.attendance_sheet import AttendanceSheet, AttendeeLine, SyncResult
@@ -796,6 +797,13 @@ SAMPLES = [
         (UPCOMING, ZONE),
         {"title": "WRAP sessions in February", "my_status": {412: "booked", 420: "waitlisted"}},
     ),
+    Sample(
+        "sessions_card",
+        "the first 10 of 25 WRAP sessions, with More",
+        (UPCOMING, ZONE),
+        {"page": Page(0, 25, {"course": "wrap"})},
+    ),
+    Sample("sessions_card", "the last page", (UPCOMING[:5], ZONE), {"page": Page(20, 25)}),
     Sample("session_booking_card", "booked online", (booking(1, WEBINAR, "booked"), ZONE, NOW)),
     Sample(
         "session_booking_card",

@@ -1,0 +1,49 @@
+"""Plain words and short answers: listings say how many there are, unknown words get the
+closest commands, and what the bot says reads as sentences (issue 14)."""
+
+from datetime import timedelta
+
+from tests.bot.harness import button, buttons, card_from_invoke, card_text, cards_in
+from tests.factories import add_course, add_session
+
+
+def _fifteen_sessions(chat) -> list[int]:
+    with chat.database.unit_of_work() as db:
+        course = add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
+        made = [
+            add_session(db, course, chat.clock.now() + timedelta(days=2 + day), capacity=20)
+            for day in range(15)
+        ]
+        return [session.id for session in made]
+
+
+async def test_sessions_says_10_of_15_and_more_shows_the_other_5(chat):
+    ids = _fifteen_sessions(chat)
+    megan = chat.user("Megan Bowen")
+    [first] = cards_in(await megan.says("sessions"))
+    shown = card_text(first)
+    assert "10 of 15 sessions" in shown
+    assert [f"#{i})" in shown for i in ids] == [True] * 10 + [False] * 5
+    rest = card_from_invoke(await megan.presses(button(first, "More sessions")))
+    shown = card_text(rest)
+    assert "11–15 of 15 sessions" in shown
+    assert [f"#{i})" in shown for i in ids] == [False] * 10 + [True] * 5
+    assert "More sessions" not in [b["title"] for b in buttons(rest)]
+
+
+async def test_more_keeps_the_course_and_month_asked_for(chat):
+    _fifteen_sessions(chat)
+    with chat.database.unit_of_work() as db:
+        other = add_course(db, "EL", "Prevent e-learning follow-up")
+        add_session(db, other, chat.clock.now() + timedelta(days=3))
+    megan = chat.user("Megan Bowen")
+    [first] = cards_in(await megan.says("sessions wrap"))
+    assert "10 of 15" in card_text(first)
+    rest = card_from_invoke(await megan.presses(button(first, "More sessions")))
+    assert "11–15 of 15" in card_text(rest) and "e-learning" not in card_text(rest)
+
+
+async def test_ten_sessions_or_fewer_need_no_count_or_more(chat, wrap_sessions):
+    [listing] = cards_in(await chat.user("Megan Bowen").says("sessions"))
+    assert " of 3 sessions" not in card_text(listing)
+    assert not [b for b in buttons(listing) if b["title"] == "More sessions"]
