@@ -7,6 +7,7 @@ Those rules are enforced here and nowhere else.
 
 import logging
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -111,6 +112,19 @@ class Feature:
         return None
 
 
+# Unicode categories of emoji, pictographs, skin tones, joiners and variation selectors.
+_DECORATION = {"So", "Sk", "Cf", "Mn", "Me", "Co"}
+
+
+def without_leading_symbols(raw: str) -> str:
+    """The message without emoji or pictographs before its first word ('👋 sessions',
+    '✅ book 4'). Anything else ('#7', '?', an @mention) stays: it means something."""
+    for start, character in enumerate(raw):
+        if not (character.isspace() or unicodedata.category(character) in _DECORATION):
+            return raw[start:]
+    return ""
+
+
 def words_of(raw: str) -> tuple[str, ...]:
     """Lower-case words, without @mentions of the bot or commas."""
     return tuple(re.sub(r"<at>.*?</at>", " ", raw[:MAX_TEXT]).lower().replace(",", " ").split())
@@ -145,6 +159,7 @@ class Router:
         return {verb for verb, found in self._routes.items() if found.from_cards}
 
     def read_text(self, raw: str, today: date, files: Sequence[FileOffer] = ()) -> Command:
+        raw = without_leading_symbols(raw)
         said = Said(raw, words_of(raw), today, tuple(files))
         for read in self._readers:
             try:

@@ -1,7 +1,13 @@
 """What the bot can do, for staff and for coordinators."""
 
-from bot.cards.elements import Card, bold, card, execute, heading, markdown, text
+from collections.abc import Callable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+from bot.cards.elements import Card, Markdown, bold, card, execute, heading, markdown, text
 from bot.cards.reminders import boards_button
+from bot.cards.sessions import sessions_button
 
 STAFF_COMMANDS = [
     ("sessions", "upcoming sessions with seats left; add a course or month: 'sessions wrap march'"),
@@ -52,10 +58,105 @@ def help_card(is_coordinator: bool, note: str = "") -> Card:
         body.append(text(note, color="Attention"))
     body.append(text("Type one of these:"))
     body += [text(markdown(bold(cmd), f": {what}")) for cmd, what in STAFF_COMMANDS]
-    actions = [execute("Show sessions", "list_sessions"), execute("My bookings", "my_bookings")]
+    actions = [sessions_button(), execute("My bookings", "my_bookings")]
     if is_coordinator:
         body.append(text("For coordinators:", weight="Bolder", spacing="Medium"))
         body += [text(markdown(bold(cmd), f": {what}")) for cmd, what in COORDINATOR_COMMANDS]
         actions.append(execute("New session", "new_session_form"))
         actions.append(boards_button("Boards"))
     return card(body, actions)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A command offered when the bot did not understand: what to type, the words that make
+    it close to what was said, and a button for it where one needs no number."""
+
+    typed: str
+    words: frozenset[str]
+    button: Callable[[], dict[str, Any]] | None = None
+    coordinators_only: bool = False
+
+
+def _suggest(
+    typed: str, words: str, button: Callable[[], dict[str, Any]] | None = None
+) -> Suggestion:
+    return Suggestion(typed, frozenset(words.split()), button)
+
+
+STAFF_SUGGESTIONS = [
+    _suggest("sessions", "sessions session courses course dates list wrap", sessions_button),
+    _suggest("book 12", "book booking seat place reserve join"),
+    _suggest(
+        "my bookings", "bookings booked mine cancel", lambda: execute("My bookings", "my_bookings")
+    ),
+    _suggest("cancel 12", "cancel unbook remove drop"),
+    _suggest("wait 12", "wait waiting waitlist queue full"),
+    _suggest(
+        "my training",
+        "training completed certificate refresher due record",
+        lambda: execute("My training", "my_training"),
+    ),
+    _suggest("record e-learning", "e-learning elearning online home office certificate"),
+    _suggest("feedback 12", "feedback comments survey rate"),
+    _suggest("boards", "boards board governance update delivered"),
+]
+COORDINATOR_SUGGESTIONS = [
+    Suggestion(s.typed, s.words, s.button, coordinators_only=True)
+    for s in [
+        _suggest(
+            "new session",
+            "new create add schedule",
+            lambda: execute("New session", "new_session_form"),
+        ),
+        _suggest("roster 12", "roster attendees register who"),
+        _suggest("totals this year", "totals figures numbers how many trained statistics stats"),
+        _suggest("report 2026-27", "report prevent word"),
+        _suggest("audit log", "audit log logs history"),
+        _suggest("reminders", "reminders reminder upcoming"),
+        _suggest("unmatched", "unmatched attendees guests match"),
+        _suggest(
+            "pending confirmations",
+            "pending confirmations chase managers",
+            lambda: execute("Pending confirmations", "pending_confirmations"),
+        ),
+        _suggest("sync attendance", "sync attendance attended teams"),
+        _suggest("boards", "boards board governance", lambda: boards_button("Boards")),
+    ]
+]
+FALLBACK = ("sessions", "my bookings", "my training")
+
+
+def _closeness(said: list[str], suggestion: Suggestion) -> float:
+    return max(
+        (SequenceMatcher(None, word, known).ratio() for word in said for known in suggestion.words),
+        default=0.0,
+    )
+
+
+def closest_commands(said: str, is_coordinator: bool, most: int = 3) -> list[Suggestion]:
+    """The commands nearest what was said (a misspelling, a near word), nearest first; the
+    everyday ones when nothing is near."""
+    offered = STAFF_SUGGESTIONS + (COORDINATOR_SUGGESTIONS if is_coordinator else [])
+    if not is_coordinator:
+        offered = [s for s in offered if not s.coordinators_only]
+    words = [word for word in said.lower().split() if len(word) >= 3]
+    scored = [(_closeness(words, s), n, s) for n, s in enumerate(offered)]
+    near = [s for score, _, s in sorted(scored, key=lambda t: (-t[0], t[1])) if score >= 0.75]
+    chosen: list[Suggestion] = []
+    for suggestion in near or [s for s in offered if s.typed in FALLBACK]:
+        if suggestion.typed not in {c.typed for c in chosen}:
+            chosen.append(suggestion)
+    return chosen[:most]
+
+
+def unknown_words_card(note: str, suggestions: list[Suggestion]) -> Card:
+    """A short answer to words the bot does not know: what it did not get, the closest
+    commands to type (with buttons where they need no number), and where to see the rest."""
+    typed = [part for s in suggestions for part in (Markdown(", "), bold(s.typed))][1:]
+    body = [
+        text(note, color="Attention"),
+        text(markdown("Closest: ", *typed, ". Type ", bold("help"), " for everything I can do.")),
+    ]
+    buttons = [s.button() for s in suggestions if s.button is not None]
+    return card(body, buttons)

@@ -72,6 +72,18 @@ def number(word: str | None) -> int | None:
     return int(word) if int(word) <= MAX_ID else None
 
 
+# Words people put between a verb and its number: 'book a seat on session 4',
+# 'cancel my booking on 12'.
+FILLERS = {"a", "seat", "on", "for", "me", "my", "session", "booking", "place", "onto", "the"}
+
+
+def _number_after_fillers(rest: tuple[str, ...]) -> int | None:
+    """The number at the end of `rest`, when every word before it is a filler."""
+    if not rest or not set(rest[:-1]) <= FILLERS:
+        return None
+    return number(rest[-1])
+
+
 def read_month(words: tuple[str, ...], today: date) -> tuple[str | None, list[str]]:
     """'march', 'march 2027' or '2027-03' among the words, as 'YYYY-MM', and the other words.
     A month without a year is the next one of that name (this month counts)."""
@@ -143,7 +155,7 @@ class Booking(Feature):
             return Command("list_sessions", ListSessions(month=month, course=course))
         if said.joined in MY_BOOKINGS:
             return Command("my_bookings")
-        if first == "book" and (n := number(rest[0] if rest else None)) is not None:
+        if first == "book" and (n := _number_after_fillers(rest)) is not None:
             return Command("book", SessionRef(session_id=n))
         if first in {"wait", "waitlist"} and (n := number(rest[-1] if rest else None)) is not None:
             return Command("join_waitlist", SessionRef(session_id=n))

@@ -1,6 +1,6 @@
 """Help, and the answer to words the bot does not understand."""
 
-from bot.cards.help import help_card
+from bot.cards.help import closest_commands, help_card, unknown_words_card
 from bot.fields import MAX_ID, Text, beyond_ids
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Outcome, Said, Who
@@ -29,10 +29,11 @@ class Help(Feature):
     @route("unknown", NotUnderstood, in_shared_chats=True, from_cards=False, who=Who.STAFF)
     async def unknown(self, caller: Caller, data: NotUnderstood, key: str | None) -> Outcome:
         said = data.text.strip()
-        note = f'Sorry, I didn\'t understand "{said}".' if said else ""
+        note = f'Sorry, I didn\'t understand "{said}".' if said else "Sorry, I didn't get that."
         if huge := next((w.lstrip("#") for w in said.split() if beyond_ids(w)), None):
             note = (
                 f"Nothing has the number {huge[:20]}: sessions, bookings and records are "
                 f"numbered up to {MAX_ID}. Type 'sessions' or 'my bookings' to see their numbers."
             )
-        return Outcome(card=help_card(caller.is_coordinator, note=note))
+        suggestions = closest_commands(said, caller.is_coordinator)
+        return Outcome(card=unknown_words_card(note, suggestions))

@@ -17,7 +17,7 @@ async def test_first_contact_records_the_person_and_answers_help(chat, wrap_sess
     assert staff.aad_object_id == megan.aad_object_id
 
 
-async def test_an_unknown_command_gets_a_short_help_card(chat, wrap_sessions):
+async def test_an_unknown_command_gets_a_short_answer(chat, wrap_sessions):
     [card] = cards_in(await chat.user("Megan Bowen").says("make me a sandwich"))
     assert "didn't understand" in card_text(card)
     assert "my bookings" in card_text(card)

@@ -47,3 +47,44 @@ async def test_ten_sessions_or_fewer_need_no_count_or_more(chat, wrap_sessions):
     [listing] = cards_in(await chat.user("Megan Bowen").says("sessions"))
     assert " of 3 sessions" not in card_text(listing)
     assert not [b for b in buttons(listing) if b["title"] == "More sessions"]
+
+
+async def test_unknown_words_get_two_lines_and_the_closest_commands_as_buttons(chat, wrap_sessions):
+    megan = chat.user("Megan Bowen")
+    [card] = cards_in(await megan.says("sesions please"))
+    lines = card_text(card).splitlines()
+    assert lines[0] == 'Sorry, I didn\'t understand "sesions please".'
+    assert lines[1].startswith("Closest: **sessions**") and "Type **help**" in lines[1]
+    assert len(lines) == 2  # not the whole help card
+    listing = card_from_invoke(await megan.presses(button(card, "Show sessions")))
+    assert card_text(listing).count("#") == 3
+
+
+async def test_nothing_near_offers_the_everyday_commands_and_never_coordinator_ones(chat):
+    [card] = cards_in(await chat.user("Megan Bowen").says("make me a sandwich"))
+    assert [b["title"] for b in buttons(card)] == ["Show sessions", "My bookings", "My training"]
+    [card] = cards_in(await chat.user("Megan Bowen").says("audti lgo"))
+    assert "audit" not in card_text(card)
+
+
+async def test_a_coordinator_is_offered_coordinator_commands_that_are_near(chat):
+    pat = chat.coordinator()
+    [card] = cards_in(await pat.says("audti lgo"))
+    assert "Closest: **audit log**" in card_text(card)
+    [card] = cards_in(await pat.says("new sesion"))
+    assert "New session" in [b["title"] for b in buttons(card)]
+    form = card_from_invoke(await pat.presses(button(card, "New session")))
+    assert "Create session" in [b["title"] for b in buttons(form)]
+
+
+async def test_book_session_4_cancel_my_booking_on_4_and_a_leading_emoji_are_understood(
+    chat, wrap_sessions
+):
+    roomy = wrap_sessions[0]
+    megan = chat.user("Megan Bowen")
+    [booked] = cards_in(await megan.says(f"👍 book session {roomy}"))
+    assert "You're booked" in card_text(booked)
+    [cancelled] = cards_in(await megan.says(f"cancel my booking on {roomy}"))
+    assert "is cancelled" in card_text(cancelled)
+    [listing] = cards_in(await megan.says("📅 sessions"))
+    assert "20 of 20 left" in card_text(listing)

@@ -95,8 +95,13 @@ def test_each_readme_phrase_gives_its_command(router, phrase):
     [
         ("book 12", {"session_id": 12}),
         ("cancel session 12 trainer unwell", {"session_id": 12, "reason": "trainer unwell"}),
-        ("sessions march 2027", {"month": "2027-03", "course": None}),
-        ("sessions wrap", {"month": None, "course": "wrap"}),
+        ("sessions march 2027", {"month": "2027-03", "course": None, "skip": 0}),
+        ("sessions wrap", {"month": None, "course": "wrap", "skip": 0}),
+        ("book session 4", {"session_id": 4}),
+        ("book a seat on session 4", {"session_id": 4}),
+        ("cancel my booking on 12", {"session_id": 12}),
+        ("👋 sessions", {"month": None, "course": None, "skip": 0}),
+        ("✅👍🏽 book #7", {"session_id": 7}),
         (
             "board update delivered adult safeguarding",
             {"board_id": None, "board": "adult safeguarding"},

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import card, execute, heading, text
+from bot.cards.help import closest_commands
 from bot.cards.sessions import Page
 from documents.chart import chart_png, data_uri
 from training import periods
@@ -788,6 +789,16 @@ SAMPLES = [
     ),
     Sample("help_card", "for staff", (False,)),
     Sample("help_card", "for a coordinator, with a note", (True, "Sorry, I didn't get that.")),
+    Sample(
+        "unknown_words_card",
+        "a misspelt command, for a coordinator",
+        ('Sorry, I didn\'t understand "sesions".', closest_commands("sesions", True)),
+    ),
+    Sample(
+        "unknown_words_card",
+        "nothing near, for staff",
+        ('Sorry, I didn\'t understand "make me a sandwich".', closest_commands("x", False)),
+    ),
     # sessions and bookings
     Sample("sessions_card", "nothing matches", ([], ZONE)),
     Sample("sessions_card", "the next 10 sessions", (UPCOMING, ZONE)),
