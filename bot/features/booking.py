@@ -195,15 +195,22 @@ class Booking(Feature):
                 )
             course_code = course.code
             title = title.replace("Prevent training", course.title)
-        narrowed = {
-            "course_code": course_code,
-            "starts_from": starts_from,
-            "starts_before": starts_before,
-        }
         found = await self.database.run(
-            booking.upcoming_sessions, now, limit=PAGE, skip=data.skip, **narrowed
+            booking.upcoming_sessions,
+            now,
+            course_code=course_code,
+            starts_from=starts_from,
+            starts_before=starts_before,
+            limit=PAGE,
+            skip=data.skip,
         )
-        total = await self.database.run(booking.count_upcoming, now, **narrowed)
+        total = await self.database.run(
+            booking.count_upcoming,
+            now,
+            course_code=course_code,
+            starts_from=starts_from,
+            starts_before=starts_before,
+        )
         mine = await self.database.run(booking.my_bookings, caller.staff_id, now)
         status = {b.session.id: b.status for b in mine}
         page = Page(data.skip, total, data.model_dump(exclude={"skip"}, exclude_none=True))
