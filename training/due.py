@@ -134,7 +134,7 @@ def all_reminders(
     for board in board_plans(db):
         found += board_reminders(board, audience, policy, now)
     for session in _session_plans(db, now):
-        found += session_reminders(session, policy)
+        found += session_reminders(session, policy, now)
     for completion in _completion_plans(db, now):
         found += refresher_notes(completion, policy)
     return found

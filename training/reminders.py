@@ -216,8 +216,22 @@ def tbc_nudges(
     return out
 
 
-def session_reminders(session: SessionPlan, policy: ReminderPolicy) -> list[Reminder]:
-    """The day before a session, each person booked is reminded, with the link or the place."""
+def day_words(day: date, sent_on: date) -> str:
+    """'Today', 'Tomorrow' or the date, for `day` as read on `sent_on` (both UK dates)."""
+    if day == sent_on:
+        return "Today"
+    if day == sent_on + timedelta(days=1):
+        return "Tomorrow"
+    return f"On {day:%a} {day.day} {day:%b}"
+
+
+def session_reminders(
+    session: SessionPlan, policy: ReminderPolicy, now: datetime | None = None
+) -> list[Reminder]:
+    """The day before a session, each person booked is reminded, with the link or the place.
+    It says 'Tomorrow' or 'Today' by the session's UK date against the day it goes out: the
+    day before, or `now` when it goes out late (a booking made on the day, a sweep after a
+    restart)."""
     local_start = session.starts_at.astimezone(policy.zone)
     ends = session.ends_at.astimezone(policy.zone)
     when = (
@@ -228,13 +242,14 @@ def session_reminders(session: SessionPlan, policy: ReminderPolicy) -> list[Remi
     if session.online and session.join_url:
         details.append(("Join", f"[Teams meeting link]({session.join_url})"))
     day_before = local_start.date() - timedelta(days=1)
+    sent_on = max(day_before, now.astimezone(policy.zone).date()) if now else day_before
     return [
         Reminder(
             key=f"session:{session.id}:day-before:{local_start.date().isoformat()}:to:{staff_id}",
             kind="session_day_before",
             staff_id=staff_id,
             due_at=policy.at(day_before),
-            headline=f"Tomorrow: {session.course_title}",
+            headline=f"{day_words(local_start.date(), sent_on)}: {session.course_title}",
             details=tuple(details),
             link=session.join_url if session.online else None,
             expires_at=session.starts_at,
