@@ -38,6 +38,15 @@ class AuditLine:
     subject: str
     detail: str
 
+    @property
+    def sentence(self) -> str:
+        return sentence(self.actor, self.action, self.subject)
+
+    @property
+    def did(self) -> str:
+        """What the actor did: 'viewed the roster of session 12'."""
+        return what_was_done(self.action, self.subject)
+
 
 def recent(
     db: DbSession, viewer_staff_id: int | None, now: datetime, limit: int = 30
@@ -60,3 +69,61 @@ def recent(
         )
         for entry, staff in rows
     ]
+
+
+# Every code the code records, as what the person did; `{subject}` is the entry's subject
+# ("session 12", "board 3", "claim 9", a period or an email). tests/training/test_audit_words.py
+# checks that every code passed to `record` anywhere has a sentence here.
+SENTENCES = {
+    "attendance.assign": "matched an attendee of {subject} to a member of staff",
+    "attendance.guest": "marked an attendee of {subject} as a guest",
+    "attendance.unmatched.view": "viewed the unmatched attendees",
+    "attendance.view": "viewed the attendance of {subject}",
+    "audit.view": "viewed the audit log",
+    "board.change": "changed {subject}",
+    "board.create": "added {subject}",
+    "board.delivered": "recorded an update delivered to {subject}",
+    "deliveries.failed.view": "viewed the failed deliveries",
+    "deliveries.retry": "tried a failed delivery again ({subject})",
+    "elearning.certificate.view": "viewed the e-learning certificate on {subject}",
+    "elearning.chase": "chased the manager on e-learning {subject}",
+    "elearning.confirm": "confirmed e-learning {subject}",
+    "elearning.manager.approved": "approved the manager named on e-learning {subject}",
+    "elearning.manager.named": "named their manager on e-learning {subject}",
+    "elearning.manager.refused": "said the manager named on e-learning {subject} is not theirs",
+    "elearning.pending.view": "viewed the e-learning waiting for managers",
+    "elearning.reject": "turned down e-learning {subject}",
+    "feedback.view": "viewed the feedback on {subject}",
+    "reminders.view": "viewed the reminders for the {subject}",
+    "report.view": "viewed the Prevent report for {subject}",
+    "retention.run": "removed or anonymised old records from {subject}",
+    "session.cancel": "cancelled {subject}",
+    "session.create": "put on {subject}",
+    "session.edit": "changed {subject}",
+    "session.message": "wrote to the people on {subject}",
+    "session.roster.view": "viewed the roster of {subject}",
+    "session.teams_meeting": "made the Teams meeting for {subject}",
+    "staff.email_moved": "moved an email address to a new account ({subject})",
+    "team.cleared": "cleared the team of {subject}",
+    "team.directory": "took the team of {subject} from the staff directory",
+    "team.directory_refresh": "read teams from the staff directory",
+    "team.import": "imported teams from a file",
+    "team.set": "set the team of {subject}",
+    "team_map.removed": "removed the team mapping for {subject}",
+    "team_map.set": "mapped the department {subject} to a team",
+    "totals.view": "viewed the totals for {subject}",
+}
+
+
+def what_was_done(action: str, subject: str) -> str:
+    """An entry's code as what was done: 'viewed the roster of session 12'. A code with no
+    sentence (written by an older or newer version) is still shown, as it was stored."""
+    pattern = SENTENCES.get(action)
+    if pattern is None:
+        return f"did '{action}'" + (f" ({subject})" if subject else "")
+    return pattern.format(subject=subject or "something")
+
+
+def sentence(actor: str, action: str, subject: str) -> str:
+    """An audit entry as a sentence: 'Pat Coordinator viewed the roster of session 12'."""
+    return f"{actor[:1].upper()}{actor[1:]} {what_was_done(action, subject)}"

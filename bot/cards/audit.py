@@ -11,10 +11,10 @@ def audit_card(lines: list[AuditLine], zone: ZoneInfo) -> Card:
     if not lines:
         body.append(text("Nothing recorded yet."))
     for line in lines:
-        what = f"{line.action} {line.subject}".strip()
+        actor = line.actor[:1].upper() + line.actor[1:]
         body.append(
             text(
-                markdown(f"{local_date(line.at, zone)} · ", bold(line.actor), f" · {what}"),
+                markdown(f"{local_date(line.at, zone)} · ", bold(actor), f" {line.did}"),
                 spacing="Small",
             )
         )

@@ -1,10 +1,14 @@
 """Plain words and short answers: listings say how many there are, unknown words get the
 closest commands, and what the bot says reads as sentences (issue 14)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from sqlmodel import select
+
+from bot.app import WRAPBOT
 from tests.bot.harness import button, buttons, card_from_invoke, card_text, cards_in
 from tests.factories import add_course, add_session
+from training.models import Booking, BookingStatus, Staff
 
 
 def _fifteen_sessions(chat) -> list[int]:
@@ -88,3 +92,43 @@ async def test_book_session_4_cancel_my_booking_on_4_and_a_leading_emoji_are_und
     assert "is cancelled" in card_text(cancelled)
     [listing] = cards_in(await megan.says("📅 sessions"))
     assert "20 of 20 left" in card_text(listing)
+
+
+async def _reminder_for_session_at(chat, starts_at, now) -> str:
+    megan = chat.user("Megan Bowen")
+    await megan.says("hi")
+    with chat.database.unit_of_work() as db:
+        course = add_course(db, "WRAP", "WRAP")
+        session = add_session(db, course, starts_at)
+        staff_id = db.exec(select(Staff.id).where(Staff.email == megan.email)).one()
+        db.add(
+            Booking(
+                session_id=session.id,
+                staff_id=staff_id,
+                status=BookingStatus.BOOKED,
+                requested_at=now,
+                seat_given_at=now,
+                updated_at=now,
+            )
+        )
+    chat.clock.move_to(now)
+    megan.new_replies()
+    await chat.app[WRAPBOT].sweep.run()
+    await chat.notices_sent()
+    [card] = cards_in(megan.new_replies())
+    return card_text(card).splitlines()[0]
+
+
+async def test_a_reminder_sent_on_the_day_of_the_session_says_today(chat):
+    # Booked at 08:00 on the day for a 14:00 session: yesterday's reminder goes out late.
+    starts = datetime(2027, 1, 11, 14, tzinfo=UTC)
+    assert await _reminder_for_session_at(chat, starts, starts - timedelta(hours=6)) == (
+        "⏰ Today: WRAP"
+    )
+
+
+async def test_a_reminder_reads_the_sessions_uk_date_not_its_utc_date(chat):
+    # 00:30 on 1 July in London is 23:30 on 30 June in UTC: sent on 30 June, it is tomorrow.
+    starts = datetime(2027, 6, 30, 23, 30, tzinfo=UTC)
+    sent = datetime(2027, 6, 30, 8, 0, tzinfo=UTC)  # 09:00 in London
+    assert await _reminder_for_session_at(chat, starts, sent) == "⏰ Tomorrow: WRAP"

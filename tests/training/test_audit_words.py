@@ -1,0 +1,111 @@
+"""Every audit code the code records reads as a sentence in the audit log (issue 14)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from training.audit import SENTENCES, sentence
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("training", "bot", "scheduler", "graph", "documents")
+
+
+def _constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level NAME = "text" assignments, to read `record(..., REFRESH_ACTION, ...)`."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and isinstance(node.value.value, str):
+                    found[target.id] = node.value.value
+    return found
+
+
+def _is_record(call: ast.Call, path: Path) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr == "record" and getattr(func.value, "id", "") == "audit"
+    return isinstance(func, ast.Name) and func.id == "record" and path.name == "audit.py"
+
+
+def _parameters_with_defaults(function: ast.FunctionDef) -> dict[str, ast.expr | None]:
+    args = function.args
+    positional = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
+    pairs = list(zip(args.args, positional, strict=True))
+    pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+    return {argument.arg: default for argument, default in pairs}
+
+
+def recorded_codes() -> set[str]:
+    """Every code passed to `audit.record`: literals, module constants, either side of a
+    conditional, and for a code passed in through a parameter (`view_totals(action=...)`)
+    the parameter's default and every value callers give it by keyword."""
+    codes: set[str] = set()
+    passed_through: set[tuple[str, str]] = set()  # (function, parameter)
+    trees = [ast.parse(p.read_text()) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")]
+    paths = [p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")]
+    for path, tree in zip(paths, trees, strict=True):
+        constants = _constants(tree)
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            parameters = _parameters_with_defaults(function)
+            for node in ast.walk(function):
+                if not (isinstance(node, ast.Call) and _is_record(node, path)):
+                    continue
+                for part in ast.walk(node.args[2]):
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                        codes.add(part.value)
+                    elif isinstance(part, ast.Name) and part.id in constants:
+                        codes.add(constants[part.id])
+                    elif isinstance(part, ast.Name) and part.id in parameters:
+                        passed_through.add((function.name, part.id))
+                        default = parameters[part.id]
+                        if isinstance(default, ast.Constant) and isinstance(default.value, str):
+                            codes.add(default.value)
+    for tree in trees:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            # Called directly, or handed to a runner: `database.run(totals.view_totals, ...)`.
+            called = {getattr(n, "attr", getattr(n, "id", "")) for n in [node.func, *node.args]}
+            for keyword in node.keywords:
+                given = keyword.value
+                if not (isinstance(given, ast.Constant) and isinstance(given.value, str)):
+                    continue
+                if any((name, keyword.arg) in passed_through for name in called):
+                    codes.add(given.value)
+    return codes
+
+
+def test_the_code_records_the_codes_we_expect_to_find():
+    found = recorded_codes()
+    assert {"session.roster.view", "team.directory_refresh", "totals.view", "report.view"} <= found
+    assert {"board.create", "board.change", "elearning.reject", "audit.view"} <= found
+
+
+def test_every_code_recorded_has_a_sentence():
+    assert recorded_codes() - set(SENTENCES) == set()
+
+
+def test_no_sentence_is_left_for_a_code_nothing_records():
+    assert set(SENTENCES) - recorded_codes() == set()
+
+
+@pytest.mark.parametrize(
+    ("actor", "code", "subject", "said"),
+    [
+        ("Pat", "attendance.unmatched.view", "", "Pat viewed the unmatched attendees"),
+        ("Pat", "session.roster.view", "session 12", "Pat viewed the roster of session 12"),
+        (
+            "the system",
+            "team.directory_refresh",
+            "",
+            "The system read teams from the staff directory",
+        ),
+        ("Pat", "something.new", "session 3", "Pat did 'something.new' (session 3)"),
+    ],
+)
+def test_an_entry_reads_as_a_sentence(actor, code, subject, said):
+    assert sentence(actor, code, subject) == said
