@@ -21,7 +21,7 @@ from training.models import (
 )
 from training.queries import person
 from training.reminders import MONTHS, BoardPlan, add_months, next_due_after
-from training.staff import person_named_by_email
+from training.staff import is_email_address, person_named_by_email
 from training.views import Person
 
 
@@ -35,6 +35,8 @@ class BoardView:
     last_update_on: date | None
     next_due_on: date | None
     leads: tuple[Person, ...]
+    # Leads named by an address the bot has not met yet: linked when they first message it.
+    unseen_leads: tuple[str, ...] = ()
 
     @property
     def to_be_confirmed(self) -> bool:
@@ -87,6 +89,7 @@ def _view(board: Board, leads: list[Staff]) -> BoardView:
         last_update_on=board.last_update_on,
         next_due_on=board.next_due_on,
         leads=tuple(person(s) for s in leads),
+        unseen_leads=tuple(s.email for s in leads if s.aad_object_id is None and s.email),
     )
 
 
@@ -155,8 +158,11 @@ def _validate(details: BoardDetails) -> None:
             "The frequency must be quarterly, twice a year, annual or to be confirmed."
         )
     for email in details.lead_emails:
-        if "@" not in email or " " in email.strip() or len(email) > 320:
-            raise InvalidBoardDetails(f"'{email}' is not an email address.")
+        if len(email) > 320 or not is_email_address(email):
+            raise InvalidBoardDetails(
+                f"'{email[:80]}' is not an email address: leads are named like "
+                "jo.bloggs@barnet.gov.uk, separated by commas."
+            )
     if len(details.lead_emails) > 20:
         raise InvalidBoardDetails("A board can have at most 20 leads.")
 

@@ -1,5 +1,6 @@
 """Who people are (from Teams) and where to reach them later."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -137,18 +138,30 @@ def _refresh(
     return staff
 
 
+# one '@', something before it, and a domain of letters, digits, dots and hyphens
+_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[a-z0-9-]+(\.[a-z0-9-]+)*")
+
+
+def is_email_address(text: str) -> bool:
+    """Whether typed text is an email address (read in any case, spaces around it ignored)."""
+    address = normalise_email(text)
+    return address is not None and _EMAIL.fullmatch(address) is not None
+
+
 def person_named_by_email(db: DbSession, email: str, now: datetime) -> Staff:
     """The staff record for an address someone typed (a board lead): found in any case, or
-    made now and adopted by the person when they first chat."""
+    made now and adopted by the person when they first chat. Until then the record is named
+    by its address: a name guessed from it ('nobody@nowhere' as 'Nobody') would be shown as
+    if it were someone the bot knows."""
     address = normalise_email(email)
-    if address is None:
+    if address is None or not is_email_address(address):
         raise ValueError(f"not an email address: {email!r}")
     found = staff_by_email(db, address)
     if found is not None:
         return found
     staff = Staff(
         email=address,
-        display_name=address.split("@")[0].replace(".", " ").title()[:NAME_LENGTH],
+        display_name=address[:NAME_LENGTH],
         created_at=now,
         updated_at=now,
     )

@@ -53,12 +53,14 @@ def _day(day: date | None) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}" if day else "to be confirmed"
 
 
-def boards_card(boards: list[BoardView], today: date) -> Card:
-    """The governance calendar: each board, when its next update is due and who leads it."""
+def boards_card(boards: list[BoardView], today: date, *, for_coordinator: bool) -> Card:
+    """The governance calendar: each board, when its next update is due and who leads it.
+    A board lead (not a coordinator) is shown only the button they may press: Update
+    delivered."""
     if not boards:
         return card(
             [heading("Governance calendar"), text("No boards yet. Type 'new board' to add one.")],
-            [execute("Add a board", "board_form")],
+            [execute("Add a board", "board_form")] if for_coordinator else [],
         )
     body: list[dict[str, Any]] = [heading("Governance calendar")]
     for board in boards:
@@ -74,7 +76,7 @@ def boards_card(boards: list[BoardView], today: date) -> Card:
         ]
         if board.focus:
             pairs.insert(0, ("Focus", board.focus))
-        actions = [execute("Change", "board_form", board_id=board.id)]
+        actions = [execute("Change", "board_form", board_id=board.id)] if for_coordinator else []
         if board.kind != BoardKind.MEETING:
             actions.insert(
                 0,
@@ -93,10 +95,12 @@ def boards_card(boards: list[BoardView], today: date) -> Card:
                         )
                     ),
                     facts(pairs),
-                    {"type": "ActionSet", "actions": actions},
+                    *([{"type": "ActionSet", "actions": actions}] if actions else []),
                 ],
             }
         )
+    if not for_coordinator:
+        return card(body)
     return card(body, [execute("Add a board", "board_form"), execute("Reminders", "reminders")])
 
 
@@ -195,6 +199,10 @@ def board_saved_card(board: BoardView, created: bool) -> Card:
         [
             heading(f"✅ {board.name} {'added' if created else 'saved'}"),
             facts([("Next", _day(board.next_due_on)), ("Lead", leads)]),
+            *[
+                text(f"I don't know {email} yet: they will be linked when they first message me.")
+                for email in board.unseen_leads
+            ],
         ],
         [boards_button()],
     )

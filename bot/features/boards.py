@@ -4,6 +4,7 @@ Board leads may list the boards they lead and record their own updates; everythi
 is for coordinators.
 """
 
+import re
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -80,7 +81,7 @@ def read_board_form(form: BoardForm) -> BoardDetails:
         frequency=form.frequency,
         next_due_on=_date(form.next_due, "next date"),
         last_update_on=_date(form.last_update, "last update"),
-        lead_emails=tuple(e.strip() for e in form.leads.split(",") if e.strip()),
+        lead_emails=tuple(e for e in re.split(r"[,;\s]+", form.leads) if e),
     )
 
 
@@ -147,7 +148,9 @@ class Boards(Feature):
             found = [b for b in found if _leads(caller, b)]
             if not found:
                 raise NotTheBoardLead()
-        return Outcome(card=boards_card(found, self._today()))
+        return Outcome(
+            card=boards_card(found, self._today(), for_coordinator=caller.is_coordinator)
+        )
 
     @route("board_delivered", BoardChoice, who=Who.HANDLER_CHECKS, from_cards=True)
     async def board_delivered(self, caller: Caller, data: BoardChoice, key: str | None) -> Outcome:

@@ -132,3 +132,68 @@ async def test_a_reminder_reads_the_sessions_uk_date_not_its_utc_date(chat):
     starts = datetime(2027, 6, 30, 23, 30, tzinfo=UTC)
     sent = datetime(2027, 6, 30, 8, 0, tzinfo=UTC)  # 09:00 in London
     assert await _reminder_for_session_at(chat, starts, sent) == "⏰ Tomorrow: WRAP"
+
+
+async def _save_board(pat, leads: str) -> dict:
+    [form] = cards_in(await pat.says("new board"))
+    inputs = {"name": "Adult Safeguarding Board", "frequency": "annual", "leads": leads}
+    return card_from_invoke(await pat.presses(button(form, "Save"), inputs=inputs))
+
+
+async def test_a_lead_the_bot_has_never_met_is_named_as_such_not_given_a_made_up_name(chat):
+    saved = await _save_board(chat.coordinator(), "nobody@nowhere")
+    shown = card_text(saved)
+    assert (
+        "I don't know nobody@nowhere yet: they will be linked when they first message me." in shown
+    )
+    assert "Nobody" not in shown
+    with chat.database.unit_of_work() as db:
+        lead = db.exec(select(Staff).where(Staff.email == "nobody@nowhere")).one()
+    assert lead.display_name == "nobody@nowhere"
+    [listing] = cards_in(await chat.coordinator().says("boards"))
+    assert "Nobody" not in card_text(listing)
+
+
+async def test_a_lead_who_has_messaged_the_bot_is_named_and_not_called_unknown(chat):
+    megan = chat.user("Megan Bowen")
+    await megan.says("hi")
+    saved = await _save_board(chat.coordinator(), f"{megan.email.upper()}; nobody@nowhere")
+    shown = card_text(saved)
+    assert "Megan Bowen" in shown and f"I don't know {megan.email}" not in shown
+    assert "I don't know nobody@nowhere yet" in shown
+
+
+async def test_board_lead_emails_are_checked_as_emails_and_nothing_is_saved(chat):
+    pat = chat.coordinator()
+    for typed in ("jo bloggs", "jo@@barnet.gov.uk", "@barnet.gov.uk", "jo@", "<jo>@x.uk"):
+        refused = card_text(await _save_board(pat, typed))
+        assert "is not an email address" in refused, typed
+    with chat.database.unit_of_work() as db:
+        assert db.exec(select(Staff).where(Staff.display_name.contains("@"))).all() == []
+
+
+async def test_a_board_lead_is_shown_only_the_buttons_they_may_press(chat):
+    megan = chat.user("Megan Bowen")
+    await megan.says("hi")
+    await _save_board(chat.coordinator(), megan.email)
+    [listing] = cards_in(await megan.says("boards"))
+    shown = buttons(listing)
+    assert [b["title"] for b in shown] == ["Update delivered"]
+    refused = "Only the Prevent coordinators can do that."
+    pressed = [listing]
+    while pressed:
+        card = pressed.pop()
+        for each in buttons(card):
+            body = await megan.presses(each)
+            assert body.get("value") != refused, each["title"]
+            if body["type"] == "application/vnd.microsoft.card.adaptive":
+                if each["verb"] != "list_boards":
+                    pressed.append(card_from_invoke(body))
+                else:
+                    assert [b["title"] for b in buttons(card_from_invoke(body))] == shown_titles(
+                        shown
+                    )
+
+
+def shown_titles(shown: list[dict]) -> list[str]:
+    return [b["title"] for b in shown]

@@ -68,7 +68,7 @@ async def test_a_coordinator_sets_a_partners_team_and_it_wins_over_the_directory
     pat = chat.coordinator()
     [set_card] = cards_in(await pat.says(f"team {PARTNER} Probation Service"))
     text = card_text(set_card)
-    assert "Jo Bloggs: no team → Probation Service" in text
+    assert "jo.bloggs@probation.gov.uk: no team → Probation Service" in text
     assert "I hadn't met them yet" in text
     assert "Set by: a coordinator (the directory does not change it)" in text
     assert _staff(chat.database)[PARTNER] == ("Probation Service", "coordinator")

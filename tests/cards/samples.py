@@ -1029,8 +1029,9 @@ SAMPLES = [
     # boards and reminders
     Sample("reminder_card", "the day before an online session", (DAY_BEFORE,)),
     Sample("reminder_card", "a board update overdue", (BOARD_OVERDUE,)),
-    Sample("boards_card", "no boards yet", ([], TODAY)),
-    Sample("boards_card", "10 boards", (boards(10), TODAY)),
+    Sample("boards_card", "no boards yet", ([], TODAY), {"for_coordinator": True}),
+    Sample("boards_card", "10 boards", (boards(10), TODAY), {"for_coordinator": True}),
+    Sample("boards_card", "the 2 a lead leads", (boards(2), TODAY), {"for_coordinator": False}),
     Sample("board_form", "a new board", (None,)),
     Sample(
         "board_form",
@@ -1042,6 +1043,11 @@ SAMPLES = [
         },
     ),
     Sample("board_saved_card", "added", (BOARD, True)),
+    Sample(
+        "board_saved_card",
+        "added, with a lead the bot has not met",
+        (replace(BOARD, unseen_leads=("new.lead@barnet.gov.uk",)), True),
+    ),
     Sample("update_delivered_card", "recorded", (BOARD, TODAY - timedelta(days=5))),
     Sample("upcoming_reminders_card", "nothing due", ([], ZONE, 14)),
     Sample(
