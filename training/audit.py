@@ -78,11 +78,17 @@ SENTENCES = {
     "attendance.assign": "matched an attendee of {subject} to a member of staff",
     "attendance.guest": "marked an attendee of {subject} as a guest",
     "attendance.unmatched.view": "viewed the unmatched attendees",
+    "attendance.sync": "read Teams attendance for {subject}",
     "attendance.view": "viewed the attendance of {subject}",
     "audit.view": "viewed the audit log",
     "board.change": "changed {subject}",
     "board.create": "added {subject}",
     "board.delivered": "recorded an update delivered to {subject}",
+    # a file, by its format (.csv, .xlsx, .docx, .md): '*' stands for the format
+    "export.*": "saved the figures for {subject} as a file",
+    "export.offer.*": "was offered the figures for {subject} as a file",
+    "export.offer.roster.*": "was offered the roster of {subject} as a file",
+    "export.roster.*": "saved the roster of {subject} as a file",
     "deliveries.failed.view": "viewed the failed deliveries",
     "deliveries.retry": "tried a failed delivery again ({subject})",
     "elearning.certificate.view": "viewed the e-learning certificate on {subject}",
@@ -115,10 +121,16 @@ SENTENCES = {
 }
 
 
+def _by_prefix(action: str) -> str | None:
+    """The sentence of the longest 'code.*' that `action` starts with ('export.offer.csv')."""
+    starts = [key for key in SENTENCES if key.endswith("*") and action.startswith(key[:-1])]
+    return SENTENCES[max(starts, key=len)] if starts else None
+
+
 def what_was_done(action: str, subject: str) -> str:
     """An entry's code as what was done: 'viewed the roster of session 12'. A code with no
     sentence (written by an older or newer version) is still shown, as it was stored."""
-    pattern = SENTENCES.get(action)
+    pattern = SENTENCES.get(action) or _by_prefix(action)
     if pattern is None:
         return f"did '{action}'" + (f" ({subject})" if subject else "")
     return pattern.format(subject=subject or "something")
