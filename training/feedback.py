@@ -122,6 +122,8 @@ class FeedbackSummary:
     average_before: float | None
     average_after: float | None
     comments: list[FeedbackComment]
+    # distinct people who answered (one person may answer for several sessions)
+    respondents: int | None = None
 
     @property
     def response_rate(self) -> float | None:
@@ -375,6 +377,7 @@ def feedback_summary(
     answers_query = (
         sa.select(  # SQLAlchemy's: SQLModel's select is typed for at most four columns
             func.count(),
+            func.count(func.distinct(FeedbackResponse.staff_id)),
             func.avg(FeedbackResponse.overall),
             func.avg(FeedbackResponse.usefulness),
             func.avg(FeedbackResponse.confidence_before),
@@ -392,7 +395,7 @@ def feedback_summary(
             *team_filter
         )
     invited = db.exec(invited_query).one()
-    responses, overall, useful, before, after = db.execute(answers_query).one()
+    responses, respondents, overall, useful, before, after = db.execute(answers_query).one()
     return FeedbackSummary(
         # A person may answer and later be marked a no-show: never more responses than asked.
         invited=max(int(invited), int(responses)),
@@ -402,6 +405,7 @@ def feedback_summary(
         average_before=_average(before),
         average_after=_average(after),
         comments=_comments(db, scope, now, team_filter, comments_limit),
+        respondents=int(respondents),
     )
 
 

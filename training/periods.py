@@ -114,4 +114,4 @@ def between(start: date, last_day: date) -> Period:
 def since(start: date, today: date) -> Period:
     """From `start` up to and including today."""
     end = date.fromordinal(today.toordinal() + 1)
-    return Period(start, end, f"since {_short(start)}", f"since {start.isoformat()}")
+    return Period(start, end, f"since {start.day} {start:%B %Y}", f"since {start.isoformat()}")

@@ -24,6 +24,11 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 person', '2 people', '1 session', '3 sessions'."""
+    return _plural(n, one, many)
+
+
 def scope_phrase(totals: Totals) -> str:
     """What the totals cover, to end a sentence: 'of WRAP within Adult Social Care in
     2020-21', or 'to date'."""
@@ -33,7 +38,12 @@ def scope_phrase(totals: Totals) -> str:
         parts.append(f"of {scope.course_code}")
     if scope.team:
         parts.append(f"within {scope.team}")
-    parts.append(f"in {scope.period.name}" if scope.period else "to date")
+    if scope.period is None:
+        parts.append("to date")
+    elif scope.period.name.startswith(("since ", "from ", "up to ")):
+        parts.append(scope.period.name)  # 'since 1 July 2026', not 'in since ...'
+    else:
+        parts.append(f"in {scope.period.name}")
     return " ".join(parts)
 
 
@@ -72,8 +82,16 @@ def feedback_sentence(summary: FeedbackSummary) -> str:
     rate = summary.response_rate
     rate_text = f" ({rate:.0%} of those asked)" if rate is not None else ""
     change = summary.confidence_change
+    respondents = summary.respondents
+    if respondents is None or respondents == summary.responses:
+        who = f"{_plural(summary.responses, 'person', 'people')} gave feedback"
+    else:  # one person may answer for several sessions
+        who = (
+            f"{_plural(summary.responses, 'response')} from "
+            f"{_plural(respondents, 'person', 'people')}"
+        )
     sentence = (
-        f"{_plural(summary.responses, 'person', 'people')} gave feedback{rate_text}: "
+        f"{who}{rate_text}: "
         f"overall {score_text(summary.average_overall)} out of 5, usefulness for their role "
         f"{score_text(summary.average_usefulness)} out of 5."
     )

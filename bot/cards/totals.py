@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 from bot.cards.elements import Card, card, execute, facts, heading, text
 from training.feedback import FeedbackSummary
-from training.report import feedback_sentence, headline
-from training.totals import NO_TEAM, Line, Totals
+from training.report import feedback_sentence, headline, plural, scope_phrase
+from training.totals import NO_TEAM, Figures, Line, Totals
 from training.totals_language import NotUnderstood, TotalsQuery
 from training.views import SessionSummary
 
@@ -21,14 +21,17 @@ EXPORTS = [
 
 def _line_text(line: Line) -> str:
     f = line.figures
+    people = plural(f.people_attended, "person", "people")
     return (
-        f"{f.sessions_delivered} sessions, {f.people_attended} people "
-        f"({f.attendances} attendances), {f.completed_any} completed"
+        f"{plural(f.sessions_delivered, 'session')}, {people} "
+        f"({plural(f.attendances, 'attendance')}), {f.completed_any} completed"
     )
 
 
-def _breakdown(title: str, lines: list[Line]) -> list[dict]:
-    if not lines:
+def _breakdown(title: str, lines: list[Line], whole: Totals) -> list[dict]:
+    """A breakdown's lines; none when it has one line that only repeats the whole."""
+    lines = [ln for ln in lines if not (ln.name == NO_TEAM and ln.figures == Figures())]
+    if not lines or (len(lines) == 1 and lines[0].figures == whole.figures):
         return []
     shown = lines[:MAX_LINES]
     body = [
@@ -60,22 +63,26 @@ def _comments(summary: FeedbackSummary, zone: ZoneInfo, limit: int) -> list[dict
 
 
 def feedback_facts(summary: FeedbackSummary) -> dict:
+    # Never a bare "-": Teams reads a value of "-" as the start of a bulleted list.
     def one(value: float | None) -> str:
-        return "-" if value is None else f"{value:.1f} / 5"
+        return "no answers yet" if value is None else f"{value:.1f} / 5"
 
     rate = summary.response_rate
     change = summary.confidence_change
+    responses = f"{summary.responses} of {summary.invited} asked"
+    if summary.respondents is not None and summary.respondents != summary.responses:
+        responses += f" ({plural(summary.respondents, 'person', 'people')})"
     return facts(
         [
-            ("Responses", f"{summary.responses} of {summary.invited} asked"),
-            ("Response rate", "-" if rate is None else f"{rate:.0%}"),
+            ("Responses", responses),
+            ("Response rate", "nobody asked yet" if rate is None else f"{rate:.0%}"),
             ("Overall", one(summary.average_overall)),
             ("Useful for role", one(summary.average_usefulness)),
             (
                 "Confidence before → after",
                 f"{one(summary.average_before)} → {one(summary.average_after)}",
             ),
-            ("Change in confidence", "-" if change is None else f"{change:+.1f}"),
+            ("Change in confidence", "not known yet" if change is None else f"{change:+.1f}"),
         ]
     )
 
@@ -109,21 +116,21 @@ def totals_card(
         text(totals.scope.label, isSubtle=True, spacing="None"),
     ]
     body += [text(f"ℹ️ {note}", isSubtle=True, spacing="None") for note in totals.notes]
-    body += [text(sentence) for sentence in headline(totals)]
-    body.append(
-        facts(
-            [
-                ("Sessions delivered", str(f.sessions_delivered)),
-                ("People booked", str(f.people_booked)),
-                ("People attended", f"{f.people_attended} ({f.attendances} attendances)"),
-                ("No-shows", str(f.no_shows)),
-                ("Completed live", str(f.completed_live)),
-                ("Completed e-learning", str(f.completed_elearning)),
-                ("Completed (either)", str(f.completed_any)),
-                ("Unmatched attendees to resolve", unmatched),
-            ]
-        )
-    )
+    # Each figure once: the facts here; the sentences are the report's ('report 2020-21').
+    body.append(text(f"Delivered {scope_phrase(totals)}:", spacing="Small"))
+    pairs = [
+        ("Sessions delivered", str(f.sessions_delivered)),
+        ("People booked", str(f.people_booked)),
+        ("People attended", f"{f.people_attended} ({plural(f.attendances, 'attendance')})"),
+        ("No-shows", str(f.no_shows)),
+        ("Completed live", str(f.completed_live)),
+        ("Completed e-learning", str(f.completed_elearning)),
+        ("Completed (either)", str(f.completed_any)),
+        ("Unmatched attendees to resolve", unmatched),
+    ]
+    if totals.external_guests:
+        pairs.append(("External guests (apart from staff)", str(totals.external_guests)))
+    body.append(facts(pairs))
     if chart_uri:
         body.append(
             {
@@ -133,13 +140,14 @@ def totals_card(
                 "size": "Stretch",
             }
         )
-    team = _breakdown("By team", totals.by_team)
+    team = _breakdown("By team", totals.by_team, totals)
     team += [
         text(no_team_note(line, no_team_people), isSubtle=True)
         for line in totals.by_team
         if line.name == NO_TEAM
+        and (line.figures.people_attended if no_team_people is None else no_team_people)
     ]
-    course = _breakdown("By course", totals.by_course)
+    course = _breakdown("By course", totals.by_course, totals)
     body += course + team if query.breakdown == "course" else team + course
     body.append(text("Feedback", weight="Bolder", spacing="Medium"))
     body.append(feedback_facts(totals.feedback))
