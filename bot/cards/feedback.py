@@ -47,9 +47,38 @@ def _comment(id_: str, label: str, value: str) -> dict:
     }
 
 
-def feedback_card(form: FeedbackForm, zone: ZoneInfo, error: str = "") -> Card:
+def _kept(saved: FeedbackAnswers, typed: dict[str, str]) -> FeedbackAnswers:
+    """The answers to show: what the person just sent where they sent something (so one
+    refused answer loses none of the others), else what was saved before."""
+
+    def rating(name: str, before: int) -> int:
+        value = typed.get(name, "").strip()
+        return int(value) if value in {"1", "2", "3", "4", "5"} else before
+
+    def comment(name: str, before: str) -> str:
+        return typed.get(name, before)
+
+    consent = typed.get("consent_to_attribute")
+    return FeedbackAnswers(
+        overall=rating("overall", saved.overall),
+        usefulness=rating("usefulness", saved.usefulness),
+        confidence_before=rating("confidence_before", saved.confidence_before),
+        confidence_after=rating("confidence_after", saved.confidence_after),
+        most_useful=comment("most_useful", saved.most_useful),
+        could_be_better=comment("could_be_better", saved.could_be_better),
+        consent_to_attribute=(
+            saved.consent_to_attribute if consent is None else consent.lower() == "true"
+        ),
+    )
+
+
+def feedback_card(
+    form: FeedbackForm, zone: ZoneInfo, error: str = "", typed: dict[str, str] | None = None
+) -> Card:
+    """The form, filled with the saved answers; after a refusal, with every answer the person
+    sent (`typed`) and what to fix."""
     session = form.session
-    answers = form.answers or FeedbackAnswers(0, 0, 0, 0)
+    answers = _kept(form.answers or FeedbackAnswers(0, 0, 0, 0), typed or {})
     given = form.answers is not None
     closes = form.respond_by.astimezone(zone)
     body: list[dict] = [

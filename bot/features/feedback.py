@@ -27,10 +27,20 @@ class FeedbackForm(CommandData):
     consent_to_attribute: FormValue | None = None
 
 
-def _rating(value: str | None) -> int:
+QUESTIONS = {
+    "overall": "Overall, how was the session?",
+    "usefulness": "How useful was it for your role?",
+    "confidence_before": "Before the session, how confident were you?",
+    "confidence_after": "And now, after it?",
+}
+
+
+def _rating(value: str | None, name: str) -> int:
     if value is not None and digits(value.strip()) and len(value.strip()) < 3:
         return int(value)
-    raise InvalidFeedback("Please choose a rating from 1 to 5 for each question.")
+    raise InvalidFeedback(
+        f"Please choose a rating from 1 to 5 for '{QUESTIONS[name]}'; your other answers are kept."
+    )
 
 
 def _consent(value: str | None) -> bool:
@@ -44,10 +54,10 @@ def _consent(value: str | None) -> bool:
 def answers_from_card(form: FeedbackForm) -> FeedbackAnswers:
     """The card's inputs as answers; anything a person could not have typed is refused."""
     return FeedbackAnswers(
-        overall=_rating(form.overall),
-        usefulness=_rating(form.usefulness),
-        confidence_before=_rating(form.confidence_before),
-        confidence_after=_rating(form.confidence_after),
+        overall=_rating(form.overall, "overall"),
+        usefulness=_rating(form.usefulness, "usefulness"),
+        confidence_before=_rating(form.confidence_before, "confidence_before"),
+        confidence_after=_rating(form.confidence_after, "confidence_after"),
         most_useful=form.most_useful,
         could_be_better=form.could_be_better,
         consent_to_attribute=_consent(form.consent_to_attribute),
@@ -84,11 +94,14 @@ class Feedback(Feature):
                 zone=self.zone,
             )
         except InvalidFeedback as problem:
-            # Show the form again (as saved so far) with what to fix; nothing was changed.
-            return await self._form(caller, data.session_id, error=str(problem))
+            # The form again with every answer sent and what to fix; nothing was saved.
+            typed = data.model_dump(exclude={"session_id"}, exclude_none=True)
+            return await self._form(caller, data.session_id, error=str(problem), typed=typed)
         return Outcome(card=feedback_thanks_card(receipt, self.zone))
 
-    async def _form(self, caller: Caller, session_id: int, error: str = "") -> Outcome:
+    async def _form(
+        self, caller: Caller, session_id: int, error: str = "", typed: dict | None = None
+    ) -> Outcome:
         form = await self.database.run(
             feedback.feedback_form,
             caller.staff_id,
@@ -97,4 +110,4 @@ class Feedback(Feature):
             edit_days=self.edit_days,
             zone=self.zone,
         )
-        return Outcome(card=feedback_card(form, self.zone, error=error))
+        return Outcome(card=feedback_card(form, self.zone, error=error, typed=typed))

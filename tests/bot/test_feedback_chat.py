@@ -135,3 +135,18 @@ async def test_the_coordinator_reads_the_feedback_named_only_with_consent(chat, 
 
     refused = await ann.says(f"feedback summary {session_id}")
     assert texts_in(refused) == ["Only the Prevent coordinators can do that."]
+
+
+async def test_a_refused_answer_keeps_every_other_answer_and_names_the_question(chat, ended):
+    session_id, _ = ended
+    ann = chat.user("Ann Able", ANN_AAD)
+    [form] = cards_in(await ann.says(f"feedback {session_id}"))
+    missing = {k: v for k, v in ANSWERS.items() if k != "usefulness"}
+    again = card_from_invoke(await ann.presses(button(form, "Send feedback"), missing))
+    assert "'How useful was it for your role?'" in card_text(again)
+    kept = {n["id"]: n.get("value") for n in again["body"] if "id" in n}
+    assert kept == {**ANSWERS, "usefulness": None}
+    assert saved(chat) == []
+    body = await ann.presses(button(again, "Send feedback"), {**kept, "usefulness": "3"})
+    assert "Thank you: feedback received" in card_text(card_from_invoke(body))
+    assert saved(chat) == [(5, "The case studies")]
