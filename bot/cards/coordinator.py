@@ -19,6 +19,7 @@ from bot.cards.elements import (
 from bot.cards.register import register_button
 from bot.cards.session_life import edit_button, file_buttons, message_button, roster_button
 from training.views import CourseChoice, Person, Roster, RosterLine, SessionSummary
+from training.working_days import next_working_day
 
 
 def new_session_form(
@@ -27,17 +28,24 @@ def new_session_form(
     zone: ZoneInfo,
     *,
     error: str = "",
+    warning: str = "",
     values: dict[str, Any] | None = None,
     meeting_by_graph: bool = False,
     form_id: str = "",
 ) -> Card:
     """`meeting_by_graph`: an online session may leave the join link empty (we create it).
-    `form_id`: the form's one-time token, so pressing Create twice makes one session."""
+    `form_id`: the form's one-time token, so pressing Create twice makes one session.
+    It starts on WRAP, the next working day (no weekend or bank holiday) at 10:00. `warning`
+    (a date that is not a working day) comes with a Create anyway button for that date."""
     values = values or {}
-    tomorrow = now.astimezone(zone).date().isoformat()
+    next_day = next_working_day(now.astimezone(zone).date()).isoformat()
+    codes = [c.code for c in courses]
+    course = "WRAP" if "WRAP" in codes else (codes[0] if codes else "")
     body: list[dict] = [heading("New training session")]
     if error:
         body.append(text(f"⚠️ {error}", color="Attention"))
+    if warning:
+        body.append(text(f"⚠️ {warning}", color="Warning"))
     body += [
         {
             "type": "Input.ChoiceSet",
@@ -45,7 +53,7 @@ def new_session_form(
             "label": "Course",
             "isRequired": True,
             "errorMessage": "Choose a course.",
-            "value": values.get("course", courses[0].code if courses else ""),
+            "value": values.get("course", course),
             "choices": [{"title": c.title, "value": c.code} for c in courses],
         },
         {
@@ -54,7 +62,7 @@ def new_session_form(
             "label": "Date",
             "isRequired": True,
             "errorMessage": "Choose the date of the session.",
-            "value": values.get("date", tomorrow),
+            "value": values.get("date", next_day),
         },
         {
             "type": "Input.Time",
@@ -113,6 +121,9 @@ def new_session_form(
         },
     ]
     once = {"form_id": form_id} if form_id else {}
+    if warning:  # pressed with this date again, it is created
+        anyway = {"date_checked": values.get("date", ""), **once}
+        return card(body, [execute("Create anyway", "create_session", style="positive", **anyway)])
     return card(body, [execute("Create session", "create_session", style="positive", **once)])
 
 

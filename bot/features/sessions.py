@@ -22,6 +22,7 @@ from training.clock import Clock
 from training.db import Database
 from training.errors import InvalidSessionDetails, SessionAlreadyCreated, TrainingError
 from training.sessions import NewSession
+from training.working_days import not_working
 
 NEW_SESSION = {"new session", "create session", "add session"}
 
@@ -39,6 +40,8 @@ class SessionForm(CommandData):
     location: FormValue | None = None
     audience: FormValue | None = None
     form_id: FormToken | None = None
+    # The date a weekend or bank-holiday warning was shown for: pressed again with it, created.
+    date_checked: FormValue | None = None
 
 
 class SessionWithReason(CommandData):
@@ -64,11 +67,20 @@ def uk_time(day: date, at: time, zone: ZoneInfo) -> datetime:
 def read_when_and_size(
     day: str, at: str, duration: str | None, capacity: str | None, zone: ZoneInfo
 ) -> tuple[datetime, int, int]:
-    """A session form's start (as a UK wall-clock time), duration and capacity."""
+    """A session form's start (as a UK wall-clock time), duration and capacity; a date or time
+    left empty or not readable is named."""
+    if not day.strip():
+        raise InvalidSessionDetails("Give the date of the session.")
+    if not at.strip():
+        raise InvalidSessionDetails("Give the time it starts.")
     try:
-        day_, at_ = date.fromisoformat(day), time.fromisoformat(at)
+        day_ = date.fromisoformat(day.strip())
     except ValueError:
-        raise InvalidSessionDetails("Please give a date and a start time.") from None
+        raise InvalidSessionDetails(f"'{day[:40]}' is not a date: use YYYY-MM-DD.") from None
+    try:
+        at_ = time.fromisoformat(at.strip())
+    except ValueError:
+        raise InvalidSessionDetails(f"'{at[:40]}' is not a time: use HH:MM.") from None
     starts_at = uk_time(day_, at_, zone)
     try:
         return starts_at, int(float(duration or 0)), int(float(capacity or 0))
@@ -77,6 +89,8 @@ def read_when_and_size(
 
 
 def read_session_form(form: SessionForm, zone: ZoneInfo) -> NewSession:
+    if not form.course.strip():
+        raise InvalidSessionDetails("Choose a course.")
     starts_at, duration, capacity = read_when_and_size(
         form.date, form.time, form.duration, form.capacity, zone
     )
@@ -140,9 +154,15 @@ class Sessions(Feature):
     @route("create_session", SessionForm, who=Who.COORDINATOR, from_cards=True)
     async def create_session(self, caller: Caller, data: SessionForm, key: str | None) -> Outcome:
         try:
+            details = read_session_form(data, self.zone)
+            day = details.starts_at.date()
+            if (why := not_working(day)) and data.date_checked != data.date:
+                return await self._form_again(
+                    data, warning=f"{day:%a} {day.day} {day:%b %Y} is {why}. Create it anyway?"
+                )
             created = await self.database.run(
                 sessions.create_session,
-                read_session_form(data, self.zone),
+                details,
                 self.clock.now(),
                 created_by_staff_id=caller.staff_id,
                 request_key=key,
@@ -153,20 +173,27 @@ class Sessions(Feature):
             made = await self.database.run(booking.session_overview, again.session_id)
             return Outcome(text=str(again), card=session_created_card(made, self.zone))
         except TrainingError as problem:
-            choices = await self.database.run(sessions.courses)
-            form = new_session_form(
-                choices,
-                self.clock.now(),
-                self.zone,
-                error=str(problem),
-                values=data.model_dump(exclude_none=True),
-                meeting_by_graph=self.teams_meetings_by_graph,
-                form_id=data.form_id or uuid.uuid4().hex,
-            )
-            return Outcome(card=form)
+            return await self._form_again(data, error=str(problem))
         if created.online and not created.join_url:
             self.seats_changed(created.id)
         return Outcome(card=session_created_card(created, self.zone))
+
+    async def _form_again(
+        self, data: SessionForm, *, error: str = "", warning: str = ""
+    ) -> Outcome:
+        """The form as it was sent, with what to fix or what to confirm."""
+        choices = await self.database.run(sessions.courses)
+        form = new_session_form(
+            choices,
+            self.clock.now(),
+            self.zone,
+            error=error,
+            warning=warning,
+            values=data.model_dump(exclude_none=True, exclude={"date_checked", "form_id"}),
+            meeting_by_graph=self.teams_meetings_by_graph,
+            form_id=data.form_id or uuid.uuid4().hex,
+        )
+        return Outcome(card=form)
 
     @route("roster", SessionRef, who=Who.COORDINATOR, from_cards=True)
     async def roster(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:

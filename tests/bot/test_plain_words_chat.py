@@ -197,3 +197,57 @@ async def test_a_board_lead_is_shown_only_the_buttons_they_may_press(chat):
 
 def shown_titles(shown: list[dict]) -> list[str]:
     return [b["title"] for b in shown]
+
+
+def _inputs(form: dict) -> dict:
+    return {n["id"]: n.get("value") for n in form["body"] if "id" in n}
+
+
+async def test_the_new_session_form_starts_on_wrap_the_next_working_day_at_ten(chat):
+    with chat.database.unit_of_work() as db:
+        add_course(db, "ERW", "Extreme right-wing radicalisation awareness briefing")
+        add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
+    pat = chat.coordinator()
+    chat.clock.move_to(datetime(2027, 3, 25, 9, tzinfo=UTC))  # the Thursday before Easter
+    [form] = cards_in(await pat.says("new session"))
+    given = _inputs(form)
+    assert (given["course"], given["date"], given["time"]) == ("WRAP", "2027-03-30", "10:00")
+
+
+async def test_a_weekend_or_bank_holiday_is_warned_of_and_created_only_when_confirmed(chat):
+    with chat.database.unit_of_work() as db:
+        add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
+    pat = chat.coordinator()
+    [form] = cards_in(await pat.says("new session"))
+    in_person = {"mode": "in_person", "location": "Hendon Town Hall"}
+    holiday = {**_inputs(form), **in_person, "date": "2027-05-31"}
+    warned = card_from_invoke(await pat.presses(button(form, "Create session"), holiday))
+    assert "Mon 31 May 2027 is a bank holiday (Spring bank holiday)" in card_text(warned)
+    assert _inputs(warned)["date"] == "2027-05-31"
+    saturday = {**_inputs(warned), "date": "2027-06-05"}
+    again = card_from_invoke(await pat.presses(button(warned, "Create anyway"), saturday))
+    assert "Sat 5 Jun 2027 is a Saturday" in card_text(again)  # a new date is checked anew
+    created = card_from_invoke(await pat.presses(button(again, "Create anyway"), saturday))
+    assert "created" in card_text(created) and "Sat 5 Jun 2027" in card_text(created)
+    [listing] = cards_in(await chat.user("Megan Bowen").says("sessions"))
+    assert card_text(listing).count("#") == 1
+
+
+async def test_the_new_session_form_names_the_required_field_left_empty(chat):
+    with chat.database.unit_of_work() as db:
+        add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
+    pat = chat.coordinator()
+    [form] = cards_in(await pat.says("new session"))
+    for empty, said in [
+        ("course", "Choose a course."),
+        ("date", "Give the date of the session."),
+        ("time", "Give the time it starts."),
+    ]:
+        sent = {**_inputs(form), empty: ""}
+        again = card_from_invoke(await pat.presses(button(form, "Create session"), sent))
+        assert said in card_text(again), empty
+    bad = {**_inputs(form), "date": "next tuesday"}
+    again = card_from_invoke(await pat.presses(button(form, "Create session"), bad))
+    assert "'next tuesday' is not a date" in card_text(again)
+    [listing] = cards_in(await chat.user("Megan Bowen").says("sessions"))
+    assert "No sessions match" in card_text(listing)

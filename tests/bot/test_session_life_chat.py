@@ -214,7 +214,7 @@ async def test_bad_form_values_come_back_on_the_form_and_change_nothing(chat, wr
     pat = chat.coordinator()
     for bad, says in [
         ({"date": "2020-01-01"}, "The start time must be in the future."),
-        ({"time": "half ten"}, "Please give a date and a start time."),
+        ({"time": "half ten"}, "'half ten' is not a time: use HH:MM."),
         ({"capacity": "lots"}, "Duration and capacity must be numbers."),
         ({"mode": "in_person", "location": ""}, "An in-person session needs a location."),
         ({"join_url": "http://example.com"}, "A Teams join link must start with https://."),

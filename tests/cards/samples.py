@@ -893,6 +893,15 @@ SAMPLES = [
     Sample("new_session_form", "empty", (COURSES, NOW, ZONE)),
     Sample(
         "new_session_form",
+        "a bank holiday to confirm",
+        (COURSES, NOW, ZONE),
+        {
+            "warning": "Mon 31 May 2027 is a bank holiday (Spring bank holiday). Create it anyway?",
+            "values": {**FORM_VALUES, "date": "2027-05-31"},
+        },
+    ),
+    Sample(
+        "new_session_form",
         "sent back with an error",
         (COURSES, NOW, ZONE),
         {
