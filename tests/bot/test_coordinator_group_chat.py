@@ -87,7 +87,7 @@ async def test_a_group_member_is_served_as_a_coordinator(
         body = await gill.presses(button(form, "Create session"), inputs=NEW_SESSION)
         assert "created" in card_text(card_from_invoke(body))
         [log] = cards_in(await gill.says("audit log"))
-        assert "Gill Group · session.create" in card_text(log)
+        assert "Gill Group put on session" in card_text(log)
 
 
 async def test_someone_outside_the_group_and_the_settings_is_refused_even_replaying_a_card(

@@ -250,7 +250,7 @@ async def test_a_named_manager_is_audited_and_shown_as_named_to_the_coordinators
     [pending] = cards_in(await pat.says("pending confirmations"))
     assert "with Bo Boss (named by them, not from the directory)" in card_text(pending)
     [log] = cards_in(await pat.says("audit log"))
-    assert "elearning.manager.named" in card_text(log)
+    assert "named their manager on e-learning claim" in card_text(log)
     assert f"named staff {_staff_id(graph_chat, boss.email)} ({boss.email})" in card_text(log)
 
 
@@ -280,7 +280,7 @@ async def test_a_named_manager_can_be_made_to_wait_for_a_coordinators_approval(g
     confirmed = await boss.presses(button(ask, "Confirm"))
     assert "Confirmed" in card_text(card_from_invoke(confirmed))
     [log] = cards_in(await pat.says("audit log"))
-    assert "elearning.manager.approved" in card_text(log)
+    assert "approved the manager named on e-learning claim" in card_text(log)
 
 
 @pytest.mark.parametrize("chat_settings", [{"named_manager_needs_approval": True}])
