@@ -25,7 +25,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, case, func, literal, not_, or_, select, union_all
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
@@ -120,6 +120,10 @@ class Totals:
     generated_at: datetime
     notes: list[str] = field(default_factory=list)
     external_guests: int = 0  # counted apart: in no other figure
+    # People booked, split: on sessions already held, and on sessions still to come (someone
+    # booked on both is in both). None: not counted (the card then shows People booked whole).
+    booked_held: int | None = None
+    booked_to_come: int | None = None
 
 
 def vocabulary(db: DbSession) -> Vocabulary:
@@ -273,6 +277,25 @@ def _sessions_attended(db: DbSession, q: _Query, by: str | None = None) -> dict[
     key = group if group is not None else literal("all")
     query = _grouped(select(key.label("key"), func.count()).select_from(found), group)
     return {k: int(n) for k, n in db.execute(query)}
+
+
+def _people_booked_split(db: DbSession, q: _Query) -> tuple[int, int]:
+    """Distinct people with a seat (as `people_booked` counts them) on sessions in scope that
+    were held, and on those still to come."""
+
+    def count(*when: ColumnElement[bool]) -> int:
+        booked = (
+            select(col(Booking.staff_id))
+            .distinct()
+            .join(Session, col(Session.id) == Booking.session_id)
+            .where(*q.sessions(), col(Booking.status).in_(SEATED_BOOKING_STATUSES), *when)
+        )
+        if q.scope.team:
+            booked = booked.join(Staff, col(Staff.id) == Booking.staff_id).where(*q.team())
+        found = booked.subquery("booked")
+        return int(db.execute(select(func.count()).select_from(found)).scalar() or 0)
+
+    return count(q.delivered()), count(not_(q.delivered()))
 
 
 def _external_guests(db: DbSession, q: _Query) -> int:
@@ -478,6 +501,7 @@ def compute_totals(
     else:
         sessions = _sessions_delivered(db, q, None).get("all", 0)
     by_team = _breakdown(db, q, "team")
+    held, to_come = _people_booked_split(db, q)
     feedback = feedback_summary(
         db,
         FeedbackScope(
@@ -499,6 +523,8 @@ def compute_totals(
         unmatched_attendees=unmatched(db, scope.start, scope.end) if unmatched else None,
         generated_at=now,
         external_guests=_external_guests(db, q),
+        booked_held=held,
+        booked_to_come=to_come,
     )
 
 

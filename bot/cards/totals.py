@@ -87,6 +87,19 @@ def feedback_facts(summary: FeedbackSummary) -> dict:
     )
 
 
+def _booked(totals: Totals) -> list[tuple[str, str]]:
+    """People booked, split into sessions held and sessions to come when both are in scope."""
+    held, to_come = totals.booked_held, totals.booked_to_come
+    if held is None or to_come is None or not to_come:
+        return [("People booked", str(totals.figures.people_booked))]
+    if not held:
+        return [("People booked on sessions to come", str(to_come))]
+    return [
+        ("People booked on sessions held", str(held)),
+        ("People booked on sessions to come", str(to_come)),
+    ]
+
+
 def no_team_note(line: Line, people: int | None) -> str:
     """What the '(no team recorded)' line holds and how to empty it."""
     count = line.figures.people_attended if people is None else people
@@ -120,7 +133,7 @@ def totals_card(
     body.append(text(f"Delivered {scope_phrase(totals)}:", spacing="Small"))
     pairs = [
         ("Sessions delivered", str(f.sessions_delivered)),
-        ("People booked", str(f.people_booked)),
+        *_booked(totals),
         ("People attended", f"{f.people_attended} ({plural(f.attendances, 'attendance')})"),
         ("No-shows", str(f.no_shows)),
         ("Completed live", str(f.completed_live)),

@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from bot.app import WRAPBOT
 from tests.bot.harness import button, buttons, card_from_invoke, card_text, cards_in
-from tests.factories import add_course, add_session
+from tests.factories import add_course, add_session, add_staff
+from tests.training.report_world import add_booking
 from training.models import Booking, BookingStatus, Staff
 
 
@@ -251,3 +252,23 @@ async def test_the_new_session_form_names_the_required_field_left_empty(chat):
     assert "'next tuesday' is not a date" in card_text(again)
     [listing] = cards_in(await chat.user("Megan Bowen").says("sessions"))
     assert "No sessions match" in card_text(listing)
+
+
+async def test_totals_split_people_booked_into_sessions_held_and_to_come(chat):
+    now = chat.clock.now()
+    with chat.database.unit_of_work() as db:
+        course = add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
+        held = add_session(db, course, now - timedelta(days=3))
+        to_come = add_session(db, course, now + timedelta(days=3))
+        ann, bob, cat = (add_staff(db, name, now) for name in ("Ann", "Bob", "Cat"))
+        add_booking(db, held, ann, "attended")
+        add_booking(db, held, bob, "booked")
+        add_booking(db, to_come, ann, "booked")
+        add_booking(db, to_come, cat, "booked")
+    [totals] = cards_in(await chat.coordinator().says("totals"))
+    shown = card_text(totals)
+    assert "People booked on sessions held: 2" in shown
+    assert "People booked on sessions to come: 2" in shown
+    assert "People booked:" not in shown
+    assert "Sessions delivered: 1" in shown and "People attended: 1 (1 attendance)" in shown
+    assert "Overall: no answers yet" in shown

@@ -308,6 +308,7 @@ class Expected:
     by_month: list[tuple[date, int, int]]
     external_guests: int
     unmatched: int
+    booked_split: tuple[int, int] = (0, 0)  # people booked on sessions held, and to come
 
 
 def expected(world: World, query: TotalsQuery) -> Expected:
@@ -402,6 +403,10 @@ def expected(world: World, query: TotalsQuery) -> Expected:
         _months(world, query, live, delivered, came),
         0 if query.team else len({g for p in live for g in p.guests}),
         sum(p.unmatched for p in world.sessions if not p.cancelled and in_period(p.starts_at)),
+        (
+            len({s[1] for s in seats if s[0] in delivered}),
+            len({s[1] for s in seats if s[0] not in delivered}),
+        ),
     )
 
 
@@ -462,5 +467,6 @@ def test_totals_match_a_count_of_the_world(database, seed):
         assert months == want.by_month, label
         assert totals.external_guests == want.external_guests, label
         assert totals.unmatched_attendees == want.unmatched, label
+        assert (totals.booked_held, totals.booked_to_come) == want.booked_split, label
         for line in [*totals.by_team, *totals.by_course]:
             assert line.figures.completed_live <= line.figures.people_attended, (label, line)
