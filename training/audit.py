@@ -86,6 +86,7 @@ SENTENCES = {
     "board.delivered": "recorded an update delivered to {subject}",
     # a file, by its format (.csv, .xlsx, .docx, .md): '*' stands for the format
     "export.*": "saved the figures for {subject} as a file",
+    "export.download": "downloaded the file for {subject} from its link",
     "export.offer.*": "was offered the figures for {subject} as a file",
     "export.offer.roster.*": "was offered the roster of {subject} as a file",
     "export.roster.*": "saved the roster of {subject} as a file",

@@ -118,7 +118,7 @@ def test_the_code_records_the_codes_we_expect_to_find():
     found = recorded_codes()
     assert {"session.roster.view", "team.directory_refresh", "totals.view", "report.view"} <= found
     assert {"board.create", "board.change", "elearning.reject", "audit.view"} <= found
-    assert {"export.*", "export.offer.*", "export.roster.*", "export.offer.roster.*"} <= found
+    assert {"export.*", "export.offer.*", "export.download"} <= found
 
 
 def test_every_code_recorded_has_a_sentence():
@@ -126,7 +126,11 @@ def test_every_code_recorded_has_a_sentence():
 
 
 def test_no_sentence_is_left_for_a_code_nothing_records():
-    assert set(SENTENCES) - recorded_codes() == set()
+    found = recorded_codes()
+    families = [code[:-1] for code in found if code.endswith("*")]
+    # 'export.roster.*' words one kind of 'export.*' (its format names the roster)
+    refined = {key for key in SENTENCES if key.endswith("*") and key.startswith(tuple(families))}
+    assert set(SENTENCES) - found - refined == set()
 
 
 @pytest.mark.parametrize(
