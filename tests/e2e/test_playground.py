@@ -349,7 +349,7 @@ async def test_a_readme_example_on_the_demo_and_its_file_as_a_download(playgroun
         alex = PlaygroundChat(http, playground)
         await alex.open()
         totals = await alex.says("totals 2025-26")
-        assert "sessions were delivered in 2025-26" in json.dumps(_card(totals))
+        assert "Delivered in 2025-26:" in json.dumps(_card(totals))
         answer = json.dumps(await alex.presses(totals, "CSV"))
         assert "consent" not in answer.lower()
         link = re.search(r"\((http://127\.0\.0\.1:\d+/exports/[^)\s]+)\)", answer)
