@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.cards.elements import (
     Card,
     card,
+    delivery_inputs,
     execute,
     facts,
     heading,
@@ -88,31 +89,12 @@ def new_session_form(
             "max": 500,
             "value": values.get("capacity", 20),
         },
-        {
-            "type": "Input.ChoiceSet",
-            "id": "mode",
-            "label": "Delivery",
-            "style": "expanded",
-            "value": values.get("mode", "online"),
-            "choices": [
-                {"title": "Online (Teams)", "value": "online"},
-                {"title": "In person", "value": "in_person"},
-            ],
-        },
-        {
-            "type": "Input.Text",
-            "id": "join_url",
-            "label": "Teams join link (online: leave empty and I'll create the meeting)"
-            if meeting_by_graph
-            else "Teams join link (needed for an online session)",
-            "value": values.get("join_url", ""),
-        },
-        {
-            "type": "Input.Text",
-            "id": "location",
-            "label": "Location (in person)",
-            "value": values.get("location", ""),
-        },
+        *delivery_inputs(
+            values.get("mode", "online"),
+            values.get("join_url", ""),
+            values.get("location", ""),
+            meeting_by_graph=meeting_by_graph,
+        ),
         {
             "type": "Input.Text",
             "id": "audience",

@@ -158,3 +158,35 @@ def seats(session: SessionSummary) -> str:
 def local_date(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     return f"{local.day} {local:%b %Y %H:%M}"
+
+
+def delivery_inputs(
+    mode: str, join_url: str, location: str, *, meeting_by_graph: bool
+) -> list[dict[str, Any]]:
+    """How a session is delivered, on the new-session and edit forms: online (with its join
+    link, which the bot makes when `meeting_by_graph`) or in person (with its place)."""
+    link = (
+        "Teams join link (online: leave empty and I'll create the meeting)"
+        if meeting_by_graph
+        else "Teams join link (needed for an online session)"
+    )
+    return [
+        {
+            "type": "Input.ChoiceSet",
+            "id": "mode",
+            "label": "Delivery",
+            "style": "expanded",
+            "value": mode,
+            "choices": [
+                {"title": "Online (Teams)", "value": "online"},
+                {"title": "In person", "value": "in_person"},
+            ],
+        },
+        {"type": "Input.Text", "id": "join_url", "label": link, "value": join_url},
+        {
+            "type": "Input.Text",
+            "id": "location",
+            "label": "Location (in person)",
+            "value": location,
+        },
+    ]

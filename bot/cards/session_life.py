@@ -4,7 +4,18 @@ by side), and messages from the coordinator to the people booked."""
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import Card, card, execute, facts, heading, link, text, when, where
+from bot.cards.elements import (
+    Card,
+    card,
+    delivery_inputs,
+    execute,
+    facts,
+    heading,
+    link,
+    text,
+    when,
+    where,
+)
 from training.session_changes import SessionChange, edit_mark
 from training.session_messages import MessageAudience
 from training.views import SessionSummary
@@ -87,33 +98,9 @@ def edit_session_form(
             )
         )
     else:
-        body += [
-            {
-                "type": "Input.ChoiceSet",
-                "id": "mode",
-                "label": "Delivery",
-                "style": "expanded",
-                "value": shown["mode"],
-                "choices": [
-                    {"title": "Online (Teams)", "value": "online"},
-                    {"title": "In person", "value": "in_person"},
-                ],
-            },
-            {
-                "type": "Input.Text",
-                "id": "join_url",
-                "label": "Teams join link (online: leave empty and I'll create the meeting)"
-                if meeting_by_graph
-                else "Teams join link (needed for an online session)",
-                "value": shown["join_url"],
-            },
-            {
-                "type": "Input.Text",
-                "id": "location",
-                "label": "Location (in person)",
-                "value": shown["location"],
-            },
-        ]
+        body += delivery_inputs(
+            shown["mode"], shown["join_url"], shown["location"], meeting_by_graph=meeting_by_graph
+        )
     body.append(
         {
             "type": "Input.Text",

@@ -19,7 +19,7 @@ from bot.cards.session_life import (
     session_saved_card,
 )
 from bot.features.booking import SessionRef, number, seat_notices
-from bot.features.sessions import read_when_and_size
+from bot.features.sessions import SessionDetailsForm, read_when_and_size
 from bot.fields import FormValue, Id
 from bot.file_delivery import FileDelivery
 from bot.router import Feature, route
@@ -40,19 +40,13 @@ RosterFormat = Literal["docx", "csv", "xlsx"]
 MessageText = Annotated[str, StringConstraints(max_length=4000)]
 
 
-class SessionEditForm(CommandData):
-    """The edit form's inputs; `seen` marks the details the form was drawn from."""
+class SessionEditForm(SessionDetailsForm):
+    """The edit form's inputs; `seen` marks the details the form was drawn from. No `mode`:
+    a meeting the bot made stays online."""
 
     session_id: Id
     seen: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
-    date: FormValue = ""
-    time: FormValue = ""
-    duration: FormValue | None = None
-    capacity: FormValue | None = None
     mode: FormValue | None = None
-    join_url: FormValue | None = None
-    location: FormValue | None = None
-    audience: FormValue | None = None
 
 
 class MessageAsked(CommandData):

@@ -27,18 +27,23 @@ from training.working_days import not_working
 NEW_SESSION = {"new session", "create session", "add session"}
 
 
-class SessionForm(CommandData):
-    """The new-session form's inputs, as the card sends them."""
+class SessionDetailsForm(CommandData):
+    """The inputs the new-session and edit forms share, as the card sends them."""
 
-    course: FormValue = ""
     date: FormValue = ""
     time: FormValue = ""
     duration: FormValue | None = None
     capacity: FormValue | None = None
-    mode: FormValue = "online"
     join_url: FormValue | None = None
     location: FormValue | None = None
     audience: FormValue | None = None
+
+
+class SessionForm(SessionDetailsForm):
+    """The new-session form's inputs."""
+
+    course: FormValue = ""
+    mode: FormValue = "online"
     form_id: FormToken | None = None
     # The date a weekend or bank-holiday warning was shown for: pressed again with it, created.
     date_checked: FormValue | None = None
