@@ -14,7 +14,8 @@ class CompletionLine:
     course_title: str
     completed_at: datetime
     source: str
-    refresher_due: datetime
+    # None: a later completion of the same course renewed it, so no refresher is due for it.
+    refresher_due: datetime | None
     overdue: bool
 
 
@@ -44,12 +45,18 @@ def my_training(db: DbSession, staff_id: int, now: datetime) -> MyTraining:
         .order_by(col(Completion.completed_at).desc())
     ).all()
     lines = []
+    renewed: set[int] = set()  # courses already seen: rows come newest first
     for completion, course in rows:
-        due = add_months(completion.completed_at, course.refresher_months)
+        assert course.id is not None
+        due = (
+            None
+            if course.id in renewed
+            else add_months(completion.completed_at, course.refresher_months)
+        )
+        renewed.add(course.id)
+        overdue = due is not None and due <= now
         lines.append(
-            CompletionLine(
-                course.title, completion.completed_at, completion.source, due, due <= now
-            )
+            CompletionLine(course.title, completion.completed_at, completion.source, due, overdue)
         )
     claims = db.exec(
         select(ElearningClaim, Course)

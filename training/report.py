@@ -47,6 +47,11 @@ def scope_phrase(totals: Totals) -> str:
     return " ".join(parts)
 
 
+def _both(people: int) -> str:
+    """Those counted in live and in e-learning, so the parts visibly add up to the whole."""
+    return f" ({_plural(people, 'person', 'people')} did both)" if people > 0 else ""
+
+
 def headline(totals: Totals) -> list[str]:
     """The sentences a coordinator would write: 'nine sessions were delivered with ...'."""
     f = totals.figures
@@ -55,7 +60,8 @@ def headline(totals: Totals) -> list[str]:
         f"{scope_phrase(totals)}, with {_plural(f.people_attended, 'person', 'people')} "
         f"attending ({_plural(f.attendances, 'attendance')}; {_plural(f.no_shows, 'no-show')}).",
         f"{_plural(f.completed_any, 'person', 'people')} completed training: "
-        f"{f.completed_live} live and {f.completed_elearning} through confirmed e-learning.",
+        f"{f.completed_live} live and {f.completed_elearning} through confirmed e-learning"
+        f"{_both(f.completed_live + f.completed_elearning - f.completed_any)}.",
     ]
     if totals.external_guests:
         out.append(

@@ -244,14 +244,17 @@ def my_training_card(mine: MyTraining, zone: ZoneInfo) -> Card:
         )
     for line in mine.completions:
         how = "e-learning, confirmed" if line.source == "elearning" else "attended"
-        due = "⚠️ refresher overdue since" if line.overdue else "refresher due"
+        if line.refresher_due is None:
+            due = "renewed since"
+        else:
+            due = "⚠️ refresher overdue since" if line.overdue else "refresher due"
+            due += " " + local_date(line.refresher_due, zone)
         body.append(
             text(
                 markdown(
                     "✅ ",
                     bold(line.course_title),
-                    f": {local_date(line.completed_at, zone)} "
-                    f"({how}); {due} {line.refresher_due.astimezone(zone):%d %b %Y}",
+                    f": {local_date(line.completed_at, zone)} ({how}); {due}",
                 )
             )
         )

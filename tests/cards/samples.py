@@ -712,13 +712,15 @@ def my_training(completions: int, pending: int) -> MyTraining:
     for i in range(completions):
         done = NOW - timedelta(days=200 + 240 * i)
         course = courses[i % len(courses)]
+        renewed = i >= len(courses)  # an older completion of a course done again since
+        due = None if renewed else done + timedelta(days=730)
         lines.append(
             CompletionLine(
                 course.title,
                 done,
                 "elearning" if course is ELEARNING else "attended",
-                done + timedelta(days=730),
-                done + timedelta(days=730) <= NOW,
+                due,
+                due is not None and due <= NOW,
             )
         )
     return MyTraining(

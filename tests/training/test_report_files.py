@@ -48,7 +48,10 @@ def test_the_csv_rows_match_the_totals_and_formulas_are_defused(year_totals):
 def test_the_report_says_it_in_sentences(year_totals):
     markdown = report_markdown(year_totals, UK)
     assert "4 sessions were delivered in 2020-21, with 5 people attending" in markdown
-    assert "6 people completed training: 5 live and 2 through confirmed e-learning." in markdown
+    assert (
+        "6 people completed training: 5 live and 2 through confirmed e-learning "
+        "(1 person did both)."
+    ) in markdown
 
 
 def test_every_export_format_has_a_name_and_content(database, year_totals):
