@@ -4,19 +4,14 @@ taken for who someone is."""
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 from sqlmodel import select
 
 from bot.app import create_app
 from config.settings import RefusedToStart, Settings
-from tests.bot.harness import TENANT, LocalConnector, TeamsUser, texts_in
-from training.clock import FixedClock
+from tests.bot.harness import TENANT, texts_in
 from training.db import Database
 from training.models import Staff
 
@@ -130,44 +125,28 @@ def test_the_bot_process_refuses_to_start(tmp_path, environment, says) -> None:
     assert "listening" not in done.stdout
 
 
-@asynccontextmanager
-async def _bot(
-    database: Database, clock: FixedClock, **values: Any
-) -> AsyncIterator[Callable[[str, str], TeamsUser]]:
-    settings = _settings(database_url=database.url, scheduler_enabled=False, **values)
-    connector = LocalConnector()
-    await connector.start()
-    runner = web.AppRunner(create_app(settings, database, clock), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    async with aiohttp.ClientSession() as http:
-        url = f"http://127.0.0.1:{port}/api/messages"
-        yield lambda name, tenant: TeamsUser(http, url, connector, name, tenant=tenant)
-    await runner.cleanup()
-    await connector.stop()
-
-
-async def test_a_coordinator_named_by_email_is_one_only_in_the_home_tenant(database, clock):
+@pytest.mark.parametrize(
+    "chat_settings",
+    [
+        {
+            "microsoft_app_tenant_id": TENANT,
+            "allowed_tenant_ids": [TENANT, PARTNER],
+            "coordinators": ["pat.coordinator@example.gov.uk"],
+        }
+    ],
+)
+async def test_a_coordinator_named_by_email_is_one_only_in_the_home_tenant(chat, database):
     """A partner tenant's administrator can give anyone any email; only the council's own
     directory is believed."""
-    async with _bot(
-        database,
-        clock,
-        microsoft_app_tenant_id=TENANT,
-        allowed_tenant_ids=[TENANT, PARTNER],
-        coordinators=["pat.coordinator@example.gov.uk"],
-    ) as person:
-        impostor = person("Mallory Partner", PARTNER)
-        impostor.connector.members[impostor.user_id].update(
-            email="pat.coordinator@example.gov.uk", userPrincipalName="pat@example.gov.uk"
-        )
-        refused = texts_in(await impostor.says("audit log"))
-        assert refused == ["Only the Prevent coordinators can do that."]
+    impostor = chat.user("Mallory Partner", tenant=PARTNER)
+    impostor.connector.members[impostor.user_id].update(
+        email="pat.coordinator@example.gov.uk", userPrincipalName="pat@example.gov.uk"
+    )
+    refused = texts_in(await impostor.says("audit log"))
+    assert refused == ["Only the Prevent coordinators can do that."]
 
-        real = person("Pat Coordinator", TENANT)
-        assert texts_in(await real.says("audit log")) != refused
+    real = chat.user("Pat Coordinator", tenant=TENANT)
+    assert texts_in(await real.says("audit log")) != refused
 
     with database.unit_of_work() as db:
         people = {s.display_name: s for s in db.exec(select(Staff))}
