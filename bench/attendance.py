@@ -14,14 +14,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from database import migrate
+from database.engine import Database
 from graph.attendance_sync import sync_one_session, sync_recent_sessions
 from graph.client import GraphClient
 from tests.factories import add_course
 from tests.graph.fixtures import graph_settings
 from tests.graph.local_authority import LocalAuthority, TestPki
 from tests.graph.local_graph import LocalGraph, Report, at, record
-from training import migrate
-from training.db import Database
 from training.models import Session, Staff
 
 START = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)

@@ -35,10 +35,11 @@ from bot.bootstrap import SWEEP_CARDS, reminder_policy
 from bot.ratelimit import TeamsRateLimiter
 from bot.sender import BotConnectorDelivery, ProactiveSender
 from config.settings import Settings
+from database import migrate
+from database.engine import Database
+from delivery import outbox
 from scheduler.sweep import ReminderSweep
-from training import migrate, outbox
-from training.clock import SystemClock
-from training.db import Database
+from training.dates.clock import SystemClock
 from training.models import Booking, BookingStatus, ConversationReference, Course, Session, Staff
 
 TENANT = "bench-tenant"

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
+from database import migrate
+from database.engine import Database
 from tests.factories import add_course, add_session
-from training import migrate
-from training.db import Database
+from training.data_protection.retention import ANONYMOUS, apply_retention
 from training.models import AuditEntry, FeedbackResponse, OutboxMessage, Staff
-from training.retention import ANONYMOUS, apply_retention
 
 NOW = datetime(2034, 1, 11, 9, 0, tzinfo=UTC)
 LONG_AGO = NOW - timedelta(days=365 * 7)

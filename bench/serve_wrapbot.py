@@ -7,10 +7,10 @@ from aiohttp import web
 
 from bot.app import create_app
 from config.settings import Settings
-from training import migrate
-from training.clock import SystemClock
-from training.db import Database
-from training.demo import load_demo_data
+from database import migrate
+from database.engine import Database
+from demo.council import load_demo_data
+from training.dates.clock import SystemClock
 
 if __name__ == "__main__":
     port, url = int(sys.argv[1]), sys.argv[2]

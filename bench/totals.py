@@ -24,19 +24,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from training import migrate, periods
-from training.db import Database
-from training.feedback import FeedbackScope, feedback_summary
-from training.models import (
-    Booking,
-    Completion,
-    Course,
-    FeedbackResponse,
-    Session,
-    SessionAttendance,
-    Staff,
-)
-from training.totals import (
+from database import migrate
+from database.engine import Database
+from training.dates import periods
+from training.figures.feedback import FeedbackScope, feedback_summary
+from training.figures.plain_words import TotalsQuery
+from training.figures.totals import (
     _by_month,
     _completions,
     _people,
@@ -47,7 +40,15 @@ from training.totals import (
     scope_of,
     vocabulary,
 )
-from training.totals_language import TotalsQuery
+from training.models import (
+    Booking,
+    Completion,
+    Course,
+    FeedbackResponse,
+    Session,
+    SessionAttendance,
+    Staff,
+)
 
 UK = ZoneInfo("Europe/London")
 NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)

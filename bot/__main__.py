@@ -9,9 +9,9 @@ from bot.app import create_app
 from bot.bootstrap import open_database
 from bot.logs import configure_logging
 from config.settings import RefusedToStart, Settings
-from training import migrate
-from training.clock import SystemClock
-from training.demo import load_demo_data
+from database import migrate
+from demo.council import load_demo_data
+from training.dates.clock import SystemClock
 
 log = logging.getLogger("wrapbot")
 

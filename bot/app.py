@@ -10,11 +10,11 @@ from bot.downloads import Downloads
 from bot.endpoint import MAX_BODY_BYTES, messages_handler
 from bot.file_delivery import export_download_route
 from config.settings import Settings
+from database.engine import Database
 from graph.client import GraphClient
-from training.clock import Clock
-from training.db import Database
-from training.totals import UnmatchedCounter
-from training.unmatched_attendees import count_unmatched
+from training.attendance.unmatched import count_unmatched
+from training.dates.clock import Clock
+from training.figures.totals import UnmatchedCounter
 
 WRAPBOT = web.AppKey("wrapbot", Wrapbot)
 HEALTH_SECONDS = 1.5

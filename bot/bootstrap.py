@@ -42,6 +42,7 @@ from bot.sender import BotConnectorDelivery, ProactiveSender
 from bot.team_lookups import TeamLookups, no_lookups
 from bot.teams_bot import WrapBot
 from config.settings import Settings
+from database.engine import Database, Timeouts
 from graph.attendance_sync import sync_recent_sessions
 from graph.calendar_sync import retry_pending
 from graph.client import GraphClient
@@ -50,13 +51,12 @@ from graph.directory_teams import refresh_directory
 from scheduler.hooks import SeatCards
 from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep, SweepCards
-from training.clock import Clock, SystemClock
-from training.coordinators import Coordinators
-from training.db import Database, Timeouts
-from training.offer_rule import OfferPolicy
-from training.reminders import ReminderPolicy
-from training.retention import apply_retention
-from training.totals import UnmatchedCounter
+from training.data_protection.retention import apply_retention
+from training.dates.clock import Clock, SystemClock
+from training.figures.totals import UnmatchedCounter
+from training.governance.reminders import ReminderPolicy
+from training.people.coordinators import Coordinators
+from training.sessions.offer_rule import OfferPolicy
 
 log = logging.getLogger(__name__)
 

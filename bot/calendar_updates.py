@@ -5,10 +5,10 @@ background: the person's reply never waits for Graph, and a Graph failure never 
 from datetime import timedelta
 
 from bot.background import Background
+from database.engine import Database
 from graph.calendar_sync import sync_session
 from graph.client import GraphClient
-from training.clock import Clock
-from training.db import Database
+from training.dates.clock import Clock
 
 
 class CalendarUpdates:

@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from training import elearning
-from training.clock import Clock
-from training.db import Database
+from database.engine import Database
+from training.dates.clock import Clock
 from training.errors import TrainingError
+from training.records import elearning
 
 EXPIRED = "This link has expired. Press 'View certificate' on the card in Teams to get a new one."
 NOT_VALID = "This certificate link is not valid."

@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-from training.elearning import ClaimProblem
+from training.records.elearning import ClaimProblem
 
 FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg", "image/*"}

@@ -18,10 +18,10 @@ from aiohttp import web
 from bot.cards.files import file_consent_attachment
 from bot.certificate_links import CertificateLinks, LinkRefused, refusal
 from bot.turn import Caller, Outcome
-from training import audit
-from training.clock import Clock
-from training.db import Database
-from training.export_downloads import DownloadGone, fetch_download, store_download
+from database.engine import Database
+from delivery.file_links import DownloadGone, fetch_download, store_download
+from training.data_protection import audit
+from training.dates.clock import Clock
 from training.handled import first_time
 
 NOT_VALID = "This download link is not valid. Ask for the file again in Teams."

@@ -19,8 +19,8 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from training import outbox
-from training.db import Database, normalise_url
+from database.engine import Database, normalise_url
+from delivery import outbox
 
 log = logging.getLogger(__name__)
 

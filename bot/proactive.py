@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 from bot.sender import ProactiveSender
 from bot.turn import Notice
-from training import outbox
-from training.clock import Clock
-from training.db import Database
-from training.outbox import OutgoingMessage
+from database.engine import Database
+from delivery import outbox
+from delivery.outbox import OutgoingMessage
+from training.dates.clock import Clock
 
 
 def notice_messages(notices: Sequence[Notice], request_key: str | None) -> list[OutgoingMessage]:

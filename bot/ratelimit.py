@@ -3,7 +3,7 @@
 Teams documents, for proactive messages: per conversation 7 operations a second, 8 in 2 s, 60 in
 30 s and 1800 an hour; per app per tenant 50 requests a second. A conversation's limits are
 sliding windows in this process; the tenant's is an even pace, kept here with one process and in
-the database, shared by all, with several (`training.pace`). The clock and the sleep are
+the database, shared by all, with several (`delivery.pace`). The clock and the sleep are
 passed in, so tests move time instead of waiting.
 """
 
@@ -14,8 +14,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from training import pace
-from training.db import Database
+from database.engine import Database
+from delivery import pace
 
 Sleep = Callable[[float], Awaitable[None]]
 Monotonic = Callable[[], float]
@@ -96,7 +96,7 @@ def tenant_wide(answers: Sequence[tuple[str, bool]]) -> bool:
 
 
 class SharedPace(Protocol):
-    """The tenant's pace kept where every replica sees it (see `training.pace`)."""
+    """The tenant's pace kept where every replica sees it (see `delivery.pace`)."""
 
     async def reserve(self, tenant_id: str) -> float: ...
 
@@ -104,7 +104,7 @@ class SharedPace(Protocol):
 
 
 class LocalPace:
-    """The tenant's pace in this process (one process: SQLite), as `training.pace` keeps it in
+    """The tenant's pace in this process (one process: SQLite), as `delivery.pace` keeps it in
     the database for several: each send takes the next moment, one interval after the last."""
 
     def __init__(self, requests_per_second: float, monotonic: Monotonic = time.monotonic) -> None:

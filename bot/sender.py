@@ -28,10 +28,10 @@ from botbuilder.schema import Activity, ConversationReference
 
 from bot.liveness import SenderLiveness
 from bot.ratelimit import GONE_STATUSES, TeamsRateLimiter, backoff_seconds, transient
-from training import outbox
-from training.clock import Clock
-from training.db import Database
-from training.outbox import ClaimedMessage
+from database.engine import Database
+from delivery import outbox
+from delivery.outbox import ClaimedMessage
+from training.dates.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ write, and by the daily refresh)."""
 import logging
 
 from bot.background import Background
+from database.engine import Database
 from graph.client import GraphClient
 from graph.directory_teams import read_people
-from training.clock import Clock
-from training.db import Database
+from training.dates.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -25,11 +25,11 @@ from bot.proactive import Notifier
 from bot.router import BadPayload, Router
 from bot.turn import Caller, Command, Notice, Outcome
 from config.settings import Settings
-from training.clock import Clock
-from training.coordinators import Coordinators
-from training.db import Database
+from database.engine import Database
+from training.dates.clock import Clock
 from training.models import Staff
-from training.staff import TeamsIdentity, first_delivery, personal_references, record_contact
+from training.people.coordinators import Coordinators
+from training.people.staff import TeamsIdentity, first_delivery, personal_references, record_contact
 
 log = logging.getLogger(__name__)
 

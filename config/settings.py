@@ -83,7 +83,8 @@ class Settings(BaseSettings):
     # waiting (0: never, it is given), for this many hours but never past the cut-off.
     seat_offer_window_days: int = Field(default=3, ge=0, le=60)
     seat_offer_hours: int = Field(default=12, ge=1, le=168)
-    # Training records older than this are deleted or anonymised (training/retention.py).
+    # Training records older than this are deleted or anonymised
+    # (training/data_protection/retention.py).
     retention_years: int = 6
     # Per person: this many activities at once, then this many a second.
     rate_limit_burst: int = 10

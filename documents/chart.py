@@ -12,7 +12,7 @@ from datetime import date
 
 from PIL import Image, ImageDraw, ImageFont
 
-from training.totals import Totals
+from training.figures.totals import Totals
 
 WIDTH, HEIGHT = 720, 440
 BACKGROUND = (255, 255, 255)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from documents.chart import chart_png, data_uri
 from documents.reports import report_docx, report_markdown
 from documents.spreadsheets import totals_csv, totals_xlsx
-from training.report import scope_phrase
-from training.totals import Totals
+from training.figures.report import scope_phrase
+from training.figures.totals import Totals
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def file_stem(totals: Totals) -> str:
 
 
 def export_file(totals: Totals, file_format: str, zone: ZoneInfo) -> ExportFile:
-    """`totals` (from `training.totals.totals_for_export`) as a file in `file_format`."""
+    """`totals` (from `training.figures.totals.totals_for_export`) as a file in `file_format`."""
     if file_format == "csv":
         content = totals_csv(totals)
     elif file_format == "xlsx":

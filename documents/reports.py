@@ -1,14 +1,14 @@
 """The training section of the annual Prevent update, in Markdown and as a Word document.
 
-Both say the same sentences as the report card (`training.report`), with the figures, the
+Both say the same sentences as the report card (`training.figures.report`), with the figures, the
 breakdowns, the feedback comments people agreed to share and, where given, the chart.
 """
 
 import io
 from zoneinfo import ZoneInfo
 
-from training.report import FIGURE_TITLES, FIGURES, feedback_sentence, headline
-from training.totals import Line, Totals
+from training.figures.report import FIGURE_TITLES, FIGURES, feedback_sentence, headline
+from training.figures.totals import Line, Totals
 
 
 def _md_table(lines: list[Line]) -> list[str]:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from training.report import FIGURE_TITLES, FIGURES, score_text
-from training.totals import Line, Totals
+from training.figures.report import FIGURE_TITLES, FIGURES, score_text
+from training.figures.totals import Line, Totals
 
 if TYPE_CHECKING:
     from openpyxl import Workbook

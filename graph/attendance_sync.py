@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import TypeVar
 
 from config.settings import Settings
+from database.engine import Database
 from graph.client import GraphClient
 from graph.directory_teams import read_attendees
 from graph.errors import GraphProblem
-from training import attendance_reports
-from training.attendance_reports import SyncTarget
-from training.attendance_sheet import SyncResult
-from training.db import Database
+from training.attendance import reports
+from training.attendance.reports import SyncTarget
+from training.attendance.sheet import SyncResult
 from training.errors import AttendanceProblem
 
 log = logging.getLogger(__name__)
@@ -48,11 +48,11 @@ async def _read_reports(
         if meeting is None:
             raise GraphProblem(404, "meeting_not_found", NO_MEETING_HELP)
         meeting_id = meeting.id
-        await database.run(attendance_reports.remember_meeting, target.session_id, meeting_id, now)
-    reports = await graph.attendance_reports(meeting_id)
-    for report in reports:
+        await database.run(reports.remember_meeting, target.session_id, meeting_id, now)
+    listed = await graph.attendance_reports(meeting_id)
+    for report in listed:
         progress = await database.run(
-            attendance_reports.open_report,
+            reports.open_report,
             target.session_id,
             report.raw,
             graph.first_records_url(meeting_id, report.id),
@@ -62,10 +62,10 @@ async def _read_reports(
         while url is not None:
             page = await graph.records_page(url)
             await database.run(
-                attendance_reports.store_page, progress.copy_id, page.records, page.next_link, now
+                reports.store_page, progress.copy_id, page.records, page.next_link, now
             )
             url = page.next_link
-    return len(reports)
+    return len(listed)
 
 
 async def _sync(
@@ -77,7 +77,7 @@ async def _sync(
         listed = await _read_reports(database, graph, target, now)
     except AttendanceProblem as problem:  # e.g. a report without an id: say so, go on
         return await database.run(
-            attendance_reports.finish_sync,
+            reports.finish_sync,
             target.session_id,
             now,
             reports_listed=0,
@@ -94,7 +94,7 @@ async def _sync(
         else:
             text, blocked = f"{problem} I will try again later.", False
         return await database.run(
-            attendance_reports.finish_sync,
+            reports.finish_sync,
             target.session_id,
             now,
             reports_listed=0,
@@ -105,7 +105,7 @@ async def _sync(
             organiser=settings.graph_organiser,
         )
     return await database.run(
-        attendance_reports.finish_sync,
+        reports.finish_sync,
         target.session_id,
         now,
         reports_listed=listed,
@@ -136,7 +136,7 @@ async def sync_one_session(
     Raises `training.errors.AttendanceProblem` (a `TrainingError`) when the session cannot
     have a Teams report: in person, cancelled, no join link, or not finished.
     """
-    target = await database.run(attendance_reports.session_to_sync, session_id, now)
+    target = await database.run(reports.session_to_sync, session_id, now)
     result = await _sync(database, graph, settings, target, now)
     await _attendee_teams(database, graph, session_id, now)
     return result
@@ -161,7 +161,7 @@ async def sync_recent_sessions(
     `only_due=False` reads every recent session not yet settled, due or not.
     """
     targets = await database.run(
-        attendance_reports.sessions_due,
+        reports.sessions_due,
         now,
         lookback_days=settings.attendance_lookback_days,
         only_due=only_due,
@@ -178,8 +178,8 @@ async def sync_sessions(
     *,
     concurrency: int = 4,
 ) -> list[SyncResult]:
-    """Read attendance for sessions already chosen (`attendance_reports.session_to_sync` or
-    `attendance_reports.sessions_due`), `concurrency` at a time; failures are recorded, not
+    """Read attendance for sessions already chosen (`reports.session_to_sync` or
+    `reports.sessions_due`), `concurrency` at a time; failures are recorded, not
     raised."""
     gate = asyncio.Semaphore(max(1, concurrency))
 

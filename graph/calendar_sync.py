@@ -3,9 +3,9 @@
     await sync_session(database, graph, session_id, now)   # one session, now (after a change)
     await retry_pending(database, graph, now)              # the scheduler, every few minutes
 
-The domain (training/calendar.py) says what the calendar must be told; this module tells it and
-reports back. A failure is recorded on the session with a time to try again, never raised: the
-chat turn that caused the change has long been answered.
+The domain (training/sessions/calendar.py) says what the calendar must be told; this module
+tells it and reports back. A failure is recorded on the session with a time to try again, never
+raised: the chat turn that caused the change has long been answered.
 """
 
 import asyncio
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from database.engine import Database
 from graph.client import GraphClient
 from graph.errors import GraphProblem
-from training import calendar
-from training.calendar import UPDATE_EVERY, CalendarPlan, EventTimes
-from training.db import Database
+from training.sessions import calendar
+from training.sessions.calendar import UPDATE_EVERY, CalendarPlan, EventTimes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -58,7 +58,7 @@ from graph.records import (
     RecordPage,
     TeamsMeeting,
 )
-from training.completion_rule import parse_time
+from training.attendance.completion import parse_time
 
 ERRORS: dict[str, Any] = {"XXX": ODataError}
 USER_FIELDS = ["id", "displayName", "mail", "userPrincipalName", "department", "jobTitle"]

@@ -2,7 +2,7 @@
 minutes after, in the background, so no request waits for Graph to check who is asking.
 
 A failed read keeps the members last read; before the first good read only the people named in
-COORDINATORS count (training/coordinators.py fails closed).
+COORDINATORS count (training/people/coordinators.py fails closed).
 """
 
 import asyncio
@@ -11,7 +11,7 @@ import logging
 
 from graph.client import GraphClient
 from graph.errors import GraphProblem
-from training.coordinators import Coordinators
+from training.people.coordinators import Coordinators
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from database.engine import Database
 from graph.client import GraphClient
 from graph.errors import GraphProblem
-from training import teams
-from training.db import Database
-from training.teams import DirectoryEntry, PersonToRead
+from training.people import teams
+from training.people.teams import DirectoryEntry, PersonToRead
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the caller (training.migrate) or from Settings."""
+"""Alembic environment: the URL comes from the caller (database.migrate) or from Settings."""
 
 from typing import Any
 
@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 
 import training.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from config.settings import Settings
-from training.db import make_engine
+from database.engine import make_engine
 
 url = context.config.attributes.get("database_url") or Settings().database_url
 
@@ -61,7 +61,7 @@ def run_migrations_online() -> None:
             if connection.dialect.name == "postgresql":
                 # Held until this transaction (the whole upgrade) commits: a replica that
                 # waited here then reads the version the first wrote and has nothing left to
-                # do. (SQLite takes turns on a lock file: training.migrate.one_at_a_time.)
+                # do. (SQLite takes turns on a lock file: database.migrate.one_at_a_time.)
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK_KEY}
                 )

@@ -13,18 +13,18 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session as DbSession
 
-from training import outbox
+from delivery import outbox
+from delivery.outbox import OutgoingMessage
 from training.errors import TrainingError
-from training.feedback import (
+from training.figures.feedback import (
     FeedbackForm,
     feedback_form,
     feedback_requests_due,
     record_feedback_requested,
 )
 from training.models import BookingStatus
-from training.offer_rule import OfferPolicy
-from training.outbox import OutgoingMessage
-from training.seat_offers import (
+from training.sessions.offer_rule import OfferPolicy
+from training.sessions.seat_offers import (
     OfferLapse,
     lapse_key,
     notice_key,

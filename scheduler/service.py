@@ -23,9 +23,9 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from database.engine import normalise_url
 from scheduler import jobs
 from scheduler.sweep import ReminderSweep
-from training.db import normalise_url
 
 log = logging.getLogger(__name__)
 

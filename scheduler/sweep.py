@@ -12,18 +12,18 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from database.engine import Database
+from delivery import outbox
+from delivery.outbox import OutgoingMessage
 from scheduler import hooks
 from scheduler.hooks import FeedbackCard, SeatCards
-from training import outbox
-from training.clock import Clock
-from training.coordinators import Coordinators, as_coordinators
-from training.db import Database
-from training.due import due_reminders
-from training.offer_rule import OfferPolicy
-from training.outbox import OutgoingMessage
-from training.reminders import Reminder, ReminderPolicy
-from training.retention import retention_due
-from training.teams import directory_refresh_due
+from training.data_protection.retention import retention_due
+from training.dates.clock import Clock
+from training.governance.due import due_reminders
+from training.governance.reminders import Reminder, ReminderPolicy
+from training.people.coordinators import Coordinators, as_coordinators
+from training.people.teams import directory_refresh_due
+from training.sessions.offer_rule import OfferPolicy
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from sqlalchemy import text
 from bot.bootstrap import build
 from bot.router import Router
 from config.settings import Settings
-from training import migrate
-from training.clock import FixedClock
-from training.db import Database, make_engine
+from database import migrate
+from database.engine import Database, make_engine
+from training.dates.clock import FixedClock
 
 pytest_plugins = ["tests.graph.fixtures", "tests.bot.graph_chat"]
 

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel, col
 
-from training.columns import UTCDateTime
+from database.columns import UTCDateTime
 
 
 def _utc(nullable: bool = False) -> Column[datetime]:
@@ -49,7 +49,7 @@ SEATED_BOOKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.ATTENDED, Booking
 
 
 class Staff(SQLModel, table=True):
-    """One row per person (training.staff keeps it so): the Entra object id and the email are
+    """One row per person (training.people.staff keeps it so): the Entra object id and the email are
     each unique, and kept in lower case so that one address is one person whatever its case."""
 
     __table_args__ = (
@@ -90,7 +90,7 @@ class TeamMapping(SQLModel, table=True):
     __tablename__ = "team_mapping"
 
     id: int | None = Field(default=None, primary_key=True)
-    # The department as compared: case-folded, spaces collapsed (training/team_rule.py).
+    # The department as compared: case-folded, spaces collapsed (training/people/team_rule.py).
     department_key: str = Field(max_length=200, unique=True)
     department: str = Field(max_length=200)
     team: str = Field(max_length=200)
@@ -174,8 +174,9 @@ class OfferState(StrEnum):
 
 class SeatOffer(SQLModel, table=True):
     """A seat that came free close to the session, held for the first person waiting until they
-    answer or `expires_at` passes (training/seat_offers.py). One offer per booking: an offer that
-    ends without a seat ends the booking too, so a person is never offered the same seat twice."""
+    answer or `expires_at` passes (training/sessions/seat_offers.py). One offer per booking: an
+    offer that ends without a seat ends the booking too, so a person is never offered the same
+    seat twice."""
 
     __tablename__ = "seat_offer"
     __table_args__ = (Index("ix_seat_offer_state_expires", "state", "expires_at"),)
@@ -351,7 +352,7 @@ class SessionAttendance(SQLModel, table=True):
     """One person at one session, summed over every report; `staff_id` None means unmatched.
 
     The one source of a session's results: bookings (attended, no-show), walk-ins and the
-    session's completions are derived from these rows (`training.attendance_results`).
+    session's completions are derived from these rows (`training.attendance.results`).
     """
 
     __tablename__ = "session_attendance"

@@ -3,7 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import Card, bold, card, heading, local_date, markdown, text
-from training.audit import AuditLine
+from training.data_protection.audit import AuditLine
 
 
 def audit_card(lines: list[AuditLine], zone: ZoneInfo) -> Card:

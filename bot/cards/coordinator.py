@@ -19,8 +19,8 @@ from bot.cards.elements import (
 )
 from bot.cards.register import register_button
 from bot.cards.session_life import edit_button, file_buttons, message_button, roster_button
+from training.dates.working_days import next_working_day
 from training.views import CourseChoice, Person, Roster, RosterLine, SessionSummary
-from training.working_days import next_working_day
 
 
 def new_session_form(

@@ -3,7 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import Card, card, execute, heading, text, when
-from training.feedback import FeedbackAnswers, FeedbackForm, FeedbackReceipt
+from training.figures.feedback import FeedbackAnswers, FeedbackForm, FeedbackReceipt
 
 SCALE = [
     ("1", "1 - poor"),

@@ -16,7 +16,7 @@ from bot.cards.elements import (
     when,
     where,
 )
-from training.register import TEAMS, Register, RegisterLine
+from training.attendance.register import TEAMS, Register, RegisterLine
 
 
 def short(words: str, most: int) -> str:

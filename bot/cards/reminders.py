@@ -15,11 +15,11 @@ from bot.cards.elements import (
     markdown,
     text,
 )
-from training.boards import BoardView
-from training.due import UpcomingReminder
+from delivery.outbox import DeliveryProblem
+from training.governance.boards import BoardView
+from training.governance.due import UpcomingReminder
+from training.governance.reminders import FREQUENCY_WORDS, Reminder
 from training.models import BoardFrequency, BoardKind
-from training.outbox import DeliveryProblem
-from training.reminders import FREQUENCY_WORDS, Reminder
 
 ICONS = {
     "board_due": "🗓️",

@@ -16,8 +16,8 @@ from bot.cards.elements import (
     when,
     where,
 )
-from training.session_changes import SessionChange, edit_mark
-from training.session_messages import MessageAudience
+from training.sessions.changes import SessionChange, edit_mark
+from training.sessions.messages import MessageAudience
 from training.views import SessionSummary
 
 

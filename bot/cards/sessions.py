@@ -21,7 +21,7 @@ from bot.cards.elements import (
     when,
     where,
 )
-from training.seat_offers import OfferAnswer, OfferLapse
+from training.sessions.seat_offers import OfferAnswer, OfferLapse
 from training.views import BookingSummary, SessionSummary
 
 MY_STATUS = {

@@ -2,8 +2,8 @@
 the people with no team yet."""
 
 from bot.cards.elements import Card, card, execute, facts, heading, text
-from training.team_rule import COORDINATOR, DIRECTORY
-from training.teams import ImportResult, MappingLine, NoTeam, PersonTeam, TeamChange
+from training.people.team_rule import COORDINATOR, DIRECTORY
+from training.people.teams import ImportResult, MappingLine, NoTeam, PersonTeam, TeamChange
 
 MAX_PROBLEMS = 20
 MAX_MAPPINGS = 60

@@ -3,10 +3,10 @@
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import Card, card, execute, facts, heading, text
-from training.feedback import FeedbackSummary
-from training.report import feedback_sentence, headline, plural, scope_phrase
-from training.totals import NO_TEAM, Figures, Line, Totals
-from training.totals_language import NotUnderstood, TotalsQuery
+from training.figures.feedback import FeedbackSummary
+from training.figures.plain_words import NotUnderstood, TotalsQuery
+from training.figures.report import feedback_sentence, headline, plural, scope_phrase
+from training.figures.totals import NO_TEAM, Figures, Line, Totals
 from training.views import SessionSummary
 
 MAX_LINES = 12

@@ -15,10 +15,10 @@ from bot.cards.elements import (
     text,
 )
 from bot.cards.register import register_button, short
-from training.attendance_sheet import AttendanceSheet, AttendeeLine, SyncResult
-from training.elearning import ClaimView
-from training.my_training import MyTraining
-from training.unmatched_attendees import UnmatchedLine
+from training.attendance.sheet import AttendanceSheet, AttendeeLine, SyncResult
+from training.attendance.unmatched import UnmatchedLine
+from training.records.elearning import ClaimView
+from training.records.my_training import MyTraining
 
 MAX_UNMATCHED = 20  # each has two inputs and two buttons: 50 would pass Teams' message limit
 STATES = {

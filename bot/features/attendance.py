@@ -18,13 +18,14 @@ from bot.fields import MAX_TEXT, FormValue, Id
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
 from config.settings import Settings
+from database.engine import Database
 from graph.attendance_sync import sync_sessions
 from graph.client import GraphClient
-from training import attendance_reports, attendance_sheet, audit, unmatched_attendees
-from training.attendance_reports import SyncTarget
-from training.attendance_sheet import AttendeeLine
-from training.clock import Clock
-from training.db import Database
+from training.attendance import reports, sheet, unmatched
+from training.attendance.reports import SyncTarget
+from training.attendance.sheet import AttendeeLine
+from training.data_protection import audit
+from training.dates.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -134,13 +135,11 @@ class Attendance(Feature):
             return Outcome(text=NOT_CONFIGURED)
         now = self.clock.now()
         if data.session_id is not None:
-            targets = [
-                await self.database.run(attendance_reports.session_to_sync, data.session_id, now)
-            ]
+            targets = [await self.database.run(reports.session_to_sync, data.session_id, now)]
             subject = f"session {data.session_id}"
         else:
             targets = await self.database.run(
-                attendance_reports.sessions_due,
+                reports.sessions_due,
                 now,
                 lookback_days=self.settings.attendance_lookback_days,
                 only_due=False,
@@ -183,13 +182,13 @@ class Attendance(Feature):
     async def session_attendance(
         self, caller: Caller, data: SessionRef, key: str | None
     ) -> Outcome:
-        sheet = await self.database.run(
-            attendance_sheet.attendance_sheet,
+        attendance = await self.database.run(
+            sheet.attendance_sheet,
             data.session_id,
             viewer_staff_id=caller.staff_id,
             now=self.clock.now(),
         )
-        return Outcome(card=attendance_sheet_card(sheet, self.zone))
+        return Outcome(card=attendance_sheet_card(attendance, self.zone))
 
     @route("unmatched", NoData, who=Who.COORDINATOR, from_cards=True)
     async def unmatched(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
@@ -197,7 +196,7 @@ class Attendance(Feature):
 
     async def _unmatched(self, caller: Caller, note: str = "") -> Outcome:
         lines = await self.database.run(
-            unmatched_attendees.unmatched, viewer_staff_id=caller.staff_id, now=self.clock.now()
+            unmatched.unmatched, viewer_staff_id=caller.staff_id, now=self.clock.now()
         )
         return Outcome(card=unmatched_card(lines, self.zone, note))
 
@@ -207,7 +206,7 @@ class Attendance(Feature):
     ) -> Outcome:
         return await self._resolve(
             caller,
-            unmatched_attendees.assign_attendee,
+            unmatched.assign_attendee,
             data.attendance_id,
             data.staff_email,
             "assigned",
@@ -217,7 +216,7 @@ class Attendance(Feature):
     async def mark_guest(self, caller: Caller, data: AttendeeAnswer, key: str | None) -> Outcome:
         return await self._resolve(
             caller,
-            unmatched_attendees.mark_guest,
+            unmatched.mark_guest,
             data.attendance_id,
             data.guest_organisation,
             "marked as a guest",

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 from bot.cards.audit import audit_card
 from bot.router import Feature, route
 from bot.turn import Caller, Command, NoData, Outcome, Said, Who
-from training import audit
-from training.clock import Clock
-from training.db import Database
+from database.engine import Database
+from training.data_protection import audit
+from training.dates.clock import Clock
 
 
 class AuditLog(Feature):

@@ -19,14 +19,15 @@ from bot.cards.reminders import (
 from bot.fields import FormValue, Id, Text
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Outcome, Said, Who
-from training import boards, outbox
-from training.boards import BoardDetails, BoardView
-from training.clock import Clock
-from training.coordinators import Coordinators
-from training.db import Database
-from training.due import upcoming_reminders
+from database.engine import Database
+from delivery import outbox
+from training.dates.clock import Clock
 from training.errors import InvalidBoardDetails, NotTheBoardLead, TrainingError, UnknownBoard
-from training.reminders import ReminderPolicy
+from training.governance import boards
+from training.governance.boards import BoardDetails, BoardView
+from training.governance.due import upcoming_reminders
+from training.governance.reminders import ReminderPolicy
+from training.people.coordinators import Coordinators
 
 REMINDER_DAYS = 14
 LIST_BOARDS = {"boards", "board", "governance", "calendar", "governance calendar"}

@@ -20,14 +20,14 @@ from bot.cards.sessions import (
 from bot.fields import MAX_ID, Id, Text, YearMonth, digits
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
-from training import booking, seat_offers, sessions
-from training.clock import Clock
-from training.db import Database
+from database.engine import Database
+from training.dates.clock import Clock
 from training.errors import BookingMoved, SessionFull
+from training.figures.plain_words import MONTHS
 from training.models import BookingStatus
-from training.offer_rule import OfferPolicy
-from training.seat_offers import OfferAnswer
-from training.totals_language import MONTHS
+from training.sessions import booking, schedule, seat_offers
+from training.sessions.offer_rule import OfferPolicy
+from training.sessions.seat_offers import OfferAnswer
 from training.views import BookingSummary, SeatPassed
 
 OfferAnswerer = Callable[..., OfferAnswer]
@@ -186,7 +186,7 @@ class Booking(Feature):
             starts_from, starts_before = month_range(data.month, self.zone)
             title += f" in {starts_from:%B %Y}"
         if data.course:
-            choices = await self.database.run(sessions.courses)
+            choices = await self.database.run(schedule.courses)
             course = booking.match_course(choices, data.course)
             if course is None:
                 names = "; ".join(f"'{c.code.lower()}' ({c.title})" for c in choices)

@@ -18,12 +18,13 @@ from bot.downloads import Downloads, FileOffer
 from bot.fields import FormValue, Id
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
+from database.engine import Database
 from graph.client import GraphClient
 from graph.errors import GraphProblem
-from training import elearning, teams
-from training.clock import Clock
-from training.db import Database
-from training.elearning import Certificate, ClaimNotFound, ClaimProblem, ClaimView
+from training.dates.clock import Clock
+from training.people import teams
+from training.records import elearning
+from training.records.elearning import Certificate, ClaimNotFound, ClaimProblem, ClaimView
 
 log = logging.getLogger(__name__)
 

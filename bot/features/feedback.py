@@ -7,11 +7,11 @@ from bot.features.booking import SessionRef, number
 from bot.fields import FormValue, Id, digits
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
-from training import feedback
-from training.clock import Clock
-from training.db import Database
+from database.engine import Database
+from training.dates.clock import Clock
 from training.errors import InvalidFeedback
-from training.feedback import FeedbackAnswers
+from training.figures import feedback
+from training.figures.feedback import FeedbackAnswers
 
 
 class FeedbackForm(CommandData):

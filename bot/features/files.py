@@ -35,14 +35,16 @@ from bot.fields import ExportFormat, Id, Query
 from bot.file_delivery import offer_made
 from bot.router import BadPayload, Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Outcome, Who
+from database.engine import Database
 from documents.exports import export_file
 from documents.rosters import ROSTER_FORMATS, roster_file
-from training import audit, sessions, totals
-from training.clock import Clock
-from training.db import Database
+from training.data_protection import audit
+from training.dates.clock import Clock
+from training.figures import totals
+from training.figures.plain_words import NotUnderstood, TotalsQuery
+from training.figures.totals import UnmatchedCounter
 from training.handled import first_time, was_handled
-from training.totals import UnmatchedCounter
-from training.totals_language import NotUnderstood, TotalsQuery
+from training.sessions import schedule
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +198,7 @@ class Files(Feature):
     async def _save_roster(self, caller: Caller, session_id: int, data: SaveFile) -> None:
         saved = False
         try:
-            found = await self.database.run(sessions.roster, session_id)
+            found = await self.database.run(schedule.roster, session_id)
             made = await asyncio.to_thread(roster_file, found, data.format, self.zone)
             await self.database.run(
                 audit.record,

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 from bot.cards.training_records import my_training_card
 from bot.router import Feature, route
 from bot.turn import Caller, Command, NoData, Outcome, Said, Who
-from training.clock import Clock
-from training.db import Database
-from training.my_training import my_training
+from database.engine import Database
+from training.dates.clock import Clock
+from training.records.my_training import my_training
 
 MY_TRAINING = {"my training", "my record", "my completions"}
 

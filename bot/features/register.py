@@ -13,10 +13,10 @@ from bot.fields import FormValue, Id
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
 from config.settings import Settings
-from training import register
-from training.clock import Clock
-from training.db import Database
-from training.register import TEAMS, RegisterEntry
+from database.engine import Database
+from training.attendance import register
+from training.attendance.register import TEAMS, RegisterEntry
+from training.dates.clock import Clock
 
 CHOICES = {"", "present", "left_early", "absent", TEAMS}
 MARK_INPUT = re.compile(r"m_([sa]\d{1,10})")

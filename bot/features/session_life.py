@@ -24,14 +24,14 @@ from bot.fields import FormValue, Id
 from bot.file_delivery import FileDelivery
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Notice, Outcome, Said, Who
+from database.engine import Database
 from documents.rosters import roster_file
-from training import session_changes, session_messages, sessions
-from training.clock import Clock
-from training.db import Database
+from training.dates.clock import Clock
 from training.errors import InvalidSessionDetails, TrainingError
 from training.models import BookingStatus
-from training.offer_rule import OfferPolicy
-from training.session_changes import SessionChange, SessionChangedMeanwhile, SessionEdit
+from training.sessions import changes, messages, schedule
+from training.sessions.changes import SessionChange, SessionChangedMeanwhile, SessionEdit
+from training.sessions.offer_rule import OfferPolicy
 
 EDIT_WORDS = {"edit", "change", "reschedule", "move"}
 Draft = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -87,7 +87,7 @@ def read_edit_form(form: SessionEditForm, zone: ZoneInfo) -> SessionEdit:
 def change_notices(change: SessionChange, zone: ZoneInfo) -> tuple[Notice, ...]:
     """One card per person, keyed by the details they are told about: asking twice queues
     each once."""
-    mark = session_changes.edit_mark(change.after)
+    mark = changes.edit_mark(change.after)
     return tuple(
         Notice(
             told.person.staff_id,
@@ -138,7 +138,7 @@ class SessionLife(Feature):
 
     async def _form(self, session_id: int, error: str = "", values: dict | None = None) -> Outcome:
         summary, bot_meeting = await self.database.run(
-            session_changes.editable, session_id, self.clock.now()
+            changes.editable, session_id, self.clock.now()
         )
         return Outcome(
             card=edit_session_form(
@@ -159,7 +159,7 @@ class SessionLife(Feature):
     async def save_session(self, caller: Caller, data: SessionEditForm, key: str | None) -> Outcome:
         try:
             change = await self.database.run(
-                session_changes.edit_session,
+                changes.edit_session,
                 data.session_id,
                 read_edit_form(data, self.zone),
                 self.clock.now(),
@@ -191,11 +191,11 @@ class SessionLife(Feature):
     async def message_session(self, caller: Caller, data: MessageAsked, key: str | None) -> Outcome:
         message = data.message.strip()
         try:
-            found = await self.database.run(session_messages.audience, data.session_id, message)
+            found = await self.database.run(messages.audience, data.session_id, message)
         except InvalidSessionDetails as problem:
             if not message:
                 return Outcome(text=str(problem))
-            found = await self.database.run(session_messages.audience, data.session_id)
+            found = await self.database.run(messages.audience, data.session_id)
             return Outcome(card=message_form_card(found.session, self.zone, str(problem)))
         if not message:
             # Sent from the form with nothing written: say so; asked without one: the form.
@@ -213,7 +213,7 @@ class SessionLife(Feature):
     ) -> Outcome:
         include_waiting = data.include_waiting == "true"
         found = await self.database.run(
-            session_messages.record_message,
+            messages.record_message,
             data.session_id,
             data.message,
             self.clock.now(),
@@ -242,7 +242,7 @@ class SessionLife(Feature):
 
     @route("roster_file", RosterFileAsked, who=Who.COORDINATOR, from_cards=True)
     async def roster_file(self, caller: Caller, data: RosterFileAsked, key: str | None) -> Outcome:
-        found = await self.database.run(sessions.roster, data.session_id)
+        found = await self.database.run(schedule.roster, data.session_id)
         made = await asyncio.to_thread(roster_file, found, data.format, self.zone)
         return await self.files.offer(
             caller,

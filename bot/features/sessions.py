@@ -17,12 +17,12 @@ from bot.features.booking import SessionRef, number
 from bot.fields import FormToken, FormValue, Id, Text
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
-from training import booking, sessions
-from training.clock import Clock
-from training.db import Database
+from database.engine import Database
+from training.dates.clock import Clock
+from training.dates.working_days import not_working
 from training.errors import InvalidSessionDetails, SessionAlreadyCreated, TrainingError
-from training.sessions import NewSession
-from training.working_days import not_working
+from training.sessions import booking, schedule
+from training.sessions.schedule import NewSession
 
 NEW_SESSION = {"new session", "create session", "add session"}
 
@@ -145,7 +145,7 @@ class Sessions(Feature):
 
     @route("new_session_form", NoData, who=Who.COORDINATOR, from_cards=True)
     async def new_session_form(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
-        choices = await self.database.run(sessions.courses, live_only=True)
+        choices = await self.database.run(schedule.courses, live_only=True)
         return Outcome(
             card=new_session_form(
                 choices,
@@ -166,7 +166,7 @@ class Sessions(Feature):
                     data, warning=f"{day:%a} {day.day} {day:%b %Y} is {why}. Create it anyway?"
                 )
             created = await self.database.run(
-                sessions.create_session,
+                schedule.create_session,
                 details,
                 self.clock.now(),
                 created_by_staff_id=caller.staff_id,
@@ -187,7 +187,7 @@ class Sessions(Feature):
         self, data: SessionForm, *, error: str = "", warning: str = ""
     ) -> Outcome:
         """The form as it was sent, with what to fix or what to confirm."""
-        choices = await self.database.run(sessions.courses)
+        choices = await self.database.run(schedule.courses)
         form = new_session_form(
             choices,
             self.clock.now(),
@@ -203,7 +203,7 @@ class Sessions(Feature):
     @route("roster", SessionRef, who=Who.COORDINATOR, from_cards=True)
     async def roster(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
         found = await self.database.run(
-            sessions.roster,
+            schedule.roster,
             data.session_id,
             viewer_staff_id=caller.staff_id,
             now=self.clock.now(),
@@ -229,7 +229,7 @@ class Sessions(Feature):
     ) -> Outcome:
         reason = data.reason.strip()
         result = await self.database.run(
-            sessions.cancel_session,
+            schedule.cancel_session,
             data.session_id,
             reason,
             self.clock.now(),

@@ -1,6 +1,6 @@
 """People's teams, for coordinators: set one person's team (partner organisations are not in
 the council's directory), import a CSV of email,team, and keep the map of Entra departments to
-the teams they report as. Every change is audited by the services (training/teams.py)."""
+the teams they report as. Every change is audited by the services (training/people/teams.py)."""
 
 import re
 
@@ -17,11 +17,11 @@ from bot.downloads import CertificateTooLarge, Downloads, FileOffer
 from bot.fields import MAX_TEXT, FormValue, Text
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Outcome, Said, Who
-from training import teams
-from training.clock import Clock
-from training.db import Database
-from training.team_rule import BadTeamFile, read_team_file
-from training.teams import TeamProblem
+from database.engine import Database
+from training.dates.clock import Clock
+from training.people import teams
+from training.people.team_rule import BadTeamFile, read_team_file
+from training.people.teams import TeamProblem
 
 MAX_FILE_BYTES = 1024 * 1024  # 5,000 lines of email,team is about 300 KB
 TEAM_MAP = {"team map", "teams map", "department map", "departments map", "departments"}

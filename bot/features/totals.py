@@ -19,14 +19,16 @@ from bot.fields import MAX_QUERY, ExportFormat, Id, Query
 from bot.file_delivery import FileDelivery
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
+from database.engine import Database
 from documents.chart import chart_png, data_uri
 from documents.exports import export_file
-from training import audit, feedback, teams, totals
-from training.clock import Clock
-from training.db import Database
-from training.feedback import FeedbackScope, FeedbackSummary
-from training.totals import UnmatchedCounter, scope_of
-from training.totals_language import NotUnderstood, TotalsQuery, parse_totals_request
+from training.data_protection import audit
+from training.dates.clock import Clock
+from training.figures import feedback, totals
+from training.figures.feedback import FeedbackScope, FeedbackSummary
+from training.figures.plain_words import NotUnderstood, TotalsQuery, parse_totals_request
+from training.figures.totals import UnmatchedCounter, scope_of
+from training.people import teams
 
 
 class TotalsAsked(CommandData):

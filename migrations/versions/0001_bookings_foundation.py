@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -42,8 +42,8 @@ def upgrade() -> None:
         sa.Column("team", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("organisation", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("roles", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("created_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("aad_object_id"),
     )
@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("service_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("reference_json", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["staff_id"],
             ["staff.id"],
@@ -76,8 +76,8 @@ def upgrade() -> None:
         "training_session",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("course_id", sa.Integer(), nullable=False),
-        sa.Column("starts_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ends_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("online", sa.Boolean(), nullable=False),
         sa.Column("join_url", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column("location", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
@@ -87,10 +87,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("bookings_open", sa.Boolean(), nullable=False),
         sa.Column("cancellation_cutoff_hours", sa.Integer(), nullable=False),
-        sa.Column("cancelled_at", training.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", database.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("cancel_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("created_by_staff_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["course_id"],
             ["course.id"],
@@ -113,10 +113,10 @@ def upgrade() -> None:
         sa.Column("session_id", sa.Integer(), nullable=False),
         sa.Column("staff_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("requested_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("seat_given_at", training.columns.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("cancelled_at", training.columns.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("requested_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("seat_given_at", database.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", database.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["training_session.id"],
@@ -142,7 +142,7 @@ def upgrade() -> None:
         "handled_request",
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("booking_id", sa.Integer(), nullable=True),
-        sa.Column("handled_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["booking_id"],
             ["booking.id"],

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_staff_id", sa.Integer(), nullable=True),
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -45,10 +45,10 @@ def upgrade() -> None:
         sa.Column("course_id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=True),
         sa.Column("source", sa.String(length=20), nullable=False),
-        sa.Column("completed_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("attended_seconds", sa.Integer(), nullable=True),
         sa.Column("confirmed_by_staff_id", sa.Integer(), nullable=True),
-        sa.Column("recorded_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["confirmed_by_staff_id"],
             ["staff.id"],

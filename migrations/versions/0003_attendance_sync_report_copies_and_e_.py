@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -34,13 +34,13 @@ def upgrade() -> None:
         ),
         sa.Column("certificate_file", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("manager_staff_id", sa.Integer(), nullable=True),
-        sa.Column("claimed_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_at", training.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", database.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decided_by_staff_id", sa.Integer(), nullable=True),
         sa.Column("decision_note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("chased_at", training.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("chased_at", database.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("chase_count", sa.Integer(), nullable=False),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["course_id"],
             ["course.id"],
@@ -78,14 +78,14 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=False),
         sa.Column("report_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("meeting_start", training.columns.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("meeting_end", training.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("meeting_start", database.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("meeting_end", database.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("raw_json", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("next_page_url", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
         sa.Column("complete", sa.Boolean(), nullable=False),
         sa.Column("records_read", sa.Integer(), nullable=False),
-        sa.Column("first_read_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("first_read_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["training_session.id"],
@@ -105,10 +105,10 @@ def upgrade() -> None:
         sa.Column("online_meeting_id", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_attempt_at", training.columns.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("next_attempt_at", training.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_attempt_at", database.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", database.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["training_session.id"],
@@ -131,8 +131,8 @@ def upgrade() -> None:
         sa.Column("data_gaps", sa.Boolean(), nullable=False),
         sa.Column("resolution", sa.String(length=20), nullable=True),
         sa.Column("resolved_by_staff_id", sa.Integer(), nullable=True),
-        sa.Column("resolved_at", training.columns.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", database.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["resolved_by_staff_id"],
             ["staff.id"],
@@ -162,7 +162,7 @@ def upgrade() -> None:
         sa.Column("report_copy_id", sa.Integer(), nullable=False),
         sa.Column("record_key", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("raw_json", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("read_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("read_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["report_copy_id"],
             ["attendance_report_copy.id"],

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -29,8 +29,8 @@ def upgrade() -> None:
         sa.Column("frequency", sa.String(length=20), nullable=False),
         sa.Column("last_update_on", sa.Date(), nullable=True),
         sa.Column("next_due_on", sa.Date(), nullable=True),
-        sa.Column("created_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
@@ -55,7 +55,7 @@ def upgrade() -> None:
         sa.Column("delivered_on", sa.Date(), nullable=False),
         sa.Column("was_due_on", sa.Date(), nullable=True),
         sa.Column("recorded_by_staff_id", sa.Integer(), nullable=True),
-        sa.Column("recorded_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["board_id"],
             ["board.id"],
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("staff_id", sa.Integer(), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=False),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("blocked_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("blocked_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["staff_id"],
             ["staff.id"],
@@ -91,12 +91,12 @@ def upgrade() -> None:
         sa.Column("card_json", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", training.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", database.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("leased_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("created_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", training.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", database.columns.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["staff_id"],
             ["staff.id"],

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=False),
         sa.Column("staff_id", sa.Integer(), nullable=False),
-        sa.Column("asked_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("asked_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["training_session.id"],
@@ -49,8 +49,8 @@ def upgrade() -> None:
         sa.Column("most_useful", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.Column("could_be_better", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.Column("consent_to_attribute", sa.Boolean(), nullable=False),
-        sa.Column("submitted_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["training_session.id"],

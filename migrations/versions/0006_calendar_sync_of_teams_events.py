@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("staff_id", sa.Integer(), nullable=False),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
         sa.Column("invited", sa.Boolean(), nullable=False),
-        sa.Column("synced_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("synced_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["training_session.id"],
@@ -51,12 +51,12 @@ def upgrade() -> None:
         sa.Column("transaction_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_attempt_at", training.columns.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("next_attempt_at", training.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_attempt_at", database.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", database.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-        sa.Column("lease_until", training.columns.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("event_cancelled_at", training.columns.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", database.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("event_cancelled_at", database.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["training_session.id"],

@@ -12,7 +12,7 @@ from itertools import groupby
 from alembic import op
 from sqlalchemy import Connection, text
 
-from training.staff_merge import merge_staff
+from training.people.merge import merge_staff
 
 revision: str = "0008"
 down_revision: str | None = "0007"

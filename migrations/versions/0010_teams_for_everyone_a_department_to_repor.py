@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(
             sa.Column(
-                "department_read_at", training.columns.UTCDateTime(timezone=True), nullable=True
+                "department_read_at", database.columns.UTCDateTime(timezone=True), nullable=True
             )
         )
         batch_op.add_column(sa.Column("team_source", sa.String(length=20), nullable=True))
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("department", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("team", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("updated_by_staff_id", sa.Integer(), nullable=True),
-        sa.Column("updated_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["updated_by_staff_id"], ["staff.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("department_key"),

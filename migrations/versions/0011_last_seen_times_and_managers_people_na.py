@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0011"
 down_revision: str | None = "0019"
@@ -48,7 +48,7 @@ def _open_claim_index(where: str) -> None:
 def upgrade() -> None:
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("last_seen_at", training.columns.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("last_seen_at", database.columns.UTCDateTime(timezone=True), nullable=True)
         )
     op.execute("UPDATE staff SET last_seen_at = updated_at")
     for table, at, person in LATEST_ACTIVITY:
@@ -57,13 +57,13 @@ def upgrade() -> None:
     with op.batch_alter_table("elearning_claim", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
-                "manager_named_at", training.columns.UTCDateTime(timezone=True), nullable=True
+                "manager_named_at", database.columns.UTCDateTime(timezone=True), nullable=True
             )
         )
         batch_op.add_column(sa.Column("manager_approved_by_staff_id", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column(
-                "manager_approved_at", training.columns.UTCDateTime(timezone=True), nullable=True
+                "manager_approved_at", database.columns.UTCDateTime(timezone=True), nullable=True
             )
         )
         batch_op.create_foreign_key(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0012"
 down_revision: str | None = "0014"
@@ -23,7 +23,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("decision", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("decided_by_staff_id", sa.Integer(), nullable=True))
         batch_op.add_column(
-            sa.Column("decided_at", training.columns.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("decided_at", database.columns.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
             sa.Column("reason", sa.String(length=500), nullable=False, server_default="")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0013"
 down_revision: str | None = "0010"
@@ -23,7 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("calendar_sync", schema=None) as batch_op:
         for name in ("attendees_sent_at", "event_starts_at", "event_ends_at"):
             batch_op.add_column(
-                sa.Column(name, training.columns.UTCDateTime(timezone=True), nullable=True)
+                sa.Column(name, database.columns.UTCDateTime(timezone=True), nullable=True)
             )
     # Events made before this revision were made at their session's times, and no session
     # could be moved then: they are where their session is.

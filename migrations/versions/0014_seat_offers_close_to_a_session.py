@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0014"
 down_revision: str | None = "0011"
@@ -40,10 +40,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("booking_id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=False),
-        sa.Column("offered_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("offered_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
-        sa.Column("answered_at", training.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("answered_at", database.columns.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["booking_id"], ["booking.id"]),
         sa.ForeignKeyConstraint(["session_id"], ["training_session.id"]),
         sa.PrimaryKeyConstraint("id"),

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-import training.columns
+import database.columns
 from config.settings import Settings
 
 revision: str = "0015"
@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("stored_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("stored_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     connection = op.get_bind()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0017"
 down_revision: str | None = "0020"
@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "tenant_pace",
         sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("next_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("tenant_id"),
     )
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0018"
 down_revision: str | None = "0015"
@@ -30,8 +30,8 @@ def upgrade() -> None:
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("created_at", training.columns.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", training.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", database.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", database.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["staff_id"], ["staff.id"]),
         sa.PrimaryKeyConstraint("id"),
     )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import training.columns
+import database.columns
 
 revision: str = "0019"
 down_revision: str | None = "0013"
@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("booking", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("undo_until", training.columns.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("undo_until", database.columns.UTCDateTime(timezone=True), nullable=True)
         )
 
 

@@ -10,10 +10,10 @@ from aiohttp import web
 
 from bot.app import WRAPBOT, create_app
 from config.settings import Settings
+from database.engine import Database
 from tests.bot.harness import TENANT, LocalConnector, TeamsUser
 from tests.factories import add_course, add_session
-from training.clock import FixedClock
-from training.db import Database
+from training.dates.clock import FixedClock
 
 COORDINATOR_AAD = "c0000000-0000-0000-0000-000000000001"
 

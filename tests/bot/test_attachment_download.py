@@ -20,7 +20,7 @@ from bot.downloads import (
     PublicOnlyResolver,
     public_address,
 )
-from training.elearning import ClaimProblem
+from training.records.elearning import ClaimProblem
 
 HOSTS = ("*.sharepoint.com",)
 PRODUCTION = Downloads(DownloadRules(HOSTS, local=False))

@@ -5,8 +5,8 @@ from datetime import date, timedelta
 from sqlmodel import func, select
 
 from tests.bot.harness import button, card_from_invoke, card_text, cards_in, texts_in
-from training import boards
-from training.boards import BoardDetails
+from training.governance import boards
+from training.governance.boards import BoardDetails
 from training.models import AuditEntry, Board, BoardUpdate
 
 

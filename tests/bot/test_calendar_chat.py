@@ -18,9 +18,9 @@ from tests.bot.harness import (
 )
 from tests.factories import add_course
 from tests.graph.local_graph import Fault
-from training import calendar
 from training.models import Session
-from training.sessions import NEEDS_JOIN_LINK
+from training.sessions import calendar
+from training.sessions.schedule import NEEDS_JOIN_LINK
 
 ONLINE_FORM = {
     "course": "WRAP",

@@ -79,7 +79,7 @@ async def test_the_audit_log_shows_who_did_what_and_records_the_look(chat, wrap_
 async def test_people_are_told_even_if_the_first_attempt_never_queued_their_notices(
     chat, wrap_sessions
 ):
-    from training.sessions import cancel_session
+    from training.sessions.schedule import cancel_session
 
     _, small, _ = wrap_sessions
     ann, bob = chat.user("Ann Able"), chat.user("Bob Baker")

@@ -15,7 +15,7 @@ from sqlmodel import func, select
 
 from bot.app import create_app
 from config.settings import Settings
-from training.demo import PLAYGROUND_PEOPLE, load_demo_data
+from demo.council import PLAYGROUND_PEOPLE, load_demo_data
 from training.models import AuditEntry, ExportDownload
 
 ALEX, ISAIAH = PLAYGROUND_PEOPLE[0], PLAYGROUND_PEOPLE[3]

@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from bot.app import create_app
 from config.settings import RefusedToStart, Settings
+from database.engine import Database
 from tests.bot.harness import TENANT, texts_in
-from training.db import Database
 from training.models import Staff
 
 PARTNER = "99999999-8888-7777-6666-555555555555"

@@ -9,7 +9,7 @@ from tests.bot.graph_chat import offer
 from tests.bot.harness import button, card_from_invoke, card_text, cards_in
 from tests.graph.scenario import seed
 from training.models import Staff
-from training.staff import person_named_by_email
+from training.people.staff import person_named_by_email
 
 PDF = b"%PDF-1.7\n" + b"0" * 2000
 

@@ -9,12 +9,12 @@ from sqlmodel import select
 
 from bot.app import WRAPBOT
 from bot.ratelimit import TeamsRateLimiter
+from delivery import outbox
+from delivery.outbox import OutgoingMessage
 from tests.bot.harness import TeamsUser, card_text, cards_in
 from tests.bot.test_reminders_chat import FakeTime, start_app
 from tests.bot.test_reminders_chat import connector as connector  # a fixture
-from training import outbox
 from training.models import OutboxMessage, Staff
-from training.outbox import OutgoingMessage
 
 
 async def people(chat, *names: str) -> list[TeamsUser]:

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from training import outbox
-from training.db import Database
+from database.engine import Database
+from delivery import outbox
+from delivery.outbox import OutgoingMessage
 from training.models import ConversationReference, Staff
-from training.outbox import OutgoingMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "replica-tenant"

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from config.settings import Settings
+from demo.council import PLAYGROUND_PEOPLE, load_demo_data
 from tests.bot.test_routes import README_PHRASES
-from training.clock import FixedClock
-from training.demo import PLAYGROUND_PEOPLE, load_demo_data
+from training.dates.clock import FixedClock
 
 ALEX, MEGAN, ADELE, ISAIAH, PATTI, LYNNE = PLAYGROUND_PEOPLE
 SAID_NOTHING_REAL = re.compile(

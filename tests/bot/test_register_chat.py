@@ -12,9 +12,9 @@ from sqlmodel import func, select
 
 from tests.bot.harness import button, card_from_invoke, card_text, cards_in, texts_in
 from tests.factories import add_course, add_session
+from training.figures.plain_words import TotalsQuery
+from training.figures.totals import compute_totals, scope_of
 from training.models import AuditEntry, Booking, Completion, Session, SessionAttendance, Staff
-from training.totals import compute_totals, scope_of
-from training.totals_language import TotalsQuery
 
 UK = ZoneInfo("Europe/London")
 PEOPLE = ["Ann Able", "Bob Baker", "Cat Cole", "Dev Dean"]

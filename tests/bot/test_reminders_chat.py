@@ -12,12 +12,13 @@ from bot.app import WRAPBOT, create_app
 from bot.bootstrap import SWEEP_CARDS, reminder_policy
 from bot.ratelimit import TeamsRateLimiter
 from config.settings import Settings
+from delivery import outbox
 from scheduler.sweep import ReminderSweep
 from tests.bot.conftest import COORDINATOR_AAD
 from tests.bot.harness import TENANT, LocalConnector, TeamsUser, card_text, cards_in
 from tests.factories import add_course, add_session
-from training import boards, outbox
-from training.boards import BoardDetails
+from training.governance import boards
+from training.governance.boards import BoardDetails
 from training.models import Booking, BookingStatus, DeliveryBlock, Staff
 
 

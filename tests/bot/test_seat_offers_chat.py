@@ -15,7 +15,7 @@ from config.settings import Settings
 from tests.bot.conftest import COORDINATOR_AAD
 from tests.bot.harness import TENANT, button, card_from_invoke, card_text, cards_in, texts_in
 from tests.factories import add_course, add_session
-from training.clock import FixedClock
+from training.dates.clock import FixedClock
 from training.models import Booking, BookingStatus, OfferState, OutboxMessage, SeatOffer
 
 

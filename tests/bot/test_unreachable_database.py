@@ -14,10 +14,10 @@ from sqlalchemy.exc import OperationalError
 from bot.app import create_app
 from bot.bootstrap import open_database
 from config.settings import Settings
+from database.engine import Database
 from tests.bot.harness import LocalConnector, TeamsUser, texts_in
 from tests.conftest import POSTGRES_URL
-from training.clock import FixedClock
-from training.db import Database
+from training.dates.clock import FixedClock
 
 # A client that waits longer than this has been left hanging by the bot.
 PATIENCE = aiohttp.ClientTimeout(total=8)

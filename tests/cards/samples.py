@@ -15,34 +15,34 @@ from zoneinfo import ZoneInfo
 from bot.cards.elements import card, execute, heading, text
 from bot.cards.help import closest_commands
 from bot.cards.sessions import Page
+from delivery.outbox import DeliveryProblem
 from documents.chart import chart_png, data_uri
-from training import periods
-from training.attendance_sheet import AttendanceSheet, AttendeeLine, SyncResult
-from training.audit import AuditLine
-from training.boards import BoardView
-from training.due import UpcomingReminder
-from training.elearning import ClaimView
-from training.feedback import (
+from training.attendance.register import Register as RegisterView
+from training.attendance.register import RegisterLine
+from training.attendance.sheet import AttendanceSheet, AttendeeLine, SyncResult
+from training.attendance.unmatched import UnmatchedLine
+from training.data_protection.audit import AuditLine
+from training.dates import periods
+from training.dates.periods import Period
+from training.figures.feedback import (
     FeedbackAnswers,
     FeedbackComment,
     FeedbackForm,
     FeedbackReceipt,
     FeedbackSummary,
 )
+from training.figures.plain_words import Choice, NotUnderstood, TotalsQuery
+from training.figures.totals import Figures, Line, MonthLine, Totals, TotalsScope
+from training.governance.boards import BoardView
+from training.governance.due import UpcomingReminder
+from training.governance.reminders import Reminder
 from training.models import BoardFrequency, BoardKind
-from training.my_training import CompletionLine, MyTraining
-from training.outbox import DeliveryProblem
-from training.periods import Period
-from training.register import Register as RegisterView
-from training.register import RegisterLine
-from training.reminders import Reminder
-from training.seat_offers import OfferAnswer, OfferLapse
-from training.session_changes import PersonTold, SessionChange
-from training.session_messages import MessageAudience
-from training.teams import ImportResult, MappingLine, NoTeam, PersonTeam, TeamChange
-from training.totals import Figures, Line, MonthLine, Totals, TotalsScope
-from training.totals_language import Choice, NotUnderstood, TotalsQuery
-from training.unmatched_attendees import UnmatchedLine
+from training.people.teams import ImportResult, MappingLine, NoTeam, PersonTeam, TeamChange
+from training.records.elearning import ClaimView
+from training.records.my_training import CompletionLine, MyTraining
+from training.sessions.changes import PersonTold, SessionChange
+from training.sessions.messages import MessageAudience
+from training.sessions.seat_offers import OfferAnswer, OfferLapse
 from training.views import BookingSummary, CourseChoice, Person, Roster, RosterLine, SessionSummary
 
 ZONE = ZoneInfo("Europe/London")

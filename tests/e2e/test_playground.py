@@ -23,9 +23,9 @@ from aiohttp import web
 
 from bot.app import create_app
 from config.settings import Settings
-from training.clock import FixedClock, SystemClock
-from training.db import Database
-from training.demo import load_demo_data
+from database.engine import Database
+from demo.council import load_demo_data
+from training.dates.clock import FixedClock, SystemClock
 
 pytestmark = pytest.mark.e2e
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from database.engine import Database
 from tests.factories import add_course, add_session, add_staff
 from tests.graph.local_graph import LocalGraph, Meeting, Report, at, record
-from training.db import Database
 from training.models import Booking, BookingStatus, Session
 
 START = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)  # a week before the tests' NOW

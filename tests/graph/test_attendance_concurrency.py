@@ -6,10 +6,10 @@ import asyncio
 from sqlalchemy import func
 from sqlmodel import select
 
+from database.engine import Database
 from graph.attendance_sync import sync_one_session, sync_recent_sessions
 from tests.conftest import NOW
 from tests.graph.scenario import booking_statuses, seed
-from training.db import Database
 from training.models import AttendanceRecordCopy, AttendanceReportCopy, AttendanceSync, Completion
 
 

@@ -9,7 +9,7 @@ from graph.attendance_sync import sync_one_session, sync_recent_sessions
 from tests.conftest import NOW
 from tests.graph.local_graph import Fault
 from tests.graph.scenario import END, booking_statuses, seed, session_status
-from training import attendance_reports, unmatched_attendees
+from training.attendance import reports, unmatched
 from training.models import (
     AttendanceRecordCopy,
     AttendanceReportCopy,
@@ -109,7 +109,7 @@ async def test_a_report_not_yet_made_is_tried_again_not_taken_as_nobody_came(
     database, graph, graph_server, settings_for_graph
 ):
     world = seed(database, graph_server, NOW)
-    reports, world.meeting.reports = world.meeting.reports, []
+    made, world.meeting.reports = world.meeting.reports, []
     soon = END + timedelta(minutes=10)
     result = await sync_one_session(database, graph, settings_for_graph, world.session_id, soon)
     assert result.state == SyncState.WAITING
@@ -117,12 +117,12 @@ async def test_a_report_not_yet_made_is_tried_again_not_taken_as_nobody_came(
     assert set(booking_statuses(database, world.session_id).values()) == {"booked"}
 
     with database.unit_of_work() as db:
-        not_yet = attendance_reports.sessions_due(db, END + timedelta(minutes=20), lookback_days=14)
-        due = attendance_reports.sessions_due(db, END + timedelta(minutes=31), lookback_days=14)
+        not_yet = reports.sessions_due(db, END + timedelta(minutes=20), lookback_days=14)
+        due = reports.sessions_due(db, END + timedelta(minutes=31), lookback_days=14)
     assert [t.session_id for t in not_yet] == []
     assert [t.session_id for t in due] == [world.session_id]
 
-    world.meeting.reports = reports  # Teams has made the reports by the 30-minute look
+    world.meeting.reports = made  # Teams has made the reports by the 30-minute look
     [later] = await sync_recent_sessions(
         database, graph, settings_for_graph, END + timedelta(minutes=31)
     )
@@ -165,8 +165,8 @@ async def test_resolving_the_guest_records_their_completion(
     world = seed(database, graph_server, NOW)
     await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
     with database.unit_of_work() as db:
-        [guest] = unmatched_attendees.unmatched(db, viewer_staff_id=None, now=NOW)
-        line = unmatched_attendees.mark_guest(
+        [guest] = unmatched.unmatched(db, viewer_staff_id=None, now=NOW)
+        line = unmatched.mark_guest(
             db,
             guest.attendance_id,
             "Metropolitan Police",
@@ -180,6 +180,6 @@ async def test_resolving_the_guest_records_their_completion(
             db.exec(select(Completion).where(Completion.staff_id == line.staff_id)).first()
             is not None
         )
-        assert unmatched_attendees.unmatched(db, viewer_staff_id=None, now=NOW) == []
+        assert unmatched.unmatched(db, viewer_staff_id=None, now=NOW) == []
     again = await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
     assert again.unmatched == 0 and again.completed == 6 and again.people == 8

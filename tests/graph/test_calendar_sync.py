@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from database.engine import Database
 from graph.calendar_sync import retry_pending, sync_session
 from tests.factories import add_course, add_session, add_staff
 from tests.graph.local_graph import Fault
-from training import booking, calendar, sessions
-from training.db import Database
 from training.models import Session
-from training.offer_rule import OfferPolicy
+from training.sessions import booking, calendar, schedule
+from training.sessions.offer_rule import OfferPolicy
 
 OFFERS = OfferPolicy()  # the default: 3 days, 12 hours
 
@@ -119,7 +119,7 @@ async def test_calling_the_session_off_cancels_the_event_once_with_the_reason(
     _book(database, ann, session_id, now)
     await sync_session(database, graph, session_id, now)
     with database.unit_of_work() as db:
-        sessions.cancel_session(db, session_id, "Trainer unwell", now)
+        schedule.cancel_session(db, session_id, "Trainer unwell", now)
 
     assert (await sync_session(database, graph, session_id, now)).state == "synced"
     [(event_id, comment)] = graph_server.cancellations

@@ -9,7 +9,7 @@ from graph.coordinator_group import CoordinatorGroup
 from tests.graph.fixtures import graph_settings
 from tests.graph.local_authority import CLIENT_SECRET
 from tests.graph.local_graph import Fault
-from training.coordinators import Coordinators
+from training.people.coordinators import Coordinators
 
 PAT = "c0000000-0000-0000-0000-000000000001"
 GILL = "9111aaaa-0000-0000-0000-000000000002"

@@ -11,8 +11,8 @@ from tests.conftest import NOW
 from tests.factories import add_staff
 from tests.graph.local_graph import Fault
 from tests.graph.scenario import AAD, seed
-from training import teams
 from training.models import Staff
+from training.people import teams
 
 SELECT = "$select=id,mail,userPrincipalName,department"
 

@@ -10,11 +10,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import text
 
 from bot.bootstrap import SWEEP_CARDS
+from database.engine import Database
 from scheduler.service import SWEEP_JOB_ID, SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep
-from training.clock import FixedClock
-from training.db import Database
-from training.reminders import ReminderPolicy
+from training.dates.clock import FixedClock
+from training.governance.reminders import ReminderPolicy
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -10,9 +10,9 @@ from scheduler.sweep import ReminderSweep
 from tests.conftest import NOW
 from tests.factories import add_staff
 from tests.graph.local_graph import Fault
-from training.clock import FixedClock
+from training.dates.clock import FixedClock
+from training.governance.reminders import ReminderPolicy
 from training.models import Staff
-from training.reminders import ReminderPolicy
 
 USERS = "/v1.0/users?"
 

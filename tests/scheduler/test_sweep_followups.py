@@ -10,11 +10,11 @@ from scheduler.sweep import ReminderSweep
 from tests.conftest import NOW
 from tests.factories import add_course, add_session, add_staff
 from tests.graph.scenario import seed
-from training.clock import FixedClock
-from training.coordinators import Coordinators
+from training.data_protection.retention import ANONYMOUS
+from training.dates.clock import FixedClock
+from training.governance.reminders import ReminderPolicy
 from training.models import AuditEntry, Booking, Completion, Staff
-from training.reminders import ReminderPolicy
-from training.retention import ANONYMOUS
+from training.people.coordinators import Coordinators
 
 
 def _sweep(database, clock, **followups) -> ReminderSweep:

@@ -1,5 +1,5 @@
 """Build attendance as a sync does, without Graph: Teams' reports go through the services that
-store our copies and recompute the session (`training.attendance_reports`), so a world made
+store our copies and recompute the session (`training.attendance.reports`), so a world made
 here has the same rows, bookings and completions as one read from Teams."""
 
 from datetime import datetime, timedelta
@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import Session as DbSession
 
 from tests.graph.local_graph import iso, record
-from training import attendance_reports
-from training.attendance_sheet import SyncResult
+from training.attendance import reports as attendance_reports
+from training.attendance.sheet import SyncResult
 from training.models import Booking, BookingStatus, Session, Staff
 
 

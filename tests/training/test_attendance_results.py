@@ -8,19 +8,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import select
 
+from database.engine import Database
+from demo.council import load_demo_data
 from tests.factories import add_course, add_session, add_staff
 from tests.training.attendance_world import attendee, book, read_reports
-from training import attendance_reports, periods, unmatched_attendees
-from training.attendance_sheet import attendance_sheet
-from training.db import Database
-from training.demo import load_demo_data
-from training.feedback import (
+from training.attendance import reports, unmatched
+from training.attendance.sheet import attendance_sheet
+from training.dates import periods
+from training.figures.feedback import (
     FeedbackAnswers,
     FeedbackScope,
     feedback_requests_due,
     feedback_summary,
     submit_feedback,
 )
+from training.figures.plain_words import TotalsQuery
+from training.figures.report import headline
+from training.figures.totals import compute_totals, scope_of
 from training.models import (
     AttendanceRecordCopy,
     AttendanceReportCopy,
@@ -32,11 +36,8 @@ from training.models import (
     SessionAttendance,
     Staff,
 )
-from training.my_training import my_training
-from training.report import headline
-from training.sessions import roster
-from training.totals import compute_totals, scope_of
-from training.totals_language import TotalsQuery
+from training.records.my_training import my_training
+from training.sessions.schedule import roster
 
 UK = ZoneInfo("Europe/London")
 START = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)  # Monday 4 January 2027, two hours
@@ -115,7 +116,7 @@ def test_people_known_only_by_a_name_are_never_merged(database):
             ("iPhone", 3600, False),
             ("iPhone", 4200, False),
         ]
-        assert len(unmatched_attendees.unmatched(db, viewer_staff_id=None, now=NOW)) == 2
+        assert len(unmatched.unmatched(db, viewer_staff_id=None, now=NOW)) == 2
 
 
 def test_the_organiser_and_the_facilitators_are_never_attendees(database):
@@ -163,8 +164,8 @@ def test_the_organiser_and_the_facilitators_are_never_attendees(database):
             "Pat Prevent",
             "Sgt Lee",
         ]
-        assert unmatched_attendees.unmatched(db, viewer_staff_id=None, now=NOW) == []
-        assert unmatched_attendees.count_unmatched(db, None, None) == 0
+        assert unmatched.unmatched(db, viewer_staff_id=None, now=NOW) == []
+        assert unmatched.count_unmatched(db, None, None) == 0
         assert _completions(db, session.id) == {people["Ann Able"].id: 7200}
         totals = compute_totals(db, scope_of(TotalsQuery(), UK), NOW, UK)
         assert (totals.figures.people_attended, totals.figures.completed_live) == (1, 1)
@@ -216,8 +217,8 @@ def test_assigning_someone_already_there_merges_their_time(database):
             ],
         )
     with database.unit_of_work() as db:
-        [phone] = unmatched_attendees.unmatched(db, viewer_staff_id=None, now=NOW)
-        line = unmatched_attendees.assign_attendee(
+        [phone] = unmatched.unmatched(db, viewer_staff_id=None, now=NOW)
+        line = unmatched.assign_attendee(
             db,
             phone.attendance_id,
             "fay.fox@example.gov.uk",
@@ -231,7 +232,7 @@ def test_assigning_someone_already_there_merges_their_time(database):
         assert row.resolution == "assigned"
         assert _completions(db, session.id) == {fay.id: 6000}
     with database.unit_of_work() as db:  # read again: the coordinator's answer holds
-        attendance_reports.finish_sync(
+        reports.finish_sync(
             db, session.id, NOW, reports_listed=1, retry_offsets=[], default_percent=75
         )
         [row] = _rows(db, session.id)
@@ -252,10 +253,10 @@ def test_marking_a_demo_guest_changes_nobody_elses_result(database):
     with database.unit_of_work() as db:
         load_demo_data(db, NOW, UK)
     with database.unit_of_work() as db:
-        [jo] = unmatched_attendees.unmatched(db, viewer_staff_id=None, now=NOW)
+        [jo] = unmatched.unmatched(db, viewer_staff_id=None, now=NOW)
         before = _results(db, jo.session_id)
         people_before = compute_totals(db, scope_of(TotalsQuery(), UK), NOW, UK).figures
-        unmatched_attendees.mark_guest(
+        unmatched.mark_guest(
             db, jo.attendance_id, "Met Police", actor_staff_id=1, now=NOW, default_percent=75
         )
     with database.unit_of_work() as db:
@@ -312,12 +313,12 @@ def test_a_late_page_from_a_second_sync_never_reopens_a_finished_report(database
         session, people = _world(db, "Ann Able")
         book(db, session, people["Ann Able"])
         report = {"id": "r-1", "attendanceRecords": []}
-        copy = attendance_reports.open_report(db, session.id, report, "page-1", NOW)
+        copy = reports.open_report(db, session.id, report, "page-1", NOW)
     ann = attendee("Ann", START, (0, 120), email="ann.able@example.gov.uk", record_id="ann")
     with database.unit_of_work() as db:
-        attendance_reports.store_page(db, copy.copy_id, [ann], None, NOW)
+        reports.store_page(db, copy.copy_id, [ann], None, NOW)
     with database.unit_of_work() as db:  # a slower sync still on page one
-        assert attendance_reports.store_page(db, copy.copy_id, [ann], "page-2", NOW) == 0
+        assert reports.store_page(db, copy.copy_id, [ann], "page-2", NOW) == 0
     with database.unit_of_work() as db:
         stored = db.get(AttendanceReportCopy, copy.copy_id)
         assert (stored.complete, stored.next_page_url, stored.records_read) == (True, None, 1)
@@ -338,7 +339,7 @@ def test_two_syncs_storing_one_report_at_once_take_turns(database):
     def first() -> None:
         try:
             with database.unit_of_work() as db:
-                attendance_reports.open_report(db, session_id, report, "page-1", NOW)
+                reports.open_report(db, session_id, report, "page-1", NOW)
                 first_open.set()
                 threading.Event().wait(0.5)  # the second is now waiting on us
         except BaseException as error:
@@ -348,7 +349,7 @@ def test_two_syncs_storing_one_report_at_once_take_turns(database):
         first_open.wait()
         try:
             with other.unit_of_work() as db:
-                attendance_reports.open_report(db, session_id, report, "page-1", NOW)
+                reports.open_report(db, session_id, report, "page-1", NOW)
         except BaseException as error:
             failures.append(error)
 
@@ -374,7 +375,7 @@ def test_long_names_and_addresses_are_cut_to_their_columns(database):
     with database.unit_of_work() as db:
         [row] = _rows(db, session.id)
         assert (len(row.display_name), len(row.email or "")) == (256, 320)
-        line = unmatched_attendees.mark_guest(
+        line = unmatched.mark_guest(
             db,
             row.id,
             "O" * 300,
@@ -413,7 +414,7 @@ def test_attended_means_the_same_in_every_figure(database):
             ],
         )
         guest_row = next(r for r in _rows(db, session.id) if r.email == "pc@met.police.uk")
-        unmatched_attendees.mark_guest(
+        unmatched.mark_guest(
             db,
             guest_row.id,
             "Metropolitan Police",
@@ -428,7 +429,7 @@ def test_attended_means_the_same_in_every_figure(database):
             scope_of(query, UK),
             NOW,
             UK,
-            unmatched=unmatched_attendees.count_unmatched,
+            unmatched=unmatched.count_unmatched,
         )
     f = totals.figures
     assert (f.people_booked, f.people_attended, f.attendances, f.no_shows) == (1, 2, 2, 0)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from training.audit import SENTENCES, sentence
+from training.data_protection.audit import SENTENCES, sentence
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("training", "bot", "scheduler", "graph", "documents")
+PACKAGES = ("training", "bot", "scheduler", "graph", "documents", "database", "delivery", "demo")
 
 
 def _constants(tree: ast.Module) -> dict[str, str]:

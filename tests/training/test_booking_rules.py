@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from tests.factories import add_course, add_session, add_staff
-from training.booking import book_seat, cancel_booking, my_bookings, upcoming_sessions
 from training.errors import (
     AlreadyBooked,
     CancellationClosed,
@@ -17,8 +16,9 @@ from training.errors import (
     UnknownSession,
 )
 from training.models import Booking, BookingStatus
-from training.offer_rule import OfferPolicy
-from training.sessions import cancel_session, roster
+from training.sessions.booking import book_seat, cancel_booking, my_bookings, upcoming_sessions
+from training.sessions.offer_rule import OfferPolicy
+from training.sessions.schedule import cancel_session, roster
 
 OFFERS = OfferPolicy()  # the default: 3 days, 12 hours
 

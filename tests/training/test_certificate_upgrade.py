@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from database import migrate
+from database.engine import Database, make_engine
 from tests.conftest import POSTGRES_URL, _tables
 from tests.factories import add_course, add_staff
-from training import migrate
-from training.db import Database, make_engine
 from training.models import ElearningClaim, StoredCertificate
 
 BEFORE = "0017"  # the revision before certificates were kept in the database

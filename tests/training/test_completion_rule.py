@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from tests.graph.local_graph import record
-from training.completion_rule import gather, merged_seconds, required_seconds
-from training.my_training import add_months
+from training.attendance.completion import gather, merged_seconds, required_seconds
+from training.records.my_training import add_months
 
 START = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 END = START + timedelta(hours=2)

@@ -5,10 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from tests.factories import add_course, add_session, add_staff
-from training.booking import book_seat, cancel_booking
 from training.models import BookingStatus
-from training.offer_rule import OfferPolicy
-from training.sessions import roster
+from training.sessions.booking import book_seat, cancel_booking
+from training.sessions.offer_rule import OfferPolicy
+from training.sessions.schedule import roster
 
 OFFERS = OfferPolicy()  # the default: 3 days, 12 hours
 

@@ -1,6 +1,6 @@
 """Who counts as a coordinator: the named people, and an Entra group's members once read."""
 
-from training.coordinators import Coordinators
+from training.people.coordinators import Coordinators
 
 PAT = "c0000000-0000-0000-0000-000000000001"
 GILL = "9111aaaa-0000-0000-0000-000000000002"

@@ -9,12 +9,13 @@ import pytest
 from sqlmodel import col, func, select
 
 from config.settings import Settings
-from training import feedback
-from training.attendance_results import settle_bookings_and_completions
-from training.booking import upcoming_sessions
-from training.demo import PLAYGROUND_PEOPLE, TEAMS, load_demo_data
-from training.demo_history import history_start
-from training.feedback import feedback_requests_due
+from demo.council import PLAYGROUND_PEOPLE, TEAMS, load_demo_data
+from demo.history import history_start
+from training.attendance.results import settle_bookings_and_completions
+from training.data_protection.retention import apply_retention
+from training.dates.periods import financial_year_of
+from training.figures import feedback
+from training.figures.feedback import feedback_requests_due
 from training.models import (
     Board,
     BoardUpdate,
@@ -30,8 +31,7 @@ from training.models import (
     SessionStatus,
     Staff,
 )
-from training.periods import financial_year_of
-from training.retention import apply_retention
+from training.sessions.booking import upcoming_sessions
 
 ZONE = Settings(_env_file=None).zone
 

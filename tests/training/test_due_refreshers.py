@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from config.settings import Settings
 from tests.factories import add_course, add_staff
-from training.due import due_reminders
+from training.governance.due import due_reminders
+from training.governance.reminders import ReminderPolicy
 from training.models import Completion, CompletionSource
-from training.reminders import ReminderPolicy
 
 POLICY = ReminderPolicy(zone=Settings(_env_file=None).zone, offsets_days=(28, 7, 1), hour=9)
 

@@ -16,7 +16,7 @@ from training.errors import (
     NotInvitedToFeedback,
     UnknownSession,
 )
-from training.feedback import (
+from training.figures.feedback import (
     FeedbackAnswers,
     FeedbackScope,
     feedback_form,

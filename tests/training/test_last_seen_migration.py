@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from database import migrate
 from tests.conftest import POSTGRES_URL
 from tests.training.test_staff_merge_migration import THEN, _person, _read, _write
-from training import migrate
 
 LATER = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import training.models  # noqa: F401
+from database import migrate
+from database.engine import make_engine
 from tests.conftest import POSTGRES_URL
-from training import migrate
-from training.db import make_engine
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))

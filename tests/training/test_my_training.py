@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from tests.factories import add_course, add_staff
 from training.models import Completion
-from training.my_training import my_training
+from training.records.my_training import my_training
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

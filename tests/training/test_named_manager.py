@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import select
 
 from tests.factories import add_course, add_staff
-from training import elearning
-from training.elearning import Certificate, ClaimNotFound, ClaimProblem
 from training.models import AuditEntry, Completion, Delivery, ElearningClaim
+from training.records import elearning
+from training.records.elearning import Certificate, ClaimNotFound, ClaimProblem
 
 PDF = b"%PDF-1.4\n"
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from training.offer_rule import Filling, OfferPolicy, how_to_fill
+from training.sessions.offer_rule import Filling, OfferPolicy, how_to_fill
 
 STARTS = datetime(2027, 1, 14, 10, 0, tzinfo=UTC)
 H = timedelta(hours=1)

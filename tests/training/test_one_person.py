@@ -22,7 +22,7 @@ from training.models import (
     SessionAttendance,
     Staff,
 )
-from training.staff import TeamsIdentity, person_named_by_email, record_contact, upsert_staff
+from training.people.staff import TeamsIdentity, person_named_by_email, record_contact, upsert_staff
 
 AAD = "0f0f0f0f-1111-2222-3333-444444444444"
 
@@ -133,8 +133,8 @@ def test_a_record_by_id_and_one_by_email_become_one_with_all_they_name(database,
 
 
 def test_a_claim_and_a_board_follow_the_merge_as_claimant_manager_and_lead(database, clock):
-    from training import boards
-    from training.boards import BoardDetails
+    from training.governance import boards
+    from training.governance.boards import BoardDetails
 
     now = clock.now()
     with database.unit_of_work() as db:
@@ -254,7 +254,7 @@ def _attendance(session_id, staff_id, now) -> SessionAttendance:
 
 
 def test_a_guest_is_one_record_whatever_the_case_of_their_address(database, clock):
-    from training.unmatched_attendees import mark_guest
+    from training.attendance.unmatched import mark_guest
 
     now = clock.now()
     with database.unit_of_work() as db:

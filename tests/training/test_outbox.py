@@ -6,10 +6,12 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from delivery import outbox
+from delivery.outbox import OutgoingMessage
 from tests.factories import add_staff
-from training import boards, outbox
-from training.boards import BoardDetails
 from training.errors import InvalidBoardDetails, UnknownBoard
+from training.governance import boards
+from training.governance.boards import BoardDetails
 from training.models import (
     AuditEntry,
     Board,
@@ -17,8 +19,7 @@ from training.models import (
     OutboxMessage,
     OutboxState,
 )
-from training.outbox import OutgoingMessage
-from training.staff import TeamsIdentity, record_contact
+from training.people.staff import TeamsIdentity, record_contact
 
 
 def message(key: str, staff_id: int) -> OutgoingMessage:

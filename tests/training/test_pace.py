@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from training import pace
-from training.db import Database
+from database.engine import Database
+from delivery import pace
 
 
 def test_turns_taken_by_two_replicas_are_spaced_evenly_and_a_hold_pushes_them_back(database):

@@ -29,8 +29,11 @@ from sqlmodel import select
 from tests.factories import add_course
 from tests.graph.local_graph import record
 from tests.training.attendance_world import read_reports
-from training import periods, unmatched_attendees
-from training.booking import book_seat
+from training.attendance import unmatched
+from training.dates import periods
+from training.figures.plain_words import TotalsQuery
+from training.figures.report import headline
+from training.figures.totals import Figures, compute_totals, scope_of
 from training.models import (
     Completion,
     CompletionSource,
@@ -39,10 +42,8 @@ from training.models import (
     SessionAttendance,
     Staff,
 )
-from training.report import headline
-from training.sessions import NewSession, cancel_session, create_session
-from training.totals import Figures, compute_totals, scope_of
-from training.totals_language import TotalsQuery
+from training.sessions.booking import book_seat
+from training.sessions.schedule import NewSession, cancel_session, create_session
 
 UK = ZoneInfo("Europe/London")
 NOW = datetime(2026, 4, 15, 9, 0, tzinfo=UTC)
@@ -198,7 +199,7 @@ def build_year(db) -> Year:
                         SessionAttendance.email == f"partner{i}@probation.example.org"
                     )
                 ).one()
-                unmatched_attendees.mark_guest(
+                unmatched.mark_guest(
                     db,
                     row.id,
                     "Probation Service",
@@ -252,7 +253,7 @@ def totals(database, **query):
             scope_of(TotalsQuery(**query), UK),
             NOW,
             UK,
-            unmatched=unmatched_attendees.count_unmatched,
+            unmatched=unmatched.count_unmatched,
         )
 
 

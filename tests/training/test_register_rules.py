@@ -9,11 +9,11 @@ from sqlmodel import select
 
 from tests.factories import add_course, add_session, add_staff
 from tests.training.attendance_world import book
-from training import register
-from training.attendance_results import decided_role
+from training.attendance import register
+from training.attendance.results import decided_role
+from training.figures.plain_words import TotalsQuery
+from training.figures.totals import compute_totals, scope_of
 from training.models import SessionAttendance
-from training.totals import compute_totals, scope_of
-from training.totals_language import TotalsQuery
 
 UK = ZoneInfo("Europe/London")
 

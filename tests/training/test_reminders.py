@@ -3,8 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from training.models import BoardFrequency, BoardKind
-from training.reminders import (
+from training.governance.reminders import (
     Audience,
     BoardPlan,
     CompletionPlan,
@@ -18,6 +17,7 @@ from training.reminders import (
     refresher_notes,
     session_reminders,
 )
+from training.models import BoardFrequency, BoardKind
 
 LONDON = ZoneInfo("Europe/London")
 POLICY = ReminderPolicy(zone=LONDON)

@@ -10,16 +10,16 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import training.models  # noqa: F401  (registers every table)
+from database.engine import make_engine
+from database.migrate import alembic_config
 from tests.conftest import POSTGRES_URL
-from training.db import make_engine
-from training.migrate import alembic_config
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = 3
 # What `python -m bot` does first, started by each replica at the same moment.
 START_AND_UPGRADE = """
 import sys, time
-from training import migrate
+from database import migrate
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
 migrate.upgrade(sys.argv[1])
 """

@@ -11,10 +11,10 @@ from documents.exports import export_file
 from documents.reports import report_markdown
 from documents.spreadsheets import totals_csv
 from tests.training.report_world import NOW, UK, build_world
-from training import periods
+from training.dates import periods
+from training.figures.plain_words import TotalsQuery
+from training.figures.totals import compute_totals, scope_of, totals_for_export
 from training.models import Staff
-from training.totals import compute_totals, scope_of, totals_for_export
-from training.totals_language import TotalsQuery
 
 FY = TotalsQuery(period=periods.financial_year(2020))
 

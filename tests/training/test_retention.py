@@ -5,8 +5,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from tests.factories import add_course, add_session, add_staff
-from training import audit
-from training.booking import book_seat
+from training.data_protection import audit
+from training.data_protection.retention import ANONYMOUS, apply_retention
 from training.models import (
     AuditEntry,
     Booking,
@@ -16,7 +16,7 @@ from training.models import (
     SessionAttendance,
     Staff,
 )
-from training.retention import ANONYMOUS, apply_retention
+from training.sessions.booking import book_seat
 
 
 def test_records_past_the_period_go_and_recent_ones_stay(database, clock):

@@ -8,17 +8,17 @@ import pytest
 from sqlmodel import select
 
 from tests.factories import add_course, add_session, add_staff
-from training.booking import book_seat, cancel_booking, my_bookings
 from training.errors import NotYourOffer, SessionFull, UnknownOffer
 from training.models import Booking, BookingStatus, OfferState, SeatOffer
-from training.offer_rule import OfferPolicy
-from training.seat_offers import (
+from training.sessions.booking import book_seat, cancel_booking, my_bookings
+from training.sessions.offer_rule import OfferPolicy
+from training.sessions.schedule import cancel_session, roster
+from training.sessions.seat_offers import (
     accept_offer,
     decline_offer,
     offer_on_session,
     pass_on_expired_offers,
 )
-from training.sessions import cancel_session, roster
 
 OFFERS = OfferPolicy()  # offered within 3 days of the session, for 12 hours
 NAMES = ("Ann", "Bob", "Cat", "Dev", "Eve")

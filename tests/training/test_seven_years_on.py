@@ -31,15 +31,17 @@ from sqlalchemy import String, inspect, text
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
+from delivery.outbox import OutgoingMessage, enqueue
 from tests.factories import add_course
 from tests.graph.local_graph import record
 from tests.training.attendance_world import read_reports
-from training import elearning, periods, teams
-from training.boards import BoardDetails, save_board
-from training.booking import book_seat
-from training.clock import FixedClock
-from training.elearning import Certificate
-from training.feedback import FeedbackAnswers, record_feedback_requested, submit_feedback
+from training.data_protection.retention import ANONYMOUS, apply_retention
+from training.dates import periods
+from training.dates.clock import FixedClock
+from training.figures.feedback import FeedbackAnswers, record_feedback_requested, submit_feedback
+from training.figures.plain_words import TotalsQuery
+from training.figures.totals import compute_totals, scope_of
+from training.governance.boards import BoardDetails, save_board
 from training.models import (
     CalendarInvite,
     Delivery,
@@ -49,12 +51,12 @@ from training.models import (
     Staff,
     StoredCertificate,
 )
-from training.outbox import OutgoingMessage, enqueue
-from training.retention import ANONYMOUS, apply_retention
-from training.sessions import NewSession, cancel_session, create_session
-from training.staff import TeamsIdentity, personal_references, record_contact, staff_by_email
-from training.totals import compute_totals, scope_of
-from training.totals_language import TotalsQuery
+from training.people import teams
+from training.people.staff import TeamsIdentity, personal_references, record_contact, staff_by_email
+from training.records import elearning
+from training.records.elearning import Certificate
+from training.sessions.booking import book_seat
+from training.sessions.schedule import NewSession, cancel_session, create_session
 
 UK = ZoneInfo("Europe/London")
 THEN = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import MetaData, insert, select
 
+from database import migrate
+from database.engine import make_engine
 from tests.conftest import POSTGRES_URL
-from training import migrate
-from training.db import make_engine
 
 THEN = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 AAD = "0f0f0f0f-1111-2222-3333-444444444444"
@@ -72,7 +72,7 @@ def test_duplicates_already_held_are_merged(url_at_0007):
         {
             "staff": [
                 # Chatted before Teams gave her email: nothing yet says she is rows 2 and 3 (her
-                # next message will, training.staff merges them then).
+                # next message will, training.people.staff merges them then).
                 _person(1, "Jo Bloggs", None, AAD),
                 _person(2, "Jo Bloggs", "Jo.Bloggs@Barnet.gov.uk"),  # named as a board lead
                 _person(3, "Jo B", "jo.bloggs@barnet.gov.uk"),  # named again, another case

@@ -2,7 +2,7 @@
 
 import pytest
 
-from training.team_rule import (
+from training.people.team_rule import (
     COORDINATOR,
     DIRECTORY,
     BadTeamFile,

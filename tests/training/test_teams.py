@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from tests.conftest import NOW
 from tests.factories import add_course, add_session, add_staff
-from training import teams
+from training.data_protection.retention import apply_retention
 from training.models import (
     AttendanceRole,
     AuditEntry,
@@ -18,9 +18,9 @@ from training.models import (
     SessionAttendance,
     Staff,
 )
-from training.retention import apply_retention
-from training.team_rule import TeamLine
-from training.teams import DirectoryEntry, TeamProblem
+from training.people import teams
+from training.people.team_rule import TeamLine
+from training.people.teams import DirectoryEntry, TeamProblem
 
 
 def _staff(database, email):

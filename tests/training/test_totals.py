@@ -6,10 +6,10 @@ import pytest
 from sqlmodel import select
 
 from tests.training.report_world import NOW, UK, build_world
-from training import periods
+from training.dates import periods
+from training.figures.plain_words import TotalsQuery
+from training.figures.totals import Figures, compute_totals, scope_of, view_totals
 from training.models import AuditEntry
-from training.totals import Figures, compute_totals, scope_of, view_totals
-from training.totals_language import TotalsQuery
 
 FY_2020_21 = periods.financial_year(2020)
 FY_2021_22 = periods.financial_year(2021)

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from training import periods
-from training.totals_language import (
+from training.dates import periods
+from training.figures.plain_words import (
     CourseName,
     NotUnderstood,
     TotalsQuery,

@@ -12,7 +12,7 @@ or without a report, which a later sync leaves as they are.
 
 The expected figures are counted from the plan of the world (who was seated, who came for
 which minutes), never from the rows the code under test wrote, with the definitions in
-training/totals.py written the obvious way.
+training/figures/totals.py written the obvious way.
 """
 
 import random
@@ -27,8 +27,12 @@ from sqlmodel import select
 from tests.factories import add_course
 from tests.graph.local_graph import record
 from tests.training.attendance_world import book, read_reports
-from training import periods, register, unmatched_attendees
-from training.attendance_results import recompute
+from training.attendance import register, unmatched
+from training.attendance.results import recompute
+from training.dates import periods
+from training.dates.periods import add_months
+from training.figures.plain_words import TotalsQuery
+from training.figures.totals import MAX_CHART_MONTHS, NO_TEAM, Figures, compute_totals, scope_of
 from training.models import (
     BookingStatus,
     Completion,
@@ -40,9 +44,6 @@ from training.models import (
     SessionStatus,
     Staff,
 )
-from training.periods import add_months
-from training.totals import MAX_CHART_MONTHS, NO_TEAM, Figures, compute_totals, scope_of
-from training.totals_language import TotalsQuery
 
 UK = ZoneInfo("Europe/London")
 NOW = datetime(2021, 6, 1, 9, 0, tzinfo=UTC)
@@ -158,7 +159,7 @@ def _read(db, rng: random.Random, session: Session, plan: Planned, staff: list[S
                 SessionAttendance.session_id == session.id, SessionAttendance.email == address
             )
         ).one()
-        line = unmatched_attendees.mark_guest(
+        line = unmatched.mark_guest(
             db, row.id, "Probation Service", actor_staff_id=1, now=NOW, default_percent=75
         )
         plan.guests.add(line.staff_id)
@@ -312,7 +313,7 @@ class Expected:
 
 
 def expected(world: World, query: TotalsQuery) -> Expected:
-    """The documented definitions (training/totals.py), counted from the plan."""
+    """The documented definitions (training/figures/totals.py), counted from the plan."""
     scope = scope_of(query, UK)
     team_of = {i: s.team or NO_TEAM for i, s in world.staff.items()}
 
@@ -457,7 +458,7 @@ def test_totals_match_a_count_of_the_world(database, seed):
         want = expected(world, query)
         with database.unit_of_work() as db:
             totals = compute_totals(
-                db, scope_of(query, UK), NOW, UK, unmatched=unmatched_attendees.count_unmatched
+                db, scope_of(query, UK), NOW, UK, unmatched=unmatched.count_unmatched
             )
         label = query.words()
         assert totals.figures == want.figures, label

@@ -6,16 +6,16 @@ from datetime import date, timedelta
 from tests.conftest import NOW
 from tests.factories import add_course, add_session, add_staff
 from tests.training.report_world import add_booking
-from training.feedback import (
+from training.dates.periods import since
+from training.figures.feedback import (
     FeedbackAnswers,
     FeedbackScope,
     FeedbackSummary,
     feedback_summary,
     submit_feedback,
 )
-from training.periods import since
-from training.report import feedback_sentence, headline, scope_phrase
-from training.totals import Figures, Totals, TotalsScope
+from training.figures.report import feedback_sentence, headline, scope_phrase
+from training.figures.totals import Figures, Totals, TotalsScope
 
 GOOD = FeedbackAnswers(5, 4, 2, 4, "", "", False)
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from training.working_days import bank_holidays, easter_sunday, next_working_day, not_working
+from training.dates.working_days import bank_holidays, easter_sunday, next_working_day, not_working
 
 
 def days(*spelled: str) -> list[date]:

@@ -1,0 +1,6 @@
+"""The database: engines and units of work, the schema's migrations, shared column types.
+
+engine.py   the one place that makes engines and sessions (`Database.run`)
+migrate.py  bring a schema up to date with `migrations/`, one process at a time
+columns.py  aware-UTC datetimes and strings cut to their column
+"""
