@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.bootstrap import attendance_sync_policy
 from database import migrate
 from database.engine import Database
 from graph.attendance_sync import sync_one_session, sync_recent_sessions
@@ -107,7 +108,9 @@ async def main() -> None:
             ],
         )
         started = time.perf_counter()
-        result = await sync_one_session(database, graph, settings, big_id, NOW)
+        result = await sync_one_session(
+            database, graph, attendance_sync_policy(settings), big_id, NOW
+        )
         took = time.perf_counter() - started
         print(
             f"1,000-attendee meeting: {result.records} records in {result.reports} reports "
@@ -132,7 +135,7 @@ async def main() -> None:
             authority, graph_server, authority.pki, base, attendance_lookback_days=60
         )
         started = time.perf_counter()
-        results = await sync_recent_sessions(database, graph, settings, now)
+        results = await sync_recent_sessions(database, graph, attendance_sync_policy(settings), now)
         took = time.perf_counter() - started
         records = sum(r.records for r in results)
         print(

@@ -43,7 +43,7 @@ from bot.team_lookups import TeamLookups, no_lookups
 from bot.teams_bot import WrapBot
 from config.settings import Settings
 from database.engine import Database, Timeouts
-from graph.attendance_sync import sync_recent_sessions
+from graph.attendance_sync import AttendanceSyncPolicy, sync_recent_sessions
 from graph.calendar_sync import retry_pending
 from graph.client import GraphClient
 from graph.coordinator_group import CoordinatorGroup
@@ -51,6 +51,7 @@ from graph.directory_teams import refresh_directory
 from scheduler.hooks import SeatCards
 from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep, SweepCards
+from training.attendance.completion import CompletionPolicy
 from training.data_protection.retention import apply_retention
 from training.dates.clock import Clock, SystemClock
 from training.figures.totals import UnmatchedCounter
@@ -109,6 +110,16 @@ def reminder_policy(settings: Settings) -> ReminderPolicy:
     )
 
 
+def attendance_sync_policy(settings: Settings) -> AttendanceSyncPolicy:
+    """Reading Teams attendance, and the completion rule its results and the register go by."""
+    return AttendanceSyncPolicy(
+        completion=CompletionPolicy(settings.completion_threshold_percent),
+        lookback_days=settings.attendance_lookback_days,
+        retry_offsets=tuple(settings.attendance_retry_offsets),
+        organiser=settings.graph_organiser,
+    )
+
+
 def offer_policy(settings: Settings) -> OfferPolicy:
     return OfferPolicy(settings.seat_offer_window_days, settings.seat_offer_hours)
 
@@ -159,6 +170,7 @@ def build(
         graph = GraphClient(settings)
     coordinators = Coordinators(settings.coordinators)
     policy = reminder_policy(settings)
+    attendance = attendance_sync_policy(settings)
     meetings_by_graph = graph is not None and bool(settings.graph_organiser)
     seats_changed = (
         CalendarUpdates(
@@ -221,7 +233,7 @@ def build(
             elearning,
             MyTraining(database, clock, zone),
             # 'session 12 attendance' before the sessions' 'session 12' (the roster)
-            Attendance(database, clock, zone, settings, graph, background, notifier.send_soon),
+            Attendance(database, clock, zone, attendance, graph, background, notifier.send_soon),
             # 'edit session 12' and 'message session 12 ...' before the sessions' phrases
             SessionLife(
                 database,
@@ -232,7 +244,7 @@ def build(
                 teams_meetings_by_graph=meetings_by_graph,
                 offers=offer_policy(settings),
             ),
-            Registers(database, clock, zone, settings),
+            Registers(database, clock, zone, attendance.completion),
             # 'cancel session 12' before booking's 'cancel 12'
             Sessions(
                 database, clock, zone, seats_changed, teams_meetings_by_graph=meetings_by_graph
@@ -277,7 +289,7 @@ def build(
         coordinators,
         sender.wake,
         cards=SWEEP_CARDS,
-        attendance_sync=_attendance_sync(database, graph, settings) if graph else None,
+        attendance_sync=_attendance_sync(database, graph, attendance) if graph else None,
         calendar_sync=_calendar_sync(database, graph, settings)
         if meetings_by_graph and graph
         else None,
@@ -340,10 +352,10 @@ def _coordinator_group(
 
 
 def _attendance_sync(
-    database: Database, graph: GraphClient, settings: Settings
+    database: Database, graph: GraphClient, policy: AttendanceSyncPolicy
 ) -> Callable[[datetime], Awaitable[int]]:
     async def sync(now: datetime) -> int:
-        return len(await sync_recent_sessions(database, graph, settings, now))
+        return len(await sync_recent_sessions(database, graph, policy, now))
 
     return sync
 

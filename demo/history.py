@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlmodel import Session as DbSession
 
 from training.attendance import reports
+from training.attendance.completion import CompletionPolicy
 from training.governance.reminders import add_months
 from training.models import (
     AttendanceRole,
@@ -39,6 +40,8 @@ EVER = datetime(2000, 1, 1, tzinfo=UTC)
 BANK_HOLIDAYS = {(12, 25), (12, 26), (1, 1)}
 # The retention rule deletes records older than six years: the history starts a month inside it.
 HISTORY_YEARS = 6
+# The demo council keeps the default completion rule (its courses set no threshold of their own).
+COMPLETION = CompletionPolicy()
 
 MOST_USEFUL = [
     "Knowing exactly how to make a referral.",
@@ -236,6 +239,7 @@ def _attend(
     long enough, and everyone present asked for feedback."""
     session_id = flushed(session.id)
     seconds = int((session.ends_at - session.starts_at).total_seconds())
+    needed = COMPLETION.seconds_needed(session.starts_at, session.ends_at, None)
     recorded = session.ends_at + timedelta(hours=2)
     seated = {flushed(s.id) for s in booked}
     for staff, status in [(s, BookingStatus.ATTENDED) for s in booked] + [
@@ -266,8 +270,8 @@ def _attend(
                 "display_name": staff.display_name,
                 "email": staff.email,
                 "attended_seconds": stayed,
-                "required_seconds": seconds * 3 // 4,
-                "completed": stayed >= seconds * 3 // 4,
+                "required_seconds": needed,
+                "completed": COMPLETION.completed(stayed, needed),
                 "walk_in": staff.id not in seated,
                 "data_gaps": False,
                 "updated_at": recorded,
@@ -364,7 +368,7 @@ def read_teams_report(
     copy = reports.open_report(db, session_id, report, "demo", read_at)
     reports.store_page(db, copy.copy_id, records, None, read_at)
     reports.finish_sync(
-        db, session_id, read_at, reports_listed=1, retry_offsets=[], default_percent=75
+        db, session_id, read_at, reports_listed=1, retry_offsets=[], completion=COMPLETION
     )
 
 

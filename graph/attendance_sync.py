@@ -1,8 +1,8 @@
 """Read Teams attendance for sessions through Graph and record it: the scheduler's entry point.
 
-    await sync_recent_sessions(database, graph, settings, now)   # every session that is due
-    await sync_one_session(database, graph, settings, session_id, now)   # a coordinator asked
-    await sync_sessions(database, graph, settings, targets, now)   # targets chosen beforehand
+    await sync_recent_sessions(database, graph, policy, now)   # every session that is due
+    await sync_one_session(database, graph, policy, session_id, now)   # a coordinator asked
+    await sync_sessions(database, graph, policy, targets, now)   # targets chosen beforehand
 
 Each page of records is stored in its own transaction with the link to the next page, so a
 run that stops part-way resumes where it stopped, and a second run changes nothing.
@@ -10,15 +10,16 @@ run that stops part-way resumes where it stopped, and a second run changes nothi
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from config.settings import Settings
 from database.engine import Database
 from graph.client import GraphClient
 from graph.directory_teams import read_attendees
 from graph.errors import GraphProblem
 from training.attendance import reports
+from training.attendance.completion import CompletionPolicy
 from training.attendance.reports import SyncTarget
 from training.attendance.sheet import SyncResult
 from training.errors import AttendanceProblem
@@ -36,6 +37,18 @@ NO_MEETING_HELP = (
     "Teams has no meeting with this session's join link for the organiser. Check that the "
     "link is exactly the one in the invitation and that GRAPH_ORGANISER is the organiser."
 )
+
+
+@dataclass(frozen=True)
+class AttendanceSyncPolicy:
+    """What reading Teams attendance goes by: who completed (`completion`), how many days back
+    ended sessions are looked at, the minutes after a session ends at which to look for its
+    reports, and the mailbox (Entra object id or UPN) that organises the meetings."""
+
+    completion: CompletionPolicy
+    lookback_days: int = 14
+    retry_offsets: tuple[int, ...] = (5, 30, 120, 1440)
+    organiser: str = ""
 
 
 async def _read_reports(
@@ -69,10 +82,12 @@ async def _read_reports(
 
 
 async def _sync(
-    database: Database, graph: GraphClient, settings: Settings, target: SyncTarget, now: datetime
+    database: Database,
+    graph: GraphClient,
+    policy: AttendanceSyncPolicy,
+    target: SyncTarget,
+    now: datetime,
 ) -> SyncResult:
-    retry_offsets = settings.attendance_retry_offsets
-    default_percent = settings.completion_threshold_percent
     try:
         listed = await _read_reports(database, graph, target, now)
     except AttendanceProblem as problem:  # e.g. a report without an id: say so, go on
@@ -82,9 +97,9 @@ async def _sync(
             now,
             reports_listed=0,
             problem=f"{problem} I will try again later.",
-            retry_offsets=retry_offsets,
-            default_percent=default_percent,
-            organiser=settings.graph_organiser,
+            retry_offsets=policy.retry_offsets,
+            completion=policy.completion,
+            organiser=policy.organiser,
         )
     except GraphProblem as problem:
         if problem.no_access_policy:
@@ -100,18 +115,18 @@ async def _sync(
             reports_listed=0,
             problem=text,
             blocked=blocked,
-            retry_offsets=retry_offsets,
-            default_percent=default_percent,
-            organiser=settings.graph_organiser,
+            retry_offsets=policy.retry_offsets,
+            completion=policy.completion,
+            organiser=policy.organiser,
         )
     return await database.run(
         reports.finish_sync,
         target.session_id,
         now,
         reports_listed=listed,
-        retry_offsets=retry_offsets,
-        default_percent=default_percent,
-        organiser=settings.graph_organiser,
+        retry_offsets=policy.retry_offsets,
+        completion=policy.completion,
+        organiser=policy.organiser,
     )
 
 
@@ -129,7 +144,11 @@ async def _attendee_teams(
 
 
 async def sync_one_session(
-    database: Database, graph: GraphClient, settings: Settings, session_id: int, now: datetime
+    database: Database,
+    graph: GraphClient,
+    policy: AttendanceSyncPolicy,
+    session_id: int,
+    now: datetime,
 ) -> SyncResult:
     """Read one session's attendance now, whatever its schedule (a coordinator asked).
 
@@ -137,7 +156,7 @@ async def sync_one_session(
     have a Teams report: in person, cancelled, no join link, or not finished.
     """
     target = await database.run(reports.session_to_sync, session_id, now)
-    result = await _sync(database, graph, settings, target, now)
+    result = await _sync(database, graph, policy, target, now)
     await _attendee_teams(database, graph, session_id, now)
     return result
 
@@ -145,15 +164,15 @@ async def sync_one_session(
 async def sync_recent_sessions(
     database: Database,
     graph: GraphClient,
-    settings: Settings,
+    policy: AttendanceSyncPolicy,
     now: datetime,
     *,
     only_due: bool = True,
     concurrency: int = 4,
 ) -> list[SyncResult]:
     """Read attendance for every online session that ended in the last
-    `settings.attendance_lookback_days` days and whose next look is due (after the session
-    ends, at `settings.attendance_retry_minutes`: 5 min, 30 min, 2 h, 24 h by default).
+    `policy.lookback_days` days and whose next look is due (after the session ends, at
+    `policy.retry_offsets` minutes: 5 min, 30 min, 2 h, 24 h by default).
 
     Safe to call as often as you like (e.g. every 5 minutes): sessions not due are skipped,
     and a repeated run changes nothing. Graph failures are recorded on the session (with a
@@ -163,16 +182,16 @@ async def sync_recent_sessions(
     targets = await database.run(
         reports.sessions_due,
         now,
-        lookback_days=settings.attendance_lookback_days,
+        lookback_days=policy.lookback_days,
         only_due=only_due,
     )
-    return await sync_sessions(database, graph, settings, targets, now, concurrency=concurrency)
+    return await sync_sessions(database, graph, policy, targets, now, concurrency=concurrency)
 
 
 async def sync_sessions(
     database: Database,
     graph: GraphClient,
-    settings: Settings,
+    policy: AttendanceSyncPolicy,
     targets: list[SyncTarget],
     now: datetime,
     *,
@@ -185,7 +204,7 @@ async def sync_sessions(
 
     async def one(target: SyncTarget) -> SyncResult:
         async with gate:
-            result = await _sync(database, graph, settings, target, now)
+            result = await _sync(database, graph, policy, target, now)
         await _attendee_teams(database, graph, target.session_id, now)
         return result
 

@@ -17,11 +17,11 @@ from bot.features.booking import SessionRef, number
 from bot.fields import MAX_TEXT, FormValue, Id
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
-from config.settings import Settings
 from database.engine import Database
-from graph.attendance_sync import sync_sessions
+from graph.attendance_sync import AttendanceSyncPolicy, sync_sessions
 from graph.client import GraphClient
 from training.attendance import reports, sheet, unmatched
+from training.attendance.completion import CompletionPolicy
 from training.attendance.reports import SyncTarget
 from training.attendance.sheet import AttendeeLine
 from training.data_protection import audit
@@ -42,7 +42,7 @@ class Resolver(Protocol):
         *,
         actor_staff_id: int,
         now: datetime,
-        default_percent: int,
+        completion: CompletionPolicy,
     ) -> AttendeeLine: ...
 
 
@@ -96,17 +96,18 @@ class Attendance(Feature):
         database: Database,
         clock: Clock,
         zone: ZoneInfo,
-        settings: Settings,
+        policy: AttendanceSyncPolicy,
         graph: GraphClient | None,
         background: Background,
         tell: Callable[[Sequence[Notice]], Awaitable[None]],
     ) -> None:
         """`graph` None: attendance cannot be read and the bot says how to set it up;
-        `tell` sends the sync's result card when the background read is done."""
+        `tell` sends the sync's result card when the background read is done; `policy` is what
+        the sync and the unmatched attendees' results go by."""
         self.database = database
         self.clock = clock
         self.zone = zone
-        self.settings = settings
+        self.policy = policy
         self.graph = graph
         self.background = background
         self.tell = tell
@@ -141,7 +142,7 @@ class Attendance(Feature):
             targets = await self.database.run(
                 reports.sessions_due,
                 now,
-                lookback_days=self.settings.attendance_lookback_days,
+                lookback_days=self.policy.lookback_days,
                 only_due=False,
             )
             subject = "recent sessions"
@@ -167,7 +168,7 @@ class Attendance(Feature):
     ) -> None:
         assert self.graph is not None
         try:
-            results = await sync_sessions(self.database, self.graph, self.settings, targets, now)
+            results = await sync_sessions(self.database, self.graph, self.policy, targets, now)
             card = sync_results_card(results, self.zone)
             summary = f"Teams attendance read for {len(results)} sessions."
         except Exception:  # the coordinator is waiting for an answer: give one, then log
@@ -232,7 +233,7 @@ class Attendance(Feature):
             answer,
             actor_staff_id=caller.staff_id,
             now=self.clock.now(),
-            default_percent=self.settings.completion_threshold_percent,
+            completion=self.policy.completion,
         )
         result = "and recorded their completion" if line.completed else "(below the threshold)"
         return await self._unmatched(caller, f"✅ {line.display_name} {done} {result}.")

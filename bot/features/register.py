@@ -12,9 +12,9 @@ from bot.features.booking import number
 from bot.fields import FormValue, Id
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
-from config.settings import Settings
 from database.engine import Database
 from training.attendance import register
+from training.attendance.completion import CompletionPolicy
 from training.attendance.register import TEAMS, RegisterEntry
 from training.dates.clock import Clock
 
@@ -76,12 +76,12 @@ class RegisterSave(CommandData):
 
 class Registers(Feature):
     def __init__(
-        self, database: Database, clock: Clock, zone: ZoneInfo, settings: Settings
+        self, database: Database, clock: Clock, zone: ZoneInfo, completion: CompletionPolicy
     ) -> None:
         self.database = database
         self.clock = clock
         self.zone = zone
-        self.default_percent = settings.completion_threshold_percent
+        self.completion = completion
 
     def phrases(self, said: Said) -> Command | None:
         words = said.words
@@ -98,7 +98,7 @@ class Registers(Feature):
             viewer_staff_id=caller.staff_id,
             is_coordinator=caller.is_coordinator,
             now=self.clock.now(),
-            default_percent=self.default_percent,
+            completion=self.completion,
             page=min(data.page, PAGES),
         )
         return Outcome(card=register_card(shown, self.zone))
@@ -122,7 +122,7 @@ class Registers(Feature):
             actor_staff_id=caller.staff_id,
             is_coordinator=caller.is_coordinator,
             now=self.clock.now(),
-            default_percent=self.default_percent,
+            completion=self.completion,
         )
         if shown.saved:
             return Outcome(card=register_card(shown, self.zone))

@@ -6,6 +6,7 @@ import asyncio
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.bootstrap import attendance_sync_policy
 from database.engine import Database
 from graph.attendance_sync import sync_one_session, sync_recent_sessions
 from tests.conftest import NOW
@@ -18,10 +19,10 @@ async def _both_at_once(database, graph, graph_server, settings, replica: Databa
     graph_server.page_size = 3
     graph_server.held = asyncio.Event()  # both wait for Graph, then run side by side
     coordinator = asyncio.create_task(
-        sync_one_session(database, graph, settings, world.session_id, NOW)
+        sync_one_session(database, graph, attendance_sync_policy(settings), world.session_id, NOW)
     )
     scheduler = asyncio.create_task(
-        sync_recent_sessions(replica, graph, settings, NOW, only_due=False)
+        sync_recent_sessions(replica, graph, attendance_sync_policy(settings), NOW, only_due=False)
     )
     await asyncio.sleep(0.2)
     graph_server.held.set()

@@ -5,11 +5,13 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.bootstrap import attendance_sync_policy
 from graph.attendance_sync import sync_one_session, sync_recent_sessions
 from tests.conftest import NOW
 from tests.graph.local_graph import Fault
 from tests.graph.scenario import END, booking_statuses, seed, session_status
 from training.attendance import reports, unmatched
+from training.attendance.completion import CompletionPolicy
 from training.models import (
     AttendanceRecordCopy,
     AttendanceReportCopy,
@@ -45,7 +47,9 @@ async def test_a_sync_marks_bookings_walk_ins_and_completions(
         Fault("skiptoken=3", 503, retry_after="1", code="ServiceUnavailable"),
     ]
     world = seed(database, graph_server, NOW)
-    result = await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
+    result = await sync_one_session(
+        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
+    )
 
     assert (result.reports, result.records, result.people) == (2, 10, 8)
     assert (result.completed, result.unmatched, result.no_shows, result.walk_ins) == (5, 1, 1, 1)
@@ -74,10 +78,14 @@ async def test_a_sync_marks_bookings_walk_ins_and_completions(
 async def test_syncing_twice_changes_nothing(database, graph, graph_server, settings_for_graph):
     graph_server.page_size = 3
     world = seed(database, graph_server, NOW)
-    await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
+    await sync_one_session(
+        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
+    )
     before = _snapshot(database, world.session_id)
     reads = sum("attendanceRecords" in r for r in graph_server.requests)
-    again = await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
+    again = await sync_one_session(
+        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
+    )
     assert _snapshot(database, world.session_id) == before
     assert again.completed == 5 and again.people == 8
     # Complete reports are not read again: our copies are the record.
@@ -90,13 +98,17 @@ async def test_a_sync_that_stops_between_pages_resumes_with_the_right_counts(
     graph_server.page_size = 3
     world = seed(database, graph_server, NOW)
     graph_server.faults.append(Fault("skiptoken=6", 500, code="InternalServerError"))
-    broken = await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
+    broken = await sync_one_session(
+        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
+    )
     assert broken.problem and broken.completed == 0
     # A half-read report proves nothing: nobody is marked absent yet.
     assert set(booking_statuses(database, world.session_id).values()) == {"booked"}
 
     graph_server.requests.clear()
-    resumed = await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
+    resumed = await sync_one_session(
+        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
+    )
     assert not any(
         "report-1/attendanceRecords " in r or r.endswith("report-1/attendanceRecords")
         for r in graph_server.requests
@@ -111,7 +123,9 @@ async def test_a_report_not_yet_made_is_tried_again_not_taken_as_nobody_came(
     world = seed(database, graph_server, NOW)
     made, world.meeting.reports = world.meeting.reports, []
     soon = END + timedelta(minutes=10)
-    result = await sync_one_session(database, graph, settings_for_graph, world.session_id, soon)
+    result = await sync_one_session(
+        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, soon
+    )
     assert result.state == SyncState.WAITING
     assert result.next_attempt_at == END + timedelta(minutes=30)
     assert set(booking_statuses(database, world.session_id).values()) == {"booked"}
@@ -124,7 +138,7 @@ async def test_a_report_not_yet_made_is_tried_again_not_taken_as_nobody_came(
 
     world.meeting.reports = made  # Teams has made the reports by the 30-minute look
     [later] = await sync_recent_sessions(
-        database, graph, settings_for_graph, END + timedelta(minutes=31)
+        database, graph, attendance_sync_policy(settings_for_graph), END + timedelta(minutes=31)
     )
     assert later.state == SyncState.PROVISIONAL  # more looks at 2 h and 24 h
     assert later.completed == 5 and later.no_shows == 1
@@ -135,7 +149,9 @@ async def test_no_report_after_every_try_is_flagged_and_nobody_is_marked_absent(
 ):
     world = seed(database, graph_server, NOW)
     world.meeting.reports = []
-    result = await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
+    result = await sync_one_session(
+        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
+    )
     assert result.state == SyncState.NO_REPORT
     assert set(booking_statuses(database, world.session_id).values()) == {"booked"}
 
@@ -152,7 +168,9 @@ async def test_no_application_access_policy_is_explained_with_the_fix(
             message="No Application Access Policy found for this app.",
         )
     )
-    result = await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
+    result = await sync_one_session(
+        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
+    )
     assert result.state == SyncState.BLOCKED
     assert "Grant-CsApplicationAccessPolicy" in result.problem
     assert result.next_attempt_at == NOW + timedelta(minutes=30)
@@ -163,7 +181,9 @@ async def test_resolving_the_guest_records_their_completion(
     database, graph, graph_server, settings_for_graph
 ):
     world = seed(database, graph_server, NOW)
-    await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
+    await sync_one_session(
+        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
+    )
     with database.unit_of_work() as db:
         [guest] = unmatched.unmatched(db, viewer_staff_id=None, now=NOW)
         line = unmatched.mark_guest(
@@ -172,7 +192,7 @@ async def test_resolving_the_guest_records_their_completion(
             "Metropolitan Police",
             actor_staff_id=world.staff["Ann Able"],
             now=NOW,
-            default_percent=75,
+            completion=CompletionPolicy(75),
         )
         created = db.get(Staff, line.staff_id)
         assert created is not None and created.organisation == "Metropolitan Police"
@@ -181,5 +201,7 @@ async def test_resolving_the_guest_records_their_completion(
             is not None
         )
         assert unmatched.unmatched(db, viewer_staff_id=None, now=NOW) == []
-    again = await sync_one_session(database, graph, settings_for_graph, world.session_id, NOW)
+    again = await sync_one_session(
+        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
+    )
     assert again.unmatched == 0 and again.completed == 6 and again.people == 8

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from bot.bootstrap import SWEEP_CARDS, _attendance_sync, retention
+from bot.bootstrap import SWEEP_CARDS, _attendance_sync, attendance_sync_policy, retention
 from config.settings import Settings
 from scheduler.sweep import ReminderSweep
 from tests.conftest import NOW
@@ -29,7 +29,9 @@ async def test_the_sweep_records_completions_from_teams_attendance(
     sweep = _sweep(
         database,
         FixedClock(NOW),
-        attendance_sync=_attendance_sync(database, graph, settings_for_graph),
+        attendance_sync=_attendance_sync(
+            database, graph, attendance_sync_policy(settings_for_graph)
+        ),
     )
     report = await sweep.run()
     assert report.attendance_syncs == 1 and report.errors == []

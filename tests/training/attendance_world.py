@@ -9,6 +9,7 @@ from sqlmodel import Session as DbSession
 
 from tests.graph.local_graph import iso, record
 from training.attendance import reports as attendance_reports
+from training.attendance.completion import CompletionPolicy
 from training.attendance.sheet import SyncResult
 from training.models import Booking, BookingStatus, Session, Staff
 
@@ -75,6 +76,6 @@ def read_reports(
         now,
         reports_listed=len(reports),
         retry_offsets=[],
-        default_percent=percent,
+        completion=CompletionPolicy(percent),
         organiser=organiser,
     )

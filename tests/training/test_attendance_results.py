@@ -13,6 +13,7 @@ from demo.council import load_demo_data
 from tests.factories import add_course, add_session, add_staff
 from tests.training.attendance_world import attendee, book, read_reports
 from training.attendance import reports, unmatched
+from training.attendance.completion import CompletionPolicy
 from training.attendance.sheet import attendance_sheet
 from training.dates import periods
 from training.figures.feedback import (
@@ -224,7 +225,7 @@ def test_assigning_someone_already_there_merges_their_time(database):
             "fay.fox@example.gov.uk",
             actor_staff_id=people["Pat Prevent"].id,
             now=NOW,
-            default_percent=75,
+            completion=CompletionPolicy(75),
         )
         assert (line.staff_id, line.attended_seconds, line.completed) == (fay.id, 6000, True)
     with database.unit_of_work() as db:
@@ -233,7 +234,7 @@ def test_assigning_someone_already_there_merges_their_time(database):
         assert _completions(db, session.id) == {fay.id: 6000}
     with database.unit_of_work() as db:  # read again: the coordinator's answer holds
         reports.finish_sync(
-            db, session.id, NOW, reports_listed=1, retry_offsets=[], default_percent=75
+            db, session.id, NOW, reports_listed=1, retry_offsets=[], completion=CompletionPolicy(75)
         )
         [row] = _rows(db, session.id)
         assert (row.staff_id, row.attended_seconds, row.resolution) == (fay.id, 6000, "assigned")
@@ -257,7 +258,12 @@ def test_marking_a_demo_guest_changes_nobody_elses_result(database):
         before = _results(db, jo.session_id)
         people_before = compute_totals(db, scope_of(TotalsQuery(), UK), NOW, UK).figures
         unmatched.mark_guest(
-            db, jo.attendance_id, "Met Police", actor_staff_id=1, now=NOW, default_percent=75
+            db,
+            jo.attendance_id,
+            "Met Police",
+            actor_staff_id=1,
+            now=NOW,
+            completion=CompletionPolicy(75),
         )
     with database.unit_of_work() as db:
         after = _results(db, jo.session_id)
@@ -381,7 +387,7 @@ def test_long_names_and_addresses_are_cut_to_their_columns(database):
             "O" * 300,
             actor_staff_id=people["Pat Prevent"].id,
             now=NOW,
-            default_percent=75,
+            completion=CompletionPolicy(75),
         )
         guest = db.get(Staff, line.staff_id)
         assert (len(guest.display_name), len(guest.email), len(guest.organisation)) == (
@@ -420,7 +426,7 @@ def test_attended_means_the_same_in_every_figure(database):
             "Metropolitan Police",
             actor_staff_id=people["Pat Prevent"].id,
             now=NOW,
-            default_percent=75,
+            completion=CompletionPolicy(75),
         )
     with database.unit_of_work() as db:
         query = TotalsQuery(period=periods.month(2027, 1))

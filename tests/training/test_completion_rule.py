@@ -2,8 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.graph.local_graph import record
-from training.attendance.completion import gather, merged_seconds, required_seconds
+from training.attendance.completion import (
+    CompletionPolicy,
+    gather,
+    merged_seconds,
+    required_seconds,
+)
 from training.records.my_training import add_months
 
 START = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
@@ -22,6 +29,28 @@ def test_overlapping_intervals_count_once_and_are_clipped_to_the_session():
 def test_the_threshold_is_a_share_of_the_scheduled_time_rounded_up():
     assert required_seconds(START, END, 75) == 5400
     assert required_seconds(START, START + timedelta(seconds=101), 50) == 51
+
+
+@pytest.mark.parametrize(
+    ("default_percent", "course_percent", "attended_minutes", "needed_minutes", "completed"),
+    [
+        (75, None, 90, 90, True),  # exactly the default share of two hours
+        (75, None, 89, 90, False),
+        (75, 50, 60, 60, True),  # the course's own threshold wins over the default
+        (75, 50, 59, 60, False),
+        (50, None, 60, 60, True),  # the council's default, from the settings
+        (75, 0, 90, 90, True),  # a course threshold of 0 is "not set": the default applies
+        (75, 100, 119, 120, False),  # all of it means all of it
+        (75, 100, 120, 120, True),
+    ],
+)
+def test_who_completed_by_the_course_threshold_else_the_default(
+    default_percent, course_percent, attended_minutes, needed_minutes, completed
+):
+    policy = CompletionPolicy(default_percent)
+    needed = policy.seconds_needed(START, END, course_percent)
+    assert needed == needed_minutes * 60
+    assert policy.completed(attended_minutes * 60, needed) is completed
 
 
 def test_a_missing_leave_time_uses_the_duration_or_counts_nothing():

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from tests.factories import add_course, add_session
+from training.attendance.completion import CompletionPolicy
 from training.models import (
     AuditEntry,
     BoardLead,
@@ -280,7 +281,7 @@ def test_a_guest_is_one_record_whatever_the_case_of_their_address(database, cloc
                 "Probation Service",
                 actor_staff_id=None,
                 now=now,
-                default_percent=75,
+                completion=CompletionPolicy(75),
             )
     with database.unit_of_work() as db:
         [sam] = staff_rows(db)

@@ -30,6 +30,7 @@ from tests.factories import add_course
 from tests.graph.local_graph import record
 from tests.training.attendance_world import read_reports
 from training.attendance import unmatched
+from training.attendance.completion import CompletionPolicy
 from training.dates import periods
 from training.figures.plain_words import TotalsQuery
 from training.figures.report import headline
@@ -205,7 +206,7 @@ def build_year(db) -> Year:
                     "Probation Service",
                     actor_staff_id=year.pat.id,
                     now=NOW - timedelta(days=200),
-                    default_percent=75,
+                    completion=CompletionPolicy(75),
                 )
     erw_day = date(2025, 11, 20)
     erw = year.session("ERW", erw_day, 50)

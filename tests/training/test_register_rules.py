@@ -10,6 +10,7 @@ from sqlmodel import select
 from tests.factories import add_course, add_session, add_staff
 from tests.training.attendance_world import book
 from training.attendance import register
+from training.attendance.completion import CompletionPolicy
 from training.attendance.results import decided_role
 from training.figures.plain_words import TotalsQuery
 from training.figures.totals import compute_totals, scope_of
@@ -54,7 +55,7 @@ def test_a_guest_recorded_absent_then_present_is_a_guest_again(database, clock):
                 actor_staff_id=guest.id,
                 is_coordinator=True,
                 now=now,
-                default_percent=75,
+                completion=CompletionPolicy(75),
             )
             row = db.exec(select(SessionAttendance)).one()
             totals = compute_totals(db, scope_of(TotalsQuery(), UK), now, UK)

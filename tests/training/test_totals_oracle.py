@@ -28,6 +28,7 @@ from tests.factories import add_course
 from tests.graph.local_graph import record
 from tests.training.attendance_world import book, read_reports
 from training.attendance import register, unmatched
+from training.attendance.completion import CompletionPolicy
 from training.attendance.results import recompute
 from training.dates import periods
 from training.dates.periods import add_months
@@ -160,7 +161,12 @@ def _read(db, rng: random.Random, session: Session, plan: Planned, staff: list[S
             )
         ).one()
         line = unmatched.mark_guest(
-            db, row.id, "Probation Service", actor_staff_id=1, now=NOW, default_percent=75
+            db,
+            row.id,
+            "Probation Service",
+            actor_staff_id=1,
+            now=NOW,
+            completion=CompletionPolicy(75),
         )
         plan.guests.add(line.staff_id)
     plan.unmatched = len(partners) - len(marked) + phones
@@ -189,7 +195,7 @@ def _register(db, rng: random.Random, session: Session, plan: Planned, staff: li
         actor_staff_id=1,
         is_coordinator=True,
         now=NOW,
-        default_percent=75,
+        completion=CompletionPolicy(75),
     )
     for key, decision in marks.items():
         person = int(key[1:])
@@ -201,7 +207,7 @@ def _register(db, rng: random.Random, session: Session, plan: Planned, staff: li
     for person in walk_ins:
         plan.decided.add(person.id)
         plan.minutes[person.id] = set(range(120))
-    recompute(db, session, NOW, 75)  # a later sync: the register's decisions stand
+    recompute(db, session, NOW, CompletionPolicy(75))  # a later sync: the register's decisions stand
 
 
 def build(db, seed: int) -> World:

@@ -1,4 +1,5 @@
-"""The completion rule: who attended how much of a session, read from Teams attendance records.
+"""The completion rule: who attended how much of a session, read from Teams attendance records,
+and whether that was enough (`CompletionPolicy`, the one place "who completed" is decided).
 
 Records arrive as Graph's JSON (`attendanceRecord`), one per person per report; a meeting can
 have several reports and a person several intervals (re-joins) per report. Time is counted once:
@@ -113,6 +114,25 @@ def required_seconds(starts_at: datetime, ends_at: datetime, percent: int) -> in
     """The attendance needed to complete: `percent` of the scheduled time, rounded up."""
     scheduled = (ends_at - starts_at).total_seconds()
     return math.ceil(scheduled * percent / 100)
+
+
+@dataclass(frozen=True)
+class CompletionPolicy:
+    """Who completed a session: whoever attended at least the course's share of its scheduled
+    time (`Course.completion_threshold_percent`), or `default_percent` of it when the course
+    sets none. Built once from the settings; the Teams results and the register both ask it."""
+
+    default_percent: int = 75
+
+    def seconds_needed(
+        self, starts_at: datetime, ends_at: datetime, course_percent: int | None
+    ) -> int:
+        """The attendance a person needs on a session of a course with `course_percent`."""
+        return required_seconds(starts_at, ends_at, course_percent or self.default_percent)
+
+    @staticmethod
+    def completed(attended_seconds: int, needed_seconds: int) -> bool:
+        return attended_seconds >= needed_seconds
 
 
 def record_key(raw: dict[str, Any]) -> str:

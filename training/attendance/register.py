@@ -23,8 +23,14 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from database.columns import cut
-from training.attendance.completion import required_seconds
-from training.attendance.results import Facilitators, decided_role, has_reports, recompute
+from training.attendance.completion import CompletionPolicy
+from training.attendance.results import (
+    Facilitators,
+    decided_role,
+    has_reports,
+    recompute,
+    seconds_needed,
+)
 from training.data_protection import audit
 from training.errors import NotRunningSession, RegisterClosed, RegisterNotOpen
 from training.models import (
@@ -33,7 +39,6 @@ from training.models import (
     AttendanceSync,
     Booking,
     BookingStatus,
-    Course,
     Decision,
     Resolution,
     Session,
@@ -198,12 +203,6 @@ def _staff_entry(staff: Staff, row: SessionAttendance | None, standing: str) -> 
     return _Entry(f"s{staff.id}", staff.display_name, staff.email, standing, staff.id, guest, row)
 
 
-def _needed(db: DbSession, session: Session, default_percent: int) -> int:
-    course = db.get(Course, session.course_id)
-    percent = (course.completion_threshold_percent if course else None) or default_percent
-    return required_seconds(session.starts_at, session.ends_at, percent)
-
-
 def _line(db: DbSession, entry: _Entry, online: bool, reported: bool) -> RegisterLine:
     row = entry.row
     decider = db.get(Staff, row.decided_by_staff_id) if row and row.decided_by_staff_id else None
@@ -215,7 +214,11 @@ def _line(db: DbSession, entry: _Entry, online: bool, reported: bool) -> Registe
         standing=entry.standing,
         mark=entry.mark(online),
         teams_seconds=row.attended_seconds if row is not None and in_report else None,
-        teams_completed=bool(row and in_report and row.attended_seconds >= row.required_seconds),
+        teams_completed=bool(
+            row
+            and in_report
+            and CompletionPolicy.completed(row.attended_seconds, row.required_seconds)
+        ),
         decided_by=decider.display_name if decider else "",
         decided_at=row.decided_at if row else None,
         reason=row.reason if row else "",
@@ -234,7 +237,7 @@ def _view(
     session: Session,
     page: int,
     *,
-    default_percent: int,
+    completion: CompletionPolicy,
     note: str = "",
     problems: tuple[str, ...] = (),
     saved: bool = True,
@@ -269,7 +272,7 @@ def _view(
         problems=problems,
         saved=saved,
         left_over=left_over,
-        required_seconds=_needed(db, session, default_percent),
+        required_seconds=seconds_needed(db, session, completion),
     )
 
 
@@ -280,7 +283,7 @@ def register(
     viewer_staff_id: int,
     is_coordinator: bool,
     now: datetime,
-    default_percent: int,
+    completion: CompletionPolicy,
     page: int = 1,
 ) -> Register:
     """One page of the register, for a coordinator or one of the session's facilitators, once
@@ -288,7 +291,7 @@ def register(
     session = _open(db, session_id, now, lock=False)
     _admit(db, session, viewer_staff_id, is_coordinator)
     audit.record(db, viewer_staff_id, "register.view", now, subject=f"session {session_id}")
-    return _view(db, session, page, default_percent=default_percent)
+    return _view(db, session, page, completion=completion)
 
 
 @dataclass(frozen=True)
@@ -312,7 +315,7 @@ def take_register(
     actor_staff_id: int,
     is_coordinator: bool,
     now: datetime,
-    default_percent: int,
+    completion: CompletionPolicy,
 ) -> Register:
     """Record what the card says: each change once, each audited, then the session's results
     derived again from its rows. Nothing is saved when an online session's change has no
@@ -341,11 +344,11 @@ def take_register(
             db,
             session,
             entry.on_page,
-            default_percent=default_percent,
+            completion=completion,
             problems=tuple(problems),
             saved=False,
         )
-    needed = _needed(db, session, default_percent)
+    needed = seconds_needed(db, session, completion)
     reported = has_reports(db, session)
     for person, wanted in changes:
         _decide(db, session, person, wanted, actor_staff_id, now, reason, needed, reported)
@@ -353,13 +356,13 @@ def take_register(
         _add(db, session, name, email, staff, actor_staff_id, now, reason, needed)
     db.flush()
     if changes or additions:
-        recompute(db, session, now, default_percent)
+        recompute(db, session, now, completion)
     note = _saved_note(len(changes) + len(additions))
     return _view(
         db,
         session,
         entry.page,
-        default_percent=default_percent,
+        completion=completion,
         note=note,
         problems=tuple(problems),
         left_over="\n".join(left),

@@ -8,6 +8,7 @@ always recomputed from our stored copies, never from a running count
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from database.columns import cut
-from training.attendance.completion import parse_time, record_key
+from training.attendance.completion import CompletionPolicy, parse_time, record_key
 from training.attendance.results import recompute
 from training.attendance.sheet import SyncResult, sync_result
 from training.errors import AttendanceProblem
@@ -215,7 +216,7 @@ def store_page(
 # --- after reading: state, retries and figures ---------------------------------------------
 
 
-def _next_try(ends_at: datetime, now: datetime, offsets: list[int]) -> datetime | None:
+def _next_try(ends_at: datetime, now: datetime, offsets: Sequence[int]) -> datetime | None:
     for minutes in offsets:
         moment = ends_at + timedelta(minutes=minutes)
         if moment > now:
@@ -229,8 +230,8 @@ def finish_sync(
     now: datetime,
     *,
     reports_listed: int,
-    retry_offsets: list[int],
-    default_percent: int,
+    retry_offsets: Sequence[int],
+    completion: CompletionPolicy,
     problem: str = "",
     blocked: bool = False,
     organiser: str = "",
@@ -263,7 +264,7 @@ def finish_sync(
     db.add(sync)
     db.flush()
     if complete_reports:
-        recompute(db, session, now, default_percent)
+        recompute(db, session, now, completion)
     return sync_result(db, session, sync)
 
 

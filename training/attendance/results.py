@@ -20,7 +20,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from database.columns import cut, cut_or_none
-from training.attendance.completion import PersonTime, gather, merged_seconds, required_seconds
+from training.attendance.completion import CompletionPolicy, PersonTime, gather, merged_seconds
 from training.models import (
     SEATED_BOOKING_STATUSES,
     AttendanceRecordCopy,
@@ -79,10 +79,11 @@ class Facilitators:
         return False
 
 
-def _threshold(db: DbSession, session: Session, default_percent: int) -> int:
+def seconds_needed(db: DbSession, session: Session, completion: CompletionPolicy) -> int:
+    """The attendance a person needs on `session` to complete it, by its course's threshold."""
     course = db.get(Course, session.course_id)
     percent = course.completion_threshold_percent if course else None
-    return percent or default_percent
+    return completion.seconds_needed(session.starts_at, session.ends_at, percent)
 
 
 def _matches(
@@ -252,7 +253,7 @@ def _seated(db: DbSession, session_id: int) -> set[int]:
     )
 
 
-def recompute(db: DbSession, session: Session, now: datetime, default_percent: int) -> None:
+def recompute(db: DbSession, session: Session, now: datetime, completion: CompletionPolicy) -> None:
     """Figures for one session from every complete report we hold; safe to run again. With no
     complete report there is nothing to recompute from: the rows stand and only what derives
     from them is settled."""
@@ -268,9 +269,7 @@ def recompute(db: DbSession, session: Session, now: datetime, default_percent: i
     if records is None:
         settle_bookings_and_completions(db, session, rows, now, reported=False)
         return
-    needed = required_seconds(
-        session.starts_at, session.ends_at, _threshold(db, session, default_percent)
-    )
+    needed = seconds_needed(db, session, completion)
     sync = db.exec(select(AttendanceSync).where(AttendanceSync.session_id == session.id)).first()
     facilitators = Facilitators.of(session, sync.organiser if sync else "")
     people = _people(db, gather(records), rows)
@@ -298,7 +297,7 @@ def recompute(db: DbSession, session: Session, now: datetime, default_percent: i
             [i for m in person.members for i in m.intervals], session.starts_at, session.ends_at
         )
         role: str = _role(person, staff.get(person.staff_id or -1), seated, facilitators)
-        completed = seconds >= needed
+        completed = completion.completed(seconds, needed)
         if row.decision is not None:  # decided by hand: Teams' figures are kept beside it
             role, completed = decided_role(row.decision, role), row.decision == Decision.PRESENT
         values = {

@@ -10,6 +10,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from database.columns import cut
+from training.attendance.completion import CompletionPolicy
 from training.attendance.results import has_reports, recompute
 from training.attendance.sheet import AttendeeLine, attendee_line
 from training.data_protection import audit
@@ -92,7 +93,7 @@ def _resolve(
     resolution: Resolution,
     actor_staff_id: int,
     now: datetime,
-    default_percent: int,
+    completion: CompletionPolicy,
 ) -> AttendeeLine:
     """The coordinator's answer is kept on the row and the session recomputed from its
     reports: if this person was already there under another identity the two are merged
@@ -114,7 +115,7 @@ def _resolve(
     row.resolved_by_staff_id, row.resolved_at, row.updated_at = actor_staff_id, now, now
     db.add(row)
     db.flush()
-    recompute(db, session, now, default_percent)
+    recompute(db, session, now, completion)
     standing = db.exec(
         select(SessionAttendance).where(
             SessionAttendance.session_id == session.id, SessionAttendance.staff_id == staff_id
@@ -131,7 +132,7 @@ def assign_attendee(
     *,
     actor_staff_id: int,
     now: datetime,
-    default_percent: int,
+    completion: CompletionPolicy,
 ) -> AttendeeLine:
     """A coordinator says an unmatched attendee is this staff member (by email)."""
     row, session = _unresolved(db, attendance_id)
@@ -145,7 +146,7 @@ def assign_attendee(
             "said hello to the bot, or be marked as an external guest instead."
         )
     line = _resolve(
-        db, row, session, staff.id, Resolution.ASSIGNED, actor_staff_id, now, default_percent
+        db, row, session, staff.id, Resolution.ASSIGNED, actor_staff_id, now, completion
     )
     audit.record(
         db,
@@ -165,7 +166,7 @@ def mark_guest(
     *,
     actor_staff_id: int,
     now: datetime,
-    default_percent: int,
+    completion: CompletionPolicy,
 ) -> AttendeeLine:
     """A coordinator marks an unmatched attendee as an external guest from `organisation`."""
     row, session = _unresolved(db, attendance_id)
@@ -174,9 +175,7 @@ def mark_guest(
         raise AttendanceProblem("Please say which organisation the guest is from.")
     guest = _guest(db, row, organisation, now)
     assert guest.id is not None
-    line = _resolve(
-        db, row, session, guest.id, Resolution.GUEST, actor_staff_id, now, default_percent
-    )
+    line = _resolve(db, row, session, guest.id, Resolution.GUEST, actor_staff_id, now, completion)
     audit.record(
         db,
         actor_staff_id,
