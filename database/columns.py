@@ -1,9 +1,9 @@
-"""Column types shared by the models."""
+"""Column types shared by the models: aware UTC datetimes, and text cut to its column."""
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -26,6 +26,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_column(nullable: bool = False) -> Column[datetime]:
+    """A column of aware UTC datetimes, for a model's `sa_column`."""
+    return Column(UTCDateTime(), nullable=nullable)
 
 
 def cut(value: str, column: Any) -> str:
