@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from database.engine import Database
 from training.dates.clock import Clock
@@ -87,7 +88,7 @@ class CertificateLinks:
         return grant
 
 
-def download_route(links: CertificateLinks, database: Database, clock: Clock):  # type: ignore[no-untyped-def]
+def download_route(links: CertificateLinks, database: Database, clock: Clock) -> Handler:
     async def download(request: web.Request) -> web.StreamResponse:
         now = clock.now()
         try:

@@ -21,7 +21,7 @@ from graph.auth import TrustingSession
 PUBLIC_LOGIN_URL = Settings.model_fields["bot_login_url"].default
 
 
-class BotCredentials(ConfigurationServiceClientCredentialFactory):
+class BotCredentials(ConfigurationServiceClientCredentialFactory):  # type: ignore[misc]  # botbuilder ships no types
     def __init__(self, configuration: Any, settings: Settings) -> None:
         super().__init__(configuration)
         self._settings = settings
@@ -31,7 +31,7 @@ class BotCredentials(ConfigurationServiceClientCredentialFactory):
     async def create_credentials(
         self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
     ) -> Authentication:
-        credentials = await super().create_credentials(
+        credentials: Authentication = await super().create_credentials(
             app_id, oauth_scope, login_endpoint, validate_authority
         )
         custom = self._settings.bot_login_url != PUBLIC_LOGIN_URL
@@ -63,4 +63,5 @@ class BotCredentials(ConfigurationServiceClientCredentialFactory):
                 )
             own = self._own
         # msal is synchronous and may call Entra ID: off the event loop.
+        # botframework's AppCredentials adds get_access_token to msrest's Authentication.
         return await asyncio.to_thread(own.get_access_token)  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
@@ -91,9 +92,7 @@ def browser_problem(request: web.Request) -> str | None:
     return None
 
 
-def messages_handler(  # type: ignore[no-untyped-def]
-    adapter: CloudAdapter, bot: WrapBot, *, local_mode: bool = False
-):
+def messages_handler(adapter: CloudAdapter, bot: WrapBot, *, local_mode: bool = False) -> Handler:
     async def messages(request: web.Request) -> web.Response:
         request_id.set(uuid.uuid4().hex[:16])
         response = await handle(request)

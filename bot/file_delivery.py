@@ -14,6 +14,7 @@ import secrets
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.cards.files import file_consent_attachment
 from bot.certificate_links import CertificateLinks, LinkRefused, refusal
@@ -92,7 +93,7 @@ class FileDelivery:
         )
 
 
-def export_download_route(links: CertificateLinks, database: Database, clock: Clock):  # type: ignore[no-untyped-def]
+def export_download_route(links: CertificateLinks, database: Database, clock: Clock) -> Handler:
     async def download(request: web.Request) -> web.StreamResponse:
         now = clock.now()
         try:

@@ -56,7 +56,7 @@ def _app_id(claims_identity: ClaimsIdentity) -> str:
     return JwtTokenValidation.get_app_id_from_claims(claims or {}) or ""
 
 
-class _ReusingConnectorFactory(ConnectorFactory):
+class _ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botframework ships no types
     def __init__(
         self,
         inner: ConnectorFactory,
@@ -76,7 +76,7 @@ class _ReusingConnectorFactory(ConnectorFactory):
         return client
 
 
-class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
+class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]  # botbuilder ships no types
     """The configured Bot Framework authentication, with its outbound clients kept and reused."""
 
     def __init__(

@@ -212,6 +212,6 @@ def backoff_seconds(
     Half the delay is fixed and half random ("equal jitter"): retries from many senders spread
     out, yet none comes back at once.
     """
-    ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
+    ceiling = min(cap, base * 2.0 ** max(attempt - 1, 0))
     delay = ceiling * (0.5 + rand() / 2)
     return max(delay, retry_after or 0.0)

@@ -44,7 +44,8 @@ SLOW_DOWN = "You're sending messages faster than I can answer. Please wait a few
 
 def tenant_of(activity: Activity) -> str | None:
     if activity.conversation is not None and activity.conversation.tenant_id:
-        return activity.conversation.tenant_id
+        tenant_id: str = activity.conversation.tenant_id  # botbuilder's ConversationAccount
+        return tenant_id
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = channel_data.get("tenant")
     return tenant.get("id") if isinstance(tenant, dict) else None
@@ -61,7 +62,7 @@ def card_message(card: Card, text: str | None = None) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(card), text=text)
 
 
-class WrapBot(TeamsActivityHandler):
+class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships no types
     def __init__(
         self,
         settings: Settings,
@@ -132,7 +133,7 @@ class WrapBot(TeamsActivityHandler):
         else:
             await turn_context.send_activity(sentence)
 
-    async def _answer_invoke(self, turn_context: TurnContext, body: dict) -> None:
+    async def _answer_invoke(self, turn_context: TurnContext, body: dict[str, object]) -> None:
         await turn_context.send_activity(
             Activity(
                 type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
@@ -405,5 +406,5 @@ def _headline(outcome: Outcome) -> str:
     return " ".join(part for part in (outcome.text, first) if part)
 
 
-def _message_body(text: str) -> dict:
+def _message_body(text: str) -> dict[str, object]:
     return {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": text}

@@ -31,7 +31,9 @@ class TrustingSession(requests.Session):
         self._verify = verify
         self._timeout = timeout
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(
+        self, method: str, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         kwargs["verify"] = self._verify
         kwargs.setdefault("timeout", self._timeout)
         return super().request(method, url, *args, **kwargs)
@@ -94,7 +96,10 @@ class MsalCredential:
         try:
             if self._app is None:
                 self._app = build_confidential_client(self._settings)
-            return self._app.acquire_token_for_client(scopes, claims_challenge=claims)
+            result: dict[str, Any] = self._app.acquire_token_for_client(
+                scopes, claims_challenge=claims
+            )
+            return result
         except (requests.RequestException, ValueError) as error:
             return {"error": "authority_unreachable", "error_description": repr(error)}
 

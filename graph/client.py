@@ -19,7 +19,6 @@ from kiota_abstractions.request_information import RequestInformation
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
-from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.groups.item.transitive_members.graph_user.graph_user_request_builder import (
     GraphUserRequestBuilder,
 )
@@ -39,11 +38,16 @@ from msgraph.generated.users.item.events.item.event_item_request_builder import 
     EventItemRequestBuilder,
 )
 from msgraph.generated.users.item.manager.manager_request_builder import ManagerRequestBuilder
+from msgraph.generated.users.item.online_meetings.item.online_meeting_item_request_builder import (
+    OnlineMeetingItemRequestBuilder,
+)
 from msgraph.generated.users.item.online_meetings.online_meetings_request_builder import (
     OnlineMeetingsRequestBuilder,
 )
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+from msgraph.graph_request_adapter import GraphRequestAdapter
+from msgraph.graph_service_client import GraphServiceClient
 from msgraph_core import GraphClientFactory
 
 from config.settings import Settings
@@ -88,7 +92,11 @@ def _http_client(settings: Settings) -> httpx.AsyncClient:
     client = httpx.AsyncClient(
         timeout=httpx.Timeout(100, connect=30), http2=True, verify=verify, trust_env=False
     )
-    return GraphClientFactory.create_with_default_middleware(client=client)
+    # msgraph_core annotates this but ships no py.typed, so mypy sees Any.
+    with_middleware: httpx.AsyncClient = GraphClientFactory.create_with_default_middleware(
+        client=client
+    )
+    return with_middleware
 
 
 class GraphClient:
@@ -101,7 +109,7 @@ class GraphClient:
         self.credential = graph_credential(settings)
         self._http = _http_client(settings)
         adapter = GraphRequestAdapter(
-            AzureIdentityAuthenticationProvider(self.credential, scopes=GRAPH_SCOPES),  # type: ignore[arg-type]
+            AzureIdentityAuthenticationProvider(self.credential, scopes=GRAPH_SCOPES),
             client=self._http,
         )
         adapter.base_url = settings.graph_base_url.rstrip("/")
@@ -312,7 +320,7 @@ class GraphClient:
 
     # --- attendance --------------------------------------------------------------------------
 
-    def _meeting(self, meeting_id: str, organiser: str | None):  # type: ignore[no-untyped-def]
+    def _meeting(self, meeting_id: str, organiser: str | None) -> OnlineMeetingItemRequestBuilder:
         return self._sdk.users.by_user_id(
             self._organiser(organiser)
         ).online_meetings.by_online_meeting_id(meeting_id)

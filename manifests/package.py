@@ -10,6 +10,7 @@ import re
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from config.settings import Settings
 
@@ -25,7 +26,7 @@ class PackageError(ValueError):
     """A setting the package needs is missing or malformed; the message says which."""
 
 
-def manifest(settings: Settings) -> dict:
+def manifest(settings: Settings) -> dict[str, Any]:
     if not GUID.match(settings.microsoft_app_id):
         raise PackageError("MICROSOFT_APP_ID must be the bot's Entra application (client) id")
     if not GUID.match(settings.teams_app_id):
@@ -42,7 +43,8 @@ def manifest(settings: Settings) -> dict:
         "BOT_DOMAIN": settings.bot_domain,
     }
     filled = PLACEHOLDER.sub(lambda m: values[m[1]], TEMPLATE.read_text())
-    return json.loads(filled)
+    filled_manifest: dict[str, Any] = json.loads(filled)  # the template is one JSON object
+    return filled_manifest
 
 
 def build(settings: Settings, out: Path) -> Path:

@@ -12,6 +12,7 @@ by the scheduler; safe to run any number of times.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import Delete, delete, select, update
 from sqlmodel import Session as DbSession
@@ -65,6 +66,12 @@ def retention_due(db: DbSession, now: datetime) -> bool:
     return last is None or last < now - timedelta(hours=23)
 
 
+class _OfSession(Protocol):
+    """A table whose every row belongs to one session."""
+
+    session_id: int
+
+
 def _old_records(now: datetime, cutoff: datetime) -> list[tuple[str, Delete]]:
     """What goes, in an order that deletes what points at a row before the row."""
     old_sessions = select(col(Session.id)).where(col(Session.ends_at) < cutoff)
@@ -74,8 +81,8 @@ def _old_records(now: datetime, cutoff: datetime) -> list[tuple[str, Delete]]:
     old_bookings = select(col(Booking.id)).where(col(Booking.session_id).in_(old_sessions))
     handled_long_ago = now - timedelta(days=HANDLED_REQUEST_DAYS)
 
-    def of_old_sessions(model: type) -> Delete:
-        return delete(model).where(col(model.session_id).in_(old_sessions))  # type: ignore[attr-defined]
+    def of_old_sessions(model: type[_OfSession]) -> Delete:
+        return delete(model).where(col(model.session_id).in_(old_sessions))
 
     return [
         (
