@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 import training.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from config.settings import Settings
 from database.engine import make_engine
+from database.old_revisions import restamp
 
 url = context.config.attributes.get("database_url") or Settings().database_url
 
@@ -65,6 +66,10 @@ def run_migrations_online() -> None:
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK_KEY}
                 )
+            # A database stamped before the migrations were renumbered moves to the new id first.
+            restamp(connection)
+            if sqlite:
+                connection.commit()  # as each migration does here: SQLite has no outer transaction
             context.run_migrations()
         if sqlite:
             broken = _sqlite_pragma(connection, "foreign_key_check")

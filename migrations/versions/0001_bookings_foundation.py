@@ -1,6 +1,6 @@
 """bookings foundation
 
-Revision ID: 0001
+Revision ID: bookings_foundation
 Revises:
 Create Date: 2026-11-24 12:28:22.808137
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0001"
+revision: str = "bookings_foundation"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

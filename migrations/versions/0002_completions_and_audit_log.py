@@ -1,7 +1,7 @@
 """completions and audit log
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: completions_and_audit_log
+Revises: bookings_foundation
 Create Date: 2026-11-24 12:48:17.144747
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "completions_and_audit_log"
+down_revision: str | None = "bookings_foundation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

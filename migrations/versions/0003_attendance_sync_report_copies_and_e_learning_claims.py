@@ -1,7 +1,7 @@
 """attendance sync, report copies and e-learning claims
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: attendance_sync_report_copies_and_e_learning_claims
+Revises: completions_and_audit_log
 Create Date: 2026-11-24 12:54:21.087318
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "attendance_sync_report_copies_and_e_learning_claims"
+down_revision: str | None = "completions_and_audit_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

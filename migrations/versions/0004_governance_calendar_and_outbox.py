@@ -1,7 +1,7 @@
 """governance calendar and outbox
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: governance_calendar_and_outbox
+Revises: attendance_sync_report_copies_and_e_learning_claims
 Create Date: 2026-11-24 13:01:09.972445
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "governance_calendar_and_outbox"
+down_revision: str | None = "attendance_sync_report_copies_and_e_learning_claims"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """feedback and totals
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: feedback_and_totals
+Revises: governance_calendar_and_outbox
 Create Date: 2026-11-24 13:27:53.937157
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "feedback_and_totals"
+down_revision: str | None = "governance_calendar_and_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """calendar sync of Teams events
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: calendar_sync_of_teams_events
+Revises: feedback_and_totals
 Create Date: 2026-11-24 13:31:35.442546
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "calendar_sync_of_teams_events"
+down_revision: str | None = "feedback_and_totals"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """an index of completions by session for totals
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: completions_by_session_index
+Revises: calendar_sync_of_teams_events
 Create Date: 2026-11-24 15:20:00
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "completions_by_session_index"
+down_revision: str | None = "calendar_sync_of_teams_events"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

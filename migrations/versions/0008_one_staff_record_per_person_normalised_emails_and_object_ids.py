@@ -1,7 +1,7 @@
 """one staff record per person: duplicates merged, emails and object ids normalised and unique
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: one_staff_record_per_person_normalised_emails_and_object_ids
+Revises: completions_by_session_index
 Create Date: 2026-11-29 17:15:00
 """
 
@@ -14,8 +14,8 @@ from sqlalchemy import Connection, text
 
 from training.people.merge import merge_staff
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "one_staff_record_per_person_normalised_emails_and_object_ids"
+down_revision: str | None = "completions_by_session_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

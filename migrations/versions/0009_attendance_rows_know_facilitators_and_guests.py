@@ -1,7 +1,7 @@
 """attendance rows know facilitators and guests, and every identity merged into them
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: attendance_rows_know_facilitators_and_guests
+Revises: one_staff_record_per_person_normalised_emails_and_object_ids
 Create Date: 2026-11-29 17:15:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "attendance_rows_know_facilitators_and_guests"
+down_revision: str | None = "one_staff_record_per_person_normalised_emails_and_object_ids"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """teams for everyone: each person's Entra department (raw, and when it was read), who set
 their team, and a department-to-reporting-team map
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: teams_for_everyone_a_department_to_reporting_team_map
+Revises: attendance_rows_know_facilitators_and_guests
 Create Date: 2026-11-29 17:15:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "teams_for_everyone_a_department_to_reporting_team_map"
+down_revision: str | None = "attendance_rows_know_facilitators_and_guests"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

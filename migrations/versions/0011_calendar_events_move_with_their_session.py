@@ -1,8 +1,8 @@
 """calendar events move with their session, and attendee updates are coalesced: when the
 attendee list was last written, and the times the event was last given
 
-Revision ID: 0013
-Revises: 0010
+Revision ID: calendar_events_move_with_their_session
+Revises: teams_for_everyone_a_department_to_reporting_team_map
 Create Date: 2026-11-29 19:50:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0013"
-down_revision: str | None = "0010"
+revision: str = "calendar_events_move_with_their_session"
+down_revision: str | None = "teams_for_everyone_a_department_to_reporting_team_map"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

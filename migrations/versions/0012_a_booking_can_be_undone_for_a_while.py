@@ -1,7 +1,7 @@
 """a booking can be undone for a while after it was made, even inside the cut-off
 
-Revision ID: 0019
-Revises: 0013
+Revision ID: a_booking_can_be_undone_for_a_while
+Revises: calendar_events_move_with_their_session
 Create Date: 2026-11-29 20:10:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0019"
-down_revision: str | None = "0013"
+revision: str = "a_booking_can_be_undone_for_a_while"
+down_revision: str | None = "calendar_events_move_with_their_session"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,8 +2,8 @@
 retention rule judges by it), and, on an e-learning claim, that the person named their manager
 themselves and who approved that manager (a new open status: awaiting a coordinator's approval)
 
-Revision ID: 0011
-Revises: 0019
+Revision ID: last_seen_times_and_managers_people_name
+Revises: a_booking_can_be_undone_for_a_while
 Create Date: 2026-11-29 19:45:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0011"
-down_revision: str | None = "0019"
+revision: str = "last_seen_times_and_managers_people_name"
+down_revision: str | None = "a_booking_can_be_undone_for_a_while"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

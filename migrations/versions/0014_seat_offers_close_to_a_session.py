@@ -1,8 +1,8 @@
 """seat offers: a seat that frees close to a session is held for the first person waiting
 until they accept, decline or the offer runs out; an offered booking is live
 
-Revision ID: 0014
-Revises: 0011
+Revision ID: seat_offers_close_to_a_session
+Revises: last_seen_times_and_managers_people_name
 Create Date: 2026-11-29 19:45:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0014"
-down_revision: str | None = "0011"
+revision: str = "seat_offers_close_to_a_session"
+down_revision: str | None = "last_seen_times_and_managers_people_name"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

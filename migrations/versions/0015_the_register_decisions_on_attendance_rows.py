@@ -1,7 +1,7 @@
 """the register: a decision made by hand on an attendance row, by whom, when and why
 
-Revision ID: 0012
-Revises: 0014
+Revision ID: the_register_decisions_on_attendance_rows
+Revises: seat_offers_close_to_a_session
 Create Date: 2026-11-29 19:45:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0012"
-down_revision: str | None = "0014"
+revision: str = "the_register_decisions_on_attendance_rows"
+down_revision: str | None = "seat_offers_close_to_a_session"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

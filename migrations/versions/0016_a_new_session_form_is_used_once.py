@@ -1,7 +1,7 @@
 """a new-session form is used once: the handled request remembers the session it created
 
-Revision ID: 0020
-Revises: 0012
+Revision ID: a_new_session_form_is_used_once
+Revises: the_register_decisions_on_attendance_rows
 Create Date: 2026-11-29 20:40:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0012"
+revision: str = "a_new_session_form_is_used_once"
+down_revision: str | None = "the_register_decisions_on_attendance_rows"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

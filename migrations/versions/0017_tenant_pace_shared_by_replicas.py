@@ -1,7 +1,7 @@
 """tenant pace: when the next send to a tenant may go, shared by every replica
 
-Revision ID: 0017
-Revises: 0020
+Revision ID: tenant_pace_shared_by_replicas
+Revises: a_new_session_form_is_used_once
 Create Date: 2026-11-29 20:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0017"
-down_revision: str | None = "0020"
+revision: str = "tenant_pace_shared_by_replicas"
+down_revision: str | None = "a_new_session_form_is_used_once"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

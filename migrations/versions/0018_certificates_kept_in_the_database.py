@@ -1,8 +1,8 @@
 """certificates kept in the database, where every replica can serve them: the upgrade copies
 those kept under CERTIFICATE_DIR in, and a downgrade writes them back there
 
-Revision ID: 0015
-Revises: 0017
+Revision ID: certificates_kept_in_the_database
+Revises: tenant_pace_shared_by_replicas
 Create Date: 2026-11-29 20:05:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 import database.columns
 from config.settings import Settings
 
-revision: str = "0015"
-down_revision: str | None = "0017"
+revision: str = "certificates_kept_in_the_database"
+down_revision: str | None = "tenant_pace_shared_by_replicas"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """files made for one person to fetch through a signed download link (where the client cannot
 take Teams' file consent), kept until the link expires
 
-Revision ID: 0018
-Revises: 0015
+Revision ID: files_to_download_by_link
+Revises: certificates_kept_in_the_database
 Create Date: 2026-11-29 21:00:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import database.columns
 
-revision: str = "0018"
-down_revision: str | None = "0015"
+revision: str = "files_to_download_by_link"
+down_revision: str | None = "certificates_kept_in_the_database"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

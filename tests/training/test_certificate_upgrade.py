@@ -14,7 +14,7 @@ from tests.conftest import POSTGRES_URL, _tables
 from tests.factories import add_course, add_staff
 from training.models import ElearningClaim, StoredCertificate
 
-BEFORE = "0017"  # the revision before certificates were kept in the database
+BEFORE = "tenant_pace_shared_by_replicas"  # 0017, before certificates were in the database
 PDF = b"%PDF-1.4\n% kept on a disk\n"
 NAME = f"{hashlib.sha256(PDF).hexdigest()}.pdf"
 LOST = f"{'0' * 64}.png"  # named by a claim, but gone from the disk already

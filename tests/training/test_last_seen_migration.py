@@ -1,4 +1,4 @@
-"""Migration 0011 gives everyone a last-seen time from what they last did (not only from when
+"""Migration 0013 gives everyone a last-seen time from what they last did (not only from when
 their name last changed), and keeps every e-learning claim as it was."""
 
 from datetime import UTC, datetime, timedelta
@@ -10,17 +10,18 @@ from tests.conftest import POSTGRES_URL
 from tests.training.test_staff_merge_migration import THEN, _person, _read, _write
 
 LATER = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+BEFORE = "teams_for_everyone_a_department_to_reporting_team_map"  # 0010
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
 def url_at_0010(request, tmp_path, postgres_migrated):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
-        migrate.upgrade(url, "0010")
+        migrate.upgrade(url, BEFORE)
         yield url
     else:
         migrate.downgrade(postgres_migrated, "base")
-        migrate.upgrade(postgres_migrated, "0010")
+        migrate.upgrade(postgres_migrated, BEFORE)
         yield postgres_migrated
         migrate.downgrade(postgres_migrated, "base")
         migrate.upgrade(postgres_migrated)

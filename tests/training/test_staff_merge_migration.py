@@ -12,17 +12,18 @@ from tests.conftest import POSTGRES_URL
 
 THEN = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 AAD = "0f0f0f0f-1111-2222-3333-444444444444"
+BEFORE = "completions_by_session_index"  # 0007
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
 def url_at_0007(request, tmp_path, postgres_migrated):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
-        migrate.upgrade(url, "0007")
+        migrate.upgrade(url, BEFORE)
         yield url
     else:
         migrate.downgrade(postgres_migrated, "base")
-        migrate.upgrade(postgres_migrated, "0007")
+        migrate.upgrade(postgres_migrated, BEFORE)
         yield postgres_migrated
         migrate.downgrade(postgres_migrated, "base")
         migrate.upgrade(postgres_migrated)
