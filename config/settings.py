@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     attendance_retry_minutes: CommaList = Field(default_factory=lambda: ["5", "30", "120", "1440"])
     attendance_lookback_days: int = 14
 
-    # E-learning certificates: where versions before migration 0015 kept them (that upgrade
+    # E-learning certificates: where versions before migration 0018 kept them (that upgrade
     # moves them into the database), and the largest file accepted.
     elearning_course_code: str = "HO-ELEARN"
     certificate_dir: str = "var/certificates"
