@@ -11,9 +11,9 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from bot.adapter import BotFrameworkConfig, create_adapter
 from bot.background import Background
 from bot.calendar_updates import CalendarUpdates
+from bot.cards.booking import offer_lapsed_card, seat_given_card, seat_offer_card
 from bot.cards.feedback import feedback_card
 from bot.cards.reminders import reminder_card
-from bot.cards.sessions import offer_lapsed_card, seat_given_card, seat_offer_card
 from bot.certificate_links import CertificateLinks
 from bot.credentials import BotCredentials
 from bot.downloads import DownloadRules, Downloads

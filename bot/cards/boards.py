@@ -1,4 +1,5 @@
-"""Cards for reminders and for the coordinator's governance calendar and delivery problems."""
+"""Cards the boards feature draws: the governance calendar, board forms, the reminders coming up
+and the deliveries that failed."""
 
 from datetime import date
 from typing import Any
@@ -15,38 +16,19 @@ from bot.cards.elements import (
     markdown,
     text,
 )
+from bot.cards.reminders import ICONS
 from delivery.outbox import DeliveryProblem
 from training.governance.boards import BoardView
 from training.governance.due import UpcomingReminder
-from training.governance.reminders import FREQUENCY_WORDS, Reminder
+from training.governance.reminders import FREQUENCY_WORDS
 from training.models import BoardFrequency, BoardKind
 
-ICONS = {
-    "board_due": "🗓️",
-    "board_overdue": "⚠️",
-    "board_tbc": "❓",
-    "session_day_before": "⏰",
-    "refresher": "🔁",
-}
 KIND_WORDS = {
     BoardKind.BOARD: "Board",
     BoardKind.MEETING: "Meeting",
     BoardKind.BRIEFING: "Briefing",
 }
 MAX_LINES = 40  # keeps a card well under Teams's size limit
-
-
-def reminder_card(reminder: Reminder) -> Card:
-    """What a person receives when a reminder falls due."""
-    body = [heading(f"{ICONS.get(reminder.kind, '🔔')} {reminder.headline}")]
-    if reminder.details:
-        body.append(facts(list(reminder.details)))
-    actions: list[dict[str, Any]] = []
-    if reminder.link:
-        actions.append(
-            {"type": "Action.OpenUrl", "title": "Join the meeting", "url": reminder.link}
-        )
-    return card(body, actions)
 
 
 def _day(day: date | None) -> str:

@@ -1,4 +1,5 @@
-"""Cards that show sessions to staff and let them book."""
+"""Cards the booking feature draws: sessions to book, a person's bookings and seat offers (the
+sweep sends the lapsed offer too, so it lives beside the other seat-offer cards)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -270,13 +271,3 @@ def offer_answer_card(answer: OfferAnswer, zone: ZoneInfo, now: datetime) -> Car
         said = "The session was cancelled."
     actions = [_book_action(session)] if session.status == "scheduled" else []
     return card([heading(headline), text(said), facts([("When", when(session, zone))])], actions)
-
-
-def session_cancelled_notice(session: SessionSummary, zone: ZoneInfo, reason: str | None) -> Card:
-    body = [
-        heading(f"❌ {session.course_title} on {when(session, zone)} is cancelled"),
-        text("Your booking has been cancelled. Type 'sessions' to book another date."),
-    ]
-    if reason:
-        body.insert(1, text(f"Reason: {reason}"))
-    return card(body)

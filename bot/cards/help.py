@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from bot.cards.boards import boards_button
+from bot.cards.booking import sessions_button
 from bot.cards.elements import Card, Markdown, bold, card, execute, heading, markdown, text
-from bot.cards.reminders import boards_button
-from bot.cards.sessions import sessions_button
 
 STAFF_COMMANDS = [
     ("sessions", "upcoming sessions with seats left; add a course or month: 'sessions wrap march'"),

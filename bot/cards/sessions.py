@@ -1,4 +1,5 @@
-"""Cards for the Prevent coordinators: the new-session form, rosters, cancelling a session."""
+"""Cards the sessions feature draws: the new-session form, rosters, cancelling a session and the
+notice its bookers receive."""
 
 from datetime import datetime
 from typing import Any
@@ -259,3 +260,13 @@ def session_cancelled_card(session: SessionSummary, zone: ZoneInfo, told: int) -
             text(f"{told} people booked or waiting have been told."),
         ]
     )
+
+
+def session_cancelled_notice(session: SessionSummary, zone: ZoneInfo, reason: str | None) -> Card:
+    body = [
+        heading(f"❌ {session.course_title} on {when(session, zone)} is cancelled"),
+        text("Your booking has been cancelled. Type 'sessions' to book another date."),
+    ]
+    if reason:
+        body.insert(1, text(f"Reason: {reason}"))
+    return card(body)

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, model_validator
 from sqlmodel import Session as DbSession
 
 from bot.background import Background
-from bot.cards.training_records import attendance_sheet_card, sync_results_card, unmatched_card
+from bot.cards.attendance import attendance_sheet_card, sync_results_card, unmatched_card
 from bot.features.booking import SessionRef, number
 from bot.fields import MAX_TEXT, FormValue, Id
 from bot.router import Feature, route

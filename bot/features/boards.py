@@ -8,7 +8,7 @@ import re
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.cards.reminders import (
+from bot.cards.boards import (
     board_form,
     board_saved_card,
     boards_card,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from bot.cards.sessions import (
+from bot.cards.booking import (
     Page,
     my_bookings_card,
     offer_answer_card,

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.cards.training_records import (
+from bot.cards.elearning import (
     claim_decided_card,
     claim_sent_card,
     manager_confirmation_card,

@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from bot.cards.training_records import my_training_card
+from bot.cards.my_training import my_training_card
 from bot.router import Feature, route
 from bot.turn import Caller, Command, NoData, Outcome, Said, Who
 from database.engine import Database

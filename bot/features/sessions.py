@@ -5,14 +5,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.cards.coordinator import (
+from bot.cards.sessions import (
     confirm_cancel_session_card,
     new_session_form,
     roster_card,
     session_cancelled_card,
+    session_cancelled_notice,
     session_created_card,
 )
-from bot.cards.sessions import session_cancelled_notice
 from bot.features.booking import SessionRef, number
 from bot.fields import FormToken, FormValue, Id, Text
 from bot.router import Feature, route

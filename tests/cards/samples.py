@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cards.booking import Page
 from bot.cards.elements import card, execute, heading, text
 from bot.cards.help import closest_commands
-from bot.cards.sessions import Page
 from delivery.outbox import DeliveryProblem
 from documents.chart import chart_png, data_uri
 from training.attendance.register import Register as RegisterView
