@@ -17,20 +17,20 @@ from bot.cards.reminders import reminder_card
 from bot.certificate_links import CertificateLinks
 from bot.credentials import BotCredentials
 from bot.downloads import DownloadRules, Downloads
-from bot.features.attendance import Attendance
-from bot.features.audit import AuditLog
-from bot.features.boards import Boards
-from bot.features.booking import Booking
-from bot.features.elearning import CertificateRules, ELearning
-from bot.features.feedback import Feedback
-from bot.features.files import Files
-from bot.features.help import Help
-from bot.features.my_training import MyTraining
-from bot.features.register import Registers
-from bot.features.session_life import SessionLife
-from bot.features.sessions import Sessions
-from bot.features.teams import Teams
-from bot.features.totals import Totals
+from bot.features.attendance import AttendanceCommands
+from bot.features.audit import AuditCommands
+from bot.features.boards import BoardCommands
+from bot.features.booking import BookingCommands
+from bot.features.elearning import CertificateRules, ELearningCommands
+from bot.features.feedback import FeedbackCommands
+from bot.features.files import FileCommands
+from bot.features.help import HelpCommands
+from bot.features.my_training import MyTrainingCommands
+from bot.features.register import RegisterCommands
+from bot.features.session_life import SessionLifeCommands
+from bot.features.sessions import SessionCommands
+from bot.features.teams import TeamCommands
+from bot.features.totals import TotalsCommands
 from bot.file_delivery import EXPIRED as EXPORT_LINK_EXPIRED
 from bot.file_delivery import NOT_VALID as EXPORT_LINK_NOT_VALID
 from bot.file_delivery import FileDelivery
@@ -197,11 +197,11 @@ def build(
         else None
     )
     file_delivery = FileDelivery(database, clock, export_links)
-    help_ = Help()
+    help_ = HelpCommands()
     downloads = downloads or Downloads(
         DownloadRules(tuple(settings.download_hosts), local=settings.local_mode)
     )
-    elearning = ELearning(
+    elearning = ELearningCommands(
         database,
         clock,
         zone,
@@ -215,8 +215,8 @@ def build(
         bot_token=credentials.bot_token,
         links=links,
     )
-    totals = Totals(database, clock, zone, unmatched, file_delivery)
-    files = Files(
+    totals = TotalsCommands(database, clock, zone, unmatched, file_delivery)
+    files = FileCommands(
         database,
         clock,
         zone,
@@ -231,11 +231,13 @@ def build(
         [
             help_,
             elearning,
-            MyTraining(database, clock, zone),
+            MyTrainingCommands(database, clock, zone),
             # 'session 12 attendance' before the sessions' 'session 12' (the roster)
-            Attendance(database, clock, zone, attendance, graph, background, notifier.send_soon),
+            AttendanceCommands(
+                database, clock, zone, attendance, graph, background, notifier.send_soon
+            ),
             # 'edit session 12' and 'message session 12 ...' before the sessions' phrases
-            SessionLife(
+            SessionLifeCommands(
                 database,
                 clock,
                 zone,
@@ -244,12 +246,12 @@ def build(
                 teams_meetings_by_graph=meetings_by_graph,
                 offers=offer_policy(settings),
             ),
-            Registers(database, clock, zone, attendance.completion),
+            RegisterCommands(database, clock, zone, attendance.completion),
             # 'cancel session 12' before booking's 'cancel 12'
-            Sessions(
+            SessionCommands(
                 database, clock, zone, seats_changed, teams_meetings_by_graph=meetings_by_graph
             ),
-            Booking(
+            BookingCommands(
                 database,
                 clock,
                 zone,
@@ -257,12 +259,12 @@ def build(
                 offer_policy(settings),
                 undo=timedelta(minutes=settings.booking_undo_minutes),
             ),
-            AuditLog(database, clock, zone),
-            Boards(database, clock, zone, policy, coordinators),
-            Teams(database, clock, downloads),
+            AuditCommands(database, clock, zone),
+            BoardCommands(database, clock, zone, policy, coordinators),
+            TeamCommands(database, clock, downloads),
             # 'feedback summary 12' before feedback's 'feedback 12'
             totals,
-            Feedback(database, clock, zone, settings.feedback_edit_days),
+            FeedbackCommands(database, clock, zone, settings.feedback_edit_days),
             files,
         ],
         not_understood=help_.not_understood,

@@ -1,4 +1,5 @@
-"""The typed fields command data is made of: ids, capped text, form values, queries.
+"""The typed fields command data is made of: ids, capped text, form values, queries; and the
+phrase helpers every feature shares (`number`, `SessionRef`).
 
 Card payloads come back from Teams as JSON we once sent, but anyone can post anything: each
 field accepts only what our own cards could send, and anything else makes the payload stale.
@@ -7,6 +8,8 @@ field accepts only what our own cards could send, and anything else makes the pa
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
+
+from bot.turn import CommandData
 
 MAX_TEXT = 1000
 MAX_QUERY = 300
@@ -22,6 +25,16 @@ def beyond_ids(word: str) -> bool:
     """A number ('12', '#12') larger than any id: no session, booking or claim can have it."""
     word = word.lstrip("#")
     return digits(word) and (len(word) > len(str(MAX_ID)) or int(word) > MAX_ID)
+
+
+def number(word: str | None) -> int | None:
+    """'12' or '#12' as a number (a session, booking or claim); anything else is not one."""
+    if word is None:
+        return None
+    word = word.lstrip("#")
+    if not digits(word) or len(word) > len(str(MAX_ID)):
+        return None
+    return int(word) if int(word) <= MAX_ID else None
 
 
 def _id(value: object) -> int:
@@ -57,3 +70,9 @@ Query = Annotated[str, StringConstraints(max_length=MAX_QUERY), BeforeValidator(
 FormToken = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 ExportFormat = Literal["csv", "xlsx", "docx", "md"]
+
+
+class SessionRef(CommandData):
+    """A command about one session: from a card's button, or a number typed after the verb."""
+
+    session_id: Id

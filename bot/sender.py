@@ -48,7 +48,7 @@ class DeliveryFailed(Exception):
         self.retry_after = retry_after
 
 
-class Delivery(Protocol):
+class CardDelivery(Protocol):
     async def send(
         self, reference: ConversationReference, card: dict[str, Any], summary: str
     ) -> None: ...
@@ -153,7 +153,7 @@ class ProactiveSender:
     def __init__(
         self,
         database: Database,
-        delivery: Delivery,
+        delivery: CardDelivery,
         clock: Clock,
         *,
         limiter: TeamsRateLimiter | None = None,

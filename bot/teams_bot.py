@@ -18,7 +18,7 @@ from botbuilder.schema import (
 from bot.cards.elements import CARD_CONTENT_TYPE, Card, card, text, unescaped
 from bot.cards.help import help_card
 from bot.downloads import FileOffer, attached_files
-from bot.features.files import PERSONAL_CHAT_ONLY, Files, attachment
+from bot.features.files import PERSONAL_CHAT_ONLY, FileCommands, attachment
 from bot.features.files import STALE as STALE_FILE_OFFER
 from bot.guard import RateLimit, input_problem
 from bot.proactive import Notifier
@@ -70,7 +70,7 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
         router: Router,
         notifier: Notifier,
         clock: Clock,
-        files: Files,
+        files: FileCommands,
         coordinators: Coordinators,
         rate_limit: RateLimit,
         contacted: Callable[[int], None] = lambda staff_id: None,

@@ -13,8 +13,7 @@ from sqlmodel import Session as DbSession
 
 from bot.background import Background
 from bot.cards.attendance import attendance_sheet_card, sync_results_card, unmatched_card
-from bot.features.booking import SessionRef, number
-from bot.fields import MAX_TEXT, FormValue, Id
+from bot.fields import MAX_TEXT, FormValue, Id, SessionRef, number
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
 from database.engine import Database
@@ -90,7 +89,7 @@ class AttendeeAnswer(CommandData):
         return self._typed("org") or self.organisation
 
 
-class Attendance(Feature):
+class AttendanceCommands(Feature):
     def __init__(
         self,
         database: Database,

@@ -10,7 +10,7 @@ from training.data_protection import audit
 from training.dates.clock import Clock
 
 
-class AuditLog(Feature):
+class AuditCommands(Feature):
     def __init__(self, database: Database, clock: Clock, zone: ZoneInfo) -> None:
         self.database = database
         self.clock = clock

@@ -90,7 +90,7 @@ def _leads(caller: Caller, board: BoardView) -> bool:
     return any(lead.staff_id == caller.staff_id for lead in board.leads)
 
 
-class Boards(Feature):
+class BoardCommands(Feature):
     def __init__(
         self,
         database: Database,

@@ -17,7 +17,7 @@ from bot.cards.booking import (
     session_booking_card,
     sessions_card,
 )
-from bot.fields import MAX_ID, Id, Text, YearMonth, digits
+from bot.fields import MAX_ID, Id, SessionRef, Text, YearMonth, number
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
 from database.engine import Database
@@ -44,10 +44,6 @@ class ListSessions(CommandData):
     skip: Annotated[int, Field(ge=0, le=MAX_ID)] = 0  # the More button's next page
 
 
-class SessionRef(CommandData):
-    session_id: Id
-
-
 class BookingId(CommandData):
     booking_id: Id
 
@@ -60,16 +56,6 @@ class BookingRef(CommandData):
 
 class OfferRef(CommandData):
     offer_id: Id
-
-
-def number(word: str | None) -> int | None:
-    """'12' or '#12' as a number (a session, booking or claim); anything else is not one."""
-    if word is None:
-        return None
-    word = word.lstrip("#")
-    if not digits(word) or len(word) > len(str(MAX_ID)):
-        return None
-    return int(word) if int(word) <= MAX_ID else None
 
 
 # Words people put between a verb and its number: 'book a seat on session 4',
@@ -124,7 +110,7 @@ def seat_notices(
     return tuple(notices)
 
 
-class Booking(Feature):
+class BookingCommands(Feature):
     def __init__(
         self,
         database: Database,

@@ -64,7 +64,7 @@ class CertificateRules:
     named_manager_needs_approval: bool = False
 
 
-class ELearning(Feature):
+class ELearningCommands(Feature):
     def __init__(
         self,
         database: Database,

@@ -3,8 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from bot.cards.feedback import feedback_card, feedback_thanks_card
-from bot.features.booking import SessionRef, number
-from bot.fields import FormValue, Id, digits
+from bot.fields import FormValue, Id, SessionRef, digits, number
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
 from database.engine import Database
@@ -14,7 +13,7 @@ from training.figures import feedback
 from training.figures.feedback import FeedbackAnswers
 
 
-class FeedbackForm(CommandData):
+class FeedbackSubmitted(CommandData):
     """The feedback card's inputs: four ratings, two comments, and consent to be named."""
 
     session_id: Id
@@ -51,7 +50,7 @@ def _consent(value: str | None) -> bool:
     raise InvalidFeedback("Please say yes or no to being named with your comments.")
 
 
-def answers_from_card(form: FeedbackForm) -> FeedbackAnswers:
+def answers_from_card(form: FeedbackSubmitted) -> FeedbackAnswers:
     """The card's inputs as answers; anything a person could not have typed is refused."""
     return FeedbackAnswers(
         overall=_rating(form.overall, "overall"),
@@ -64,7 +63,7 @@ def answers_from_card(form: FeedbackForm) -> FeedbackAnswers:
     )
 
 
-class Feedback(Feature):
+class FeedbackCommands(Feature):
     def __init__(self, database: Database, clock: Clock, zone: ZoneInfo, edit_days: int) -> None:
         self.database = database
         self.clock = clock
@@ -81,8 +80,10 @@ class Feedback(Feature):
     async def feedback_form(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
         return await self._form(caller, data.session_id)
 
-    @route("submit_feedback", FeedbackForm, who=Who.STAFF, from_cards=True)
-    async def submit_feedback(self, caller: Caller, data: FeedbackForm, key: str | None) -> Outcome:
+    @route("submit_feedback", FeedbackSubmitted, who=Who.STAFF, from_cards=True)
+    async def submit_feedback(
+        self, caller: Caller, data: FeedbackSubmitted, key: str | None
+    ) -> Outcome:
         try:
             receipt = await self.database.run(
                 feedback.submit_feedback,

@@ -86,7 +86,7 @@ class SaveFile(CommandData):
     reply_to: ConversationReference
 
 
-class Files(Feature):
+class FileCommands(Feature):
     def __init__(
         self,
         database: Database,

@@ -8,11 +8,11 @@ from bot.turn import Caller, Command, CommandData, NoData, Outcome, Said, Who
 GREETINGS = {"help", "hi", "hello", "?", "menu", "start"}
 
 
-class NotUnderstood(CommandData):
+class UnknownWords(CommandData):
     text: Text = ""
 
 
-class Help(Feature):
+class HelpCommands(Feature):
     def phrases(self, said: Said) -> Command | None:
         # A greeting that carries a file is someone sending a certificate, not asking for help.
         if (not said.words or said.first in GREETINGS) and not said.files:
@@ -20,14 +20,14 @@ class Help(Feature):
         return None
 
     def not_understood(self, said: Said) -> Command:
-        return Command("unknown", NotUnderstood(text=said.raw[:100]))
+        return Command("unknown", UnknownWords(text=said.raw[:100]))
 
     @route("help", NoData, in_shared_chats=True, from_cards=False, who=Who.STAFF)
     async def help(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         return Outcome(card=help_card(caller.is_coordinator))
 
-    @route("unknown", NotUnderstood, in_shared_chats=True, from_cards=False, who=Who.STAFF)
-    async def unknown(self, caller: Caller, data: NotUnderstood, key: str | None) -> Outcome:
+    @route("unknown", UnknownWords, in_shared_chats=True, from_cards=False, who=Who.STAFF)
+    async def unknown(self, caller: Caller, data: UnknownWords, key: str | None) -> Outcome:
         said = data.text.strip()
         note = f'Sorry, I didn\'t understand "{said}".' if said else "Sorry, I didn't get that."
         if huge := next((w.lstrip("#") for w in said.split() if beyond_ids(w)), None):

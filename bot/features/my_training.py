@@ -12,7 +12,7 @@ from training.records.my_training import my_training
 MY_TRAINING = {"my training", "my record", "my completions"}
 
 
-class MyTraining(Feature):
+class MyTrainingCommands(Feature):
     def __init__(self, database: Database, clock: Clock, zone: ZoneInfo) -> None:
         self.database = database
         self.clock = clock

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, StringConstraints, model_validator
 
 from bot.cards.register import register_card
-from bot.features.booking import number
-from bot.fields import FormValue, Id
+from bot.fields import FormValue, Id, number
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
 from database.engine import Database
@@ -74,7 +73,7 @@ class RegisterSave(CommandData):
         return {k: v for k, v in self.marks.items() if k in drawn and v and v != drawn[k]}
 
 
-class Registers(Feature):
+class RegisterCommands(Feature):
     def __init__(
         self, database: Database, clock: Clock, zone: ZoneInfo, completion: CompletionPolicy
     ) -> None:

@@ -18,9 +18,9 @@ from bot.cards.session_life import (
     session_message_card,
     session_saved_card,
 )
-from bot.features.booking import SessionRef, number, seat_notices
+from bot.features.booking import seat_notices
 from bot.features.sessions import SessionDetailsForm, read_when_and_size
-from bot.fields import FormValue, Id
+from bot.fields import FormValue, Id, SessionRef, number
 from bot.file_delivery import FileDelivery
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Notice, Outcome, Said, Who
@@ -99,7 +99,7 @@ def change_notices(change: SessionChange, zone: ZoneInfo) -> tuple[Notice, ...]:
     )
 
 
-class SessionLife(Feature):
+class SessionLifeCommands(Feature):
     def __init__(
         self,
         database: Database,

@@ -13,8 +13,7 @@ from bot.cards.sessions import (
     session_cancelled_notice,
     session_created_card,
 )
-from bot.features.booking import SessionRef, number
-from bot.fields import FormToken, FormValue, Id, Text
+from bot.fields import FormToken, FormValue, Id, SessionRef, Text, number
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
 from database.engine import Database
@@ -111,7 +110,7 @@ def read_session_form(form: SessionForm, zone: ZoneInfo) -> NewSession:
     )
 
 
-class Sessions(Feature):
+class SessionCommands(Feature):
     def __init__(
         self,
         database: Database,

@@ -69,7 +69,7 @@ def _mapped(typed: str) -> MapForm:
     return MapForm(department=department.strip(), team=team.strip())
 
 
-class Teams(Feature):
+class TeamCommands(Feature):
     def __init__(self, database: Database, clock: Clock, downloads: Downloads) -> None:
         self.database = database
         self.clock = clock

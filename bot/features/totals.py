@@ -14,8 +14,7 @@ from bot.cards.totals import (
     session_feedback_card,
     totals_card,
 )
-from bot.features.booking import number
-from bot.fields import MAX_QUERY, ExportFormat, Id, Query
+from bot.fields import MAX_QUERY, ExportFormat, Id, Query, number
 from bot.file_delivery import FileDelivery
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
@@ -49,7 +48,7 @@ class FeedbackAsked(CommandData):
     query: Query = ""
 
 
-class Totals(Feature):
+class TotalsCommands(Feature):
     def __init__(
         self,
         database: Database,
