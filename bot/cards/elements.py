@@ -5,17 +5,24 @@ people typed (names, comments, board and file names, reasons, places) must not b
 or bold type inside the bot's own card, so `text` and `facts` escape everything they are given
 unless it is `Markdown`: text the bot means as Markdown, built with `markdown` and `bold`
 from parts that are escaped in turn.
+
+A card is JSON, named by what it is: `Card` (a whole Adaptive Card), `Element` (a block of its
+body: a TextBlock, FactSet, Container, input...) and `Action` (a button). The names are for the
+reader and mypy sees plain dicts; each card's shape is checked by the parser Teams renders with
+(tests/cards/test_every_card.py).
 """
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from training.views import SessionSummary
 
-Card = dict[str, Any]
+Card: TypeAlias = dict[str, Any]
+Element: TypeAlias = dict[str, Any]
+Action: TypeAlias = dict[str, Any]
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 # Emphasis, links, code, autolinks, HTML and entities anywhere; lists, headings, quotes, rules
@@ -78,7 +85,7 @@ def unescaped(value: str) -> str:
     return _ESCAPED.sub(r"\1", value)
 
 
-def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Card:
+def card(body: list[Element], actions: list[Action] | None = None) -> Card:
     result: Card = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -93,7 +100,7 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
 def refreshed_by(shown: Card, verb: str, **data: Any) -> Card:
     """The card, redrawn by Teams with `verb` (a read-only command) whenever it is shown, so an
     old card shows what is true now (Universal Actions' refresh; the bot adds `userIds`)."""
-    action = {
+    action: Action = {
         "type": "Action.Execute",
         "title": "Refresh",
         "verb": verb,
@@ -102,28 +109,28 @@ def refreshed_by(shown: Card, verb: str, **data: Any) -> Card:
     return {**shown, "refresh": {"action": action}}
 
 
-def text(value: str, **style: Any) -> dict[str, Any]:
+def text(value: str, **style: Any) -> Element:
     return {"type": "TextBlock", "text": plain(value), "wrap": True, **style}
 
 
-def heading(value: str) -> dict[str, Any]:
+def heading(value: str) -> Element:
     return text(value, size="Medium", weight="Bolder")
 
 
-def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+def facts(pairs: list[tuple[str, str]]) -> Element:
     return {
         "type": "FactSet",
         "facts": [{"title": plain(k), "value": plain(v)} for k, v in pairs],
     }
 
 
-def execute(title: str, verb: str, style: str | None = None, **data: Any) -> dict[str, Any]:
+def execute(title: str, verb: str, style: str | None = None, **data: Any) -> Action:
     """An `Action.Execute` (Universal Actions) with an `Action.Submit` fallback for older clients.
 
     The verb travels in `data` too, so both arrive at the same handler.
     """
     payload = {"verb": verb, **data}
-    action: dict[str, Any] = {
+    action: Action = {
         "type": "Action.Execute",
         "title": title,
         "verb": verb,
@@ -162,7 +169,7 @@ def local_date(moment: datetime, zone: ZoneInfo) -> str:
 
 def delivery_inputs(
     mode: str, join_url: str, location: str, *, meeting_by_graph: bool
-) -> list[dict[str, Any]]:
+) -> list[Element]:
     """How a session is delivered, on the new-session and edit forms: online (with its join
     link, which the bot makes when `meeting_by_graph`) or in person (with its place)."""
     link = (
