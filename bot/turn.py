@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -44,7 +44,7 @@ class Outcome:
     card: Card | None = None
     text: str | None = None
     notices: tuple[Notice, ...] = ()
-    attachments: tuple[Card, ...] = ()  # e.g. a file consent card
+    attachments: tuple[dict[str, Any], ...] = ()  # Teams attachments (JSON): a file consent card
 
 
 class CommandData(BaseModel):

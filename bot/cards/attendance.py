@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cards.elements import (
     Card,
+    Element,
     bold,
     card,
     execute,
@@ -37,7 +38,7 @@ def _next(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 def sync_results_card(results: list[SyncResult], zone: ZoneInfo, failed: bool = False) -> Card:
-    body: list[dict] = [heading("Teams attendance")]
+    body: list[Element] = [heading("Teams attendance")]
     if failed:
         body.append(
             text(
@@ -80,7 +81,7 @@ def sync_results_card(results: list[SyncResult], zone: ZoneInfo, failed: bool = 
 
 
 def attendance_sheet_card(sheet: AttendanceSheet, zone: ZoneInfo) -> Card:
-    body: list[dict] = [
+    body: list[Element] = [
         heading(f"{sheet.course_title} (#{sheet.session_id}): attendance"),
         facts(
             [
@@ -174,7 +175,7 @@ def _decided(line: AttendeeLine, zone: ZoneInfo) -> str:
 
 
 def unmatched_card(lines: list[UnmatchedLine], zone: ZoneInfo, note: str = "") -> Card:
-    body: list[dict] = [heading("Attendees I couldn't match")]
+    body: list[Element] = [heading("Attendees I couldn't match")]
     if note:
         body.append(text(note, color="Good"))
     if not lines:

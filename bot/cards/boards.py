@@ -6,7 +6,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import (
+    Action,
     Card,
+    Element,
     bold,
     card,
     execute,
@@ -44,7 +46,7 @@ def boards_card(boards: list[BoardView], today: date, *, for_coordinator: bool) 
             [heading("Governance calendar"), text("No boards yet. Type 'new board' to add one.")],
             [execute("Add a board", "board_form")] if for_coordinator else [],
         )
-    body: list[dict[str, Any]] = [heading("Governance calendar")]
+    body: list[Element] = [heading("Governance calendar")]
     for board in boards:
         due = _day(board.next_due_on)
         if board.next_due_on and board.next_due_on < today and board.kind != BoardKind.MEETING:
@@ -99,7 +101,7 @@ def board_form(
     def value(name: str, current: str) -> str:
         return str(values.get(name, current))
 
-    body: list[dict[str, Any]] = [heading(f"Change {board.name}" if board else "Add a board")]
+    body: list[Element] = [heading(f"Change {board.name}" if board else "Add a board")]
     if error:
         body.append(text(f"⚠️ {error}", color="Attention"))
     body += [
@@ -171,7 +173,7 @@ def board_form(
     return card(body, [execute("Save", "save_board", style="positive", **data)])
 
 
-def boards_button(title: str = "Show all boards") -> dict[str, Any]:
+def boards_button(title: str = "Show all boards") -> Action:
     return execute(title, "list_boards")
 
 
@@ -208,7 +210,7 @@ def update_delivered_card(board: BoardView, was_due: date | None) -> Card:
 
 def upcoming_reminders_card(upcoming: list[UpcomingReminder], zone: ZoneInfo, days: int) -> Card:
     """What the bot will send in the next `days` days, soonest first."""
-    body: list[dict[str, Any]] = [heading(f"Reminders in the next {days} days")]
+    body: list[Element] = [heading(f"Reminders in the next {days} days")]
     if not upcoming:
         body.append(text("Nothing is due to be sent."))
     for item in upcoming[:MAX_LINES]:
@@ -229,7 +231,7 @@ def upcoming_reminders_card(upcoming: list[UpcomingReminder], zone: ZoneInfo, da
 
 def failed_deliveries_card(problems: list[DeliveryProblem], zone: ZoneInfo) -> Card:
     """Messages Teams would not take, or that had nobody to go to; each can be tried again."""
-    body: list[dict[str, Any]] = [heading("Failed deliveries")]
+    body: list[Element] = [heading("Failed deliveries")]
     if not problems:
         body.append(text("Every message has been delivered. 🎉"))
     for problem in problems[:MAX_LINES]:

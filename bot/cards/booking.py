@@ -7,7 +7,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import (
+    Action,
     Card,
+    Element,
     bold,
     card,
     execute,
@@ -32,13 +34,13 @@ MY_STATUS = {
 }
 
 
-def _book_action(session: SessionSummary) -> dict:
+def _book_action(session: SessionSummary) -> Action:
     if session.full:
         return execute("Join waiting list", "join_waitlist", session_id=session.id)
     return execute("Book a seat", "book", style="positive", session_id=session.id)
 
 
-def sessions_button(title: str = "Show sessions", **narrowed: Any) -> dict[str, Any]:
+def sessions_button(title: str = "Show sessions", **narrowed: Any) -> Action:
     return execute(title, "list_sessions", **narrowed)
 
 
@@ -84,8 +86,8 @@ def _sessions(
 ) -> Card:
     if not sessions:
         return card([heading(title), text("No sessions match. Type 'sessions' to see them all.")])
-    body: list[dict] = [heading(title)]
-    actions: list[dict] = []
+    body: list[Element] = [heading(title)]
+    actions: list[Action] = []
     if page and (page.skip or page.total > len(sessions)):
         body.append(text(_page_note(len(sessions), page), isSubtle=True))
         if page.skip + len(sessions) < page.total:
@@ -93,7 +95,7 @@ def _sessions(
             actions.append(sessions_button("More sessions", **more))
     for session in sessions:
         status = my_status.get(session.id)
-        item: list[dict] = [
+        item: list[Element] = [
             text(markdown(bold(session.course_title), f" (#{session.id})")),
             facts(
                 [
@@ -112,7 +114,7 @@ def _sessions(
     return card(body, actions)
 
 
-def _cancel_action(booking: BookingSummary, titles: tuple[str, str]) -> dict:
+def _cancel_action(booking: BookingSummary, titles: tuple[str, str]) -> Action:
     """Cancel or Leave, naming the status it was drawn from: acted on only if still true."""
     title = titles[0] if booking.status == "booked" else titles[1]
     return execute(title, "cancel_booking", booking_id=booking.id, was=booking.status)
@@ -121,7 +123,7 @@ def _cancel_action(booking: BookingSummary, titles: tuple[str, str]) -> dict:
 CANCEL_CLOSED = "It's too late to cancel here: if you can't come, tell the Prevent coordinator."
 
 
-def _offer_actions(booking: BookingSummary) -> list[dict]:
+def _offer_actions(booking: BookingSummary) -> list[Action]:
     return [
         execute(
             "Accept the seat", "accept_seat_offer", style="positive", offer_id=booking.offer_id
@@ -188,7 +190,7 @@ def _my_bookings(bookings: list[BookingSummary], zone: ZoneInfo, now: datetime) 
                 text("You have no upcoming bookings. Type 'sessions' to find one."),
             ]
         )
-    body: list[dict] = [heading("Your bookings")]
+    body: list[Element] = [heading("Your bookings")]
     for booking in bookings:
         session = booking.session
         if booking.status == "offered":
@@ -197,7 +199,7 @@ def _my_bookings(bookings: list[BookingSummary], zone: ZoneInfo, now: datetime) 
             label = "Booked"
         else:
             label = f"Waiting list, number {booking.waitlist_position}"
-        items: list[dict] = [
+        items: list[Element] = [
             text(markdown(bold(session.course_title), f" (#{session.id})")),
             facts([("When", when(session, zone)), ("Where", where(session)), ("Status", label)]),
         ]

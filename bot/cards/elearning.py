@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cards.elements import (
     Card,
+    Element,
     bold,
     card,
     execute,
@@ -16,7 +17,7 @@ from bot.cards.elements import (
 from training.records.elearning import ClaimView
 
 
-def _claim_facts(claim: ClaimView, zone: ZoneInfo) -> dict:
+def _claim_facts(claim: ClaimView, zone: ZoneInfo) -> Element:
     return facts(
         [
             ("Who", claim.staff_name),
@@ -34,7 +35,7 @@ def _claim_facts(claim: ClaimView, zone: ZoneInfo) -> dict:
 Download = tuple[str, int]  # a signed link to the certificate, and how many minutes it lasts
 
 
-def _download_block(download: Download | None) -> list[dict]:
+def _download_block(download: Download | None) -> list[Element]:
     if download is None:
         return []
     url, minutes = download
@@ -95,7 +96,7 @@ def claim_sent_card(claim: ClaimView, zone: ZoneInfo) -> Card:
 
 
 def name_manager_card(claim: ClaimView, error: str = "") -> Card:
-    body: list[dict] = [
+    body: list[Element] = [
         heading("📄 Certificate received"),
         text("I couldn't find your manager in the directory. Who should confirm it?"),
     ]
@@ -115,11 +116,11 @@ def name_manager_card(claim: ClaimView, error: str = "") -> Card:
 
 
 def pending_confirmations_card(claims: list[ClaimView], zone: ZoneInfo) -> Card:
-    body: list[dict] = [heading(f"E-learning waiting for confirmation ({len(claims)})")]
+    body: list[Element] = [heading(f"E-learning waiting for confirmation ({len(claims)})")]
     if not claims:
         body.append(text("Nothing is waiting."))
     for claim in claims:
-        item: list[dict] = [
+        item: list[Element] = [
             text(
                 markdown(
                     bold(claim.staff_name),

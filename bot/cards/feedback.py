@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import Card, card, execute, heading, text, when
+from bot.cards.elements import Card, Element, card, execute, heading, text, when
 from training.figures.feedback import FeedbackAnswers, FeedbackForm, FeedbackReceipt
 
 SCALE = [
@@ -22,7 +22,7 @@ CONFIDENCE = [
 RATINGS = ("overall", "usefulness", "confidence_before", "confidence_after")
 
 
-def _rating(id_: str, label: str, scale: list[tuple[str, str]], value: int | None) -> dict:
+def _rating(id_: str, label: str, scale: list[tuple[str, str]], value: int | None) -> Element:
     field = {
         "type": "Input.ChoiceSet",
         "id": id_,
@@ -36,7 +36,7 @@ def _rating(id_: str, label: str, scale: list[tuple[str, str]], value: int | Non
     return field
 
 
-def _comment(id_: str, label: str, value: str) -> dict:
+def _comment(id_: str, label: str, value: str) -> Element:
     return {
         "type": "Input.Text",
         "id": id_,
@@ -81,7 +81,7 @@ def feedback_card(
     answers = _kept(form.answers or FeedbackAnswers(0, 0, 0, 0), typed or {})
     given = form.answers is not None
     closes = form.respond_by.astimezone(zone)
-    body: list[dict] = [
+    body: list[Element] = [
         heading(f"How was {session.course_title}?"),
         text(f"{when(session, zone)}. It takes a minute and helps us improve.", spacing="None"),
     ]

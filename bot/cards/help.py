@@ -3,11 +3,10 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any
 
 from bot.cards.boards import boards_button
 from bot.cards.booking import sessions_button
-from bot.cards.elements import Card, Markdown, bold, card, execute, heading, markdown, text
+from bot.cards.elements import Action, Card, Markdown, bold, card, execute, heading, markdown, text
 
 STAFF_COMMANDS = [
     ("sessions", "upcoming sessions with seats left; add a course or month: 'sessions wrap march'"),
@@ -74,13 +73,11 @@ class Suggestion:
 
     typed: str
     words: frozenset[str]
-    button: Callable[[], dict[str, Any]] | None = None
+    button: Callable[[], Action] | None = None
     coordinators_only: bool = False
 
 
-def _suggest(
-    typed: str, words: str, button: Callable[[], dict[str, Any]] | None = None
-) -> Suggestion:
+def _suggest(typed: str, words: str, button: Callable[[], Action] | None = None) -> Suggestion:
     return Suggestion(typed, frozenset(words.split()), button)
 
 

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cards.elements import (
     Card,
+    Element,
     bold,
     card,
     heading,
@@ -15,7 +16,7 @@ from training.records.my_training import MyTraining
 
 
 def my_training_card(mine: MyTraining, zone: ZoneInfo) -> Card:
-    body: list[dict] = [heading("Your Prevent training")]
+    body: list[Element] = [heading("Your Prevent training")]
     if not mine.completions:
         body.append(
             text(

@@ -1,11 +1,12 @@
 """The register card: everyone booked and waiting, each with a present/left early/absent
 choice, someone who came without booking, and (online) the reason for changing Teams' result."""
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import (
+    Action,
     Card,
+    Element,
     bold,
     card,
     execute,
@@ -28,7 +29,7 @@ CHOICES = [("Present", "present"), ("Left early", "left_early"), ("Absent", "abs
 TEAMS_CHOICE = ("As Teams recorded", TEAMS)
 
 
-def register_button(session_id: int) -> dict[str, Any]:
+def register_button(session_id: int) -> Action:
     """Take (or correct) the session's register: on the roster and the attendance sheet."""
     return execute("Register", "register", session_id=session_id)
 
@@ -56,9 +57,9 @@ def _status(line: RegisterLine, online: bool, zone: ZoneInfo) -> str:
     return " · ".join(parts)
 
 
-def _person(line: RegisterLine, online: bool, zone: ZoneInfo, shown: str) -> dict[str, Any]:
+def _person(line: RegisterLine, online: bool, zone: ZoneInfo, shown: str) -> Element:
     choices = [*CHOICES, TEAMS_CHOICE] if online else CHOICES
-    choice: dict[str, Any] = {
+    choice: Element = {
         "type": "Input.ChoiceSet",
         "id": f"m_{line.key}",
         "style": "compact",
@@ -100,7 +101,7 @@ def register_card(
     """One page of the register. `chosen` (the changes a refused save asked for), `walk_in`
     and `reason` put back what was typed, so a refused save loses nothing."""
     session, online = register.session, register.session.online
-    body: list[dict[str, Any]] = [
+    body: list[Element] = [
         heading(f"Register: {session.course_title} (#{session.id})"),
         facts(
             [
@@ -172,8 +173,8 @@ def register_card(
     return card(body, _actions(register))
 
 
-def _actions(register: Register) -> list[dict[str, Any]]:
-    def save(title: str, page: int) -> dict[str, Any]:
+def _actions(register: Register) -> list[Action]:
+    def save(title: str, page: int) -> Action:
         return execute(
             title,
             "register_save",

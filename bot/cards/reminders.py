@@ -1,9 +1,7 @@
 """The card a reminder sends when it falls due. The reminder sweep draws it, no command does, so
 it is named for what it draws; the boards feature borrows its icons for the reminders to come."""
 
-from typing import Any
-
-from bot.cards.elements import Card, card, facts, heading
+from bot.cards.elements import Action, Card, card, facts, heading
 from training.governance.reminders import Reminder
 
 ICONS = {
@@ -20,7 +18,7 @@ def reminder_card(reminder: Reminder) -> Card:
     body = [heading(f"{ICONS.get(reminder.kind, '🔔')} {reminder.headline}")]
     if reminder.details:
         body.append(facts(list(reminder.details)))
-    actions: list[dict[str, Any]] = []
+    actions: list[Action] = []
     if reminder.link:
         actions.append(
             {"type": "Action.OpenUrl", "title": "Join the meeting", "url": reminder.link}

@@ -5,7 +5,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import (
+    Action,
     Card,
+    Element,
     card,
     delivery_inputs,
     execute,
@@ -21,19 +23,19 @@ from training.sessions.messages import MessageAudience
 from training.views import SessionSummary
 
 
-def roster_button(session_id: int) -> dict[str, Any]:
+def roster_button(session_id: int) -> Action:
     return execute("Show roster", "roster", session_id=session_id)
 
 
-def edit_button(session: SessionSummary) -> dict[str, Any]:
+def edit_button(session: SessionSummary) -> Action:
     return execute("Change session", "edit_session", session_id=session.id)
 
 
-def message_button(session: SessionSummary) -> dict[str, Any]:
+def message_button(session: SessionSummary) -> Action:
     return execute("Message people", "message_session", session_id=session.id)
 
 
-def file_buttons(session: SessionSummary) -> list[dict[str, Any]]:
+def file_buttons(session: SessionSummary) -> list[Action]:
     """The sign-in sheet and the roster as files (through Teams' file consent card)."""
     return [
         execute("Sign-in sheet (Word)", "roster_file", session_id=session.id, format="docx"),
@@ -69,7 +71,7 @@ def edit_session_form(
     """The session form, prefilled. The Save button carries the mark of the details shown, so
     a form drawn before someone else's change saves nothing."""
     shown = {**_session_values(session, zone), **(values or {})}
-    body: list[dict[str, Any]] = [
+    body: list[Element] = [
         heading(f"Change {session.course_title} (#{session.id})"),
         text(
             f"{session.booked} booked, {session.waitlisted} waiting. Everyone booked or waiting "
@@ -120,7 +122,10 @@ def edit_session_form(
     return card(body, [save])
 
 
-def _changes(before: SessionSummary, after: SessionSummary, zone: ZoneInfo) -> list[tuple]:
+Change = tuple[str, str, str]  # what changed, as it was, as it is now
+
+
+def _changes(before: SessionSummary, after: SessionSummary, zone: ZoneInfo) -> list[Change]:
     rows = [
         ("When", when(before, zone), when(after, zone)),
         ("Where", where(before), where(after)),
@@ -131,10 +136,10 @@ def _changes(before: SessionSummary, after: SessionSummary, zone: ZoneInfo) -> l
     return [row for row in rows if row[1] != row[2]]
 
 
-def _side_by_side(rows: list[tuple]) -> dict[str, Any]:
+def _side_by_side(rows: list[Change]) -> Element:
     """Old and new in two columns, a row per thing that changed."""
 
-    def column(title: str, values: list[str], bold: bool = False) -> dict[str, Any]:
+    def column(title: str, values: list[str], bold: bool = False) -> Element:
         items = [text(title, weight="Bolder", spacing="None")]
         items += [text(value, spacing="Small", weight="Bolder" if bold else "Default")
                   for value in values]  # fmt: skip
@@ -164,7 +169,7 @@ def session_changed_notice(
     """What someone booked or waiting is sent when a coordinator changes the session."""
     after = change.after
     meaning = WHAT_IT_MEANS.get(status) or f"You're number {position} on the waiting list."
-    body: list[dict[str, Any]] = [
+    body: list[Element] = [
         heading(f"📅 {after.course_title} (#{after.id}) has changed"),
         _side_by_side(_changes(change.before, after, zone)),
         text(meaning),
@@ -187,7 +192,7 @@ def session_saved_card(change: SessionChange, zone: ZoneInfo) -> Card:
     """The coordinator's answer after saving."""
     after = change.after
     rows = _changes(change.before, after, zone)
-    body: list[dict[str, Any]] = [heading(f"✅ Session #{after.id} changed")]
+    body: list[Element] = [heading(f"✅ Session #{after.id} changed")]
     if rows:
         body.append(_side_by_side(rows))
     else:
@@ -207,7 +212,7 @@ def session_saved_card(change: SessionChange, zone: ZoneInfo) -> Card:
 
 def message_form_card(session: SessionSummary, zone: ZoneInfo, error: str = "") -> Card:
     """Write a message to the people on a session."""
-    body: list[dict[str, Any]] = [
+    body: list[Element] = [
         heading(f"Message the people on {session.course_title} (#{session.id})"),
         text(when(session, zone), isSubtle=True),
     ]
@@ -232,7 +237,7 @@ def message_preview_card(
 ) -> Card:
     """The message as people will see it, whom it goes to, and Send."""
     session = found.session
-    body: list[dict[str, Any]] = [
+    body: list[Element] = [
         heading("Preview"),
         {
             "type": "Container",

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cards.elements import (
     Card,
+    Element,
     card,
     delivery_inputs,
     execute,
@@ -43,7 +44,7 @@ def new_session_form(
     next_day = next_working_day(now.astimezone(zone).date()).isoformat()
     codes = [c.code for c in courses]
     course = "WRAP" if "WRAP" in codes else (codes[0] if codes else "")
-    body: list[dict] = [heading("New training session")]
+    body: list[Element] = [heading("New training session")]
     if error:
         body.append(text(f"⚠️ {error}", color="Attention"))
     if warning:
@@ -110,7 +111,7 @@ def new_session_form(
     return card(body, [execute("Create session", "create_session", style="positive", **once)])
 
 
-def _meeting_note(session: SessionSummary) -> list[dict]:
+def _meeting_note(session: SessionSummary) -> list[Element]:
     if not session.online or session.join_url:
         return []
     return [
@@ -140,7 +141,7 @@ def session_created_card(session: SessionSummary, zone: ZoneInfo) -> Card:
     )
 
 
-def _people(lines: list[RosterLine], zone: ZoneInfo, numbered: bool = False) -> list[dict]:
+def _people(lines: list[RosterLine], zone: ZoneInfo, numbered: bool = False) -> list[Element]:
     out = []
     for i, line in enumerate(lines, start=1):
         prefix = f"{i}. " if numbered else "• "
@@ -159,7 +160,7 @@ def _people(lines: list[RosterLine], zone: ZoneInfo, numbered: bool = False) -> 
 ATTENDANCE = {"attended": ": attended", "no_show": ": did not come"}
 
 
-def _came(title: str, people: tuple[Person, ...]) -> list[dict]:
+def _came(title: str, people: tuple[Person, ...]) -> list[Element]:
     """People the attendance shows who held no seat; nothing at all when there are none."""
     if not people:
         return []
@@ -170,7 +171,7 @@ def _came(title: str, people: tuple[Person, ...]) -> list[dict]:
     return [text(title, weight="Bolder"), *lines]
 
 
-def _offered(roster: Roster, zone: ZoneInfo) -> list[dict]:
+def _offered(roster: Roster, zone: ZoneInfo) -> list[Element]:
     """Seats held for people waiting until they answer; nothing when there are none."""
     lines = [
         text(
@@ -190,7 +191,7 @@ def _offered(roster: Roster, zone: ZoneInfo) -> list[dict]:
 
 def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
     session = roster.session
-    body: list[dict] = [
+    body: list[Element] = [
         heading(f"{session.course_title} (#{session.id})"),
         facts(
             [

@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import Card, card, execute, facts, heading, text
+from bot.cards.elements import Card, Element, card, execute, facts, heading, text
 from training.figures.feedback import FeedbackSummary
 from training.figures.plain_words import NotUnderstood, TotalsQuery
 from training.figures.report import feedback_sentence, headline, plural, scope_phrase
@@ -28,7 +28,7 @@ def _line_text(line: Line) -> str:
     )
 
 
-def _breakdown(title: str, lines: list[Line], whole: Totals) -> list[dict]:
+def _breakdown(title: str, lines: list[Line], whole: Totals) -> list[Element]:
     """A breakdown's lines; none when it has one line that only repeats the whole."""
     lines = [ln for ln in lines if not (ln.name == NO_TEAM and ln.figures == Figures())]
     if not lines or (len(lines) == 1 and lines[0].figures == whole.figures):
@@ -43,7 +43,7 @@ def _breakdown(title: str, lines: list[Line], whole: Totals) -> list[dict]:
     return body
 
 
-def _comments(summary: FeedbackSummary, zone: ZoneInfo, limit: int) -> list[dict]:
+def _comments(summary: FeedbackSummary, zone: ZoneInfo, limit: int) -> list[Element]:
     out = []
     for c in summary.comments[:limit]:
         when = c.session_starts_at.astimezone(zone)
@@ -62,7 +62,7 @@ def _comments(summary: FeedbackSummary, zone: ZoneInfo, limit: int) -> list[dict
     return out
 
 
-def feedback_facts(summary: FeedbackSummary) -> dict:
+def feedback_facts(summary: FeedbackSummary) -> Element:
     # Never a bare "-": Teams reads a value of "-" as the start of a bulleted list.
     def one(value: float | None) -> str:
         return "no answers yet" if value is None else f"{value:.1f} / 5"
@@ -124,7 +124,7 @@ def totals_card(
     unmatched = (
         "not tracked yet" if totals.unmatched_attendees is None else str(totals.unmatched_attendees)
     )
-    body: list[dict] = [
+    body: list[Element] = [
         heading("Prevent training totals"),
         text(totals.scope.label, isSubtle=True, spacing="None"),
     ]

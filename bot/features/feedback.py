@@ -1,5 +1,6 @@
 """Feedback in chat: the form for a session, and saving (or changing) the answers."""
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.feedback import feedback_card, feedback_thanks_card
@@ -101,7 +102,7 @@ class FeedbackCommands(Feature):
         return Outcome(card=feedback_thanks_card(receipt, self.zone))
 
     async def _form(
-        self, caller: Caller, session_id: int, error: str = "", typed: dict | None = None
+        self, caller: Caller, session_id: int, error: str = "", typed: dict[str, Any] | None = None
     ) -> Outcome:
         form = await self.database.run(
             feedback.feedback_form,

@@ -4,7 +4,7 @@ Teams meeting moves), write to the people on it, and take its sign-in sheet and 
 import asyncio
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import StringConstraints
@@ -136,7 +136,9 @@ class SessionLifeCommands(Feature):
 
     # --- edit and reschedule ------------------------------------------------------------------
 
-    async def _form(self, session_id: int, error: str = "", values: dict | None = None) -> Outcome:
+    async def _form(
+        self, session_id: int, error: str = "", values: dict[str, Any] | None = None
+    ) -> Outcome:
         summary, bot_meeting = await self.database.run(
             changes.editable, session_id, self.clock.now()
         )

@@ -36,8 +36,8 @@ MESSAGE_LIMIT = 28 * 1024
 def card_builders() -> dict[str, Callable[..., Card]]:
     """Public functions of bot/cards/ annotated `-> Card`, by name.
 
-    `is Card`, not `==`: the Teams file cards in files.py are `dict[str, Any]` too, which equals
-    `Card` but is no Adaptive Card.
+    `is Card`, not `==`: the Teams file cards in files.py are `dict[str, Any]` too, as are
+    `Element` and `Action`: each equals `Card` but is no Adaptive Card.
     """
     found = {}
     for module in pkgutil.walk_packages(bot.cards.__path__, "bot.cards."):
