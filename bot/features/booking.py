@@ -3,10 +3,11 @@
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
+from sqlmodel import Session as DbSession
 
 from bot.cards.booking import (
     Page,
@@ -30,7 +31,22 @@ from training.sessions.offer_rule import OfferPolicy
 from training.sessions.seat_offers import OfferAnswer
 from training.views import BookingSummary, SeatPassed
 
-OfferAnswerer = Callable[..., OfferAnswer]
+
+class OfferAnswerer(Protocol):
+    """The answer to a seat held for someone: `seat_offers.accept_offer` or `decline_offer`."""
+
+    def __call__(
+        self,
+        db: DbSession,
+        staff_id: int,
+        offer_id: int,
+        now: datetime,
+        *,
+        offers: OfferPolicy,
+        request_key: str | None = None,
+    ) -> OfferAnswer: ...
+
+
 LIST_WORDS = {"sessions", "session", "courses", "training", "list"}
 MY_BOOKINGS = {"my bookings", "bookings", "my booking", "mine"}
 
