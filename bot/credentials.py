@@ -63,5 +63,4 @@ class BotCredentials(ConfigurationServiceClientCredentialFactory):  # type: igno
                 )
             own = self._own
         # msal is synchronous and may call Entra ID: off the event loop.
-        # botframework's AppCredentials adds get_access_token to msrest's Authentication.
-        return await asyncio.to_thread(own.get_access_token)  # type: ignore[attr-defined]
+        return await asyncio.to_thread(own.get_access_token)  # type: ignore[attr-defined]  # botframework's untyped AppCredentials adds it
