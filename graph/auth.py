@@ -54,7 +54,9 @@ def build_confidential_client(settings: Settings) -> msal.ConfidentialClientAppl
     """msal's client for the app, with an in-memory token cache shared by every Graph call."""
     host = settings.graph_authority_host.rstrip("/")
     if settings.graph_client_certificate_path:
-        credential: Any = _certificate_credential(settings.graph_client_certificate_path)
+        credential: dict[str, str] | str = _certificate_credential(
+            settings.graph_client_certificate_path
+        )
     else:
         credential = settings.graph_client_secret.get_secret_value()
     verify: str | bool = settings.graph_ca_bundle or True

@@ -16,6 +16,7 @@ import httpx
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.request_information import RequestInformation
+from kiota_abstractions.serialization import Parsable, ParsableFactory
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
@@ -64,7 +65,7 @@ from graph.records import (
 )
 from training.attendance.completion import parse_time
 
-ERRORS: dict[str, Any] = {"XXX": ODataError}
+ERRORS: dict[str, type[ParsableFactory[Parsable]]] = {"XXX": ODataError}
 USER_FIELDS = ["id", "displayName", "mail", "userPrincipalName", "department", "jobTitle"]
 MEMBER_FIELDS = ["id", "mail", "userPrincipalName"]
 DEPARTMENT_FIELDS = ["id", "mail", "userPrincipalName", "department"]
