@@ -12,9 +12,7 @@ from bot.file_delivery import export_download_route
 from config.settings import Settings
 from database.engine import Database
 from graph.client import GraphClient
-from training.attendance.unmatched import count_unmatched
 from training.dates.clock import Clock
-from training.figures.totals import UnmatchedCounter
 
 WRAPBOT = web.AppKey("wrapbot", Wrapbot)
 HEALTH_SECONDS = 1.5
@@ -26,14 +24,13 @@ def create_app(
     clock: Clock | None = None,
     graph: GraphClient | None = None,
     *,
-    unmatched: UnmatchedCounter | None = count_unmatched,
     downloads: Downloads | None = None,
 ) -> web.Application:
     """The bot's web app around the parts `bot.bootstrap.build` makes (see there for the
     arguments): /api/messages, certificate downloads, a health probe, and the background
     work that starts and stops with it. Refuses (RefusedToStart) settings that fail open."""
     settings.refuse_unsafe()
-    parts = build(settings, database, clock, graph, unmatched=unmatched, downloads=downloads)
+    parts = build(settings, database, clock, graph, downloads=downloads)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[WRAPBOT] = parts
     app.router.add_post(

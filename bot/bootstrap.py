@@ -54,7 +54,6 @@ from scheduler.sweep import ReminderSweep, SweepCards
 from training.attendance.completion import CompletionPolicy
 from training.data_protection.retention import apply_retention
 from training.dates.clock import Clock, SystemClock
-from training.figures.totals import UnmatchedCounter
 from training.governance.reminders import ReminderPolicy
 from training.people.coordinators import Coordinators
 from training.sessions.offer_rule import OfferPolicy
@@ -140,14 +139,13 @@ def build(
     clock: Clock | None = None,
     graph: GraphClient | None = None,
     *,
-    unmatched: UnmatchedCounter | None,
     downloads: Downloads | None = None,
 ) -> Wrapbot:
     """`graph` defaults to a client built from the settings when Graph is configured (tests
     pass one pointed at their local servers); without it, Graph features say plainly that
-    Graph is not set up. `unmatched` counts attendees the attendance sync could not match.
-    `downloads` defaults to fetching from `DOWNLOAD_HOSTS` as the mode allows (tests of the
-    authenticated bot pass one that reaches their loopback Bot Connector)."""
+    Graph is not set up. `downloads` defaults to fetching from `DOWNLOAD_HOSTS` as the mode
+    allows (tests of the authenticated bot pass one that reaches their loopback Bot
+    Connector)."""
     clock = clock or SystemClock()
     zone = settings.zone
     credentials = BotCredentials(BotFrameworkConfig(settings), settings)
@@ -215,7 +213,7 @@ def build(
         bot_token=credentials.bot_token,
         links=links,
     )
-    totals = TotalsCommands(database, clock, zone, unmatched, file_delivery)
+    totals = TotalsCommands(database, clock, zone, file_delivery)
     files = FileCommands(
         database,
         clock,
@@ -223,7 +221,6 @@ def build(
         background=background,
         reply=delivery.send_activity,
         read_query=totals.read,
-        unmatched=unmatched,
         uploads=downloads,
     )
     router = Router(

@@ -58,10 +58,7 @@ def _summary_rows(totals: Totals, zone: ZoneInfo) -> list[tuple[str, object]]:
         ("Scope", totals.scope.label),
         ("Produced", f"{made:%d %b %Y %H:%M} (UK time)"),
         *[(FIGURE_TITLES[n], getattr(totals.figures, n)) for n in FIGURES],
-        (
-            "Unmatched attendees still to resolve",
-            "not tracked" if totals.unmatched_attendees is None else totals.unmatched_attendees,
-        ),
+        ("Unmatched attendees still to resolve", totals.unmatched_attendees),
         ("External guests (not in the figures above)", totals.external_guests),
         ("Feedback responses", fb.responses),
         ("Feedback response rate", "-" if fb.response_rate is None else f"{fb.response_rate:.0%}"),

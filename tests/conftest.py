@@ -86,4 +86,4 @@ def clock() -> FixedClock:
 def router(database: Database, clock: FixedClock) -> Router:
     """The bot's command router as the app builds it, to read phrases without a chat."""
     settings = Settings(_env_file=None, database_url=database.url)
-    return build(settings, database, clock, unmatched=None).router
+    return build(settings, database, clock).router

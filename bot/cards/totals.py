@@ -121,9 +121,6 @@ def totals_card(
     """`no_team_people`: how many people the '(no team recorded)' line holds (None: the
     people who attended in it)."""
     f = totals.figures
-    unmatched = (
-        "not tracked yet" if totals.unmatched_attendees is None else str(totals.unmatched_attendees)
-    )
     body: list[Element] = [
         heading("Prevent training totals"),
         text(totals.scope.label, isSubtle=True, spacing="None"),
@@ -139,7 +136,7 @@ def totals_card(
         ("Completed live", str(f.completed_live)),
         ("Completed e-learning", str(f.completed_elearning)),
         ("Completed (either)", str(f.completed_any)),
-        ("Unmatched attendees to resolve", unmatched),
+        ("Unmatched attendees to resolve", str(totals.unmatched_attendees)),
     ]
     if totals.external_guests:
         pairs.append(("External guests (apart from staff)", str(totals.external_guests)))

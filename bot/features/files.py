@@ -42,7 +42,6 @@ from training.data_protection import audit
 from training.dates.clock import Clock
 from training.figures import totals
 from training.figures.plain_words import NotUnderstood, TotalsQuery
-from training.figures.totals import UnmatchedCounter
 from training.handled import first_time, was_handled
 from training.sessions import schedule
 
@@ -96,7 +95,6 @@ class FileCommands(Feature):
         background: Background,
         reply: Reply,
         read_query: ReadQuery,
-        unmatched: UnmatchedCounter | None,
         uploads: Downloads,
     ) -> None:
         """`read_query` reads a totals question as the totals feature does; `uploads` says
@@ -107,7 +105,6 @@ class FileCommands(Feature):
         self.background = background
         self.reply = reply
         self.read_query = read_query
-        self.unmatched = unmatched
         self.uploads = uploads
 
     def read_consent(self, value: Any, reply_to: ConversationReference) -> Command:
@@ -178,7 +175,6 @@ class FileCommands(Feature):
                 query,
                 self.clock.now(),
                 self.zone,
-                unmatched=self.unmatched,
             )
             made = await asyncio.to_thread(export_file, found, data.format, self.zone)
             # Audited before the upload: no file leaves without its entry in the log.

@@ -26,7 +26,7 @@ from training.dates.clock import Clock
 from training.figures import feedback, totals
 from training.figures.feedback import FeedbackScope, FeedbackSummary
 from training.figures.plain_words import NotUnderstood, TotalsQuery, parse_totals_request
-from training.figures.totals import UnmatchedCounter, scope_of
+from training.figures.totals import scope_of
 from training.people import teams
 
 
@@ -54,15 +54,11 @@ class TotalsCommands(Feature):
         database: Database,
         clock: Clock,
         zone: ZoneInfo,
-        unmatched: UnmatchedCounter | None,
         files: FileDelivery,
     ) -> None:
-        """`unmatched` counts attendees the attendance sync could not match (shown with the
-        totals as the figures' known gap); None leaves it out."""
         self.database = database
         self.clock = clock
         self.zone = zone
-        self.unmatched = unmatched
         self.files = files
 
     def phrases(self, said: Said) -> Command | None:
@@ -94,7 +90,6 @@ class TotalsCommands(Feature):
             self.clock.now(),
             self.zone,
             viewer_staff_id=caller.staff_id,
-            unmatched=self.unmatched,
         )
         chart = await asyncio.to_thread(chart_png, found)
         no_team = None
@@ -117,7 +112,6 @@ class TotalsCommands(Feature):
             self.zone,
             viewer_staff_id=caller.staff_id,
             action="report.view",
-            unmatched=self.unmatched,
         )
         return Outcome(card=report_card(found, query.words()))
 
@@ -127,7 +121,7 @@ class TotalsCommands(Feature):
         if isinstance(query, NotUnderstood):
             return Outcome(card=not_understood_card(query))
         found = await self.database.run(
-            totals.totals_for_export, query, self.clock.now(), self.zone, unmatched=self.unmatched
+            totals.totals_for_export, query, self.clock.now(), self.zone
         )
         made = await asyncio.to_thread(export_file, found, data.format, self.zone)
         return await self.files.offer(

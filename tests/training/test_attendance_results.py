@@ -430,13 +430,7 @@ def test_attended_means_the_same_in_every_figure(database):
         )
     with database.unit_of_work() as db:
         query = TotalsQuery(period=periods.month(2027, 1))
-        totals = compute_totals(
-            db,
-            scope_of(query, UK),
-            NOW,
-            UK,
-            unmatched=unmatched.count_unmatched,
-        )
+        totals = compute_totals(db, scope_of(query, UK), NOW, UK)
     f = totals.figures
     assert (f.people_booked, f.people_attended, f.attendances, f.no_shows) == (1, 2, 2, 0)
     assert (f.completed_live, f.completed_any, f.sessions_delivered) == (1, 1, 1)

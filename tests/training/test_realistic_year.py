@@ -249,13 +249,7 @@ def year(database):
 
 def totals(database, **query):
     with database.unit_of_work() as db:
-        return compute_totals(
-            db,
-            scope_of(TotalsQuery(**query), UK),
-            NOW,
-            UK,
-            unmatched=unmatched.count_unmatched,
-        )
+        return compute_totals(db, scope_of(TotalsQuery(**query), UK), NOW, UK)
 
 
 def test_the_financial_year_as_counted_by_hand(database, year):

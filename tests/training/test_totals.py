@@ -9,7 +9,7 @@ from tests.training.report_world import NOW, UK, build_world
 from training.dates import periods
 from training.figures.plain_words import TotalsQuery
 from training.figures.totals import Figures, compute_totals, scope_of, view_totals
-from training.models import AuditEntry
+from training.models import AuditEntry, SessionAttendance
 
 FY_2020_21 = periods.financial_year(2020)
 FY_2021_22 = periods.financial_year(2021)
@@ -125,16 +125,19 @@ def test_viewing_totals_is_audited(database, world):
     assert "2020-21" in entry.subject
 
 
-def test_unmatched_attendees_come_from_the_port(database, world):
-    calls = []
+def test_unmatched_attendees_are_counted_for_the_period(database, world):
+    def stranger(session: str, name: str) -> SessionAttendance:
+        return SessionAttendance(
+            session_id=world.sessions[session],
+            person_key=f"record:{name}",
+            display_name=name,
+            attended_seconds=7200,
+            updated_at=NOW,
+        )
 
-    def two_unmatched(db, start, end):
-        calls.append((start, end))
-        return 2
-
+    assert totals_for(database, period=FY_2020_21).unmatched_attendees == 0
     with database.unit_of_work() as db:
-        scope = scope_of(TotalsQuery(period=FY_2020_21), UK)
-        totals = compute_totals(db, scope, NOW, UK, unmatched=two_unmatched)
-    assert totals.unmatched_attendees == 2
-    assert calls == [FY_2020_21.utc_bounds(UK)]
-    assert totals_for(database).unmatched_attendees is None
+        db.add(stranger("S1", "iPhone"))  # 2020-21
+        db.add(stranger("S6", "Unknown guest"))  # 2021-22
+    assert totals_for(database, period=FY_2020_21).unmatched_attendees == 1
+    assert totals_for(database).unmatched_attendees == 2

@@ -25,7 +25,7 @@ NO_FEEDBACK = FeedbackSummary(0, 0, None, None, None, None, [])
 
 def _totals(figures: Figures, period=None) -> Totals:
     scope = TotalsScope(period=period, start=None, end=None, team=None, course_code=None)
-    return Totals(scope, figures, [], [], [], NO_FEEDBACK, None, NOW)
+    return Totals(scope, figures, [], [], [], NO_FEEDBACK, 0, NOW)
 
 
 def test_one_of_anything_is_singular():

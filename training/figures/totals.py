@@ -16,10 +16,11 @@ Definitions (what each figure counts), all for sessions starting inside the peri
   threshold, by the session's start) and e-learning confirmed by a manager (by its completion
   date), shown apart and together. On every line completed live <= people attended.
 - external guests: distinct guests recorded at the sessions (not in any other figure).
+- unmatched attendees: people in a Teams attendance report still matched to nobody
+  (`training.attendance.unmatched.count_unmatched`): a gap in the figures, shown apart.
 Teams are the team on each person's staff record now.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from sqlalchemy import ColumnElement, Select, case, func, literal, not_, or_, se
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
+from training.attendance.unmatched import count_unmatched
 from training.data_protection import audit
 from training.dates.periods import Period, add_months, local_midnight_utc
 from training.figures.feedback import FeedbackScope, FeedbackSummary, feedback_summary
@@ -50,10 +52,6 @@ from training.models import (
 
 NO_TEAM = "(no team recorded)"
 MAX_CHART_MONTHS = 36
-
-# The "unmatched attendees" (people in a Teams attendance report the sync could not match to a
-# staff record) live with the attendance sync; it plugs a counter in here: (db, start, end) -> n.
-UnmatchedCounter = Callable[[DbSession, datetime | None, datetime | None], int]
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ class Totals:
     by_course: list[Line]
     by_month: list[MonthLine]
     feedback: FeedbackSummary
-    unmatched_attendees: int | None  # None: not tracked (no attendance sync plugged in)
+    unmatched_attendees: int
     generated_at: datetime
     notes: list[str] = field(default_factory=list)
     external_guests: int = 0  # counted apart: in no other figure
@@ -491,7 +489,6 @@ def compute_totals(
     now: datetime,
     zone: ZoneInfo,
     *,
-    unmatched: UnmatchedCounter | None = None,
     comments_limit: int | None = 5,
 ) -> Totals:
     """Every figure for `scope` (no audit entry: use `view_totals` for a person's request)."""
@@ -520,7 +517,7 @@ def compute_totals(
         by_course=_breakdown(db, q, "course"),
         by_month=_by_month(db, q, zone),
         feedback=feedback,
-        unmatched_attendees=unmatched(db, scope.start, scope.end) if unmatched else None,
+        unmatched_attendees=count_unmatched(db, scope.start, scope.end),
         generated_at=now,
         external_guests=_external_guests(db, q),
         booked_held=held,
@@ -536,14 +533,11 @@ def view_totals(
     *,
     viewer_staff_id: int | None,
     action: str = "totals.view",
-    unmatched: UnmatchedCounter | None = None,
     comments_limit: int | None = 5,
 ) -> Totals:
     """Totals a person asked for, with the request written to the audit log."""
     scope = scope_of(query, zone)
-    totals = compute_totals(
-        db, scope, now, zone, unmatched=unmatched, comments_limit=comments_limit
-    )
+    totals = compute_totals(db, scope, now, zone, comments_limit=comments_limit)
     audit.record(db, viewer_staff_id, action, now, subject=scope.label, detail=query.words())
     return Totals(**{**totals.__dict__, "notes": list(query.notes)})
 
@@ -553,11 +547,9 @@ def totals_for_export(
     query: TotalsQuery,
     now: datetime,
     zone: ZoneInfo,
-    *,
-    unmatched: UnmatchedCounter | None = None,
 ) -> Totals:
     """Every figure for `query` with every feedback comment, for a file (`documents.exports`).
     Not audited here: the adapter records the export once the file has actually been handed
     over."""
     scope = scope_of(query, zone)
-    return compute_totals(db, scope, now, zone, unmatched=unmatched, comments_limit=None)
+    return compute_totals(db, scope, now, zone, comments_limit=None)
