@@ -31,7 +31,8 @@ from sqlmodel import select
 
 from bench.turns import free_port
 from bot.adapter import create_adapter
-from bot.bootstrap import SWEEP_CARDS, reminder_policy
+from bot.bootstrap import reminder_policy
+from bot.cards.reminders import reminder_card
 from bot.ratelimit import TeamsRateLimiter
 from bot.sender import BotConnectorDelivery, ProactiveSender
 from config.settings import Settings
@@ -221,7 +222,7 @@ async def main(
         assert bots is not None
         await asyncio.to_thread(bots.start)
     started = time.perf_counter()
-    report = await ReminderSweep(database, clock, policy, [], cards=SWEEP_CARDS).run()
+    report = await ReminderSweep(database, clock, policy, [], reminder_card=reminder_card).run()
     written_in = time.perf_counter() - started
     sender = None
     if bots is None:

@@ -1,7 +1,8 @@
-"""Feedback requests: after a session ends, each person who attended (or is still booked, until
-attendance is known) gets the feedback card once.
+"""Two of the sweep's steps that only need the database: seat offers nobody answered passed on,
+and feedback requests (after a session ends, each person who attended, or is still booked until
+attendance is known, gets the feedback card once).
 
-Runs inside the sweep's transaction: the cards go into the outbox and the requests are recorded
+Each runs in one transaction: the cards go into the outbox and what was done is recorded
 together, so a restart or a second replica neither loses nor repeats one.
 """
 
@@ -11,10 +12,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 
+from database.engine import Database
 from delivery import outbox
 from delivery.outbox import OutgoingMessage
+from scheduler.sweep import SweepStep
 from training.errors import TrainingError
 from training.figures.feedback import (
     FeedbackForm,
@@ -111,3 +115,28 @@ def pass_on_seat_offers(
         ]
     messages += [_seat_message(p, zone, cards, now) for p in open_offers(db)]
     return outbox.enqueue(db, messages, now)
+
+
+def seat_offer_step(
+    database: Database, offers: OfferPolicy, zone: ZoneInfo, cards: SeatCards
+) -> SweepStep:
+    """Seats freed by offers nobody answered, passed on; counts the messages queued."""
+
+    async def pass_on(now: datetime) -> int:
+        return await database.run(pass_on_seat_offers, now, offers, zone, cards)
+
+    return SweepStep("seat offers", pass_on)
+
+
+def feedback_step(
+    database: Database, edit_days: int, zone: ZoneInfo, card: FeedbackCard
+) -> SweepStep:
+    """The feedback card for everyone due one; counts the cards queued."""
+
+    async def ask(now: datetime) -> int:
+        try:
+            return await database.run(request_feedback, now, edit_days, zone, card)
+        except IntegrityError:  # another replica queued the same requests in the same moment
+            return 0
+
+    return SweepStep("feedback", ask)

@@ -9,7 +9,8 @@ from aiohttp import web
 from sqlmodel import select
 
 from bot.app import WRAPBOT, create_app
-from bot.bootstrap import SWEEP_CARDS, reminder_policy
+from bot.bootstrap import reminder_policy
+from bot.cards.reminders import reminder_card
 from bot.ratelimit import TeamsRateLimiter
 from config.settings import Settings
 from delivery import outbox
@@ -166,7 +167,11 @@ async def test_a_restart_between_writing_and_sending_loses_and_doubles_nothing(
     # The scheduler writes the reminders and the process dies before sending any; one sender
     # had even claimed two of them.
     written = await ReminderSweep(
-        database, clock, reminder_policy(settings), settings.coordinators, cards=SWEEP_CARDS
+        database,
+        clock,
+        reminder_policy(settings),
+        settings.coordinators,
+        reminder_card=reminder_card,
     ).run()
     assert written.written == 4
     with database.unit_of_work() as db:
@@ -182,7 +187,11 @@ async def test_a_restart_between_writing_and_sending_loses_and_doubles_nothing(
     app, runner, _, _ = await start_app(database, clock)  # and once more: nothing is sent twice
     await app[WRAPBOT].sender.deliver_until_idle()
     await ReminderSweep(
-        database, clock, reminder_policy(settings), settings.coordinators, cards=SWEEP_CARDS
+        database,
+        clock,
+        reminder_policy(settings),
+        settings.coordinators,
+        reminder_card=reminder_card,
     ).run()
     await app[WRAPBOT].sender.deliver_until_idle()
     await runner.cleanup()

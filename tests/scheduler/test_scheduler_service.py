@@ -9,7 +9,7 @@ import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import text
 
-from bot.bootstrap import SWEEP_CARDS
+from bot.cards.reminders import reminder_card
 from database.engine import Database
 from scheduler.service import SWEEP_JOB_ID, SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep
@@ -20,7 +20,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def service(database: Database, clock: FixedClock, poll: float = 0.05) -> SchedulerService:
-    sweep = ReminderSweep(database, clock, ReminderPolicy(LONDON), [], cards=SWEEP_CARDS)
+    sweep = ReminderSweep(database, clock, ReminderPolicy(LONDON), [], reminder_card=reminder_card)
     options = SchedulerOptions(zone=LONDON, sweep_minutes=10, leader_poll_seconds=poll)
     return SchedulerService(database.url, sweep, options)
 

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.bootstrap import SWEEP_CARDS, _directory_refresh
+from bot.bootstrap import directory_step
+from bot.cards.reminders import reminder_card
 from config.settings import Settings
 from scheduler.sweep import ReminderSweep
 from tests.conftest import NOW
@@ -31,18 +32,18 @@ async def test_the_directory_is_read_once_a_day_and_a_failure_is_retried(
         clock,
         policy,
         [],
-        cards=SWEEP_CARDS,
-        directory_refresh=_directory_refresh(database, graph),
+        reminder_card=reminder_card,
+        steps=[directory_step(database, graph)],
     )
 
     failed = await sweep.run()
-    assert not failed.directory_refreshed and failed.errors[0].startswith("directory:")
+    assert "directory" not in failed.done and failed.errors[0].startswith("directory:")
     clock.move_to(NOW + timedelta(minutes=10))
-    assert (await sweep.run()).directory_refreshed  # the next sweep tries again
+    assert "directory" in (await sweep.run()).done  # the next sweep tries again
     clock.move_to(NOW + timedelta(hours=2))
-    assert not (await sweep.run()).directory_refreshed  # done for today
+    assert "directory" not in (await sweep.run()).done  # done for today
     clock.move_to(NOW + timedelta(days=1))
-    assert (await sweep.run()).directory_refreshed
+    assert "directory" in (await sweep.run()).done
 
     assert sum(r.startswith(f"GET {USERS}") for r in graph_server.requests) == 3
     with database.unit_of_work() as db:

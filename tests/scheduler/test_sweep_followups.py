@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from bot.bootstrap import SWEEP_CARDS, _attendance_sync, attendance_sync_policy, retention
+from bot.bootstrap import attendance_step, attendance_sync_policy, retention_step
+from bot.cards.reminders import reminder_card
 from config.settings import Settings
-from scheduler.sweep import ReminderSweep
+from scheduler.sweep import ReminderSweep, SweepStep
 from tests.conftest import NOW
 from tests.factories import add_course, add_session, add_staff
 from tests.graph.scenario import seed
@@ -17,9 +18,9 @@ from training.models import AuditEntry, Booking, Completion, Staff
 from training.people.coordinators import Coordinators
 
 
-def _sweep(database, clock, **followups) -> ReminderSweep:
+def _sweep(database, clock, step: SweepStep) -> ReminderSweep:
     policy = ReminderPolicy(zone=Settings(_env_file=None).zone, offsets_days=(28, 7, 1), hour=9)
-    return ReminderSweep(database, clock, policy, [], cards=SWEEP_CARDS, **followups)
+    return ReminderSweep(database, clock, policy, [], reminder_card=reminder_card, steps=[step])
 
 
 async def test_the_sweep_records_completions_from_teams_attendance(
@@ -29,12 +30,10 @@ async def test_the_sweep_records_completions_from_teams_attendance(
     sweep = _sweep(
         database,
         FixedClock(NOW),
-        attendance_sync=_attendance_sync(
-            database, graph, attendance_sync_policy(settings_for_graph)
-        ),
+        attendance_step(database, graph, attendance_sync_policy(settings_for_graph)),
     )
     report = await sweep.run()
-    assert report.attendance_syncs == 1 and report.errors == []
+    assert report.done["attendance"] == 1 and report.errors == []
     with database.unit_of_work() as db:
         completed = db.exec(select(Completion.staff_id)).all()
     assert world.staff["Ann Able"] in completed
@@ -59,7 +58,7 @@ async def test_retention_runs_once_a_day_from_the_sweep(database, tmp_path):
     sweep = _sweep(
         database,
         clock,
-        retention=retention(database, settings, Coordinators()),
+        retention_step(database, settings, Coordinators()),
     )
 
     await sweep.run()
@@ -88,7 +87,7 @@ async def test_retention_keeps_the_coordinators_and_waits_until_their_group_is_r
     settings = Settings(
         _env_file=None, certificate_dir=str(tmp_path), coordinator_group_id="prevent-group"
     )
-    apply = retention(database, settings, coordinators)
+    apply = retention_step(database, settings, coordinators).run
 
     def names() -> dict[int, str]:
         with database.unit_of_work() as db:
