@@ -26,7 +26,7 @@ from training.dates.clock import Clock
 from training.errors import BookingMoved, SessionFull
 from training.figures.plain_words import MONTHS
 from training.models import BookingStatus
-from training.sessions import booking, schedule, seat_offers
+from training.sessions import booking, seat_offers
 from training.sessions.offer_rule import OfferPolicy
 from training.sessions.seat_offers import OfferAnswer
 from training.views import BookingSummary, SeatPassed
@@ -180,45 +180,36 @@ class BookingCommands(Feature):
         refreshes=True,
     )
     async def list_sessions(self, caller: Caller, data: ListSessions, key: str | None) -> Outcome:
-        now = self.clock.now()
         title = "Upcoming Prevent training"
         starts_from = starts_before = None
-        course_code = None
         if data.month:
             starts_from, starts_before = month_range(data.month, self.zone)
             title += f" in {starts_from:%B %Y}"
-        if data.course:
-            choices = await self.database.run(schedule.courses)
-            course = booking.match_course(choices, data.course)
-            if course is None:
-                names = "; ".join(f"'{c.code.lower()}' ({c.title})" for c in choices)
-                return Outcome(
-                    text=f"I don't know a course called '{data.course}'. Try one of: {names}."
-                )
-            course_code = course.code
-            title = title.replace("Prevent training", course.title)
-        found = await self.database.run(
-            booking.upcoming_sessions,
-            now,
-            course_code=course_code,
+        listing = await self.database.run(
+            booking.session_listing,
+            caller.staff_id,
+            self.clock.now(),
+            course_words=data.course,
             starts_from=starts_from,
             starts_before=starts_before,
             limit=PAGE,
             skip=data.skip,
         )
-        total = await self.database.run(
-            booking.count_upcoming,
-            now,
-            course_code=course_code,
-            starts_from=starts_from,
-            starts_before=starts_before,
-        )
-        mine = await self.database.run(booking.my_bookings, caller.staff_id, now)
-        status = {b.session.id: b.status for b in mine}
-        page = Page(data.skip, total, data.model_dump(exclude={"skip"}, exclude_none=True))
-        asked = data.model_dump(exclude_none=True)
+        if isinstance(listing, booking.CourseNotMatched):
+            names = "; ".join(f"'{c.code.lower()}' ({c.title})" for c in listing.choices)
+            return Outcome(
+                text=f"I don't know a course called '{data.course}'. Try one of: {names}."
+            )
+        if listing.course:
+            title = title.replace("Prevent training", listing.course.title)
+        page = Page(data.skip, listing.total, data.model_dump(exclude={"skip"}, exclude_none=True))
         shown = sessions_card(
-            found, self.zone, title=title, my_status=status, asked=asked, page=page
+            list(listing.sessions),
+            self.zone,
+            title=title,
+            my_status=dict(listing.my_status),
+            asked=data.model_dump(exclude_none=True),
+            page=page,
         )
         return Outcome(card=shown)
 

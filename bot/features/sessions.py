@@ -144,7 +144,7 @@ class SessionCommands(Feature):
 
     @route("new_session_form", NoData, who=Who.COORDINATOR, from_cards=True)
     async def new_session_form(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
-        choices = await self.database.run(schedule.courses, live_only=True)
+        choices = await self.database.run(booking.courses, live_only=True)
         return Outcome(
             card=new_session_form(
                 choices,
@@ -186,7 +186,7 @@ class SessionCommands(Feature):
         self, data: SessionForm, *, error: str = "", warning: str = ""
     ) -> Outcome:
         """The form as it was sent, with what to fix or what to confirm."""
-        choices = await self.database.run(schedule.courses)
+        choices = await self.database.run(booking.courses)
         form = new_session_form(
             choices,
             self.clock.now(),

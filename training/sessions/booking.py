@@ -4,6 +4,8 @@ Every change starts by locking the session's row (PostgreSQL `FOR UPDATE`; on SQ
 of work already holds the write lock), so counting seats and taking one cannot interleave.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +26,7 @@ from training.models import (
     Booking,
     BookingStatus,
     Course,
+    Delivery,
     HandledRequest,
     OfferState,
     SeatOffer,
@@ -49,6 +52,19 @@ from training.views import (
     SeatPassed,
     SessionSummary,
 )
+
+
+def courses(db: DbSession, *, live_only: bool = False) -> list[CourseChoice]:
+    """The courses, by title; `live_only` leaves out e-learning (it has no sessions)."""
+    query = select(Course).order_by(col(Course.title))
+    if live_only:
+        query = query.where(Course.delivery == Delivery.LIVE)
+    rows = db.exec(query).all()
+    return [
+        CourseChoice(c.id, c.code, c.title, c.default_duration_minutes)
+        for c in rows
+        if c.id is not None
+    ]
 
 
 def _upcoming(
@@ -107,6 +123,55 @@ def count_upcoming(
         .where(*_upcoming(course_code, starts_from, starts_before))
     )
     return int(db.exec(query).one())
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    """One page of upcoming sessions, as a person sees them: how many there are in all, their
+    own status on each (booked, waitlisted, offered) and the course the words named, if any."""
+
+    sessions: tuple[SessionSummary, ...]
+    total: int
+    my_status: Mapping[int, str]
+    course: CourseChoice | None
+
+
+@dataclass(frozen=True)
+class CourseNotMatched:
+    """The words named no course (or more than one): the courses there are, to choose from."""
+
+    wanted: str
+    choices: tuple[CourseChoice, ...]
+
+
+def session_listing(
+    db: DbSession,
+    staff_id: int,
+    now: datetime,
+    *,
+    course_words: str | None = None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+    limit: int = 10,
+    skip: int = 0,
+) -> SessionListing | CourseNotMatched:
+    """The sessions listing in one read: the page, the count behind it and the person's own
+    bookings, narrowed to the course `course_words` names (by code or title words)."""
+    course = None
+    if course_words:
+        choices = courses(db)
+        course = match_course(choices, course_words)
+        if course is None:
+            return CourseNotMatched(course_words, tuple(choices))
+    narrowed: dict[str, Any] = {
+        "course_code": course.code if course else None,
+        "starts_from": starts_from,
+        "starts_before": starts_before,
+    }
+    found = upcoming_sessions(db, now, limit=limit, skip=skip, **narrowed)
+    total = count_upcoming(db, now, **narrowed)
+    mine = {b.session.id: b.status for b in my_bookings(db, staff_id, now)}
+    return SessionListing(tuple(found), total, mine, course)
 
 
 def _check_bookable(session: Session, now: datetime) -> None:

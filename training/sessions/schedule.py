@@ -17,7 +17,6 @@ from training.models import (
     Booking,
     BookingStatus,
     Course,
-    Delivery,
     HandledRequest,
     OfferState,
     SeatOffer,
@@ -29,7 +28,6 @@ from training.models import (
 from training.sessions.booking import end_booking
 from training.sessions.queries import load_session, person, session_summary
 from training.views import (
-    CourseChoice,
     Person,
     Roster,
     RosterLine,
@@ -59,19 +57,6 @@ class NewSession:
     facilitators: str = ""
     audience: str = ""
     cancellation_cutoff_hours: int = 24
-
-
-def courses(db: DbSession, *, live_only: bool = False) -> list[CourseChoice]:
-    """The courses, by title; `live_only` leaves out e-learning (it has no sessions)."""
-    query = select(Course).order_by(col(Course.title))
-    if live_only:
-        query = query.where(Course.delivery == Delivery.LIVE)
-    rows = db.exec(query).all()
-    return [
-        CourseChoice(c.id, c.code, c.title, c.default_duration_minutes)
-        for c in rows
-        if c.id is not None
-    ]
 
 
 def validate_details(
