@@ -305,7 +305,7 @@ def features(
     elearning = elearning_feature(shared, messaging, links, downloads)
     file_delivery = FileDelivery(database, clock, links.exports)
     totals = TotalsCommands(database, clock, zone, file_delivery)
-    files = files_feature(shared, messaging, totals, downloads)
+    files = files_feature(shared, messaging, downloads)
     life, sessions, booking = session_features(shared, file_delivery)
     in_order: list[Feature] = [
         help_,
@@ -348,16 +348,13 @@ def elearning_feature(
     )
 
 
-def files_feature(
-    shared: Shared, messaging: Messaging, totals: TotalsCommands, downloads: Downloads
-) -> FileCommands:
+def files_feature(shared: Shared, messaging: Messaging, downloads: Downloads) -> FileCommands:
     return FileCommands(
         shared.database,
         shared.clock,
         shared.settings.zone,
         background=shared.background,
         reply=messaging.delivery.send_activity,
-        read_query=totals.read,
         uploads=downloads,
     )
 

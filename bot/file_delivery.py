@@ -20,10 +20,8 @@ from bot.cards.files import file_consent_attachment
 from bot.certificate_links import CertificateLinks, LinkRefused, refusal
 from bot.turn import Caller, Outcome
 from database.engine import Database
-from delivery.file_links import DownloadGone, fetch_download, store_download
-from training.data_protection import audit
+from delivery.file_links import DownloadGone, fetch_download, record_offer, store_download
 from training.dates.clock import Clock
-from training.handled import first_time
 
 NOT_VALID = "This download link is not valid. Ask for the file again in Teams."
 EXPIRED = "This download link has expired. Ask for the file again in Teams."
@@ -58,16 +56,16 @@ class FileDelivery:
         `export.offer.<kind>` for a consent card, `export.<kind>` for a link, as for an upload."""
         now = self.clock.now()
         if self.links is None:
+            offer = secrets.token_urlsafe(16)
             await self.database.run(
-                audit.record,
+                record_offer,
                 caller.staff_id,
-                f"export.offer.{kind}",
+                offer_made(caller.staff_id, offer),
                 now,
+                action=f"export.offer.{kind}",
                 subject=subject,
                 detail=detail,
             )
-            offer = secrets.token_urlsafe(16)
-            await self.database.run(first_time, [offer_made(caller.staff_id, offer)], now)
             context = {**context, "offer": offer}
             consent = file_consent_attachment(name, description, len(content), context)
             return Outcome(

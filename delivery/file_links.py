@@ -3,7 +3,9 @@ cannot take Teams' file consent card (the Agents Playground, or any client in lo
 
 The file is kept in the database, so whichever replica serves the link has it, and only until
 the link expires: each new file clears the expired ones. Making the file is audited as an upload
-to OneDrive is (`export.<format>`), and so is each download (`export.download`).
+to OneDrive is (`export.<format>`), and so is each download (`export.download`). Where the client
+takes the consent card instead, `record_offer` notes the offer (its answer is acted on only if
+the offer was made) and audits it, in one unit of work.
 """
 
 import hashlib
@@ -16,6 +18,7 @@ from sqlmodel import col
 
 from training.data_protection import audit
 from training.errors import TrainingError
+from training.handled import first_time
 from training.models import ExportDownload
 
 CONTENT_TYPES = {
@@ -43,6 +46,22 @@ class Download:
     name: str
     content_type: str
     content: bytes
+
+
+def record_offer(
+    db: DbSession,
+    staff_id: int,
+    offered: str,
+    now: datetime,
+    *,
+    action: str,
+    subject: str,
+    detail: str,
+) -> None:
+    """A file offered on a consent card: audited as `action`, and its key `offered` kept so
+    that only an answer to an offer really made is acted on."""
+    audit.record(db, staff_id, action, now, subject=subject, detail=detail)
+    first_time(db, [offered], now)
 
 
 def content_type_of(name: str) -> str:

@@ -40,9 +40,9 @@ from documents.exports import export_file
 from documents.rosters import ROSTER_FORMATS, roster_file
 from training.data_protection import audit
 from training.dates.clock import Clock
-from training.figures import totals
-from training.figures.plain_words import NotUnderstood, TotalsQuery
-from training.handled import first_time, was_handled
+from training.figures import questions, totals
+from training.figures.plain_words import TotalsQuery
+from training.figures.questions import OfferRefused
 from training.sessions import schedule
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,6 @@ OfferId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
 
 # Sends an activity into a conversation outside any turn (BotConnectorDelivery.send_activity).
 Reply = Callable[[ConversationReference, Activity], Awaitable[None]]
-ReadQuery = Callable[[str], Awaitable[TotalsQuery | NotUnderstood]]
 
 
 def attachment(raw: dict[str, Any]) -> Attachment:
@@ -94,17 +93,15 @@ class FileCommands(Feature):
         *,
         background: Background,
         reply: Reply,
-        read_query: ReadQuery,
         uploads: Downloads,
     ) -> None:
-        """`read_query` reads a totals question as the totals feature does; `uploads` says
-        where a file may be put (the download rules) and makes the connection."""
+        """`uploads` says where a file may be put (the download rules) and makes the
+        connection."""
         self.database = database
         self.clock = clock
         self.zone = zone
         self.background = background
         self.reply = reply
-        self.read_query = read_query
         self.uploads = uploads
 
     def read_consent(self, value: Any, reply_to: ConversationReference) -> Command:
@@ -145,25 +142,26 @@ class FileCommands(Feature):
 
     @route("save_file", SaveFile, who=Who.COORDINATOR, from_cards=False)
     async def save_file(self, caller: Caller, data: SaveFile, key: str | None) -> Outcome:
-        query: TotalsQuery | None = None
-        if data.session_id is None:
-            read = await self.read_query(data.query or "")
-            if isinstance(read, NotUnderstood):
-                log.info("refused a file consent answer (its totals no longer read)")
-                return Outcome(text=STALE)
-            query = read
-        now = self.clock.now()
-        if not await self.database.run(was_handled, offer_made(caller.staff_id, data.offer)):
-            log.info("refused a file consent answer to an offer never made to this person")
-            return Outcome(text=STALE)
-        if not await self.database.run(first_time, [f"file-offer:{data.offer}", key], now):
+        words = (data.query or "") if data.session_id is None else None
+        accepted = await self.database.run(
+            questions.accept_file_offer,
+            words,
+            offer_made(caller.staff_id, data.offer),
+            [f"file-offer:{data.offer}", key],
+            self.clock.now(),
+            self.zone,
+        )
+        if accepted is OfferRefused.ANSWERED_BEFORE:
             return Outcome(text=ALREADY_SAVED)
-        if query is None:
+        if isinstance(accepted, OfferRefused):
+            log.info("refused a file consent answer (%s)", accepted.value)
+            return Outcome(text=STALE)
+        if accepted.query is None:
             assert data.session_id is not None
             job = self._save_roster(caller, data.session_id, data)
             self.background.start(job, f"roster upload for {caller.staff_id}")
         else:
-            job = self._save(caller, query, data)
+            job = self._save(caller, accepted.query, data)
             self.background.start(job, f"file upload for {caller.staff_id}")
         return Outcome()
 

@@ -2,10 +2,7 @@
 audited by the services."""
 
 import asyncio
-from datetime import datetime
 from zoneinfo import ZoneInfo
-
-from sqlmodel import Session as DbSession
 
 from bot.cards.totals import (
     not_understood_card,
@@ -21,13 +18,9 @@ from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
 from database.engine import Database
 from documents.chart import chart_png, data_uri
 from documents.exports import export_file
-from training.data_protection import audit
 from training.dates.clock import Clock
-from training.figures import feedback, totals
-from training.figures.feedback import FeedbackScope, FeedbackSummary
-from training.figures.plain_words import NotUnderstood, TotalsQuery, parse_totals_request
-from training.figures.totals import scope_of
-from training.people import teams
+from training.figures import feedback, questions
+from training.figures.plain_words import NotUnderstood
 
 
 class TotalsAsked(CommandData):
@@ -74,56 +67,47 @@ class TotalsCommands(Feature):
             return Command("feedback_summary", FeedbackAsked(query=" ".join(rest[1:])[:MAX_QUERY]))
         return None
 
-    async def read(self, words: str) -> TotalsQuery | NotUnderstood:
-        vocabulary = await self.database.run(totals.vocabulary)
-        today = self.clock.now().astimezone(self.zone).date()
-        return parse_totals_request(words, today, vocabulary)
-
     @route("totals", TotalsAsked, who=Who.COORDINATOR, from_cards=True)
     async def totals(self, caller: Caller, data: TotalsAsked, key: str | None) -> Outcome:
-        query = await self.read(data.query)
-        if isinstance(query, NotUnderstood):
-            return Outcome(card=not_understood_card(query))
-        found = await self.database.run(
-            totals.view_totals,
-            query,
+        answer = await self.database.run(
+            questions.answer_totals,
+            data.query,
             self.clock.now(),
             self.zone,
             viewer_staff_id=caller.staff_id,
         )
-        chart = await asyncio.to_thread(chart_png, found)
-        no_team = None
-        if any(line.name == totals.NO_TEAM for line in found.by_team):
-            scope = found.scope
-            no_team = await self.database.run(
-                teams.no_team_in, scope.start, scope.end, scope.course_code
-            )
-        return Outcome(card=totals_card(found, self.zone, query, data_uri(chart), no_team))
+        if isinstance(answer, NotUnderstood):
+            return Outcome(card=not_understood_card(answer))
+        chart = await asyncio.to_thread(chart_png, answer.totals)
+        shown = totals_card(answer.totals, self.zone, answer.query, data_uri(chart), answer.no_team)
+        return Outcome(card=shown)
 
     @route("report", TotalsAsked, who=Who.COORDINATOR, from_cards=True)
     async def report(self, caller: Caller, data: TotalsAsked, key: str | None) -> Outcome:
-        query = await self.read(data.query)
-        if isinstance(query, NotUnderstood):
-            return Outcome(card=not_understood_card(query, verb="report"))
-        found = await self.database.run(
-            totals.view_totals,
-            query,
+        answer = await self.database.run(
+            questions.answer_totals,
+            data.query,
             self.clock.now(),
             self.zone,
             viewer_staff_id=caller.staff_id,
             action="report.view",
         )
-        return Outcome(card=report_card(found, query.words()))
+        if isinstance(answer, NotUnderstood):
+            return Outcome(card=not_understood_card(answer, verb="report"))
+        return Outcome(card=report_card(answer.totals, answer.query.words()))
 
     @route("export_totals", ExportAsked, who=Who.COORDINATOR, from_cards=True)
     async def export_totals(self, caller: Caller, data: ExportAsked, key: str | None) -> Outcome:
-        query = await self.read(data.query)
-        if isinstance(query, NotUnderstood):
-            return Outcome(card=not_understood_card(query))
-        found = await self.database.run(
-            totals.totals_for_export, query, self.clock.now(), self.zone
+        answer = await self.database.run(
+            questions.totals_to_export,
+            data.query,
+            self.clock.now(),
+            self.zone,
         )
-        made = await asyncio.to_thread(export_file, found, data.format, self.zone)
+        if isinstance(answer, NotUnderstood):
+            return Outcome(card=not_understood_card(answer))
+        made = await asyncio.to_thread(export_file, answer.totals, data.format, self.zone)
+        words = answer.query.words()
         return await self.files.offer(
             caller,
             made.name,
@@ -131,8 +115,8 @@ class TotalsCommands(Feature):
             made.content,
             kind=data.format,
             subject=made.scope_label,
-            detail=query.words(),
-            context={"query": query.words(), "format": data.format},
+            detail=words,
+            context={"query": words, "format": data.format},
         )
 
     @route("feedback_summary", FeedbackAsked, who=Who.COORDINATOR, from_cards=False)
@@ -145,22 +129,13 @@ class TotalsCommands(Feature):
                 feedback.session_feedback, data.session_id, now, viewer_staff_id=caller.staff_id
             )
             return Outcome(card=session_feedback_card(session, summary, self.zone))
-        query = await self.read(data.query)
-        if isinstance(query, NotUnderstood):
-            return Outcome(card=not_understood_card(query))
-        summary = await self.database.run(self._period_feedback, query, now, caller.staff_id)
-        return Outcome(card=period_feedback_card(query.describe(), summary, self.zone))
-
-    def _period_feedback(
-        self, db: DbSession, query: TotalsQuery, now: datetime, viewer: int
-    ) -> FeedbackSummary:
-        scope = scope_of(query, self.zone)
-        course_id = totals.course_id_of(db, scope.course_code)
-        summary = feedback.feedback_summary(
-            db,
-            FeedbackScope(scope.start, scope.end, scope.team, course_id),
+        period = await self.database.run(
+            questions.feedback_for_period,
+            data.query,
             now,
-            comments_limit=10,
+            self.zone,
+            viewer_staff_id=caller.staff_id,
         )
-        audit.record(db, viewer, "feedback.view", now, subject=scope.label, detail=query.words())
-        return summary
+        if isinstance(period, NotUnderstood):
+            return Outcome(card=not_understood_card(period))
+        return Outcome(card=period_feedback_card(period.label, period.summary, self.zone))

@@ -1,8 +1,9 @@
 """Start the real bot app on a loopback port, with a local Bot Connector as its serviceUrl."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import pytest
@@ -16,6 +17,9 @@ from tests.factories import add_course, add_session
 from training.dates.clock import FixedClock
 
 COORDINATOR_AAD = "c0000000-0000-0000-0000-000000000001"
+# Not a command's calls: every turn records who is talking before the command runs, and the
+# outbox sender works beside the turns.
+NOT_COMMANDS = ("training.people.staff.record_contact", "delivery.outbox.")
 
 
 @dataclass
@@ -92,3 +96,19 @@ def wrap_sessions(database: Database, clock: FixedClock) -> list[int]:
         small = add_session(db, course, clock.now() + timedelta(days=8), capacity=2)
         later = add_session(db, course, clock.now() + timedelta(days=40), capacity=15, online=False)
     return [roomy.id, small.id, later.id]
+
+
+@pytest.fixture
+def services(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The services commands run through `Database.run`, by module and name, in order."""
+    ran: list[str] = []
+    run = chat.database.run
+
+    async def counted(service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        name = f"{service.__module__}.{service.__qualname__}"
+        if not name.startswith(NOT_COMMANDS):
+            ran.append(name)
+        return await run(service, *args, **kwargs)
+
+    monkeypatch.setattr(chat.database, "run", counted)
+    return ran

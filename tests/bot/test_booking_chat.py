@@ -129,3 +129,16 @@ async def test_a_redelivered_typed_cancel_gets_the_same_answer(chat, wrap_sessio
     await megan.post(typed)
     [again] = cards_in(megan.new_replies())
     assert "is cancelled" in card_text(first) and card_text(again) == card_text(first)
+
+
+async def test_sessions_narrowed_by_course_is_one_read(chat, wrap_sessions, services):
+    megan = chat.user("Megan Bowen")
+    [card] = cards_in(await megan.says("sessions wrap february 2027"))
+    await megan.presses(button(card, "Book a seat"))
+    services.clear()
+    [card] = cards_in(await megan.says("sessions wrap february 2027"))
+    assert "February 2027" in card_text(card) and "You're booked" in card_text(card)
+    assert services == ["training.sessions.booking.session_listing"]
+    [unknown] = texts_in(await megan.says("sessions knitting"))
+    assert "don't know a course called 'knitting'" in unknown
+    assert services[1:] == ["training.sessions.booking.session_listing"]

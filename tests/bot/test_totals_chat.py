@@ -433,3 +433,46 @@ async def test_an_allow_for_an_offer_never_made_saves_nothing(chat, year, onedri
 
     await answer_consent(chat, pat, consent, "accept", onedrive.url)  # the real one still works
     assert len(onedrive.received) == 1
+
+
+async def test_totals_and_the_report_are_one_read_each(chat, year, services):
+    pat = chat.coordinator()
+    [totals] = cards_in(await pat.says("totals 2020-21"))
+    assert "Sessions delivered: 4" in card_text(totals)
+    assert services == ["training.figures.questions.answer_totals"]
+    services.clear()
+    await pat.says("report 2020-21")
+    assert services == ["training.figures.questions.answer_totals"]
+    services.clear()
+    [which] = cards_in(await pat.says("totals Family Services wibble"))
+    assert "I didn't understand 'wibble'" in card_text(which)
+    assert services == ["training.figures.questions.answer_totals"]
+
+
+async def test_feedback_over_a_period_is_one_read(chat, year, services):
+    await chat.coordinator().says("feedback summary 2020-21")
+    assert services == ["training.figures.questions.feedback_for_period"]
+
+
+async def test_a_file_offer_and_its_allow_are_one_call_each_around_the_file(
+    chat, year, onedrive, services
+):
+    """Offering reads the figures, then (the file made) records the offer; Allow reads the
+    answer once, then the background job makes the file and audits it before the upload."""
+    pat = chat.coordinator()
+    [totals] = cards_in(await pat.says("totals 2020-21"))
+    services.clear()
+    await pat.presses(button(totals, "CSV"))
+    assert services == [
+        "training.figures.questions.totals_to_export",
+        "delivery.file_links.record_offer",
+    ]
+    services.clear()
+    [consent] = attachments_of(pat.connector.to(pat.conversation_id), CONSENT)
+    answer = await answer_consent(chat, pat, consent, "accept", onedrive.url)
+    assert attachments_of(answer["replies"], FILE_INFO)
+    assert services == [
+        "training.figures.questions.accept_file_offer",
+        "training.figures.totals.totals_for_export",
+        "training.data_protection.audit.record",
+    ]
