@@ -62,7 +62,7 @@ class FileDelivery:
                 caller.staff_id,
                 offer_made(caller.staff_id, offer),
                 now,
-                action=f"export.offer.{kind}",
+                kind=kind,
                 subject=subject,
                 detail=detail,
             )

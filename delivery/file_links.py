@@ -54,13 +54,13 @@ def record_offer(
     offered: str,
     now: datetime,
     *,
-    action: str,
+    kind: str,
     subject: str,
     detail: str,
 ) -> None:
-    """A file offered on a consent card: audited as `action`, and its key `offered` kept so
-    that only an answer to an offer really made is acted on."""
-    audit.record(db, staff_id, action, now, subject=subject, detail=detail)
+    """A file offered on a consent card: audited as `export.offer.<kind>`, and its key
+    `offered` kept so that only an answer to an offer really made is acted on."""
+    audit.record(db, staff_id, f"export.offer.{kind}", now, subject=subject, detail=detail)
     first_time(db, [offered], now)
 
 

@@ -58,6 +58,42 @@ def _parameters_with_defaults(
     return {argument.arg: default for argument, default in pairs}
 
 
+def _called(call: ast.Call) -> set[str]:
+    """The names a call may run: its function, or a service handed to a runner."""
+    return {getattr(n, "attr", getattr(n, "id", "")) for n in [call.func, *call.args]}
+
+
+def _handed_on(
+    trees: list[ast.Module], passed_through: set[tuple[str, str]], codes: set[str]
+) -> set[tuple[str, str]]:
+    """Parameters that hand a code on to one already passed through, as
+    `answer_totals(action=...)` gives it to `view_totals(action=action)`, until none is new;
+    their defaults are codes too."""
+    found = set(passed_through)
+    while True:
+        new = set()
+        for tree in trees:
+            for function in ast.walk(tree):
+                if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                parameters = _parameters_with_defaults(function)
+                for node in ast.walk(function):
+                    if not isinstance(node, ast.Call):
+                        continue
+                    for keyword in node.keywords:
+                        given = keyword.value
+                        if not (isinstance(given, ast.Name) and given.id in parameters):
+                            continue
+                        if any((name, keyword.arg) in found for name in _called(node)):
+                            new.add((function.name, given.id))
+                            default = parameters[given.id]
+                            if isinstance(default, ast.Constant) and isinstance(default.value, str):
+                                codes.add(default.value)
+        if new <= found:
+            return found
+        found |= new
+
+
 def recorded_codes() -> set[str]:
     """Every code passed to `audit.record`: literals, module constants, either side of a
     conditional, and for a code passed in through a parameter (`view_totals(action=...)`)
@@ -99,6 +135,7 @@ def recorded_codes() -> set[str]:
                         default = parameters[part.id]
                         if isinstance(default, ast.Constant) and isinstance(default.value, str):
                             codes.add(default.value)
+    passed_through |= _handed_on(trees, passed_through, codes)
     for tree in trees:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
