@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import attendance_sync_policy
 from config.settings import Settings
+from graph.attendance_sync import AttendanceSyncPolicy
 from graph.client import GraphClient
 from tests.graph.local_authority import CLIENT_ID, CLIENT_SECRET, TENANT, LocalAuthority, TestPki
 from tests.graph.local_graph import ORGANISER, LocalGraph
@@ -57,6 +59,12 @@ def graph_settings(
 @pytest.fixture
 def settings_for_graph(authority, graph_server, pki, tmp_path) -> Settings:
     return graph_settings(authority, graph_server, pki, tmp_path)
+
+
+@pytest.fixture
+def sync_policy(settings_for_graph: Settings) -> AttendanceSyncPolicy:
+    """The attendance sync's policy, built from the settings as the composition root builds it."""
+    return attendance_sync_policy(settings_for_graph)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import asyncio
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.bootstrap import attendance_sync_policy
 from database.engine import Database
 from graph.attendance_sync import sync_one_session, sync_recent_sessions
 from tests.conftest import NOW
@@ -14,15 +13,15 @@ from tests.graph.scenario import booking_statuses, seed
 from training.models import AttendanceRecordCopy, AttendanceReportCopy, AttendanceSync, Completion
 
 
-async def _both_at_once(database, graph, graph_server, settings, replica: Database):
+async def _both_at_once(database, graph, graph_server, policy, replica: Database):
     world = seed(database, graph_server, NOW)
     graph_server.page_size = 3
     graph_server.held = asyncio.Event()  # both wait for Graph, then run side by side
     coordinator = asyncio.create_task(
-        sync_one_session(database, graph, attendance_sync_policy(settings), world.session_id, NOW)
+        sync_one_session(database, graph, policy, world.session_id, NOW)
     )
     scheduler = asyncio.create_task(
-        sync_recent_sessions(replica, graph, attendance_sync_policy(settings), NOW, only_due=False)
+        sync_recent_sessions(replica, graph, policy, NOW, only_due=False)
     )
     await asyncio.sleep(0.2)
     graph_server.held.set()
@@ -45,12 +44,8 @@ def _stored(database):
     )
 
 
-async def test_two_syncs_in_one_process_never_fail(
-    database, graph, graph_server, settings_for_graph
-):
-    world, mine, theirs = await _both_at_once(
-        database, graph, graph_server, settings_for_graph, database
-    )
+async def test_two_syncs_in_one_process_never_fail(database, graph, graph_server, sync_policy):
+    world, mine, theirs = await _both_at_once(database, graph, graph_server, sync_policy, database)
     for result in (mine, theirs):
         assert result.problem == "", result.problem
     assert _stored(database) == (
@@ -63,13 +58,11 @@ async def test_two_syncs_in_one_process_never_fail(
 
 
 async def test_two_replicas_syncing_one_session_never_fail(
-    database, graph, graph_server, settings_for_graph
+    database, graph, graph_server, sync_policy
 ):
     replica = Database(database.url)  # its own engine and connections, as another process
     try:
-        _, mine, theirs = await _both_at_once(
-            database, graph, graph_server, settings_for_graph, replica
-        )
+        _, mine, theirs = await _both_at_once(database, graph, graph_server, sync_policy, replica)
     finally:
         replica.dispose()
     for result in (mine, theirs):

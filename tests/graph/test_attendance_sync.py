@@ -5,7 +5,6 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.bootstrap import attendance_sync_policy
 from graph.attendance_sync import sync_one_session, sync_recent_sessions
 from tests.conftest import NOW
 from tests.graph.local_graph import Fault
@@ -39,7 +38,7 @@ def _snapshot(database, session_id):
 
 
 async def test_a_sync_marks_bookings_walk_ins_and_completions(
-    database, graph, graph_server, settings_for_graph
+    database, graph, graph_server, sync_policy
 ):
     graph_server.page_size = 3
     graph_server.faults += [
@@ -47,9 +46,7 @@ async def test_a_sync_marks_bookings_walk_ins_and_completions(
         Fault("skiptoken=3", 503, retry_after="1", code="ServiceUnavailable"),
     ]
     world = seed(database, graph_server, NOW)
-    result = await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
-    )
+    result = await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
 
     assert (result.reports, result.records, result.people) == (2, 10, 8)
     assert (result.completed, result.unmatched, result.no_shows, result.walk_ins) == (5, 1, 1, 1)
@@ -75,17 +72,13 @@ async def test_a_sync_marks_bookings_walk_ins_and_completions(
     assert session_status(database, world.session_id) == "delivered"
 
 
-async def test_syncing_twice_changes_nothing(database, graph, graph_server, settings_for_graph):
+async def test_syncing_twice_changes_nothing(database, graph, graph_server, sync_policy):
     graph_server.page_size = 3
     world = seed(database, graph_server, NOW)
-    await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
-    )
+    await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
     before = _snapshot(database, world.session_id)
     reads = sum("attendanceRecords" in r for r in graph_server.requests)
-    again = await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
-    )
+    again = await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
     assert _snapshot(database, world.session_id) == before
     assert again.completed == 5 and again.people == 8
     # Complete reports are not read again: our copies are the record.
@@ -93,22 +86,18 @@ async def test_syncing_twice_changes_nothing(database, graph, graph_server, sett
 
 
 async def test_a_sync_that_stops_between_pages_resumes_with_the_right_counts(
-    database, graph, graph_server, settings_for_graph
+    database, graph, graph_server, sync_policy
 ):
     graph_server.page_size = 3
     world = seed(database, graph_server, NOW)
     graph_server.faults.append(Fault("skiptoken=6", 500, code="InternalServerError"))
-    broken = await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
-    )
+    broken = await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
     assert broken.problem and broken.completed == 0
     # A half-read report proves nothing: nobody is marked absent yet.
     assert set(booking_statuses(database, world.session_id).values()) == {"booked"}
 
     graph_server.requests.clear()
-    resumed = await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
-    )
+    resumed = await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
     assert not any(
         "report-1/attendanceRecords " in r or r.endswith("report-1/attendanceRecords")
         for r in graph_server.requests
@@ -118,14 +107,12 @@ async def test_a_sync_that_stops_between_pages_resumes_with_the_right_counts(
 
 
 async def test_a_report_not_yet_made_is_tried_again_not_taken_as_nobody_came(
-    database, graph, graph_server, settings_for_graph
+    database, graph, graph_server, sync_policy
 ):
     world = seed(database, graph_server, NOW)
     made, world.meeting.reports = world.meeting.reports, []
     soon = END + timedelta(minutes=10)
-    result = await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, soon
-    )
+    result = await sync_one_session(database, graph, sync_policy, world.session_id, soon)
     assert result.state == SyncState.WAITING
     assert result.next_attempt_at == END + timedelta(minutes=30)
     assert set(booking_statuses(database, world.session_id).values()) == {"booked"}
@@ -137,27 +124,23 @@ async def test_a_report_not_yet_made_is_tried_again_not_taken_as_nobody_came(
     assert [t.session_id for t in due] == [world.session_id]
 
     world.meeting.reports = made  # Teams has made the reports by the 30-minute look
-    [later] = await sync_recent_sessions(
-        database, graph, attendance_sync_policy(settings_for_graph), END + timedelta(minutes=31)
-    )
+    [later] = await sync_recent_sessions(database, graph, sync_policy, END + timedelta(minutes=31))
     assert later.state == SyncState.PROVISIONAL  # more looks at 2 h and 24 h
     assert later.completed == 5 and later.no_shows == 1
 
 
 async def test_no_report_after_every_try_is_flagged_and_nobody_is_marked_absent(
-    database, graph, graph_server, settings_for_graph
+    database, graph, graph_server, sync_policy
 ):
     world = seed(database, graph_server, NOW)
     world.meeting.reports = []
-    result = await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
-    )
+    result = await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
     assert result.state == SyncState.NO_REPORT
     assert set(booking_statuses(database, world.session_id).values()) == {"booked"}
 
 
 async def test_no_application_access_policy_is_explained_with_the_fix(
-    database, graph, graph_server, settings_for_graph
+    database, graph, graph_server, sync_policy
 ):
     world = seed(database, graph_server, NOW)
     graph_server.faults.append(
@@ -168,9 +151,7 @@ async def test_no_application_access_policy_is_explained_with_the_fix(
             message="No Application Access Policy found for this app.",
         )
     )
-    result = await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
-    )
+    result = await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
     assert result.state == SyncState.BLOCKED
     assert "Grant-CsApplicationAccessPolicy" in result.problem
     assert result.next_attempt_at == NOW + timedelta(minutes=30)
@@ -178,12 +159,10 @@ async def test_no_application_access_policy_is_explained_with_the_fix(
 
 
 async def test_resolving_the_guest_records_their_completion(
-    database, graph, graph_server, settings_for_graph
+    database, graph, graph_server, sync_policy
 ):
     world = seed(database, graph_server, NOW)
-    await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
-    )
+    await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
     with database.unit_of_work() as db:
         [guest] = unmatched.unmatched(db, viewer_staff_id=None, now=NOW)
         line = unmatched.mark_guest(
@@ -201,7 +180,5 @@ async def test_resolving_the_guest_records_their_completion(
             is not None
         )
         assert unmatched.unmatched(db, viewer_staff_id=None, now=NOW) == []
-    again = await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
-    )
+    again = await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
     assert again.unmatched == 0 and again.completed == 6 and again.people == 8

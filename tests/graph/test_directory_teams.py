@@ -94,9 +94,8 @@ async def test_someone_not_in_the_directory_is_not_asked_about_again(database, g
 
 
 async def test_attendees_matched_from_a_report_get_their_teams(
-    database, graph, graph_server, settings_for_graph
+    database, graph, graph_server, sync_policy
 ):
-    from bot.bootstrap import attendance_sync_policy
     from graph.attendance_sync import sync_one_session
 
     world = seed(database, graph_server, NOW)
@@ -108,9 +107,7 @@ async def test_attendees_matched_from_a_report_get_their_teams(
         email = name.lower().replace(" ", ".") + "@example.gov.uk"
         graph_server.add_user(AAD[letter], name, email, department="Children's MASH")
 
-    await sync_one_session(
-        database, graph, attendance_sync_policy(settings_for_graph), world.session_id, NOW
-    )
+    await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
 
     found = _teams(database)
     assert found["Ann Able"] == ("Children's MASH", "Children's MASH")

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from bot.bootstrap import attendance_step, attendance_sync_policy, retention_step
+from bot.bootstrap import attendance_step, retention_step
 from bot.cards.reminders import reminder_card
 from config.settings import Settings
 from scheduler.sweep import ReminderSweep, SweepStep
@@ -24,13 +24,13 @@ def _sweep(database, clock, step: SweepStep) -> ReminderSweep:
 
 
 async def test_the_sweep_records_completions_from_teams_attendance(
-    database, graph, graph_server, settings_for_graph
+    database, graph, graph_server, sync_policy
 ):
     world = seed(database, graph_server, NOW)
     sweep = _sweep(
         database,
         FixedClock(NOW),
-        attendance_step(database, graph, attendance_sync_policy(settings_for_graph)),
+        attendance_step(database, graph, sync_policy),
     )
     report = await sweep.run()
     assert report.done["attendance"] == 1 and report.errors == []
