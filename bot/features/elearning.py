@@ -22,7 +22,7 @@ from database.engine import Database
 from graph.client import GraphClient
 from graph.errors import GraphProblem
 from training.dates.clock import Clock
-from training.people import teams
+from training.errors import TrainingError
 from training.records import elearning
 from training.records.elearning import Certificate, ClaimNotFound, ClaimProblem, ClaimView
 
@@ -122,9 +122,8 @@ class ELearningCommands(Feature):
     async def elearning_certificate(
         self, caller: Caller, data: CertificateSent, key: str | None
     ) -> Outcome:
-        if not data.asked and not await self.database.run(
-            elearning.waiting_for_certificate, caller.staff_id
-        ):
+        expected = await self.database.run(elearning.certificate_expected, caller.staff_id)
+        if not data.asked and not expected.waiting:
             return Outcome(
                 text="If that's your e-learning certificate, send it again with the words "
                 "'record e-learning'."
@@ -135,16 +134,17 @@ class ELearningCommands(Feature):
         content = await self.downloads.fetch(
             offer, self.rules.max_bytes, await self._token_for(offer)
         )
-        manager_id = await self._manager_of(caller.staff_id)
         claim = await self.database.run(
-            elearning.attach_certificate,
+            elearning.claim_with_certificate,
             caller.staff_id,
             Certificate(offer.name, content),
             self.clock.now(),
             course_code=self.rules.course_code,
             max_bytes=self.rules.max_bytes,
-            manager_staff_id=manager_id,
+            directory=await self._manager_of(expected.aad_object_id),
         )
+        if isinstance(claim, TrainingError):
+            raise claim
         if claim.status == "pending":
             return Outcome(
                 card=claim_sent_card(claim, self.zone), notices=(self._to_manager(claim),)
@@ -160,30 +160,22 @@ class ELearningCommands(Feature):
             log.warning("no Bot Framework token for a pasted picture: %s", refused)
             raise ClaimProblem(NO_PICTURE_TOKEN) from None
 
-    async def _manager_of(self, staff_id: int) -> int | None:
-        """The manager Entra ID names (kept as a staff member), or None; Graph is optional."""
-        aad, _ = await self.database.run(elearning.staff_for_graph, staff_id)
-        if self.graph is None or not aad:
+    async def _manager_of(self, aad_object_id: str | None) -> elearning.ManagerLookup | None:
+        """What Entra ID says of the person and their manager, or None; Graph is optional."""
+        if self.graph is None or not aad_object_id:
             return None
-        now = self.clock.now()
         try:
-            me = await self.graph.user(aad)
-            manager = await self.graph.manager(aad)
+            me = await self.graph.user(aad_object_id)
+            manager = await self.graph.manager(aad_object_id)
         except GraphProblem:
             log.warning("could not read a manager from Graph", exc_info=True)
             return None
-        if me is not None:
-            await self.database.run(teams.record_department, staff_id, me.department, now)
-        if manager is None:
-            return None
-        return await self.database.run(
-            elearning.upsert_directory_person,
-            manager.id,
-            manager.display_name,
-            manager.email,
-            manager.department,
-            now,
-        )
+        found = None
+        if manager is not None:
+            found = elearning.DirectoryPerson(
+                manager.id, manager.display_name, manager.email, manager.department
+            )
+        return elearning.ManagerLookup(me is not None, me.department if me else None, found)
 
     @route("name_manager", ManagerNamed, who=Who.STAFF, from_cards=True)
     async def name_manager(self, caller: Caller, data: ManagerNamed, key: str | None) -> Outcome:

@@ -99,10 +99,10 @@ def wrap_sessions(database: Database, clock: FixedClock) -> list[int]:
 
 
 @pytest.fixture
-def services(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def services(database: Database, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The services commands run through `Database.run`, by module and name, in order."""
     ran: list[str] = []
-    run = chat.database.run
+    run = database.run
 
     async def counted(service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         name = f"{service.__module__}.{service.__qualname__}"
@@ -110,5 +110,5 @@ def services(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> list[str]:
             ran.append(name)
         return await run(service, *args, **kwargs)
 
-    monkeypatch.setattr(chat.database, "run", counted)
+    monkeypatch.setattr(database, "run", counted)
     return ran

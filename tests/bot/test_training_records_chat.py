@@ -154,6 +154,32 @@ async def test_elearning_goes_to_the_graph_manager_who_alone_can_confirm(
         )
 
 
+async def test_a_certificate_with_a_graph_manager_is_two_calls_around_the_download_and_graph(
+    graph_chat, graph_server, files, services
+):
+    """One read before the certificate is fetched and Graph asked, one unit of work after:
+    the department, the manager and the claim together."""
+    ann = graph_chat.user("Ann Able", AAD["A"])
+    mo = graph_chat.user("Mo Manager", MANAGER_AAD)
+    await ann.says("hi")
+    await mo.says("hi")
+    graph_server.add_user(AAD["A"], "Ann Able", ann.email, department="Family Services")
+    graph_server.add_user(MANAGER_AAD, "Mo Manager", mo.email, department="Family Services")
+    graph_server.managers[AAD["A"]] = MANAGER_AAD
+    await graph_chat.background_done()  # the departments read when each first wrote
+    services.clear()
+    [sent] = cards_in(await ann.says("record e-learning", attachments=offer(files, "c.pdf", PDF)))
+    assert "asked Mo Manager to confirm" in card_text(sent)
+    assert services == [
+        "training.records.elearning.certificate_expected",
+        "training.records.elearning.claim_with_certificate",
+    ]
+    with graph_chat.database.unit_of_work() as db:
+        assert db.exec(select(Staff.team).where(Staff.aad_object_id == AAD["A"])).one() == (
+            "Family Services"
+        )
+
+
 async def test_no_manager_in_graph_means_the_person_names_one(graph_chat, graph_server, files):
     lee = graph_chat.user("Lee Lone")
     boss = graph_chat.user("Bo Boss")

@@ -219,6 +219,73 @@ def attach_certificate(
     return _view(db, claim)
 
 
+@dataclass(frozen=True)
+class CertificateExpected:
+    """Before a certificate is fetched: whether the person was asked for one, and their Entra
+    object id, to ask the directory who their manager is."""
+
+    waiting: bool
+    aad_object_id: str | None
+
+
+def certificate_expected(db: DbSession, staff_id: int) -> CertificateExpected:
+    aad, _ = staff_for_graph(db, staff_id)
+    return CertificateExpected(waiting_for_certificate(db, staff_id), aad)
+
+
+@dataclass(frozen=True)
+class DirectoryPerson:
+    aad_object_id: str
+    display_name: str
+    email: str | None
+    department: str | None
+
+
+@dataclass(frozen=True)
+class ManagerLookup:
+    """What the directory said about the person sending a certificate: their department (if
+    it found them) and their manager (if one is set)."""
+
+    found: bool
+    department: str | None
+    manager: DirectoryPerson | None
+
+
+def claim_with_certificate(
+    db: DbSession,
+    staff_id: int,
+    certificate: Certificate,
+    now: datetime,
+    *,
+    course_code: str,
+    max_bytes: int,
+    directory: ManagerLookup | None,
+) -> ClaimView | TrainingError:
+    """What the directory said is kept (the person's department, their manager as a staff
+    member), then the certificate attached (`attach_certificate`) with that manager. A
+    certificate refused comes back as the error, so what the directory said is kept even so."""
+    manager_id = None
+    if directory is not None and directory.found:
+        record_department(db, staff_id, directory.department, now)
+    if directory is not None and directory.manager is not None:
+        manager = directory.manager
+        manager_id = upsert_directory_person(
+            db, manager.aad_object_id, manager.display_name, manager.email, manager.department, now
+        )
+    try:
+        return attach_certificate(
+            db,
+            staff_id,
+            certificate,
+            now,
+            course_code=course_code,
+            max_bytes=max_bytes,
+            manager_staff_id=manager_id,
+        )
+    except TrainingError as refused:  # raised before the claim changes: nothing half-written
+        return refused
+
+
 def name_manager(
     db: DbSession,
     claim_id: int,
