@@ -293,24 +293,23 @@ class ELearningCommands(Feature):
     @route("refuse_manager", ClaimRef, who=Who.COORDINATOR, from_cards=True)
     async def refuse_manager(self, caller: Caller, data: ClaimRef, key: str | None) -> Outcome:
         """Not their manager: the person is asked to name the right one."""
-        now = self.clock.now()
-        refused = await self.database.run(
-            elearning.refuse_manager, data.claim_id, coordinator_staff_id=caller.staff_id, now=now
+        done = await self.database.run(
+            elearning.refuse_and_list,
+            data.claim_id,
+            coordinator_staff_id=caller.staff_id,
+            now=self.clock.now(),
         )
-        claims = await self.database.run(
-            elearning.pending_confirmations, viewer_staff_id=caller.staff_id, now=now
-        )
-        again = await self.database.run(elearning.claim_view, data.claim_id)
+        refused = done.refused
         error = (
             f"A coordinator couldn't confirm that {refused.manager_name} is your manager. "
             "Please give your line manager's email."
         )
         told = Notice(
-            refused.staff_id, name_manager_card(again, error=error), "Who is your manager?"
+            refused.staff_id, name_manager_card(done.claim, error=error), "Who is your manager?"
         )
         return Outcome(
             text=f"I've asked {refused.staff_name} to name their manager again.",
-            card=pending_confirmations_card(claims, self.zone),
+            card=pending_confirmations_card(list(done.pending), self.zone),
             notices=(told,),
         )
 

@@ -311,14 +311,17 @@ async def test_a_named_manager_can_be_made_to_wait_for_a_coordinators_approval(g
 
 @pytest.mark.parametrize("chat_settings", [{"named_manager_needs_approval": True}])
 async def test_a_coordinator_refuses_a_named_manager_and_the_person_names_another(
-    graph_chat, files
+    graph_chat, files, services
 ):
     lee, boss, _ = await _named(graph_chat, files)
     real = graph_chat.user("Rita Real")
     await real.says("hi")
     pat = graph_chat.coordinator()
     [pending] = cards_in(await pat.says("pending confirmations"))
+    await graph_chat.background_done()
+    services.clear()
     await pat.presses(button(pending, "Not their manager"))
+    assert services == ["training.records.elearning.refuse_and_list"]  # one unit of work
     await graph_chat.notices_sent()
     [form] = cards_in(lee.new_replies())
     assert "couldn't confirm that Bo Boss is your manager" in card_text(form)

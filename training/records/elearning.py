@@ -389,6 +389,25 @@ def refuse_manager(
     return refused
 
 
+@dataclass(frozen=True)
+class ManagerRefused:
+    """A named manager refused: the claim as it was (naming them), as it is now (waiting for
+    the person to name another), and the coordinators' list after it."""
+
+    refused: ClaimView
+    claim: ClaimView
+    pending: tuple[ClaimView, ...]
+
+
+def refuse_and_list(
+    db: DbSession, claim_id: int, *, coordinator_staff_id: int, now: datetime
+) -> ManagerRefused:
+    """`refuse_manager`, then the claim and the pending list as the coordinator now sees them."""
+    refused = refuse_manager(db, claim_id, coordinator_staff_id=coordinator_staff_id, now=now)
+    pending = pending_confirmations(db, viewer_staff_id=coordinator_staff_id, now=now)
+    return ManagerRefused(refused, claim_view(db, claim_id), tuple(pending))
+
+
 def decide(
     db: DbSession,
     claim_id: int,
