@@ -2,11 +2,17 @@
 
 Both say the same sentences as the report card (`training.figures.report`), with the figures, the
 breakdowns, the feedback comments people agreed to share and, where given, the chart.
+
+Names, team names, course titles and comments are people's words: each is folded onto one line
+and, in Markdown, escaped (`documents.markdown_text`), so a comment reads as the comment and can
+never add a heading, a table row, a link or an image. Word takes each as the plain text of one run
+(no breaks, tabs, fields or formatting of its own).
 """
 
 import io
 from zoneinfo import ZoneInfo
 
+from documents.markdown_text import folded, inline, table_cell
 from training.figures.report import FIGURE_TITLES, FIGURES, feedback_sentence, headline
 from training.figures.totals import Line, Totals
 
@@ -18,18 +24,34 @@ def _md_table(lines: list[Line]) -> list[str]:
         "| --- |" + " ---: |" * len(short),
     ]
     for line in lines:
-        name = line.name.replace("|", "/")
-        out.append(f"| {name} | " + " | ".join(str(getattr(line.figures, n)) for n in short) + " |")
+        out.append(
+            f"| {table_cell(line.name)} | "
+            + " | ".join(str(getattr(line.figures, n)) for n in short)
+            + " |"
+        )
     return out if lines else ["Nothing in this period."]
+
+
+def _comments(totals: Totals) -> list[tuple[str, str, str]]:
+    """Each shared comment as (label, comment, name or ''), folded onto one line."""
+    out = []
+    for c in totals.feedback.comments:
+        for label, comment in (
+            ("Most useful", c.most_useful),
+            ("Could be better", c.could_be_better),
+        ):
+            if comment and folded(comment):
+                out.append((label, folded(comment), folded(c.by or "")))
+    return out
 
 
 def report_markdown(totals: Totals, zone: ZoneInfo, chart_uri: str | None = None) -> str:
     """The training section of the annual Prevent update, in Markdown."""
     made = totals.generated_at.astimezone(zone)
     lines = [
-        f"## Prevent training: {totals.scope.label}",
+        f"## Prevent training: {inline(totals.scope.label)}",
         "",
-        *headline(totals),
+        *[inline(sentence) for sentence in headline(totals)],
         "",
         "### Figures",
         "",
@@ -43,12 +65,9 @@ def report_markdown(totals: Totals, zone: ZoneInfo, chart_uri: str | None = None
     lines += ["### By team", "", *_md_table(totals.by_team), ""]
     lines += ["### By course", "", *_md_table(totals.by_course), ""]
     lines += ["### Feedback", "", feedback_sentence(totals.feedback), ""]
-    for c in totals.feedback.comments:
-        by = f" ({c.by})" if c.by else ""
-        if c.most_useful:
-            lines.append(f"- Most useful: \u201c{c.most_useful}\u201d{by}")
-        if c.could_be_better:
-            lines.append(f"- Could be better: \u201c{c.could_be_better}\u201d{by}")
+    for label, comment, by in _comments(totals):
+        named = f" ({inline(by)})" if by else ""
+        lines.append(f"- {label}: \u201c{inline(comment)}\u201d{named}")
     lines += [
         "",
         f"_Produced {made:%d %B %Y %H:%M} UK time. Sessions count by their start date in UK "
@@ -66,9 +85,9 @@ def report_docx(totals: Totals, zone: ZoneInfo, chart: bytes | None = None) -> b
     from docx.shared import Cm
 
     doc = Document()
-    doc.add_heading(f"Prevent training: {totals.scope.label}", level=1)
+    doc.add_heading(f"Prevent training: {folded(totals.scope.label)}", level=1)
     for sentence in headline(totals):
-        doc.add_paragraph(sentence)
+        doc.add_paragraph(folded(sentence))
     doc.add_heading("Figures", level=2)
     table = doc.add_table(rows=0, cols=2)
     table.style = "Light List Accent 1"
@@ -86,19 +105,14 @@ def report_docx(totals: Totals, zone: ZoneInfo, chart: bytes | None = None) -> b
             cell.text = head
         for line in breakdown:
             f = line.figures
-            values = [line.name, f.sessions_delivered, f.people_attended, f.attendances]
+            values = [folded(line.name), f.sessions_delivered, f.people_attended, f.attendances]
             for cell, value in zip(grid.add_row().cells, [*values, f.completed_any], strict=True):
                 cell.text = str(value)
     doc.add_heading("Feedback", level=2)
     doc.add_paragraph(feedback_sentence(totals.feedback))
-    for c in totals.feedback.comments:
-        by = f" ({c.by})" if c.by else ""
-        if c.most_useful:
-            doc.add_paragraph(f"Most useful: \u201c{c.most_useful}\u201d{by}", style="List Bullet")
-        if c.could_be_better:
-            doc.add_paragraph(
-                f"Could be better: \u201c{c.could_be_better}\u201d{by}", style="List Bullet"
-            )
+    for label, comment, by in _comments(totals):
+        named = f" ({by})" if by else ""
+        doc.add_paragraph(f"{label}: \u201c{comment}\u201d{named}", style="List Bullet")
     made = totals.generated_at.astimezone(zone)
     doc.add_paragraph(
         f"Produced {made:%d %B %Y %H:%M} UK time. Financial years run 1 April to 31 March; "

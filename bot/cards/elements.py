@@ -3,6 +3,7 @@
 Teams renders a TextBlock's text and a FactSet's titles and values as Markdown. Text that
 people typed (names, comments, board and file names, reasons, places) must not become a link
 or bold type inside the bot's own card, so `text` and `facts` escape everything they are given
+(by the rule the board report uses too, `documents.markdown_text`)
 unless it is `Markdown`: text the bot means as Markdown, built with `markdown` and `bold`
 from parts that are escaped in turn.
 
@@ -12,12 +13,13 @@ reader and mypy sees plain dicts; each card's shape is checked by the parser Tea
 (tests/cards/test_every_card.py).
 """
 
-import re
 from datetime import datetime
 from typing import Any, TypeAlias
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from documents.markdown_text import escaped as _escaped
+from documents.markdown_text import unescaped as _unescaped
 from training.views import SessionSummary
 
 Card: TypeAlias = dict[str, Any]
@@ -25,27 +27,9 @@ Element: TypeAlias = dict[str, Any]
 Action: TypeAlias = dict[str, Any]
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
-# Emphasis, links, code, autolinks, HTML and entities anywhere; lists, headings, quotes, rules
-# and fences at the start of a line (where indentation would make code). CommonMark shows a
-# backslash-escaped punctuation mark as itself.
-_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
-_INLINE = re.compile(r"([\\`*_\[\]<]|&(?=#?[0-9A-Za-z]+;))")
-_LINE_START = re.compile(r"^([-+#>=~])", re.MULTILINE)
-_ORDERED = re.compile(r"^(\d{1,9})([.)])", re.MULTILINE)
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-
 
 class Markdown(str):
     """Card text whose Markdown the bot means; its parts from people are escaped."""
-
-
-def _escaped(value: str, *, line_start: bool = True) -> str:
-    if not line_start:  # the text goes on a line already begun: its first line is not a start
-        return _escaped("x" + value)[1:]
-    lines = value.replace("\r\n", "\n").replace("\r", "\n")
-    escaped = _INLINE.sub(r"\\\1", _INDENT.sub("", lines))
-    escaped = _LINE_START.sub(r"\\\1", escaped)
-    return _ORDERED.sub(r"\1\\\2", escaped)
 
 
 def plain(value: str) -> Markdown:
@@ -82,7 +66,7 @@ def link(title: str, url: str) -> Markdown:
 
 def unescaped(value: str) -> str:
     """Card text as words for a plain-text answer (an invoke's message): escapes taken out."""
-    return _ESCAPED.sub(r"\1", value)
+    return _unescaped(value)
 
 
 def card(body: list[Element], actions: list[Action] | None = None) -> Card:
