@@ -72,12 +72,13 @@ async def _read_reports(
             now,
         )
         url = None if progress.complete else progress.next_page_url
+        trail = graph.trail(f"report {report.id}'s attendance records")
         while url is not None:
             page = await graph.records_page(url)
             await database.run(
                 reports.store_page, progress.copy_id, page.records, page.next_link, now
             )
-            url = page.next_link
+            url = None if page.next_link is None else trail.follow(page.next_link)
     return len(listed)
 
 

@@ -54,6 +54,7 @@ from msgraph_core import GraphClientFactory
 from config.settings import Settings
 from graph.auth import GRAPH_SCOPES, graph_credential
 from graph.errors import GraphNotConfigured, GraphProblem
+from graph.paging import MAX_PAGES, PageTrail, origin
 from graph.records import (
     AttendanceReport,
     DirectoryDepartment,
@@ -103,23 +104,33 @@ def _http_client(settings: Settings) -> httpx.AsyncClient:
 class GraphClient:
     """The few Graph calls we make, returning `graph.records` types."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, max_pages: int = MAX_PAGES) -> None:
         if not settings.graph_configured:
             raise GraphNotConfigured()
         self.organiser = settings.graph_organiser
         self.credential = graph_credential(settings)
         self._http = _http_client(settings)
+        self._base_url = settings.graph_base_url.rstrip("/")
+        self._max_pages = max_pages
+        # The token goes to the Graph host alone, whatever URL a request is sent to.
+        _, graph_host, _ = origin(self._base_url)
         adapter = GraphRequestAdapter(
-            AzureIdentityAuthenticationProvider(self.credential, scopes=GRAPH_SCOPES),
+            AzureIdentityAuthenticationProvider(
+                self.credential, scopes=GRAPH_SCOPES, allowed_hosts=[graph_host]
+            ),
             client=self._http,
         )
-        adapter.base_url = settings.graph_base_url.rstrip("/")
+        adapter.base_url = self._base_url
         self._adapter = adapter
         self._sdk = GraphServiceClient(request_adapter=adapter)
 
     async def close(self) -> None:
         await self._http.aclose()
         await self.credential.close()
+
+    def trail(self, what: str) -> PageTrail:
+        """A new listing's pages: next links followed only to Graph, once each, up to the cap."""
+        return PageTrail(self._base_url, what, self._max_pages)
 
     def _organiser(self, organiser: str | None) -> str:
         who = organiser or self.organiser
@@ -332,6 +343,7 @@ class GraphClient:
         """Every report of the meeting (one per sitting), without their records."""
         builder = self._meeting(meeting_id, organiser).attendance_reports
         request = builder.to_get_request_information()
+        trail = self.trail("attendance reports")
         reports: list[AttendanceReport] = []
         while True:
             page = await self._raw(request)
@@ -348,7 +360,7 @@ class GraphClient:
             next_link = page.get("@odata.nextLink")
             if not isinstance(next_link, str):
                 return reports
-            request = builder.with_url(next_link).to_get_request_information()
+            request = builder.with_url(trail.follow(next_link)).to_get_request_information()
 
     def first_records_url(
         self, meeting_id: str, report_id: str, organiser: str | None = None
@@ -364,9 +376,10 @@ class GraphClient:
         return str(request.url)
 
     async def records_page(self, url: str) -> RecordPage:
-        """One page of records from an absolute URL (the first, or an `@odata.nextLink`)."""
+        """One page of records from an absolute URL (the first, or an `@odata.nextLink`, kept
+        in the database between tries: the caller's `trail` follows it, this checks its host)."""
         # Any builder's with_url() sends to an absolute URL through the same adapter.
-        builder = self._sdk.users.with_url(url)
+        builder = self._sdk.users.with_url(self.trail("attendance records").check(url))
         page = await self._raw(builder.to_get_request_information())
         records = [r for r in page.get("value") or [] if isinstance(r, dict)]
         next_link = page.get("@odata.nextLink")
@@ -411,6 +424,7 @@ class GraphClient:
             )
         )
         builder = self._sdk.groups.by_group_id(group_id).transitive_members.graph_user
+        trail = self.trail(f"group {group_id}'s members")
         members: list[GroupMember] = []
         try:
             page = await builder.get(config)
@@ -422,7 +436,7 @@ class GraphClient:
                 ]
                 if not page.odata_next_link:
                     break
-                page = await builder.with_url(page.odata_next_link).get()
+                page = await builder.with_url(trail.follow(page.odata_next_link)).get()
         except (APIError, httpx.HTTPError) as error:
             raise _problem(error) from error
         return members
@@ -442,6 +456,7 @@ class GraphClient:
             )
         )
         request = self._sdk.users.to_get_request_information(config)
+        trail = self.trail("the directory's users")
         while True:
             page = await self._raw(request)
             yield [
@@ -457,7 +472,7 @@ class GraphClient:
             next_link = page.get("@odata.nextLink")
             if not isinstance(next_link, str):
                 return
-            request = self._sdk.users.with_url(next_link).to_get_request_information()
+            request = self._sdk.users.with_url(trail.follow(next_link)).to_get_request_information()
 
 
 def _person(found: Any) -> DirectoryUser | None:

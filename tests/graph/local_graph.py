@@ -6,6 +6,7 @@ v1.0 metadata first (tests/graph/metadata.py), so it cannot drift from real Grap
 import asyncio
 import itertools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -119,6 +120,8 @@ class LocalGraph:
     # While set and not yet released, every request waits (to show nobody waits for Graph).
     held: asyncio.Event | None = None
     cancellations: list[tuple[str, str]] = field(default_factory=list)
+    # Rewrites every `@odata.nextLink` it gives (a test's Graph that links elsewhere, or loops).
+    rewrite_next_link: Callable[[str], str] | None = None
     _runner: web.AppRunner | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -194,6 +197,8 @@ class LocalGraph:
         except AssertionError as wrong:
             self.violations.append(str(wrong))
             return self._error(500, "FakeDrift", str(wrong)[:500])
+        if self.rewrite_next_link and "@odata.nextLink" in body:
+            body = {**body, "@odata.nextLink": self.rewrite_next_link(body["@odata.nextLink"])}
         return web.json_response(body, status=status)
 
     def _link(self, request: web.Request, skip: int) -> str:
