@@ -2,6 +2,7 @@
 
 import ipaddress
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,8 @@ CommaInts = Annotated[list[int], NoDecode]
 # How botbuilder signs the bot in: Azure creates single-tenant bots (or a user-assigned managed
 # identity); multi-tenant is kept for bots registered before that.
 APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
+# The shortest download-link key accepted outside local mode: as long as its HMAC-SHA256 output.
+LINK_SECRET_BYTES = 32
 
 
 class RefusedToStart(RuntimeError):
@@ -244,15 +247,15 @@ class Settings(BaseSettings):
     def start_problems(self) -> list[str]:
         """Why these settings must not serve anyone (empty: they may). Checked before the bot
         listens, so a missing setting refuses to start rather than serving everyone."""
+        problems = self._graph_problems()
         if self.local_mode:
-            if _loopback(self.host):
-                return []
-            return [
-                f"HOST is {self.host}, but with no MICROSOFT_APP_ID requests are not "
-                "authenticated (local mode), so the bot listens only on this machine: use "
-                "HOST=127.0.0.1 (or ::1), or set MICROSOFT_APP_ID and its tenant."
-            ]
-        problems = []
+            if not _loopback(self.host):
+                problems.append(
+                    f"HOST is {self.host}, but with no MICROSOFT_APP_ID requests are not "
+                    "authenticated (local mode), so the bot listens only on this machine: use "
+                    "HOST=127.0.0.1 (or ::1), or set MICROSOFT_APP_ID and its tenant."
+                )
+            return problems
         if not self.served_tenant_ids:
             problems.append(
                 "MICROSOFT_APP_ID is set but neither MICROSOFT_APP_TENANT_ID nor "
@@ -272,11 +275,55 @@ class Settings(BaseSettings):
                 "MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD: give the app's "
                 "client secret (or use MICROSOFT_APP_TYPE=UserAssignedMSI)."
             )
+        return problems + self._link_problems()
+
+    def _link_problems(self) -> list[str]:
+        """Download links (certificates, exports) need the bot's public https origin and a key
+        every replica shares, long enough that nobody can guess it."""
+        problems = []
         if not self.public_url or not self.certificate_link_secret.get_secret_value():
             problems.append(
                 "MICROSOFT_APP_ID is set but PUBLIC_URL or CERTIFICATE_LINK_SECRET is not: "
-                "managers' certificate links need the bot's public https origin, and a secret "
-                "every replica shares (a link made on one replica must open on another)."
+                "download links need the bot's public https origin, and a secret every "
+                "replica shares (a link made on one replica must open on another)."
+            )
+        elif not self.public_url.lower().startswith("https://"):
+            problems.append(
+                f"PUBLIC_URL is {self.public_url}: download links carry people's certificates "
+                "and figures, so it must be the bot's https:// origin."
+            )
+        secret = self.certificate_link_secret.get_secret_value()
+        if secret and len(secret.encode("utf-8")) < LINK_SECRET_BYTES:
+            problems.append(
+                f"CERTIFICATE_LINK_SECRET is {len(secret.encode('utf-8'))} bytes: use at least "
+                f"{LINK_SECRET_BYTES} random bytes (for example `openssl rand -base64 48`)."
+            )
+        return problems
+
+    def _graph_problems(self) -> list[str]:
+        """Graph is read for the council's own tenant only, with one kind of credential that
+        exists."""
+        problems = []
+        graph_tenant = self.graph_tenant_id.strip()
+        if graph_tenant and not self.local_mode and not self.is_home_tenant(graph_tenant):
+            problems.append(
+                f"GRAPH_TENANT_ID is {graph_tenant}, not the bot's home tenant "
+                "(MICROSOFT_APP_TENANT_ID): attendance and staff records must come from the "
+                "council's own directory."
+            )
+        token_file = self.graph_federated_token_file
+        if token_file and (
+            self.graph_client_secret.get_secret_value() or self.graph_client_certificate_path
+        ):
+            problems.append(
+                "GRAPH_FEDERATED_TOKEN_FILE is set together with GRAPH_CLIENT_SECRET (or "
+                "GRAPH_CLIENT_CERTIFICATE_PATH): give one credential, so it is clear which "
+                "one Graph is read with."
+            )
+        if token_file and not Path(token_file).is_file():
+            problems.append(
+                f"GRAPH_FEDERATED_TOKEN_FILE is {token_file}, which does not exist: mount the "
+                "token file (workload identity) or unset it."
             )
         return problems
 

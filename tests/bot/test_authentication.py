@@ -89,7 +89,7 @@ async def secured(database, clock) -> AsyncIterator[tuple[TeamsUser, str]]:
         microsoft_app_tenant_id=TENANT,
         bot_openid_metadata_url=metadata_url,
         public_url="https://wrapbot.example.gov.uk",
-        certificate_link_secret="a-secret-every-replica-shares",
+        certificate_link_secret="a-secret-every-replica-shares-0123456789",
     )
     runner = web.AppRunner(create_app(settings, database, clock), access_log=None)
     await runner.setup()

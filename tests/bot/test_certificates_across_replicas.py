@@ -17,7 +17,7 @@ from tests.bot.graph_chat import offer
 from tests.bot.harness import button, card_from_invoke, cards_in
 from tests.graph.scenario import AAD
 
-SECRET = "a-secret-every-replica-shares"
+SECRET = "a-secret-every-replica-shares-0123456789"
 PDF = b"%PDF-1.7\n" + b"2" * 3000
 MANAGER_AAD = "eeeeeeee-0000-0000-0000-00000000000m"
 

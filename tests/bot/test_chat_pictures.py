@@ -106,7 +106,7 @@ async def secured_chat(
         microsoft_app_tenant_id=TENANT,
         bot_openid_metadata_url=metadata_url,
         public_url="https://wrapbot.example.gov.uk",
-        certificate_link_secret="a-secret-every-replica-shares",
+        certificate_link_secret="a-secret-every-replica-shares-0123456789",
         bot_login_url=f"{authority.url}/{TENANT}",
         bot_ca_bundle=str(pki.ca_file),
         certificate_dir=str(tmp_path / "certificates"),

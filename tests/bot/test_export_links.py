@@ -19,7 +19,7 @@ from demo.council import PLAYGROUND_PEOPLE, load_demo_data
 from training.models import AuditEntry, ExportDownload
 
 ALEX, ISAIAH = PLAYGROUND_PEOPLE[0], PLAYGROUND_PEOPLE[3]
-SECRET = "the same key on every replica"
+SECRET = "the same key on every replica, 32 bytes or more"
 PUBLIC_URL = "https://wrapbot.example.gov.uk"
 LINK = re.compile(r"\((https://wrapbot\.example\.gov\.uk/exports/[^)\s]+)\)")
 

@@ -21,6 +21,13 @@ APP_ID = "a1b2c3d4-0000-4000-8000-000000000001"
 
 # What a deployed bot also needs: where managers' certificate links point, and their key.
 LINKS = {"public_url": "https://wrapbot.example.gov.uk", "certificate_link_secret": "k" * 32}
+DEPLOYED = {
+    "MICROSOFT_APP_ID": APP_ID,
+    "MICROSOFT_APP_PASSWORD": "x",
+    "MICROSOFT_APP_TENANT_ID": "11111111-2222-3333-4444-555555555555",
+    "PUBLIC_URL": "https://wrapbot.example.gov.uk",
+    "CERTIFICATE_LINK_SECRET": "k" * 32,
+}
 
 
 def _settings(**values: Any) -> Settings:
@@ -79,6 +86,39 @@ def test_an_app_id_needs_a_public_url_and_a_shared_link_secret(missing) -> None:
         settings.refuse_unsafe()
 
 
+@pytest.mark.parametrize(
+    "values, problem",
+    [
+        ({"certificate_link_secret": "k" * 31}, "CERTIFICATE_LINK_SECRET is 31 bytes"),
+        ({"public_url": "http://wrapbot.example.gov.uk"}, "PUBLIC_URL is http://"),
+        ({"graph_tenant_id": PARTNER}, f"GRAPH_TENANT_ID is {PARTNER}, not the bot's home"),
+    ],
+)
+def test_links_and_graph_must_be_the_councils_own(values, problem) -> None:
+    settings = _settings(
+        microsoft_app_id=APP_ID,
+        microsoft_app_password="s",
+        microsoft_app_tenant_id=TENANT,
+        **{**LINKS, **values},
+    )
+    with pytest.raises(RefusedToStart, match=problem):
+        settings.refuse_unsafe()
+    _settings(**{**values, "graph_tenant_id": TENANT}).refuse_unsafe()  # local mode: any
+
+
+def test_a_federated_token_file_must_exist_and_be_the_only_credential(tmp_path) -> None:
+    token = tmp_path / "token"
+    graph = {"graph_tenant_id": TENANT, "graph_client_id": APP_ID}
+    with pytest.raises(RefusedToStart, match=r"GRAPH_FEDERATED_TOKEN_FILE is .* does not exist"):
+        _settings(graph_federated_token_file=str(token), **graph).refuse_unsafe()
+    token.write_text("eyJ...")
+    _settings(graph_federated_token_file=str(token), **graph).refuse_unsafe()
+    with pytest.raises(RefusedToStart, match="together with GRAPH_CLIENT_SECRET"):
+        _settings(
+            graph_federated_token_file=str(token), graph_client_secret="s", **graph
+        ).refuse_unsafe()
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "[::1]", "localhost", "127.0.0.2"])
 def test_local_mode_may_listen_on_loopback(host: str) -> None:
     _settings(host=host).refuse_unsafe()
@@ -103,10 +143,18 @@ def test_create_app_refuses_unsafe_settings(database: Database) -> None:
             {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "x"},
             "MICROSOFT_APP_TENANT_ID nor ALLOWED_TENANT_IDS",
         ),
+        ({**DEPLOYED, "CERTIFICATE_LINK_SECRET": "short"}, "CERTIFICATE_LINK_SECRET is 5 bytes"),
+        ({**DEPLOYED, "PUBLIC_URL": "http://wrapbot.example"}, "PUBLIC_URL is http://"),
+        ({**DEPLOYED, "GRAPH_TENANT_ID": PARTNER}, "GRAPH_TENANT_ID is"),
+        ({"GRAPH_FEDERATED_TOKEN_FILE": "/nowhere/token"}, "GRAPH_FEDERATED_TOKEN_FILE is"),
     ],
 )
 def test_the_bot_process_refuses_to_start(tmp_path, environment, says) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "ALLOWED_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MICROSOFT_", "ALLOWED_", "GRAPH_", "PUBLIC_URL", "CERTIFICATE_"))
+    }
     done = subprocess.run(
         [sys.executable, "-m", "bot"],
         env={
