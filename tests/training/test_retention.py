@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from delivery.file_links import store_download
 from tests.factories import add_course, add_session, add_staff
 from training.data_protection import audit
 from training.data_protection.retention import ANONYMOUS, apply_retention
@@ -13,6 +14,7 @@ from training.models import (
     Completion,
     CompletionSource,
     ConversationReference,
+    ExportDownload,
     SessionAttendance,
     Staff,
 )
@@ -177,3 +179,40 @@ def test_a_register_reason_naming_someone_gone_is_scrubbed(database, clock):
     with database.unit_of_work() as db:
         row = db.exec(select(SessionAttendance)).one()
         assert row.reason == f"Watched from staff {lee}'s laptop (staff {lee})"
+
+
+def test_export_files_whose_link_has_expired_go_and_live_ones_stay(database, clock):
+    now = clock.now()
+    with database.unit_of_work() as db:
+        coordinator = add_staff(db, "Cora Coordinator", now)
+        # Each new file clears the expired ones, so the expired one is made last (earlier).
+        live = store_download(
+            db,
+            coordinator.id,
+            "totals.csv",
+            b"team,count\n",
+            now,
+            lifetime=timedelta(minutes=10),
+            action="export.csv",
+            subject="totals",
+            detail="",
+        )
+        expired = store_download(
+            db,
+            coordinator.id,
+            "roster.csv",
+            b"name,email\nAnn,ann@council.example\n",
+            now - timedelta(hours=2),
+            lifetime=timedelta(minutes=10),
+            action="export.csv",
+            subject="session 1",
+            detail="roster",
+        )
+
+    with database.unit_of_work() as db:
+        result = apply_retention(db, now, years=6)
+    assert result.deleted["export_download"] == 1
+
+    with database.unit_of_work() as db:
+        kept = [row.id for row in db.exec(select(ExportDownload)).all()]
+    assert kept == [live.id] and expired.id not in kept

@@ -4,7 +4,9 @@ who have gone are anonymised (training/data_protection/anonymisation.py).
 Who trained when is personal data. Past the period (RETENTION_YEARS, default 6) a session's
 bookings, attendance (rows, raw Teams reports and records), calendar invitations, feedback
 (comments, scores and requests) go, and so do completions, e-learning claims, audit entries,
-messages and conversations with no known person older than it. The session rows stay, without
+messages and conversations with no known person older than it. Files kept for download by link
+(exports) go once their link has expired, whatever their age: nothing can fetch them any more,
+and a roster in one holds names and emails. The session rows stay, without
 their facilitators' names or a cancellation's reason, so historical session counts remain. Run
 by the scheduler; safe to run any number of times.
 """
@@ -33,6 +35,7 @@ from training.models import (
     ConversationReference,
     DeliveryBlock,
     ElearningClaim,
+    ExportDownload,
     FeedbackRequest,
     FeedbackResponse,
     HandledRequest,
@@ -121,6 +124,7 @@ def _old_records(now: datetime, cutoff: datetime) -> list[tuple[str, Delete]]:
             ),
         ),
         ("delivery_block", delete(DeliveryBlock).where(col(DeliveryBlock.blocked_at) < cutoff)),
+        ("export_download", delete(ExportDownload).where(col(ExportDownload.expires_at) <= now)),
     ]
 
 
