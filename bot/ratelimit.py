@@ -12,6 +12,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from database.engine import Database
@@ -25,6 +26,16 @@ PER_CONVERSATION = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
 # no answer at all (reset, timeout) too.
 RETRYABLE_STATUSES = frozenset({408, 412, 429})
 GONE_STATUSES = frozenset({403, 404})
+# A Retry-After is honoured up to these: a conversation's limits reach over an hour, the
+# tenant's over a second, so a longer tenant hold is a mistake (ours or Teams's) that would
+# silence every message; a conversation or message waiting longer is retried after an hour.
+LONGEST_RETRY_AFTER = 3600.0
+LONGEST_TENANT_HOLD = 60.0
+
+
+def retry_after_capped(seconds: float | None) -> float | None:
+    """A Retry-After no longer than LONGEST_RETRY_AFTER (None stays None)."""
+    return None if seconds is None else min(max(seconds, 0.0), LONGEST_RETRY_AFTER)
 
 
 def transient(status: int | None) -> bool:
@@ -98,23 +109,26 @@ def tenant_wide(answers: Sequence[tuple[str, bool]]) -> bool:
 class SharedPace(Protocol):
     """The tenant's pace kept where every replica sees it (see `delivery.pace`)."""
 
-    async def reserve(self, tenant_id: str) -> float: ...
+    async def reserve(self, tenant_id: str, at_most: float | None = None) -> float: ...
 
     async def hold(self, tenant_id: str, seconds: float) -> None: ...
 
 
 class LocalPace:
     """The tenant's pace in this process (one process: SQLite), as `delivery.pace` keeps it in
-    the database for several: each send takes the next moment, one interval after the last."""
+    the database for several: each send takes the next moment, one interval after the last,
+    and only when it is no more than `at_most` seconds away."""
 
     def __init__(self, requests_per_second: float, monotonic: Monotonic = time.monotonic) -> None:
         self._interval = 1.0 / requests_per_second
         self._monotonic = monotonic
         self._next: dict[str, float] = {}
 
-    async def reserve(self, tenant_id: str) -> float:
+    async def reserve(self, tenant_id: str, at_most: float | None = None) -> float:
         now = self._monotonic()
         moment = max(self._next.get(tenant_id, now), now)
+        if at_most is not None and moment - now > at_most:
+            return moment - now
         self._next[tenant_id] = moment + self._interval
         return moment - now
 
@@ -124,17 +138,29 @@ class LocalPace:
 
 
 class DatabasePace:
-    """The tenant's pace in PostgreSQL, so all replicas together keep to one rate."""
+    """The tenant's pace in PostgreSQL, so all replicas together keep to one rate. It runs on
+    the database's clock; `clock` is for tests that move time instead of waiting."""
 
-    def __init__(self, database: Database, requests_per_second: float) -> None:
+    def __init__(
+        self,
+        database: Database,
+        requests_per_second: float,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self._database = database
         self._interval = 1.0 / requests_per_second
+        self._clock = clock
 
-    async def reserve(self, tenant_id: str) -> float:
-        return await self._database.run(pace.reserve, tenant_id, self._interval)
+    def _now(self) -> datetime | None:
+        return self._clock() if self._clock is not None else None
+
+    async def reserve(self, tenant_id: str, at_most: float | None = None) -> float:
+        return await self._database.run(
+            pace.reserve, tenant_id, self._interval, at_most=at_most, now=self._now()
+        )
 
     async def hold(self, tenant_id: str, seconds: float) -> None:
-        await self._database.run(pace.hold, tenant_id, seconds)
+        await self._database.run(pace.hold, tenant_id, seconds, now=self._now())
 
 
 class TeamsRateLimiter:
@@ -161,7 +187,9 @@ class TeamsRateLimiter:
             PER_CONVERSATION, monotonic=monotonic, sleep=sleep
         )
         self.pace = shared or LocalPace(requests_per_second * headroom, monotonic)
+        self.interval = 1.0 / (requests_per_second * headroom)
         self._monotonic = monotonic
+        self._handed_back_until: dict[str, float] = {}
         self._sleep = sleep
         self._answers: dict[str, deque[tuple[float, str, bool]]] = {}
 
@@ -172,14 +200,25 @@ class TeamsRateLimiter:
     async def acquire_conversation(self, conversation_id: str) -> None:
         await self.conversations.acquire(conversation_id)
 
-    async def acquire_tenant(self, tenant_id: str | None, *, at_most: float) -> bool:
-        """Wait for the tenant's next turn, unless that is more than `at_most` seconds away."""
-        wait = await self.pace.reserve(tenant_id or "")
+    async def acquire_tenant(self, tenant_id: str | None, *, at_most: float) -> float | None:
+        """Wait for the tenant's next turn; None once it has come. A turn more than `at_most`
+        seconds away is not taken: returns how many seconds off the tenant's pace is free."""
+        wait = await self.pace.reserve(tenant_id or "", at_most)
         if wait > at_most:
-            return False
+            return wait
         if wait > 0:
             await self._sleep(wait)
-        return True
+        return None
+
+    def hand_back_after(self, tenant_id: str | None, wait: float) -> float:
+        """When a message refused a turn `wait` seconds off should come due again: the messages
+        handed back here for a tenant come due one interval apart, in the order handed back,
+        rather than all at once when the tenant's pace is free (and all refused again)."""
+        tenant = tenant_id or ""
+        now = self._monotonic()
+        moment = max(now + wait, self._handed_back_until.get(tenant, now) + self.interval)
+        self._handed_back_until[tenant] = moment
+        return moment - now
 
     async def answered(
         self, conversation_id: str, tenant_id: str | None, *, retry_after: float | None = None
@@ -194,9 +233,9 @@ class TeamsRateLimiter:
             answers.popleft()
         if retry_after is None:
             return
-        self.conversations.pause(conversation_id, retry_after)
+        self.conversations.pause(conversation_id, min(retry_after, LONGEST_RETRY_AFTER))
         if tenant_wide([(c, throttled) for _, c, throttled in answers]):
-            await self.pace.hold(tenant, retry_after)
+            await self.pace.hold(tenant, min(retry_after, LONGEST_TENANT_HOLD))
 
 
 def backoff_seconds(
@@ -214,4 +253,4 @@ def backoff_seconds(
     """
     ceiling = min(cap, base * 2.0 ** max(attempt - 1, 0))
     delay = ceiling * (0.5 + rand() / 2)
-    return max(delay, retry_after or 0.0)
+    return max(delay, retry_after_capped(retry_after) or 0.0)

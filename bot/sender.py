@@ -11,6 +11,7 @@ order; different people are served concurrently, at most `concurrency` sends at 
 
 import asyncio
 import contextlib
+import heapq
 import json
 import logging
 import os
@@ -182,7 +183,8 @@ class ProactiveSender:
         self._slots = asyncio.Semaphore(concurrency)
         self._one_batch_at_a_time = asyncio.Lock()
         self._wake = asyncio.Event()
-        self._soonest_retry: float | None = None
+        self._coming_due: list[datetime] = []  # a heap: when rows handed back fall due
+        self._last_claim_at = datetime.min.replace(tzinfo=UTC)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._liveness = SenderLiveness(database)
@@ -196,10 +198,11 @@ class ProactiveSender:
         async with self._one_batch_at_a_time:
             if not await self._alive():
                 return DeliveryReport()
+            self._last_claim_at = self.clock.now()
             claimed = await self.database.run(
                 outbox.claim,
                 self.worker_id,
-                self.clock.now(),
+                self._last_claim_at,
                 lease_seconds=self.lease_seconds,
                 limit=self.batch_size,
             )
@@ -268,8 +271,9 @@ class ProactiveSender:
         await self.limiter.acquire_conversation(conversation_id)
         if not await self._renew(message, report):
             return
-        if not await self.limiter.acquire_tenant(tenant, at_most=self.longest_wait_seconds):
-            await self._give_back(message, self.longest_wait_seconds, report)
+        busy = await self.limiter.acquire_tenant(tenant, at_most=self.longest_wait_seconds)
+        if busy is not None:
+            await self._give_back(message, self.limiter.hand_back_after(tenant, busy), report)
             return
         try:
             await asyncio.wait_for(
@@ -311,8 +315,7 @@ class ProactiveSender:
         not_before = self.clock.now() + timedelta(seconds=wait_seconds)
         if await self.database.run(outbox.give_back, message.id, self.worker_id, not_before):
             report.deferred += 1
-            soonest = asyncio.get_running_loop().time() + wait_seconds
-            self._soonest_retry = min(self._soonest_retry or soonest, soonest)
+            self._due_again(not_before)
         else:
             report.lease_lost += 1
 
@@ -360,17 +363,28 @@ class ProactiveSender:
             )
             if outcome == "pending":
                 report.retrying += 1
-                soonest = asyncio.get_running_loop().time() + delay
-                self._soonest_retry = min(self._soonest_retry or soonest, soonest)
+                self._due_again(now + timedelta(seconds=delay))
             else:
                 report.failed += 1
             return
         await self.database.run(outbox.mark_failed, message.id, self.worker_id, str(failure))
         report.failed += 1
 
+    def _due_again(self, at: datetime) -> None:
+        heapq.heappush(self._coming_due, at)
+
+    def next_look_seconds(self) -> float:
+        """How long until a row this sender handed back (or set to retry) falls due, or until
+        the next poll, whichever is sooner."""
+        while self._coming_due and self._coming_due[0] <= self._last_claim_at:
+            heapq.heappop(self._coming_due)  # the last claim saw it due
+        if not self._coming_due:
+            return self.poll_seconds
+        wait = (self._coming_due[0] - self.clock.now()).total_seconds()
+        return min(self.poll_seconds, max(wait, 0.0))
+
     async def run_forever(self) -> None:
         """Deliver whatever is due, then wait to be woken, for a retry, or for the next poll."""
-        loop = asyncio.get_running_loop()
         while not self._stopping:
             self._wake.clear()
             try:
@@ -378,10 +392,7 @@ class ProactiveSender:
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("the outbox could not be read")
             self.limiter.conversations.forget_idle()
-            wait = self.poll_seconds
-            if self._soonest_retry is not None:
-                wait = min(wait, max(self._soonest_retry - loop.time(), 0.0))
-                self._soonest_retry = None
+            wait = self.next_look_seconds()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
