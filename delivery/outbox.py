@@ -7,6 +7,11 @@ another sender has taken over meanwhile is never sent a second time by a late fi
 marks each sent, to retry, failed or blocked, again only while the row is its own. A row whose
 sender died is claimed again once its lease runs out, or at once when the dead sender's claims
 are released (`release_claims`), so nothing is dropped.
+
+Whether a row is due is judged by the `now` passed in (the bot's clock: when a reminder falls
+due). Whether a lease has run out is judged, on PostgreSQL, by the database's own clock: the
+replicas share it, so one whose clock runs fast never takes over a claim another replica has
+just renewed. SQLite serves one process, whose clock is the `now` passed in.
 """
 
 import json
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, func, update
+from sqlalchemy import ColumnElement, DateTime, Update, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session as DbSession
@@ -103,16 +108,24 @@ def enqueue(db: DbSession, messages: list[OutgoingMessage], now: datetime) -> in
     return written
 
 
+def lease_clock(db: DbSession, now: datetime) -> datetime | ColumnElement[datetime]:
+    """The time leases are judged by: the database's clock on PostgreSQL, else `now`."""
+    if db.get_bind().dialect.name == "postgresql":
+        return func.statement_timestamp(type_=DateTime(timezone=True))
+    return now
+
+
 def claim(
     db: DbSession, worker: str, now: datetime, *, lease_seconds: int, limit: int
 ) -> list[ClaimedMessage]:
-    """Take up to `limit` due rows for `worker` until `now + lease_seconds`, oldest first."""
+    """Take up to `limit` rows due by `now` for `worker`, for `lease_seconds`, oldest first."""
+    clock = lease_clock(db, now)
     rows = db.exec(
         select(OutboxMessage)
         .where(
             OutboxMessage.state == OutboxState.PENDING,
             col(OutboxMessage.next_attempt_at) <= now,
-            col(OutboxMessage.lease_until).is_(None) | (col(OutboxMessage.lease_until) <= now),
+            col(OutboxMessage.lease_until).is_(None) | (col(OutboxMessage.lease_until) <= clock),
         )
         .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
         .limit(limit)
@@ -120,11 +133,14 @@ def claim(
     ).all()
     if not rows:
         return []
-    until = now + timedelta(seconds=lease_seconds)
-    for row in rows:
-        row.lease_until, row.leased_by = until, worker
-        db.add(row)
-    db.flush()
+    until = clock + timedelta(seconds=lease_seconds)
+    ids = [row.id for row in rows]
+    db.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids))
+        .values(lease_until=until, leased_by=worker)
+        .execution_options(synchronize_session=False)
+    )
     staff_ids = list({r.staff_id for r in rows})
     references = personal_references(db, staff_ids)
     blocked = set(
@@ -165,7 +181,7 @@ def renew(
     db: DbSession, message_id: int, worker: str, now: datetime, *, lease_seconds: int
 ) -> bool:
     """Extend the claim just before sending; False when the row is no longer this sender's."""
-    until = now + timedelta(seconds=lease_seconds)
+    until = lease_clock(db, now) + timedelta(seconds=lease_seconds)
     return rows_changed(db, _mine(message_id, worker).values(lease_until=until)) == 1
 
 
@@ -187,7 +203,7 @@ def claim_holders(db: DbSession, now: datetime) -> list[str]:
         .where(
             OutboxMessage.state == OutboxState.PENDING,
             col(OutboxMessage.leased_by).is_not(None),
-            col(OutboxMessage.lease_until) > now,
+            col(OutboxMessage.lease_until) > lease_clock(db, now),
         )
         .distinct()
     ).all()

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
 from sqlmodel import Session as DbSession
 
 from training.models import Course, Delivery, Session, Staff
@@ -64,3 +65,18 @@ def add_staff(
     db.add(staff)
     db.flush()
     return staff
+
+
+def leases_age(db: DbSession, seconds: float) -> None:
+    """Time passes for the outbox's leases: on PostgreSQL they are judged by the database's own
+    clock, which a test cannot move, so the leases are moved back instead (on SQLite the test
+    moves the `now` it passes)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    db.execute(
+        text(
+            "UPDATE outbox SET lease_until = lease_until - make_interval(secs => :seconds)"
+            " WHERE lease_until IS NOT NULL"
+        ),
+        {"seconds": seconds},
+    )

@@ -14,6 +14,7 @@ from delivery.outbox import OutgoingMessage
 from tests.bot.harness import TeamsUser, card_text, cards_in
 from tests.bot.test_reminders_chat import FakeTime, start_app
 from tests.bot.test_reminders_chat import connector as connector  # a fixture
+from tests.factories import leases_age
 from training.models import OutboxMessage, Staff
 
 
@@ -178,6 +179,8 @@ async def test_a_sender_stalled_past_its_lease_does_not_send_what_another_sender
     stalled = asyncio.create_task(slow_sender.deliver_until_idle())
     await stall.stalled.wait()  # the slow sender holds the claim and waits for the limiter...
     clock.move_to(clock.now() + timedelta(seconds=slow_sender.lease_seconds + 1))
+    with database.unit_of_work() as db:
+        leases_age(db, slow_sender.lease_seconds + 1)
     await quick[0][WRAPBOT].sender.deliver_until_idle()  # ...past its lease: the quick one sends
     stall.go_on.set()
     report = await stalled

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from delivery import outbox
 from delivery.outbox import OutgoingMessage
-from tests.factories import add_staff
+from tests.factories import add_staff, leases_age
 from training.errors import InvalidBoardDetails, UnknownBoard
 from training.governance import boards
 from training.governance.boards import BoardDetails
@@ -49,12 +49,27 @@ def test_a_claimed_row_is_not_claimed_again_until_its_lease_runs_out(database, c
         assert outbox.claim(db, "two", clock.now(), lease_seconds=60, limit=10) == []
     later = clock.now() + timedelta(seconds=61)
     with database.unit_of_work() as db:
+        leases_age(db, 61)
         [again] = outbox.claim(db, "two", later, lease_seconds=60, limit=10)
     assert again.id == first.id
     with database.unit_of_work() as db:
         assert outbox.mark_sent(db, first.id, "one", later) is False  # "one" lost its lease
         assert outbox.mark_sent(db, first.id, "two", later) is True
         assert outbox.counts(db) == {"sent": 1}
+
+
+def test_a_replica_whose_clock_runs_fast_does_not_take_a_live_claim(database, clock, megan):
+    if database.dialect != "postgresql":
+        pytest.skip("replicas share PostgreSQL; SQLite serves one process with one clock")
+    with database.unit_of_work() as db:
+        outbox.enqueue(db, [message("a", megan)], clock.now())
+    with database.unit_of_work() as db:
+        [first] = outbox.claim(db, "one", clock.now(), lease_seconds=60, limit=10)
+    five_minutes_fast = clock.now() + timedelta(minutes=5)
+    with database.unit_of_work() as db:
+        assert outbox.claim(db, "two", five_minutes_fast, lease_seconds=60, limit=10) == []
+        assert outbox.claim_holders(db, five_minutes_fast) == ["one"]
+        assert outbox.renew(db, first.id, "one", clock.now(), lease_seconds=60)
 
 
 def test_retries_wait_and_give_up_after_the_last_attempt(database, clock, megan):
@@ -201,6 +216,7 @@ def test_a_claim_renews_only_while_its_own_and_a_given_back_row_is_not_a_try(
         first, second = outbox.claim(db, "one", clock.now(), lease_seconds=60, limit=10)
     later = clock.now() + timedelta(seconds=61)
     with database.unit_of_work() as db:
+        leases_age(db, 61)
         assert outbox.renew(
             db, first.id, "one", later, lease_seconds=60
         )  # lapsed, yet still its own
@@ -209,6 +225,7 @@ def test_a_claim_renews_only_while_its_own_and_a_given_back_row_is_not_a_try(
         assert outbox.claim(db, "two", later, lease_seconds=60, limit=10) == []
     much_later = later + timedelta(seconds=61)
     with database.unit_of_work() as db:
+        leases_age(db, 61)
         [taken] = outbox.claim(db, "two", much_later, lease_seconds=60, limit=10)
         assert taken.id == first.id
         assert not outbox.renew(db, first.id, "one", much_later, lease_seconds=60)
