@@ -54,8 +54,8 @@ def create_app(
 
 async def _start_background(app: web.Application) -> None:
     parts = app[WRAPBOT]
-    if parts.coordinator_group is not None:
-        await parts.coordinator_group.start()
+    # Each waits up to its first read; side by side, start-up waits for the slowest only.
+    await asyncio.gather(*(group.start() for group in parts.role_groups))
     parts.sender.start()
     if parts.settings.scheduler_enabled:
         await parts.scheduler.start()
@@ -66,8 +66,8 @@ async def _stop_background(app: web.Application) -> None:
     await parts.background.drain()  # first: background work may still hand over notices
     await parts.scheduler.stop()
     await parts.sender.stop()
-    if parts.coordinator_group is not None:
-        await parts.coordinator_group.stop()
+    for group in parts.role_groups:
+        await group.stop()
     if parts.owns_graph and parts.graph is not None:
         await parts.graph.close()
 

@@ -51,7 +51,7 @@ from database.engine import Database, Timeouts
 from graph.attendance_sync import AttendanceSyncPolicy, sync_recent_sessions
 from graph.calendar_sync import retry_pending
 from graph.client import GraphClient
-from graph.coordinator_group import CoordinatorGroup
+from graph.coordinator_group import RoleGroup
 from graph.directory_teams import refresh_directory
 from scheduler import hooks
 from scheduler.hooks import SeatCards
@@ -61,7 +61,7 @@ from training.attendance.completion import CompletionPolicy
 from training.data_protection.retention import apply_retention, retention_due
 from training.dates.clock import Clock, SystemClock
 from training.governance.reminders import ReminderPolicy
-from training.people.coordinators import Coordinators
+from training.people.coordinators import Coordinators, Members, Roles
 from training.people.teams import directory_refresh_due
 from training.sessions.offer_rule import OfferPolicy
 
@@ -85,7 +85,9 @@ class Wrapbot:
     sweep: ReminderSweep
     scheduler: SchedulerService
     coordinators: Coordinators
-    coordinator_group: CoordinatorGroup | None
+    roles: Roles
+    # The roles' Entra groups that are configured (coordinators', reporters', auditors').
+    role_groups: tuple[RoleGroup, ...]
     links: CertificateLinks
     export_links: CertificateLinks | None  # None: files go through Teams' file consent
     graph: GraphClient | None
@@ -109,7 +111,7 @@ class Policies:
 @dataclass(frozen=True)
 class Shared:
     """What most parts are built from: the process's settings, database, clock and Graph
-    client, its background tasks, its policies and who the coordinators are."""
+    client, its background tasks, its policies and who holds which role."""
 
     settings: Settings
     database: Database
@@ -118,7 +120,11 @@ class Shared:
     owns_graph: bool  # built here, so closed when the process stops
     background: Background
     policies: Policies
-    coordinators: Coordinators
+    roles: Roles
+
+    @property
+    def coordinators(self) -> Coordinators:
+        return self.roles.coordinators
 
     @property
     def meetings_by_graph(self) -> bool:
@@ -176,7 +182,8 @@ def build(
         sweep=sweep,
         scheduler=scheduler(shared, sweep),
         coordinators=shared.coordinators,
-        coordinator_group=coordinator_group(settings, shared.graph, shared.coordinators),
+        roles=shared.roles,
+        role_groups=role_groups(settings, shared.graph, shared.roles),
         links=links.certificates,
         export_links=links.exports,
         graph=shared.graph,
@@ -243,7 +250,11 @@ def shared_parts(
         owns_graph,
         Background(),
         policies(settings),
-        Coordinators(settings.coordinators),
+        Roles(
+            Coordinators(settings.coordinators),
+            reporters=Members(settings.reporters),
+            auditors=Members(settings.auditors),
+        ),
     )
 
 
@@ -423,7 +434,7 @@ def wrap_bot(shared: Shared, messaging: Messaging, router: Router, files: FileCo
         messaging.notifier,
         shared.clock,
         files,
-        shared.coordinators,
+        shared.roles,
         RateLimit(settings.rate_limit_burst, settings.rate_limit_per_second),
         # After first contact, the person's Entra department is read in the background.
         contacted=TeamLookups(shared.background, shared.database, graph, shared.clock).contacted
@@ -522,20 +533,38 @@ def scheduler(shared: Shared, sweep: ReminderSweep) -> SchedulerService:
     )
 
 
-def coordinator_group(
-    settings: Settings, graph: GraphClient | None, coordinators: Coordinators
-) -> CoordinatorGroup | None:
-    if not settings.coordinator_group_id:
-        return None
-    if graph is None:
-        log.warning(
-            "COORDINATOR_GROUP_ID is set but Microsoft Graph is not configured: "
-            "only the people in COORDINATORS are coordinators"
+def role_groups(
+    settings: Settings, graph: GraphClient | None, roles: Roles
+) -> tuple[RoleGroup, ...]:
+    """A reader for each role given an Entra group; none without Graph (the people named in
+    the settings alone hold the roles)."""
+    wanted: list[tuple[str, Members, str]] = [
+        ("coordinator", roles.coordinators, settings.coordinator_group_id),
+        ("reporter", roles.reporters, settings.reporter_group_id),
+        ("auditor", roles.auditors, settings.auditor_group_id),
+    ]
+    groups = []
+    for role, members, group_id in wanted:
+        named_setting = f"{role.upper()}S"
+        if not group_id:
+            continue
+        if graph is None:
+            log.warning(
+                "%s_GROUP_ID is set but Microsoft Graph is not configured: "
+                "only the people in %s are %ss",
+                role.upper(),
+                named_setting,
+                role,
+            )
+            continue
+        groups.append(
+            RoleGroup(
+                graph,
+                group_id,
+                members,
+                settings.coordinator_group_refresh_minutes * 60,
+                role=role,
+                named_setting=named_setting,
+            )
         )
-        return None
-    return CoordinatorGroup(
-        graph,
-        settings.coordinator_group_id,
-        coordinators,
-        settings.coordinator_group_refresh_minutes * 60,
-    )
+    return tuple(groups)

@@ -28,7 +28,7 @@ from bot.turn import (
     Said,
     Who,
 )
-from training.errors import NotACoordinator, TrainingError
+from training.errors import NotACoordinator, NotAnAuditor, NotAReporter, TrainingError
 
 log = logging.getLogger(__name__)
 
@@ -219,8 +219,18 @@ class Router:
             # Rosters, totals, audit and anyone's own bookings would show to the whole chat.
             return Outcome(text=PERSONAL_ONLY)
         try:
-            if found.who is Who.COORDINATOR and not caller.is_coordinator:
-                raise NotACoordinator()
+            _check_role(found.who, caller)
             return await found.handler(caller, command.data, request_key)
         except TrainingError as refused:
             return Outcome(text=str(refused))
+
+
+def _check_role(who: Who, caller: Caller) -> None:
+    """Refuse a caller the route's role does not admit; coordinators may do everything. Any
+    other role fails closed: only what is admitted here runs."""
+    if caller.is_coordinator or who in (Who.STAFF, Who.HANDLER_CHECKS):
+        return
+    if (who is Who.REPORTER and caller.is_reporter) or (who is Who.AUDITOR and caller.is_auditor):
+        return
+    refusal = {Who.REPORTER: NotAReporter, Who.AUDITOR: NotAnAuditor}.get(who, NotACoordinator)
+    raise refusal()

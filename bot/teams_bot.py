@@ -28,7 +28,7 @@ from config.settings import Settings
 from database.engine import Database
 from training.dates.clock import Clock
 from training.models import Staff
-from training.people.coordinators import Coordinators
+from training.people.coordinators import Roles
 from training.people.staff import TeamsIdentity, first_delivery, personal_references, record_contact
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
         notifier: Notifier,
         clock: Clock,
         files: FileCommands,
-        coordinators: Coordinators,
+        roles: Roles,
         rate_limit: RateLimit,
         contacted: Callable[[int], None] = lambda staff_id: None,
     ) -> None:
@@ -79,7 +79,7 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
         self.contacted = contacted
         self.rate_limit = rate_limit
         self.settings = settings
-        self.coordinators = coordinators
+        self.roles = roles
         self.database = database
         self.router = router
         self.notifier = notifier
@@ -182,12 +182,13 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
             email, upn = await self._addresses_of(turn_context, member) if home else (None, None)
             staff = await record(email, upn, create=True)
         assert staff is not None and staff.id is not None
+        vouched = (staff.aad_object_id, staff.email if home else None)
         return Caller(
             staff_id=staff.id,
             display_name=staff.display_name,
-            is_coordinator=self.coordinators.includes(
-                staff.aad_object_id, staff.email if home else None
-            ),
+            is_coordinator=self.roles.coordinators.includes(*vouched),
+            is_reporter=self.roles.reporters.includes(*vouched),
+            is_auditor=self.roles.auditors.includes(*vouched),
         )
 
     async def _run(self, turn_context: TurnContext, command: Command) -> Outcome:

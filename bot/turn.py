@@ -23,6 +23,8 @@ class Caller:
     staff_id: int
     display_name: str
     is_coordinator: bool
+    is_reporter: bool = False  # REPORTERS or their group: figures without personal data
+    is_auditor: bool = False  # AUDITORS or their group: the audit log
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,9 @@ class Who(Enum):
 
     STAFF = "anyone the bot knows"
     COORDINATOR = "the Prevent coordinators"
+    # Figures with no one's personal data in them (totals, the board report, their exports).
+    REPORTER = "the coordinators and the people who report on training"
+    AUDITOR = "the coordinators and the auditors"
     # Anyone may ask; the handler itself decides (e.g. 'leads this board') and must refuse
     # everyone its rule does not admit, coordinators aside.
     HANDLER_CHECKS = "checked by the handler"

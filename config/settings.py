@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     # read through Graph at start and every few minutes after. Empty: COORDINATORS only.
     coordinator_group_id: str = ""
     coordinator_group_refresh_minutes: float = Field(default=10, gt=0)
+    # Least privilege: people who may see the figures (totals, the board report, exports
+    # without names), and people who may read the audit log; each also from an optional Entra
+    # group, read like the coordinators' (every COORDINATOR_GROUP_REFRESH_MINUTES).
+    reporters: CommaList = Field(default_factory=list)
+    reporter_group_id: str = ""
+    auditors: CommaList = Field(default_factory=list)
+    auditor_group_id: str = ""
 
     # The Teams app package (`make package`): the app's own id is fixed for the product; the
     # domain is where this bot is served over HTTPS.
@@ -169,6 +176,8 @@ class Settings(BaseSettings):
     @field_validator(
         "allowed_tenant_ids",
         "coordinators",
+        "reporters",
+        "auditors",
         "attendance_retry_minutes",
         "download_hosts",
         mode="before",

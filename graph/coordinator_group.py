@@ -1,8 +1,10 @@
-"""Coordinators from an Entra group: its members are read through Graph at start and every few
-minutes after, in the background, so no request waits for Graph to check who is asking.
+"""A role's members from an Entra group (the coordinators', the reporters' or the auditors'):
+read through Graph at start and every few minutes after, in the background, so no request waits
+for Graph to check who is asking.
 
 A failed read keeps the members last read; before the first good read only the people named in
-COORDINATORS count (training/people/coordinators.py fails closed).
+the role's setting (COORDINATORS, REPORTERS, AUDITORS) count (training/people/coordinators.py
+fails closed).
 """
 
 import asyncio
@@ -11,26 +13,31 @@ import logging
 
 from graph.client import GraphClient
 from graph.errors import GraphProblem
-from training.people.coordinators import Coordinators
+from training.people.coordinators import Members
 
 log = logging.getLogger(__name__)
 
 
-class CoordinatorGroup:
+class RoleGroup:
     def __init__(
         self,
         graph: GraphClient,
         group_id: str,
-        coordinators: Coordinators,
+        members: Members,
         refresh_seconds: float,
         *,
         first_wait_seconds: float = 15,
+        role: str = "coordinator",
+        named_setting: str = "COORDINATORS",
     ) -> None:
         """`first_wait_seconds`: how long start-up waits for the first read before it goes on
-        (the read carries on in the background)."""
+        (the read carries on in the background). `role` and `named_setting` name the role and
+        its setting in the log."""
+        self.role = role
+        self.named_setting = named_setting
         self.graph = graph
         self.group_id = group_id
-        self.coordinators = coordinators
+        self.members = members
         self.refresh_seconds = refresh_seconds
         self.first_wait_seconds = first_wait_seconds
         self._task: asyncio.Task[None] | None = None
@@ -43,11 +50,12 @@ class CoordinatorGroup:
         except GraphProblem as problem:
             kept = (
                 "keeping the members last read"
-                if self.coordinators.group_read
-                else "only COORDINATORS count until it can be read"
+                if self.members.group_read
+                else f"only {self.named_setting} count until it can be read"
             )
             log.warning(
-                "could not read the coordinator group %s (%s %s: %s); %s",
+                "could not read the %s group %s (%s %s: %s); %s",
+                self.role,
                 self.group_id,
                 problem.status,
                 problem.code,
@@ -55,17 +63,17 @@ class CoordinatorGroup:
                 kept,
             )
             return False
-        self.coordinators.use_group(
+        self.members.use_group(
             key for m in members for key in (m.id, m.mail, m.user_principal_name) if key
         )
-        log.info("coordinator group %s read: %s people", self.group_id, len(members))
+        log.info("%s group %s read: %s people", self.role, self.group_id, len(members))
         return True
 
     async def start(self) -> None:
         """Start reading the group every `refresh_seconds`; return once the first read has
         succeeded or failed, or `first_wait_seconds` have passed."""
         if self._task is None:
-            self._task = asyncio.create_task(self._keep_fresh(), name="coordinator-group")
+            self._task = asyncio.create_task(self._keep_fresh(), name=f"{self.role}-group")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.first_wait_seconds):
                 await self._first_try.wait()
@@ -82,6 +90,6 @@ class CoordinatorGroup:
             try:
                 await self.refresh()
             except Exception:  # an unexpected failure must not end the refreshes
-                log.exception("reading the coordinator group failed")
+                log.exception("reading the %s group failed", self.role)
             self._first_try.set()
             await asyncio.sleep(self.refresh_seconds)

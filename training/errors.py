@@ -87,6 +87,18 @@ class NotACoordinator(TrainingError):
         super().__init__("Only the Prevent coordinators can do that.")
 
 
+class NotAReporter(TrainingError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Only the Prevent coordinators and the people who report on training can see that."
+        )
+
+
+class NotAnAuditor(TrainingError):
+    def __init__(self) -> None:
+        super().__init__("Only the Prevent coordinators and the auditors can read the audit log.")
+
+
 class InvalidSessionDetails(TrainingError):
     """A coordinator's new-session form that doesn't add up; the message says what to fix."""
 

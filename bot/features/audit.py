@@ -1,4 +1,4 @@
-"""The audit log: who did or looked at what, and when (coordinators only)."""
+"""The audit log: who did or looked at what, and when (the coordinators and the auditors)."""
 
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ class AuditCommands(Feature):
     def phrases(self, said: Said) -> Command | None:
         return Command("audit_log") if said.joined in {"audit", "audit log"} else None
 
-    @route("audit_log", NoData, who=Who.COORDINATOR, from_cards=False)
+    @route("audit_log", NoData, who=Who.AUDITOR, from_cards=False)
     async def audit_log(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         lines = await self.database.run(audit.recent, caller.staff_id, self.clock.now())
         return Outcome(card=audit_card(lines, self.zone))

@@ -5,7 +5,8 @@ Read straight from the `fileConsent/invoke`, not through botbuilder's `on_teams_
 with CloudAdapter that path builds its own invoke response, which hits the double
 serialisation seen for adaptive card invokes (TEAMS.md), and we want to check the payload
 ourselves. The consent context only names the totals (words) and a format; the file is made
-again on accept, for a coordinator, so nothing personal waits in memory in between.
+again on accept, for whoever may see it (a roster for a coordinator only), so nothing personal
+waits in memory in between.
 
 Each offer carries its own id in the context, and an answer is acted on once: a redelivered
 invoke, or a second Allow for the same offer, saves nothing more. Only the personal chat's
@@ -40,6 +41,7 @@ from documents.exports import export_file
 from documents.rosters import ROSTER_FORMATS, roster_file
 from training.data_protection import audit
 from training.dates.clock import Clock
+from training.errors import NotACoordinator
 from training.figures import questions, totals
 from training.figures.plain_words import TotalsQuery
 from training.figures.questions import OfferRefused
@@ -140,8 +142,10 @@ class FileCommands(Feature):
     async def file_declined(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
         return Outcome(text=DECLINED)
 
-    @route("save_file", SaveFile, who=Who.COORDINATOR, from_cards=False)
+    @route("save_file", SaveFile, who=Who.REPORTER, from_cards=False)
     async def save_file(self, caller: Caller, data: SaveFile, key: str | None) -> Outcome:
+        if data.session_id is not None and not caller.is_coordinator:
+            raise NotACoordinator()  # a roster names people: the totals alone are a report's
         words = (data.query or "") if data.session_id is None else None
         accepted = await self.database.run(
             questions.accept_file_offer,

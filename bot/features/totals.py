@@ -1,5 +1,6 @@
-"""Totals, board reports, exports and feedback summaries: coordinators only, every view
-audited by the services."""
+"""Totals, board reports, exports and feedback summaries, every view audited by the services.
+Figures without personal data (totals, the report, their exports) are for the reporters too;
+feedback summaries quote people's comments, so they stay with the coordinators."""
 
 import asyncio
 from zoneinfo import ZoneInfo
@@ -67,7 +68,7 @@ class TotalsCommands(Feature):
             return Command("feedback_summary", FeedbackAsked(query=" ".join(rest[1:])[:MAX_QUERY]))
         return None
 
-    @route("totals", TotalsAsked, who=Who.COORDINATOR, from_cards=True)
+    @route("totals", TotalsAsked, who=Who.REPORTER, from_cards=True)
     async def totals(self, caller: Caller, data: TotalsAsked, key: str | None) -> Outcome:
         answer = await self.database.run(
             questions.answer_totals,
@@ -82,7 +83,7 @@ class TotalsCommands(Feature):
         shown = totals_card(answer.totals, self.zone, answer.query, data_uri(chart), answer.no_team)
         return Outcome(card=shown)
 
-    @route("report", TotalsAsked, who=Who.COORDINATOR, from_cards=True)
+    @route("report", TotalsAsked, who=Who.REPORTER, from_cards=True)
     async def report(self, caller: Caller, data: TotalsAsked, key: str | None) -> Outcome:
         answer = await self.database.run(
             questions.answer_totals,
@@ -96,7 +97,7 @@ class TotalsCommands(Feature):
             return Outcome(card=not_understood_card(answer, verb="report"))
         return Outcome(card=report_card(answer.totals, answer.query.words()))
 
-    @route("export_totals", ExportAsked, who=Who.COORDINATOR, from_cards=True)
+    @route("export_totals", ExportAsked, who=Who.REPORTER, from_cards=True)
     async def export_totals(self, caller: Caller, data: ExportAsked, key: str | None) -> Outcome:
         answer = await self.database.run(
             questions.totals_to_export,

@@ -73,7 +73,7 @@ async def test_the_audit_log_shows_who_did_what_and_records_the_look(chat, wrap_
     assert "Pat Coordinator viewed the audit log" in card_text(again)
     assert "audit.view" not in card_text(again)
     [refused] = [e["activity"]["text"] for e in await chat.user("Megan Bowen").says("audit log")]
-    assert refused == "Only the Prevent coordinators can do that."
+    assert refused == "Only the Prevent coordinators and the auditors can read the audit log."
 
 
 async def test_people_are_told_even_if_the_first_attempt_never_queued_their_notices(

@@ -21,6 +21,7 @@ GROUP = "9c0f0000-0000-0000-0000-00000000c001"
 NESTED = "9c0f0000-0000-0000-0000-00000000c002"
 GILL = "9111aaaa-0000-0000-0000-000000000002"  # in the group through a nested group
 REFUSED = "Only the Prevent coordinators can do that."
+AUDITORS_ONLY = "Only the Prevent coordinators and the auditors can read the audit log."
 NEW_SESSION = {
     "course": "WRAP",
     "date": "2027-06-15",
@@ -34,7 +35,7 @@ NEW_SESSION = {
 
 @asynccontextmanager
 async def group_chat(
-    database, clock, authority, graph_server, pki, tmp_path
+    database, clock, authority, graph_server, pki, tmp_path, **extra
 ) -> AsyncIterator[Chat]:
     """The bot with COORDINATORS=[Pat] and COORDINATOR_GROUP_ID set, started (so the group has
     been read, or failed to be) before anyone speaks."""
@@ -48,6 +49,7 @@ async def group_chat(
         coordinator_group_id=GROUP,
         allowed_tenant_ids=[TENANT],
         scheduler_enabled=False,
+        **extra,
     )
     graph = GraphClient(settings)
     connector = LocalConnector()
@@ -97,7 +99,7 @@ async def test_someone_outside_the_group_and_the_settings_is_refused_even_replay
     async with group_chat(database, clock, authority, graph_server, pki, tmp_path) as chat:
         [form] = cards_in(await chat.user("Gill Group", GILL).says("new session"))
         dev = chat.user("Dev Dean")
-        assert [e["activity"]["text"] for e in await dev.says("audit log")] == [REFUSED]
+        assert [e["activity"]["text"] for e in await dev.says("audit log")] == [AUDITORS_ONLY]
         pressed = await dev.presses(button(form, "Create session"), inputs=NEW_SESSION)
         assert pressed["value"] == REFUSED
         create = button(form, "Create session")
@@ -122,7 +124,7 @@ async def test_graph_refusing_at_start_leaves_only_the_coordinators_in_settings(
     )
     async with group_chat(database, clock, authority, graph_server, pki, tmp_path) as chat:
         gill = chat.user("Gill Group", GILL)
-        assert [e["activity"]["text"] for e in await gill.says("audit log")] == [REFUSED]
+        assert [e["activity"]["text"] for e in await gill.says("audit log")] == [AUDITORS_ONLY]
         assert cards_in(await chat.coordinator().says("audit log"))
 
 
@@ -145,3 +147,37 @@ async def test_group_members_get_the_coordinators_reminders(
         overdue = [card_text(c) for c in cards_in(gill.new_replies())]
         assert any("Overdue: Adult Safeguarding Board" in text for text in overdue), overdue
         assert cards_in(dev.new_replies()) == []
+
+
+REPORTERS = "9c0f0000-0000-0000-0000-00000000c0e1"
+AUDITORS = "9c0f0000-0000-0000-0000-00000000c0e2"
+ROY = "9111aaaa-0000-0000-0000-0000000000e1"
+AUDREY = "9111aaaa-0000-0000-0000-0000000000e2"
+
+
+async def test_the_reporters_and_auditors_groups_are_read_like_the_coordinators(
+    database, clock, authority, graph_server, pki, tmp_path
+):
+    the_group(graph_server)
+    graph_server.add_user(ROY, "Roy Reports", "roy.reports@example.gov.uk")
+    graph_server.add_user(AUDREY, "Audrey Audits", "audrey.audits@example.gov.uk")
+    graph_server.add_group(REPORTERS, [ROY])
+    graph_server.add_group(AUDITORS, [AUDREY])
+    async with group_chat(
+        database,
+        clock,
+        authority,
+        graph_server,
+        pki,
+        tmp_path,
+        reporter_group_id=REPORTERS,
+        auditor_group_id=AUDITORS,
+    ) as chat:
+        roy, audrey = chat.user("Roy Reports", ROY), chat.user("Audrey Audits", AUDREY)
+        assert cards_in(await roy.says("totals"))
+        assert [e["activity"]["text"] for e in await roy.says("new session")] == [REFUSED]
+        assert [e["activity"]["text"] for e in await roy.says("audit log")] == [AUDITORS_ONLY]
+        [log] = cards_in(await audrey.says("audit log"))
+        assert "Roy Reports" in card_text(log)
+        assert [e["activity"]["text"] for e in await audrey.says("new session")] == [REFUSED]
+        assert cards_in(await chat.user("Gill Group", GILL).says("audit log"))

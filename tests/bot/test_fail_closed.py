@@ -191,7 +191,7 @@ async def test_a_coordinator_named_by_email_is_one_only_in_the_home_tenant(chat,
         email="pat.coordinator@example.gov.uk", userPrincipalName="pat@example.gov.uk"
     )
     refused = texts_in(await impostor.says("audit log"))
-    assert refused == ["Only the Prevent coordinators can do that."]
+    assert refused == ["Only the Prevent coordinators and the auditors can read the audit log."]
 
     real = chat.user("Pat Coordinator", tenant=TENANT)
     assert texts_in(await real.says("audit log")) != refused

@@ -3,6 +3,7 @@ a route's rules must be made here as well. And every button on every card the bo
 the router accepts, with all the card's inputs."""
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from tests.cards.samples import SAMPLES
 from tests.cards.test_every_card import BUILDERS
 
 STAFF, COORDINATOR, CHECKS = Who.STAFF, Who.COORDINATOR, Who.HANDLER_CHECKS
+REPORTER, AUDITOR = Who.REPORTER, Who.AUDITOR
 # verb: (who may run it, may a card send it, may it run in a channel or group chat)
 RULES = {
     "help": (STAFF, False, True),
@@ -50,7 +52,7 @@ RULES = {
     "message_session": (COORDINATOR, True, False),
     "send_session_message": (COORDINATOR, True, False),
     "roster_file": (COORDINATOR, True, False),
-    "audit_log": (COORDINATOR, False, False),
+    "audit_log": (AUDITOR, False, False),
     "sync_attendance": (COORDINATOR, True, False),
     "session_attendance": (COORDINATOR, True, False),
     "unmatched": (COORDINATOR, True, False),
@@ -67,11 +69,11 @@ RULES = {
     "reminders": (COORDINATOR, True, False),
     "failed_deliveries": (COORDINATOR, True, False),
     "retry_delivery": (COORDINATOR, True, False),
-    "totals": (COORDINATOR, True, False),
-    "report": (COORDINATOR, True, False),
-    "export_totals": (COORDINATOR, True, False),
+    "totals": (REPORTER, True, False),
+    "report": (REPORTER, True, False),
+    "export_totals": (REPORTER, True, False),
     "feedback_summary": (COORDINATOR, False, False),
-    "save_file": (COORDINATOR, False, False),
+    "save_file": (REPORTER, False, False),
     "show_team": (COORDINATOR, False, False),
     "set_team": (COORDINATOR, False, False),
     "clear_team": (COORDINATOR, True, False),
@@ -89,6 +91,43 @@ def test_every_route_keeps_the_rules_written_here(router):
         for verb, found in router.routes.items()
     }
     assert declared == RULES
+
+
+# The README's words for each role in its table of who may do what.
+README_ROLES = {
+    "anyone": STAFF,
+    "reporter": REPORTER,
+    "auditor": AUDITOR,
+    "coordinator": COORDINATOR,
+    "board lead (or coordinator)": CHECKS,
+    "facilitator (or coordinator)": CHECKS,
+}
+ROLES_TABLE = "| command | said or pressed as | who may run it |"
+
+
+def readme_roles() -> dict[str, str]:
+    """Each command in the README's table of who may do what, and the role written beside it."""
+    lines = (Path(__file__).resolve().parents[2] / "README.md").read_text().splitlines()
+    start = lines.index(ROLES_TABLE) + 2  # after the header and its rule
+    found: dict[str, str] = {}
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        commands, _, who = (cell.strip() for cell in line.strip("|").split("|"))
+        for verb in commands.replace("`", "").split(","):
+            assert verb.strip() not in found, f"{verb} is in the roles table twice"
+            found[verb.strip()] = who
+    return found
+
+
+def test_the_readme_roles_table_names_every_command_with_its_role(router):
+    written = readme_roles()
+    assert set(written) == set(router.routes), "the README's roles table and the routes differ"
+    unknown_words = {who for who in written.values() if who not in README_ROLES}
+    assert unknown_words == set()
+    assert {verb: README_ROLES[who] for verb, who in written.items()} == {
+        verb: found.who for verb, found in router.routes.items()
+    }
 
 
 # The only commands Teams may run by itself to redraw a card as it is shown: they change nothing.

@@ -26,6 +26,7 @@ FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 ALREADY_SAVED = "I've already saved that file to your OneDrive; ask again for a new copy."
 OFFER = "Cq1Xo7n0rM2kFf8a9b_Z-w"
 PERSONAL_CHAT_ONLY = "Files come in our personal chat: message me there and ask again."
+REPORTERS_ONLY = "Only the Prevent coordinators and the people who report on training can see that."
 STALE = "That file offer is out of date or has been changed, so I did nothing."
 
 
@@ -150,12 +151,12 @@ async def test_totals_for_a_financial_year(chat, year):
 
 async def test_only_coordinators_see_totals(chat, year):
     replies = await chat.user("Megan Bowen").says("totals 2020-21")
-    assert texts_in(replies) == ["Only the Prevent coordinators can do that."]
+    assert texts_in(replies) == [REPORTERS_ONLY]
     assert cards_in(replies) == []
     body = await chat.user("Megan Bowen").presses(
         {"verb": "export_totals", "data": {"query": "totals 2020-21", "format": "csv"}}
     )
-    assert body["value"] == "Only the Prevent coordinators can do that."
+    assert body["value"] == REPORTERS_ONLY
     assert audit_actions(chat) == []
 
 
@@ -304,7 +305,7 @@ async def test_a_staff_member_cannot_accept_a_coordinators_file(chat, year, oned
     megan = chat.user("Megan Bowen")
     consent = await _offer_csv(chat, chat.coordinator())
     answer = await answer_consent(chat, megan, consent, "accept", onedrive.url)
-    assert texts_in(answer["replies"]) == ["Only the Prevent coordinators can do that."]
+    assert texts_in(answer["replies"]) == [REPORTERS_ONLY]
     assert onedrive.received == []
 
 

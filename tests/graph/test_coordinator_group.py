@@ -5,7 +5,7 @@ import logging
 import socket
 
 from graph.client import GraphClient
-from graph.coordinator_group import CoordinatorGroup
+from graph.coordinator_group import RoleGroup
 from tests.graph.fixtures import graph_settings
 from tests.graph.local_authority import CLIENT_SECRET
 from tests.graph.local_graph import Fault
@@ -40,7 +40,7 @@ async def test_graph_down_at_start_leaves_only_the_named_coordinators(
     )
     client = GraphClient(settings)
     coordinators = Coordinators([PAT])
-    group = CoordinatorGroup(client, GROUP, coordinators, refresh_seconds=600)
+    group = RoleGroup(client, GROUP, coordinators, refresh_seconds=600)
     try:
         with caplog.at_level(logging.WARNING, logger="graph.coordinator_group"):
             assert not await group.refresh()
@@ -56,7 +56,7 @@ async def test_a_failed_refresh_keeps_the_members_last_read(graph: GraphClient, 
     graph_server.add_user(GILL, "Gill Group", "Gill.Group@council.gov.uk")
     graph_server.add_group(GROUP, [GILL])
     coordinators = Coordinators([PAT])
-    group = CoordinatorGroup(graph, GROUP, coordinators, refresh_seconds=600)
+    group = RoleGroup(graph, GROUP, coordinators, refresh_seconds=600)
     assert await group.refresh()
     assert coordinators.includes(None, "gill.group@COUNCIL.gov.uk")
 
@@ -76,7 +76,7 @@ async def test_start_reads_the_group_before_it_returns_and_stop_ends_the_refresh
     graph_server.add_user(GILL, "Gill Group", "gill@council.gov.uk")
     graph_server.add_group(GROUP, [GILL])
     coordinators = Coordinators()
-    group = CoordinatorGroup(graph, GROUP, coordinators, refresh_seconds=600)
+    group = RoleGroup(graph, GROUP, coordinators, refresh_seconds=600)
     await group.start()
     try:
         assert coordinators.includes(GILL)

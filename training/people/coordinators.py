@@ -1,11 +1,13 @@
-"""Who the Prevent coordinators are: the people named in settings, and the members of an Entra
-group as last read (kept up to date from outside the domain: graph/coordinator_group.py)."""
+"""Who holds each role: the Prevent coordinators, the people who report figures and the
+auditors. Each is the people named in settings and the members of an optional Entra group as
+last read (kept up to date from outside the domain: graph/coordinator_group.py)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 
-class Coordinators:
-    """Checked on the server for every coordinator action, and the audience of their reminders.
+class Members:
+    """The people who hold one role, checked on the server for every command it allows.
 
     People are matched by Entra object id, or by email or user principal name, ignoring case.
     Until the group has been read once only the named people count (it fails closed)."""
@@ -30,8 +32,22 @@ class Coordinators:
         )
 
     def identifiers(self) -> list[str]:
-        """Everyone to treat as a coordinator, as object ids and emails (for reminders)."""
+        """Everyone who holds the role, as object ids and emails."""
         return [*self.named, *sorted(self._group - self._named)]
+
+
+class Coordinators(Members):
+    """The Prevent coordinators: they may do everything, and their reminders go to them all."""
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Everyone with more than a member of staff's rights, for least privilege: reporters see
+    figures without personal data, auditors read the audit log, coordinators do everything."""
+
+    coordinators: Coordinators
+    reporters: Members = field(default_factory=Members)
+    auditors: Members = field(default_factory=Members)
 
 
 def as_coordinators(given: Coordinators | Iterable[str]) -> Coordinators:
