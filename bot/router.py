@@ -55,6 +55,7 @@ class _Declared(Generic[D]):
     in_shared_chats: bool
     from_cards: bool
     refreshes: bool
+    answers_privately: bool
 
     def bind(self, handler: Handler[D]) -> Route[D]:
         return Route(
@@ -65,6 +66,7 @@ class _Declared(Generic[D]):
             self.in_shared_chats,
             self.from_cards,
             self.refreshes,
+            self.answers_privately,
         )
 
 
@@ -76,15 +78,19 @@ def route(
     from_cards: bool,
     in_shared_chats: bool = False,
     refreshes: bool = False,
+    answers_privately: bool = False,
 ) -> Callable[[Method[F, D]], Method[F, D]]:
     """Declare a handler method as the command `verb`, with its data and its rules. Who may run
     it and whether a card may send it are always said: neither has a default to fall back on.
-    `refreshes`: a card may name it to be redrawn as shown (it must read and change nothing)."""
+    `refreshes`: a card may name it to be redrawn as shown (it must read and change nothing).
+    `answers_privately`: asked in a group chat or channel, it answers in the personal chat."""
 
     def mark(method: Method[F, D]) -> Method[F, D]:
         if hasattr(method, _ROUTE_MARK):
             raise ValueError(f"{method.__name__} is already a command; one route per handler")
-        declared = _Declared(verb, data, who, in_shared_chats, from_cards, refreshes)
+        declared = _Declared(
+            verb, data, who, in_shared_chats, from_cards, refreshes, answers_privately
+        )
         setattr(method, _ROUTE_MARK, declared)
         return method
 
@@ -154,6 +160,11 @@ class Router:
     @property
     def routes(self) -> dict[str, Route[Any]]:
         return dict(self._routes)
+
+    def answers_privately(self, command: Command) -> bool:
+        """Whether this command's answer, asked in a shared chat, goes to the personal chat."""
+        found = self._routes.get(command.verb)
+        return found is not None and found.answers_privately
 
     def card_verbs(self) -> set[str]:
         return {verb for verb, found in self._routes.items() if found.from_cards}

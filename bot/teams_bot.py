@@ -191,8 +191,11 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
             is_auditor=self.roles.auditors.includes(*vouched),
         )
 
-    async def _run(self, turn_context: TurnContext, command: Command) -> Outcome:
-        caller: Caller = turn_context.turn_state[CALLER]
+    async def _run(
+        self, turn_context: TurnContext, command: Command, *, public: bool = False
+    ) -> Outcome:
+        """`public`: the answer is posted where the whole chat reads it."""
+        caller: Caller = replace(turn_context.turn_state[CALLER], answer_is_public=public)
         key = request_key(turn_context.activity)
         outcome = await self.router.run(
             caller, command, key, shared_chat=_shared(turn_context.activity)
@@ -220,7 +223,12 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
             self.clock.now().astimezone(self.settings.zone).date(),
             _files(activity),
         )
-        outcome = await self._run(turn_context, command)
+        shared = _shared(activity)
+        private = shared and self.router.answers_privately(command)
+        outcome = await self._run(turn_context, command, public=shared and not private)
+        if private:
+            await self._answer_press_in_private(turn_context, outcome)
+            return
         if outcome.text:
             await turn_context.send_activity(outcome.text)
         if outcome.card:
@@ -250,10 +258,12 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
             else:
                 await turn_context.send_activity(card_message(shown))
 
-    async def _answer_press_in_private(self, turn_context: TurnContext, outcome: Outcome) -> None:
+    async def _answer_press_in_private(self, turn_context: TurnContext, outcome: Outcome) -> bool:
         """An `Action.Submit` answer can only be a new message, and in a group chat or channel
         everyone would read it (and an update would replace everyone's card): the presser's
-        result goes to their personal chat, and the shared card stays as it was."""
+        result goes to their personal chat, and the shared card stays as it was. So does the
+        answer to a command that answers privately (a booking, with its join link). False when
+        the person has no personal chat with the bot yet (the chat is told to start one)."""
         caller: Caller = turn_context.turn_state[CALLER]
         result = outcome.card or card([text(outcome.text or "Done.")])
         if outcome.card and outcome.text:
@@ -264,11 +274,12 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
                 caller.staff_id, result, _headline(outcome)[:200] or "Your answer", key=None
             )
             await self.notifier.send_soon([notice], f"{request_key(turn_context.activity)}:own")
-            return
+            return True
         first_name = (caller.display_name or "").split(" ")[0] or "Done"
         await turn_context.send_activity(
             f"{first_name}: message me in a personal chat to see what that did for you."
         )
+        return False
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         # Handled here, not in on_adaptive_card_invoke: with CloudAdapter that path answers 500
@@ -292,6 +303,11 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
             return InvokeResponse(
                 status=200, body={"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": shown}
             )
+        if _shared(turn_context.activity) and self.router.answers_privately(command):
+            # The presser's own result (a booking and its join link) goes to their personal chat.
+            sent = await self._answer_press_in_private(turn_context, outcome)
+            where = " The details are in our personal chat." if sent else ""
+            return InvokeResponse(status=200, body=_message_body(_headline(outcome) + where))
         if outcome.card is not None and _shared(turn_context.activity):
             # The card in a channel is everyone's: answer the presser alone, leave it as it was.
             return InvokeResponse(status=200, body=_message_body(_headline(outcome)))

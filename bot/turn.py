@@ -25,6 +25,9 @@ class Caller:
     is_coordinator: bool
     is_reporter: bool = False  # REPORTERS or their group: figures without personal data
     is_auditor: bool = False  # AUDITORS or their group: the audit log
+    # The answer is posted where others read it (a message typed in a group chat or channel),
+    # so it must show nothing of this person's own (their bookings' status).
+    answer_is_public: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class Route(Generic[D]):
     # Whether Teams may run it to redraw a card as it is shown (Universal Actions' refresh):
     # only commands that read and change nothing.
     refreshes: bool = False
+    # Run in a group chat or channel, its answer goes to the person's personal chat only (a
+    # booking's card carries the join link and is theirs alone).
+    answers_privately: bool = False
 
 
 @dataclass(frozen=True)

@@ -203,21 +203,37 @@ class BookingCommands(Feature):
         if listing.course:
             title = title.replace("Prevent training", listing.course.title)
         page = Page(data.skip, listing.total, data.model_dump(exclude={"skip"}, exclude_none=True))
+        # Posted to a group, the card is everyone's: each viewer's refresh shows their own.
+        mine = {} if caller.answer_is_public else dict(listing.my_status)
         shown = sessions_card(
             list(listing.sessions),
             self.zone,
             title=title,
-            my_status=dict(listing.my_status),
+            my_status=mine,
             asked=data.model_dump(exclude_none=True),
             page=page,
         )
         return Outcome(card=shown)
 
-    @route("book", SessionRef, in_shared_chats=True, who=Who.STAFF, from_cards=True)
+    @route(
+        "book",
+        SessionRef,
+        in_shared_chats=True,
+        answers_privately=True,
+        who=Who.STAFF,
+        from_cards=True,
+    )
     async def book(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
         return await self._book(caller, data.session_id, key, join_waiting_list=False)
 
-    @route("join_waitlist", SessionRef, in_shared_chats=True, who=Who.STAFF, from_cards=True)
+    @route(
+        "join_waitlist",
+        SessionRef,
+        in_shared_chats=True,
+        answers_privately=True,
+        who=Who.STAFF,
+        from_cards=True,
+    )
     async def join_waitlist(self, caller: Caller, data: SessionRef, key: str | None) -> Outcome:
         return await self._book(caller, data.session_id, key, join_waiting_list=True)
 

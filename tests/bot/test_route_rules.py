@@ -130,6 +130,15 @@ def test_the_readme_roles_table_names_every_command_with_its_role(router):
     }
 
 
+# The commands that, asked in a group chat or channel, answer in the personal chat: their cards
+# are the person's own (a booking's carries the join link).
+ANSWER_PRIVATELY = {"book", "join_waitlist"}
+
+
+def test_only_ones_own_answers_go_to_the_personal_chat(router):
+    assert {v for v, found in router.routes.items() if found.answers_privately} == ANSWER_PRIVATELY
+
+
 # The only commands Teams may run by itself to redraw a card as it is shown: they change nothing.
 REFRESHES = {"list_sessions", "my_bookings", "show_booking"}
 

@@ -71,6 +71,17 @@ def test_every_listed_command_is_one_the_bot_understands(package, router):
     assert not_understood == []
 
 
+def test_the_bot_can_be_added_to_group_chats_with_only_shared_chat_commands(package, router):
+    """The README describes group chats, so the manifest lets people add the bot to one; the
+    commands it lists there are ones the bot runs in a shared chat."""
+    bot = json.loads(package.read("manifest.json"))["bots"][0]
+    assert {"personal", "team", "groupChat"} <= set(bot["scopes"])
+    shared = [lst for lst in bot["commandLists"] if "groupChat" in lst["scopes"]]
+    assert shared
+    verbs = [router.read_text(c["title"], date(2027, 1, 11)).verb for c in shared[0]["commands"]]
+    assert all(router.routes[verb].in_shared_chats for verb in verbs), verbs
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
