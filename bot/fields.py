@@ -5,6 +5,7 @@ Card payloads come back from Teams as JSON we once sent, but anyone can post any
 field accepts only what our own cards could send, and anything else makes the payload stale.
 """
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
@@ -35,6 +36,17 @@ def number(word: str | None) -> int | None:
     if not digits(word) or len(word) > len(str(MAX_ID)):
         return None
     return int(word) if int(word) <= MAX_ID else None
+
+
+def text_after(raw: str, words: int) -> str:
+    """What was typed after the first `words` words ('message session 12 <text>'), with the
+    person's line breaks kept (each line's trailing spaces and the blank lines around it
+    dropped); empty when nothing follows."""
+    found = re.match(rf"\s*(?:\S+\s+){{{words}}}", raw)
+    if found is None:
+        return ""
+    lines = raw[found.end() :].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
 
 
 def _id(value: object) -> int:

@@ -18,7 +18,7 @@ from typing import Any, TypeAlias
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from documents.markdown_text import escaped as _escaped
+from documents.markdown_text import escaped
 from documents.markdown_text import unescaped as _unescaped
 from training.views import SessionSummary
 
@@ -30,6 +30,13 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 class Markdown(str):
     """Card text whose Markdown the bot means; its parts from people are escaped."""
+
+
+def _escaped(value: str, *, line_start: bool = True) -> str:
+    """Escaped as the report is, and a line break someone typed stays one: Markdown would run
+    single breaks together, so on a card each is doubled into a paragraph break (a TextBlock
+    shows "\n\n" as a new line)."""
+    return escaped(value, line_start=line_start).replace("\n", "\n\n")
 
 
 def plain(value: str) -> Markdown:
@@ -65,8 +72,9 @@ def link(title: str, url: str) -> Markdown:
 
 
 def unescaped(value: str) -> str:
-    """Card text as words for a plain-text answer (an invoke's message): escapes taken out."""
-    return _unescaped(value)
+    """Card text as words for a plain-text answer (an invoke's message): escapes taken out,
+    and typed line breaks single again."""
+    return _unescaped(value).replace("\n\n", "\n")
 
 
 def card(body: list[Element], actions: list[Action] | None = None) -> Card:

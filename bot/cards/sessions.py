@@ -239,6 +239,7 @@ def confirm_cancel_session_card(session: SessionSummary, zone: ZoneInfo, reason:
                 "id": "reason",
                 "label": "Reason (sent to them)",
                 "value": reason,
+                "isMultiline": True,
                 "maxLength": 300,
             },
         ],

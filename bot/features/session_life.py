@@ -20,7 +20,7 @@ from bot.cards.session_life import (
 )
 from bot.features.booking import seat_notices
 from bot.features.sessions import SessionDetailsForm, read_when_and_size
-from bot.fields import FormValue, Id, SessionRef, number
+from bot.fields import FormValue, Id, SessionRef, number, text_after
 from bot.file_delivery import FileDelivery
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, Notice, Outcome, Said, Who
@@ -129,7 +129,7 @@ class SessionLifeCommands(Feature):
         if first in EDIT_WORDS and len(rest) == 2:
             return Command("edit_session", SessionRef(session_id=n))
         if first == "message":
-            text = " ".join(said.raw.split()[3:])
+            text = text_after(said.raw, 3)
             asked = MessageAsked(session_id=n, message=text) if text else MessageAsked(session_id=n)
             return Command("message_session", asked)
         return None

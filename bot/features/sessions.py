@@ -13,7 +13,7 @@ from bot.cards.sessions import (
     session_cancelled_notice,
     session_created_card,
 )
-from bot.fields import FormToken, FormValue, Id, SessionRef, Text, number
+from bot.fields import FormToken, FormValue, Id, SessionRef, Text, number, text_after
 from bot.router import Feature, route
 from bot.turn import Caller, Command, CommandData, NoData, Notice, Outcome, Said, Who
 from database.engine import Database
@@ -133,7 +133,7 @@ class SessionCommands(Feature):
         # Before booking's 'cancel 12': 'cancel session 12 reason' calls the session off.
         calling_off = first == "cancel" and rest[:1] == ("session",) and len(rest) >= 2
         if calling_off and (n := number(rest[1])) is not None:
-            reason = " ".join(said.raw.split()[3:])[:300]
+            reason = text_after(said.raw, 3)[:300]
             return Command("confirm_cancel_session", SessionWithReason(session_id=n, reason=reason))
         if said.joined in NEW_SESSION:
             return Command("new_session_form")
