@@ -357,10 +357,14 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
         ):
             return  # Teams delivered this install again: they have had their welcome
         caller: Caller | None = turn_context.turn_state.get(CALLER)
-        is_coordinator = caller.is_coordinator if caller else False
+        roles = (
+            (caller.is_coordinator, caller.is_reporter, caller.is_auditor)
+            if caller
+            else (False, False, False)
+        )
         await turn_context.send_activity(
             card_message(
-                help_card(is_coordinator),
+                help_card(roles[0], is_reporter=roles[1], is_auditor=roles[2]),
                 text="Hello! I book Prevent training (WRAP and more). Type 'sessions' to start.",
             )
         )

@@ -51,7 +51,18 @@ COORDINATOR_COMMANDS = [
 ]
 
 
-def help_card(is_coordinator: bool, note: str = "") -> Card:
+# What the other roles may do beyond staff (coordinators see all of it above).
+REPORTER_COMMANDS = [
+    (cmd, what)
+    for cmd, what in COORDINATOR_COMMANDS
+    if cmd.startswith(("totals", "how many", "report"))
+]
+AUDITOR_COMMANDS = [(cmd, what) for cmd, what in COORDINATOR_COMMANDS if cmd == "audit log"]
+
+
+def help_card(
+    is_coordinator: bool, note: str = "", *, is_reporter: bool = False, is_auditor: bool = False
+) -> Card:
     body = [heading("Prevent training bot")]
     if note:
         body.append(text(note, color="Attention"))
@@ -63,6 +74,14 @@ def help_card(is_coordinator: bool, note: str = "") -> Card:
         body += [text(markdown(bold(cmd), f": {what}")) for cmd, what in COORDINATOR_COMMANDS]
         actions.append(execute("New session", "new_session_form"))
         actions.append(boards_button("Boards"))
+        return card(body, actions)
+    for shown, title, role in (
+        (is_reporter, "For reporting:", REPORTER_COMMANDS),
+        (is_auditor, "For audit:", AUDITOR_COMMANDS),
+    ):
+        if shown:
+            body.append(text(title, weight="Bolder", spacing="Medium"))
+            body += [text(markdown(bold(cmd), f": {what}")) for cmd, what in role]
     return card(body, actions)
 
 

@@ -24,7 +24,10 @@ class HelpCommands(Feature):
 
     @route("help", NoData, in_shared_chats=True, from_cards=False, who=Who.STAFF)
     async def help(self, caller: Caller, data: NoData, key: str | None) -> Outcome:
-        return Outcome(card=help_card(caller.is_coordinator))
+        shown = help_card(
+            caller.is_coordinator, is_reporter=caller.is_reporter, is_auditor=caller.is_auditor
+        )
+        return Outcome(card=shown)
 
     @route("unknown", UnknownWords, in_shared_chats=True, from_cards=False, who=Who.STAFF)
     async def unknown(self, caller: Caller, data: UnknownWords, key: str | None) -> Outcome:

@@ -114,3 +114,13 @@ async def test_an_auditors_email_from_another_tenant_is_not_believed(chat, year)
     directory vouches for an auditor (or reporter) named by email."""
     impostor = chat.user("Mallory Partner", tenant=PARTNER, email=AUDITOR_EMAIL)
     assert texts_in(await impostor.says("audit log")) == [AUDITORS_ONLY]
+
+
+async def test_help_shows_each_role_what_it_may_do(chat):
+    reporter_help = card_text(cards_in(await rita(chat).says("help"))[0])
+    assert "totals 2020-21" in reporter_help and "report 2020-21" in reporter_help
+    assert "audit log" not in reporter_help and "roster 12" not in reporter_help
+    auditor_help = card_text(cards_in(await ada(chat).says("help"))[0])
+    assert "audit log" in auditor_help and "totals 2020-21" not in auditor_help
+    staff_help = card_text(cards_in(await chat.user("Megan Bowen").says("help"))[0])
+    assert "totals 2020-21" not in staff_help and "audit log" not in staff_help

@@ -792,6 +792,12 @@ SAMPLES = [
     Sample("help_card", "for staff", (False,)),
     Sample("help_card", "for a coordinator, with a note", (True, "Sorry, I didn't get that.")),
     Sample(
+        "help_card",
+        "for a reporter who is an auditor too",
+        (False,),
+        {"is_reporter": True, "is_auditor": True},
+    ),
+    Sample(
         "unknown_words_card",
         "a misspelt command, for a coordinator",
         ('Sorry, I didn\'t understand "sesions".', closest_commands("sesions", True)),
