@@ -6,7 +6,9 @@ an authenticated Teams activity, so it is checked there that the presser is the 
 The link names the claim, that manager, an expiry and the file's hash, signed with HMAC-SHA256;
 at download the claim must still have that manager and that file. The file goes out as an
 attachment with its stored type and `nosniff`, so a browser saves it and never renders it as a
-page, and each download is written to the audit log.
+page, and each download is written to the audit log with the client's address and user agent.
+A link works once (`delivery.file_links.spend_link`): a second fetch, on any replica, gets a
+plain page saying it was used.
 """
 
 import base64
@@ -20,12 +22,16 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from database.engine import Database
+from delivery.file_links import LinkFetch, LinkUsed, fetch_certificate, refuse_reused_link
 from training.dates.clock import Clock
 from training.errors import TrainingError
-from training.records import elearning
 
 EXPIRED = "This link has expired. Press 'View certificate' on the card in Teams to get a new one."
 NOT_VALID = "This certificate link is not valid."
+USED = (
+    "This link has already been used: each link works once. Press 'View certificate' on the "
+    "card in Teams to get a new one."
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,17 @@ class LinkGrant:
     staff_id: int
     expires: int
     sha_prefix: str
+    link: str  # names this link alone (its kind and signature), to spend it once
+
+
+def link_fetch(request: web.Request, grant: LinkGrant) -> LinkFetch:
+    """Who fetched a link, for the audit log: the peer's address (and what a proxy says it
+    forwarded for) and the user agent, on one line."""
+    client = request.remote or ""
+    if forwarded := request.headers.get("X-Forwarded-For", ""):
+        client = f"{client} (forwarded for {forwarded})"
+    agent = request.headers.get("User-Agent", "")
+    return LinkFetch(grant.link, " ".join(client.split())[:200], " ".join(agent.split())[:300])
 
 
 class LinkRefused(Exception):
@@ -82,7 +99,9 @@ class CertificateLinks:
         payload = ".".join(parts[:4])
         if not hmac.compare_digest(self._signature(payload), parts[4]):
             raise LinkRefused(404, self.not_valid)
-        grant = LinkGrant(int(parts[0]), int(parts[1]), int(parts[2]), parts[3])
+        grant = LinkGrant(
+            int(parts[0]), int(parts[1]), int(parts[2]), parts[3], f"{self.path}/{parts[4]}"
+        )
         if grant.expires <= now.timestamp():
             raise LinkRefused(410, self.expired)
         return grant
@@ -93,21 +112,21 @@ def download_route(links: CertificateLinks, database: Database, clock: Clock) ->
         now = clock.now()
         try:
             grant = links.read(request.match_info["token"], now)
-            found = await database.run(
-                elearning.certificate_for_manager,
-                grant.item_id,
-                grant.staff_id,
-                now,
-                audit_view=True,
-                sha_prefix=grant.sha_prefix,  # a link to a file since replaced fails
+            fetch = link_fetch(request, grant)
+            download = await database.run(
+                fetch_certificate, grant.item_id, grant.staff_id, grant.sha_prefix, now, fetch
             )
-            data = await database.run(elearning.certificate_content, found.file)
         except LinkRefused as refused:
             return refusal(refused.status, refused.sentence)
+        except LinkUsed:
+            subject = f"claim {grant.item_id}"
+            await database.run(refuse_reused_link, grant.staff_id, subject, fetch, now)
+            return refusal(410, USED)
         except TrainingError:
             return refusal(404, NOT_VALID)
+        found = download.file
         return web.Response(
-            body=data,
+            body=download.content,
             headers={
                 "Content-Type": found.content_type,
                 "Content-Disposition": (

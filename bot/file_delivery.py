@@ -5,9 +5,9 @@ download link from the bot.
 The Agents Playground (and any client of a bot in local mode) shows the consent card as "File
 Consent Card is not supported yet" and never answers it, so there `EXPORT_DELIVERY=auto` gives a
 link: `GET /exports/<token>`, for the person it was made for only, lasting
-`EXPORT_LINK_MINUTES`. The token names the stored file, that person, an expiry and the file's
-hash, signed with HMAC-SHA256 as certificate links are; the file is in the database, so any
-replica serves it.
+`EXPORT_LINK_MINUTES`, once. The token names the stored file, that person, an expiry and the
+file's hash, signed with HMAC-SHA256 as certificate links are; the file is in the database, so
+any replica serves it, and the first fetch spends the link and deletes the file.
 """
 
 import secrets
@@ -17,14 +17,25 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.cards.files import file_consent_attachment
-from bot.certificate_links import CertificateLinks, LinkRefused, refusal
+from bot.certificate_links import CertificateLinks, LinkRefused, link_fetch, refusal
 from bot.turn import Caller, Outcome
 from database.engine import Database
-from delivery.file_links import DownloadGone, fetch_download, record_offer, store_download
+from delivery.file_links import (
+    DownloadGone,
+    LinkUsed,
+    fetch_download,
+    record_offer,
+    refuse_reused_link,
+    store_download,
+)
 from training.dates.clock import Clock
 
 NOT_VALID = "This download link is not valid. Ask for the file again in Teams."
 EXPIRED = "This download link has expired. Ask for the file again in Teams."
+USED = (
+    "This download link has already been used: each link works once. Ask for the file again "
+    "in Teams."
+)
 
 
 def offer_made(staff_id: int, offer: str) -> str:
@@ -86,8 +97,8 @@ class FileDelivery:
         url = self.links.link(stored.id, caller.staff_id, stored.sha256, now)
         minutes = int(self.links.lifetime.total_seconds() // 60)
         return Outcome(
-            text=f"{description}: [download {name}]({url}) (for you only; the link works for "
-            f"{minutes} minutes)."
+            text=f"{description}: [download {name}]({url}) (for you only; the link works once, "
+            f"within {minutes} minutes)."
         )
 
 
@@ -96,11 +107,16 @@ def export_download_route(links: CertificateLinks, database: Database, clock: Cl
         now = clock.now()
         try:
             grant = links.read(request.match_info["token"], now)
+            fetch = link_fetch(request, grant)
             found = await database.run(
-                fetch_download, grant.item_id, grant.staff_id, grant.sha_prefix, now
+                fetch_download, grant.item_id, grant.staff_id, grant.sha_prefix, now, fetch
             )
         except LinkRefused as refused:
             return refusal(refused.status, refused.sentence)
+        except LinkUsed:
+            subject = f"file {grant.item_id}"
+            await database.run(refuse_reused_link, grant.staff_id, subject, fetch, now)
+            return refusal(410, USED)
         except DownloadGone:
             return refusal(404, NOT_VALID)
         return web.Response(

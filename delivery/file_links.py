@@ -2,8 +2,13 @@
 cannot take Teams' file consent card (the Agents Playground, or any client in local mode).
 
 The file is kept in the database, so whichever replica serves the link has it, and only until
-the link expires: each new file clears the expired ones. Making the file is audited as an upload
-to OneDrive is (`export.<format>`), and so is each download (`export.download`). Where the client
+the link expires or is fetched: each new file clears the expired ones. Making the file is audited
+as an upload to OneDrive is (`export.<format>`), and so is each download (`export.download`).
+
+Every download link (these files and managers' certificates) works once: the first fetch spends
+it, in the database, so a forwarded or leaked link opened later, on any replica, is refused and
+the refusal audited (`link.reused`). Each fetch is audited with the client's address and user
+agent. Where the client
 takes the consent card instead, `record_offer` notes the offer (its answer is acted on only if
 the offer was made) and audits it, in one unit of work.
 """
@@ -20,6 +25,7 @@ from training.data_protection import audit
 from training.errors import TrainingError
 from training.handled import first_time
 from training.models import ExportDownload
+from training.records import elearning
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -31,6 +37,38 @@ CONTENT_TYPES = {
 
 class DownloadGone(TrainingError):
     """No file for that link: never made, made for someone else, replaced, or expired."""
+
+
+class LinkUsed(TrainingError):
+    """The link was fetched before: each download link works once."""
+
+
+@dataclass(frozen=True)
+class LinkFetch:
+    """One fetch of a download link: which link (unique to it: its signature) and who asked."""
+
+    link: str
+    client: str
+    user_agent: str
+
+    @property
+    def words(self) -> str:
+        """For the audit log: where the fetch came from."""
+        return f"fetched from {self.client or 'an unknown address'}, user agent {self.user_agent!r}"
+
+
+def spend_link(db: DbSession, fetch: LinkFetch, now: datetime) -> None:
+    """Mark the link used in the caller's unit of work; `LinkUsed` if it already was (on any
+    replica: the key is inserted once, so of two fetches at once one wins)."""
+    if not first_time(db, [f"download-link-used:{fetch.link}"], now):
+        raise LinkUsed("This download link has already been used.")
+
+
+def refuse_reused_link(
+    db: DbSession, staff_id: int, subject: str, fetch: LinkFetch, now: datetime
+) -> None:
+    """Audit a second fetch of a link made for `staff_id` (someone it was forwarded to, say)."""
+    audit.record(db, staff_id, "link.reused", now, subject=subject, detail=fetch.words)
 
 
 @dataclass(frozen=True)
@@ -107,10 +145,17 @@ def store_download(
 
 
 def fetch_download(
-    db: DbSession, download_id: int, staff_id: int, sha_prefix: str, now: datetime
+    db: DbSession,
+    download_id: int,
+    staff_id: int,
+    sha_prefix: str,
+    now: datetime,
+    fetch: LinkFetch,
 ) -> Download:
-    """The file the link names, for the person it was made for; audited. `DownloadGone` if
-    there is none, it was made for someone else, or it has expired."""
+    """The file the link names, for the person it was made for, once: the link is spent, the
+    fetch audited and the stored file deleted. `LinkUsed` if the link was fetched before;
+    `DownloadGone` if there is no file, it was made for someone else, or it has expired."""
+    spend_link(db, fetch, now)
     row = db.get(ExportDownload, download_id)
     if (
         row is None
@@ -125,6 +170,37 @@ def fetch_download(
         "export.download",
         now,
         subject=row.subject,
-        detail=f"{row.name}, {len(row.content)} bytes",
+        detail=f"{row.name}, {len(row.content)} bytes, {fetch.words}",
     )
-    return Download(row.name, row.content_type, row.content)
+    found = Download(row.name, row.content_type, row.content)
+    db.delete(row)  # the link works once: nothing is kept for a second fetch
+    return found
+
+
+@dataclass(frozen=True)
+class CertificateDownload:
+    file: elearning.CertificateFile
+    content: bytes
+
+
+def fetch_certificate(
+    db: DbSession,
+    claim_id: int,
+    manager_staff_id: int,
+    sha_prefix: str,
+    now: datetime,
+    fetch: LinkFetch,
+) -> CertificateDownload:
+    """A claim's certificate for its manager, once per link: the link is spent and the view
+    audited with where it came from. `LinkUsed`, or the claim's errors (`ClaimNotFound`...)."""
+    spend_link(db, fetch, now)
+    found = elearning.certificate_for_manager(
+        db,
+        claim_id,
+        manager_staff_id,
+        now,
+        audit_view=True,
+        sha_prefix=sha_prefix,  # a link to a file since replaced fails
+        fetched=fetch.words,
+    )
+    return CertificateDownload(found, elearning.certificate_content(db, found.file))

@@ -41,8 +41,9 @@ def _download_block(download: Download | None) -> list[Element]:
     url, minutes = download
     return [
         text(
-            f"🔒 This download link is for you only and lasts {minutes} minutes. The file is "
-            "saved to your device, not opened in Teams.",
+            f"🔒 This download link is for you only and lasts {minutes} minutes, and it works "
+            "once: press View certificate again for a new one. The file is saved to your "
+            "device, not opened in Teams.",
             isSubtle=True,
         ),
         {

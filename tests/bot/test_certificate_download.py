@@ -121,3 +121,29 @@ async def test_a_guessed_claim_id_and_someone_elses_claim_get_the_same_sentence(
     with graph_chat.database.unit_of_work() as db:
         [claim] = db.exec(select(ElearningClaim)).all()
         assert (claim.status, claim.manager_staff_id is not None) == ("pending", True)
+
+
+def _audited(chat, action: str) -> list[str]:
+    with chat.database.unit_of_work() as db:
+        return list(db.exec(select(AuditEntry.detail).where(AuditEntry.action == action)).all())
+
+
+async def test_a_forwarded_certificate_link_works_once(graph_chat, graph_server, files):
+    _, mo, ask = await _claim_with_manager(graph_chat, graph_server, files)
+    shown = card_from_invoke(await mo.presses(button(ask, "View certificate")))
+    assert "it works once" in card_text(shown)
+    url = _on_test_server(graph_chat, _link(shown))
+
+    mine = {"User-Agent": "Edge/120 (Mo's laptop)"}
+    async with graph_chat.http.get(url, headers=mine) as response:
+        assert response.status == 200 and await response.read() == PDF
+    forwarded = {"User-Agent": "curl/8.5", "X-Forwarded-For": "203.0.113.9"}
+    async with graph_chat.http.get(url, headers=forwarded) as response:
+        assert response.status == 410
+        assert response.headers["Content-Type"].startswith("text/plain")
+        assert (await response.text()).startswith("This link has already been used")
+
+    [viewed] = _audited(graph_chat, "elearning.certificate.view")
+    assert "fetched from 127.0.0.1" in viewed and "Edge/120 (Mo's laptop)" in viewed
+    [reused] = _audited(graph_chat, "link.reused")
+    assert "127.0.0.1 (forwarded for 203.0.113.9)" in reused and "curl/8.5" in reused

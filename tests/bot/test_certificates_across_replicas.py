@@ -1,5 +1,5 @@
 """Certificates are kept where every replica can serve them: a manager's link made on one
-replica downloads the file from another (a separate process with a disk of its own)."""
+replica downloads the file from another (a separate process with a disk of its own), once."""
 
 import asyncio
 import os
@@ -99,3 +99,9 @@ async def test_a_link_made_on_one_replica_downloads_on_another(
         assert response.status == 200
         assert await response.read() == PDF
         assert response.headers["Content-Disposition"].startswith("attachment;")
+    # The link is spent in the database: the first replica refuses it now.
+    async with graph_chat.http.get(
+        graph_chat.url.removesuffix("/api/messages") + urlsplit(link).path
+    ) as response:
+        assert response.status == 410
+        assert "already been used" in await response.text()

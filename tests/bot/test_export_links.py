@@ -109,6 +109,45 @@ async def test_another_replica_serves_the_link(chat, demo, database, clock):
         await runner.cleanup()
 
 
+async def test_a_forwarded_link_works_once_on_any_replica(chat, demo, database, clock):
+    alex = chat.user(ALEX.name, ALEX.aad_object_id, email=ALEX.email)
+    [shown] = await alex.says("totals 2025-26")
+    card = shown["activity"]["attachments"][0]["content"]
+    button = next(b for b in _buttons(card) if b["title"] == "CSV")
+    answer = json.dumps(await alex.presses(button)) + json.dumps(alex.new_replies())
+    assert "the link works once" in answer
+    found = LINK.search(answer)
+    assert found, answer
+    url = found[1].replace(PUBLIC_URL, chat.url.removesuffix("/api/messages"))
+
+    async with chat.http.get(url, headers={"User-Agent": "Alex's browser"}) as response:
+        assert response.status == 200
+    settings = Settings(_env_file=None, database_url=database.url, certificate_link_secret=SECRET)
+    runner = web.AppRunner(create_app(settings, database, clock), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        other = re.sub(r"^http://[^/]+", f"http://127.0.0.1:{port}", url)
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(other, headers={"User-Agent": "someone forwarded it"}) as response,
+        ):
+            assert response.status == 410
+            assert (await response.text()).startswith("This download link has already been used")
+    finally:
+        await runner.cleanup()
+
+    with chat.database.unit_of_work() as db:
+        entries = db.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert db.exec(select(func.count()).select_from(ExportDownload)).one() == 0
+    download, reused = entries[-2:]
+    assert download.action == "export.download"
+    assert "fetched from 127.0.0.1" in download.detail and "Alex's browser" in download.detail
+    assert reused.action == "link.reused" and "someone forwarded it" in reused.detail
+
+
 async def test_a_tampered_expired_or_unknown_link_gives_nothing(chat, demo, clock):
     alex = chat.user(ALEX.name, ALEX.aad_object_id, email=ALEX.email)
     url = await _link_for(chat, alex, "totals 2025-26", "CSV")

@@ -87,6 +87,7 @@ SENTENCES = {
     # a file, by its format (.csv, .xlsx, .docx, .md): '*' stands for the format
     "export.*": "saved the figures for {subject} as a file",
     "export.download": "downloaded the file for {subject} from its link",
+    "link.reused": "had their download link for {subject} opened again (refused: links work once)",
     "export.offer.*": "was offered the figures for {subject} as a file",
     "export.offer.roster.*": "was offered the roster of {subject} as a file",
     "export.roster.*": "saved the roster of {subject} as a file",

@@ -535,10 +535,12 @@ def certificate_for_manager(
     *,
     audit_view: bool,
     sha_prefix: str = "",
+    fetched: str = "",
 ) -> CertificateFile:
     """The certificate of a claim, for the person's manager only; `audit_view` records that
     they looked at it (their download), in the same transaction. `sha_prefix`: the start of
-    the file's SHA-256 the caller expects (a link made before the file was replaced fails)."""
+    the file's SHA-256 the caller expects (a link made before the file was replaced fails);
+    `fetched`: where a link's fetch came from, for the audit log."""
     claim = db.get(ElearningClaim, claim_id)
     if (
         claim is None
@@ -559,7 +561,7 @@ def certificate_for_manager(
             "elearning.certificate.view",
             now,
             subject=f"claim {claim_id}",
-            detail=f"staff {claim.staff_id}",
+            detail=f"staff {claim.staff_id}" + (f", {fetched}" if fetched else ""),
         )
     return CertificateFile(
         claim_id=claim_id,
