@@ -1,5 +1,6 @@
 """Teams attendance through the real Graph SDK into bookings, walk-ins and completions."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func
@@ -182,3 +183,16 @@ async def test_resolving_the_guest_records_their_completion(
         assert unmatched.unmatched(db, viewer_staff_id=None, now=NOW) == []
     again = await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
     assert again.unmatched == 0 and again.completed == 6 and again.people == 8
+
+
+async def test_a_looping_records_link_stops_the_sync_with_a_problem_not_for_ever(
+    database, graph, graph_server, sync_policy
+):
+    graph_server.page_size = 3
+    world = seed(database, graph_server, NOW)
+    graph_server.rewrite_next_link = lambda link: re.sub(r"skiptoken=\d+", "skiptoken=3", link)
+    result = await sync_one_session(database, graph, sync_policy, world.session_id, NOW)
+    assert "already read" in result.problem
+    assert len([r for r in graph_server.requests if "skiptoken=3" in r]) == 1
+    # A half-read report proves nothing: nobody is marked absent.
+    assert set(booking_statuses(database, world.session_id).values()) == {"booked"}
