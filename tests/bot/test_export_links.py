@@ -11,12 +11,13 @@ from datetime import timedelta
 import aiohttp
 import pytest
 from aiohttp import web
+from markdown_it import MarkdownIt
 from sqlmodel import func, select
 
 from bot.app import create_app
 from config.settings import Settings
 from demo.council import PLAYGROUND_PEOPLE, load_demo_data
-from training.models import AuditEntry, ExportDownload
+from training.models import AuditEntry, ExportDownload, FeedbackResponse
 
 ALEX, ISAIAH = PLAYGROUND_PEOPLE[0], PLAYGROUND_PEOPLE[3]
 SECRET = "the same key on every replica, 32 bytes or more"
@@ -182,3 +183,29 @@ async def test_only_coordinators_get_export_links(chat, demo):
     assert "/exports/" not in json.dumps(answer)
     with chat.database.unit_of_work() as db:
         assert db.exec(select(func.count()).select_from(ExportDownload)).one() == 0
+
+
+async def test_the_report_with_a_hostile_comment_reads_as_the_comment(chat, demo):
+    hostile = "Good\n# Heading\n| x | y |\n[link](https://evil.example) ![i](x.png) <b>b</b>"
+    with chat.database.unit_of_work() as db:
+        answers = db.exec(select(FeedbackResponse)).all()
+        assert answers
+        for answer in answers:
+            answer.most_useful, answer.could_be_better = hostile, ""
+    alex = chat.user(ALEX.name, ALEX.aad_object_id, email=ALEX.email)
+    url = await _link_for(chat, alex, "report 2025-26", "Markdown")
+    async with chat.http.get(url) as response:
+        assert response.status == 200
+        markdown = (await response.read()).decode("utf-8")
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    items = [
+        tokens[i + 2]
+        for i, t in enumerate(tokens)
+        if t.type == "list_item_open" and tokens[i + 2].type == "inline"
+    ]
+    assert items
+    for item in items:
+        assert {c.type for c in item.children or []} == {"text"}  # no link, image, HTML
+        said = "".join(c.content for c in item.children or [])
+        assert said.startswith(f"Most useful: \u201c{' '.join(hostile.split())}\u201d")
+    assert [t.tag for t in tokens if t.type == "heading_open"] == ["h2"] + ["h3"] * 4
