@@ -161,12 +161,20 @@ async def test_a_certificate_with_a_graph_manager_is_two_calls_around_the_downlo
     the department, the manager and the claim together."""
     ann = graph_chat.user("Ann Able", AAD["A"])
     mo = graph_chat.user("Mo Manager", MANAGER_AAD)
-    await ann.says("hi")
-    await mo.says("hi")
-    graph_server.add_user(AAD["A"], "Ann Able", ann.email, department="Family Services")
+    # In Entra before they first write, so the department read at first contact succeeds and
+    # is not tried again during the turn counted below; Ann then moves team, which only the
+    # certificate's own Graph look-up can have recorded.
+    graph_server.add_user(AAD["A"], "Ann Able", ann.email, department="Adults MASH")
     graph_server.add_user(MANAGER_AAD, "Mo Manager", mo.email, department="Family Services")
     graph_server.managers[AAD["A"]] = MANAGER_AAD
+    await ann.says("hi")
+    await mo.says("hi")
     await graph_chat.background_done()  # the departments read when each first wrote
+    with graph_chat.database.unit_of_work() as db:
+        assert db.exec(select(Staff.team).where(Staff.aad_object_id == AAD["A"])).one() == (
+            "Adults MASH"
+        )
+    graph_server.add_user(AAD["A"], "Ann Able", ann.email, department="Family Services")
     services.clear()
     [sent] = cards_in(await ann.says("record e-learning", attachments=offer(files, "c.pdf", PDF)))
     assert "asked Mo Manager to confirm" in card_text(sent)
