@@ -1,6 +1,7 @@
 """The aiohttp application factory."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
@@ -16,6 +17,9 @@ from training.dates.clock import Clock
 
 WRAPBOT = web.AppKey("wrapbot", Wrapbot)
 HEALTH_SECONDS = 1.5
+# The probe's own threads: it asks the database directly, never queued behind the database's
+# own threads (all of them may be waiting on a database that stopped answering) or others.
+HEALTH_THREADS = web.AppKey("health_threads", ThreadPoolExecutor)
 
 
 def create_app(
@@ -33,6 +37,7 @@ def create_app(
     parts = build(settings, database, clock, graph, downloads=downloads)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[WRAPBOT] = parts
+    app[HEALTH_THREADS] = ThreadPoolExecutor(2, thread_name_prefix="healthz")
     app.router.add_post(
         "/api/messages",
         messages_handler(parts.adapter, parts.bot, local_mode=settings.local_mode),
@@ -70,16 +75,21 @@ async def _stop_background(app: web.Application) -> None:
         await group.stop()
     if parts.owns_graph and parts.graph is not None:
         await parts.graph.close()
+    app[HEALTH_THREADS].shutdown(wait=False, cancel_futures=True)
 
 
 async def _health(request: web.Request) -> web.Response:
     """200 when the database answers `SELECT 1` within HEALTH_SECONDS, else 503 (a database
     that stops answering must not leave the load balancer's probe hanging too)."""
     database = request.app[WRAPBOT].database
+
+    def probe() -> None:
+        with database.unit_of_work() as db:
+            db.connection().exec_driver_sql("SELECT 1")
+
+    probing = asyncio.get_running_loop().run_in_executor(request.app[HEALTH_THREADS], probe)
     try:
-        await asyncio.wait_for(
-            database.run(lambda db: db.connection().exec_driver_sql("SELECT 1")), HEALTH_SECONDS
-        )
+        await asyncio.wait_for(probing, HEALTH_SECONDS)
     except Exception as problem:  # report, don't crash: a probe wants an answer
         return web.json_response(
             {"status": "unhealthy", "database": type(problem).__name__}, status=503

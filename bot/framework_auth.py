@@ -7,6 +7,7 @@ app id, service URL and audience) is what lets the bot outpace the stock echo bo
 
 import asyncio
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 import requests
@@ -23,6 +24,9 @@ from botframework.connector.auth import (
 )
 
 MAX_CLIENTS = 256
+# Token checks run on threads of their own: neither a database that stops answering (its own
+# threads, database.engine) nor slow file-making can keep a request waiting to be let in.
+TOKEN_CHECK_THREADS = 4
 
 
 class AuthenticationUnavailable(Exception):
@@ -86,6 +90,7 @@ class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
         self._checks_tokens = bool(getattr(configuration, "APP_ID", ""))
         self._connectors: _LruCache[tuple[str, str, str], ConnectorClient] = _LruCache(MAX_CLIENTS)
         self._token_clients: _LruCache[str, UserTokenClient] = _LruCache(MAX_CLIENTS)
+        self._threads = ThreadPoolExecutor(TOKEN_CHECK_THREADS, thread_name_prefix="token-check")
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
@@ -95,7 +100,8 @@ class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
             if self._checks_tokens:
                 # botbuilder fetches signing keys with blocking `requests` calls inside this
                 # coroutine; run it on its own loop in a worker thread so ours never stalls.
-                result = await asyncio.to_thread(asyncio.run, checking)
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(self._threads, asyncio.run, checking)
             else:
                 result = await checking
         except PermissionError:

@@ -215,14 +215,14 @@ class ProactiveSender:
 
     async def _alive(self) -> bool:
         """Hold this sender's mark of life and take back the claims of senders that died."""
-        if not await asyncio.to_thread(self._liveness.alive_as, self.worker_id):
+        if not await self.database.in_thread(self._liveness.alive_as, self.worker_id):
             # The mark was lost (or is held by an old self): claims under that name may be
             # released by others, so go on under a new one.
             self.worker_id = default_worker_id()
-            if not await asyncio.to_thread(self._liveness.alive_as, self.worker_id):
+            if not await self.database.in_thread(self._liveness.alive_as, self.worker_id):
                 return False
         holders = await self.database.run(outbox.claim_holders, self.clock.now())
-        await asyncio.to_thread(self._liveness.release_the_dead, holders)
+        await self.database.in_thread(self._liveness.release_the_dead, holders)
         return True
 
     async def deliver_until_idle(self) -> DeliveryReport:
@@ -403,7 +403,7 @@ class ProactiveSender:
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Let the batch in hand finish (cutting it short would resend it later), then stop."""
         if self._task is None:
-            await asyncio.to_thread(self._liveness.close)
+            await self.database.in_thread(self._liveness.close)
             return
         self._stopping = True
         self._wake.set()
@@ -414,4 +414,4 @@ class ProactiveSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._task = None
-        await asyncio.to_thread(self._liveness.close)
+        await self.database.in_thread(self._liveness.close)

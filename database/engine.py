@@ -1,10 +1,13 @@
 """The one place that makes database engines and sessions (units of work)."""
 
 import asyncio
+import contextvars
+import functools
 import math
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,10 @@ from sqlmodel import create_engine
 
 T = TypeVar("T")
 P = ParamSpec("P")
+
+# Threads for database work, apart from the event loop's default pool: a database that stops
+# answering holds these, never the threads that check tokens or make files.
+DATABASE_THREADS = 10
 
 
 def normalise_url(url: str) -> str:
@@ -115,6 +122,8 @@ class Database:
         # SQLite allows one writer; queueing our own threads here avoids its busy-wait back-off
         # (sleeps of up to 100 ms). Other processes are still kept out by BEGIN IMMEDIATE.
         self._sqlite_writer = threading.Lock() if self.dialect == "sqlite" else None
+        self._threads: ThreadPoolExecutor | None = None
+        self._threads_lock = threading.Lock()
 
     @property
     def dialect(self) -> str:
@@ -143,7 +152,22 @@ class Database:
             with self.unit_of_work() as db:
                 return service(db, *args, **kwargs)
 
-        return await asyncio.to_thread(work)
+        return await self.in_thread(work)
+
+    async def in_thread(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`work(*args, **kwargs)`, which talks to the database, on one of the database's own
+        threads (at most DATABASE_THREADS at once), with the caller's context (its log ids)."""
+        with self._threads_lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="database")
+            threads = self._threads
+        call = functools.partial(contextvars.copy_context().run, work, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(threads, call)
 
     def dispose(self) -> None:
+        with self._threads_lock:
+            threads, self._threads = self._threads, None
+        if threads is not None:
+            # Work still waiting for the database is not waited for; a new call starts afresh.
+            threads.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()

@@ -15,7 +15,8 @@ from bot.app import create_app
 from bot.bootstrap import open_database
 from config.settings import Settings
 from database.engine import Database
-from tests.bot.harness import LocalConnector, TeamsUser, texts_in
+from tests.bot.harness import TENANT, LocalConnector, TeamsUser, texts_in
+from tests.bot.test_authentication import APP_ID, OTHER_TENANT, signing_keys_server, token
 from tests.conftest import POSTGRES_URL
 from training.dates.clock import FixedClock
 
@@ -135,3 +136,90 @@ def test_a_statement_running_past_its_timeout_is_cancelled(postgres_migrated):
             assert db.connection().exec_driver_sql("SELECT 1").scalar() == 1
     finally:
         database.dispose()
+
+
+def _invoke(user_id: str, tenant: str, service_url: str) -> dict[str, object]:
+    return {
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "id": f"act-{user_id}",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {"id": f"29:{user_id}", "aadObjectId": user_id, "name": user_id},
+        "recipient": {"id": "28:wrapbot", "name": "wrapbot"},
+        "conversation": {"id": f"a:{user_id}", "conversationType": "personal", "tenantId": tenant},
+        "channelData": {"tenant": {"id": tenant}},
+        "value": {"action": {"verb": "list_sessions", "data": {}}},
+    }
+
+
+@pytest.mark.parametrize("hang", ["postgresql stops answering", "sqlite locked"])
+async def test_a_turn_that_needs_no_database_answers_at_once_while_the_database_hangs(
+    hang, tmp_path: Path, clock, sqlite_template
+):
+    """Twenty people's turns wait on the database; someone from another tenant is still told
+    at once (checking their token and refusing them needs no database)."""
+    keys, metadata_url = await signing_keys_server()
+    silent, holder = SilentServer(), None
+    if hang == "sqlite locked":
+        path = tmp_path / "locked.db"
+        path.write_bytes(sqlite_template.read_bytes())
+        url = f"sqlite:///{path}"
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process mid-write, for a long time
+    else:
+        await silent.start()
+        url = f"postgresql://wrapbot@127.0.0.1:{silent.port}/wrapbot"
+    service_url = "https://smba.example.com/uk/"
+    settings = Settings(
+        _env_file=None,
+        database_url=url,
+        database_connect_timeout_seconds=2,
+        scheduler_enabled=False,
+        outbox_poll_seconds=3600,
+        microsoft_app_id=APP_ID,
+        microsoft_app_password="not-a-real-secret",
+        microsoft_app_tenant_id=TENANT,
+        bot_openid_metadata_url=metadata_url,
+        public_url="https://wrapbot.example.gov.uk",
+        certificate_link_secret="a-secret-every-replica-shares-0123456789",
+    )
+    database = open_database(settings)
+    runner, bot = await _serve(settings, database, clock)
+    headers = {"Authorization": f"Bearer {token(service_url)}"}
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+            waiting = [
+                asyncio.create_task(
+                    http.post(
+                        f"{bot}/api/messages",
+                        json=_invoke(f"person-{n}", TENANT, service_url),
+                        headers=headers,
+                    )
+                )
+                for n in range(20)
+            ]
+            await asyncio.sleep(0.5)  # their turns are waiting for the database now
+            started = asyncio.get_running_loop().time()
+            async with http.post(
+                f"{bot}/api/messages",
+                json=_invoke("outsider", OTHER_TENANT, service_url),
+                headers=headers,
+            ) as answer:
+                body = await answer.text()
+            took = asyncio.get_running_loop().time() - started
+            assert answer.status == 200 and "only serves the council's own" in body
+            assert took < 1.0
+            if holder is not None:
+                holder.execute("ROLLBACK")
+            for response in await asyncio.gather(*waiting, return_exceptions=True):
+                if isinstance(response, aiohttp.ClientResponse):
+                    response.release()
+    finally:
+        if holder is not None:
+            holder.close()
+        await runner.cleanup()
+        if silent.server is not None:
+            await silent.stop()
+        database.dispose()
+        await keys.cleanup()
