@@ -11,6 +11,7 @@ from botbuilder.schema import (
     Activity,
     ActivityTypes,
     ChannelAccount,
+    ConversationReference,
     ResourceResponse,
     TextFormatTypes,
 )
@@ -49,6 +50,17 @@ def tenant_of(activity: Activity) -> str | None:
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = channel_data.get("tenant")
     return tenant.get("id") if isinstance(tenant, dict) else None
+
+
+def reference_of(activity: Activity) -> ConversationReference:
+    """Where to reach the sender later, with their tenant: Teams may name it only in the
+    channel data, and a reference without it would be paced with no tenant's sends and sent
+    without the tenant Teams needs for a proactive message."""
+    reference: ConversationReference = TurnContext.get_conversation_reference(activity)
+    tenant = tenant_of(activity)
+    if reference.conversation is not None and not reference.conversation.tenant_id and tenant:
+        reference.conversation.tenant_id = tenant
+    return reference
 
 
 def request_key(activity: Activity) -> str | None:
@@ -159,7 +171,7 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
         activity = turn_context.activity
         member = activity.from_property
         conversation = activity.conversation
-        reference = json.dumps(TurnContext.get_conversation_reference(activity).serialize())
+        reference = json.dumps(reference_of(activity).serialize())
 
         async def record(email: str | None, upn: str | None, *, create: bool) -> Staff | None:
             return await self.database.run(
@@ -331,7 +343,7 @@ class WrapBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships n
             log.info("refused a file consent answer outside a personal chat")
             await turn_context.send_activity(PERSONAL_CHAT_ONLY)
             return InvokeResponse(status=200)
-        reference = TurnContext.get_conversation_reference(turn_context.activity)
+        reference = reference_of(turn_context.activity)
         try:
             command = self.files.read_consent(turn_context.activity.value, reference)
         except BadPayload as bad:

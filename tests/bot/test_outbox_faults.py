@@ -191,3 +191,34 @@ async def test_a_sender_stalled_past_its_lease_does_not_send_what_another_sender
         assert outbox.counts(db) == {"sent": 1}
     for _, runner, _, _ in (slow, quick):
         await runner.cleanup()
+
+
+class RecordingPace:
+    """A shared pace that notes which tenant each turn was taken for."""
+
+    def __init__(self) -> None:
+        self.tenants: list[str] = []
+
+    async def reserve(self, tenant_id: str, at_most: float | None = None) -> float:
+        self.tenants.append(tenant_id)
+        return 0.0
+
+    async def hold(self, tenant_id: str, seconds: float) -> None:
+        pass
+
+
+async def test_a_conversation_reference_keeps_its_tenant_and_is_paced_with_it(chat):
+    """botbuilder-python reads a conversation's tenant only as `tenantID`, so Teams's
+    `tenantId` never reached a stored reference: every message was paced as no tenant's."""
+    pace = RecordingPace()
+    chat.app[WRAPBOT].sender.limiter = TeamsRateLimiter(shared=pace)
+    [ann] = await people(chat, "Ann Able")
+    enqueue(chat.database, chat.clock, ann, "to ann")
+
+    await chat.notices_sent()
+
+    [sent] = [r for r in ann.new_replies() if r["activity"].get("summary") == "to ann"]
+    # The Bot Connector reads property names in any case (botbuilder writes `tenantID`).
+    conversation = {name.lower(): value for name, value in sent["activity"]["conversation"].items()}
+    assert conversation["tenantid"] == ann.tenant
+    assert pace.tenants == [ann.tenant]  # paced with its own tenant's sends
