@@ -36,7 +36,7 @@ SIGNING_KEY = _private_key()
 FORGER_KEY = _private_key()
 
 
-async def signing_keys_server() -> tuple[web.AppRunner, str]:
+async def _signing_keys_server() -> tuple[web.AppRunner, str]:
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(SIGNING_KEY.public_key()))
     jwk.update(kid=KEY_ID, use="sig", endorsements=["msteams", "webchat"])
     app = web.Application()
@@ -78,7 +78,7 @@ def token(service_url: str, *, key=SIGNING_KEY, kid=KEY_ID, **overrides) -> str:
 
 @pytest.fixture
 async def secured(database, clock) -> AsyncIterator[tuple[TeamsUser, str]]:
-    keys_runner, metadata_url = await signing_keys_server()
+    keys_runner, metadata_url = await _signing_keys_server()
     connector = LocalConnector()
     await connector.start()
     settings = Settings(

@@ -16,7 +16,7 @@ from bot.bootstrap import open_database
 from config.settings import Settings
 from database.engine import Database
 from tests.bot.harness import TENANT, LocalConnector, TeamsUser, texts_in
-from tests.bot.test_authentication import APP_ID, OTHER_TENANT, signing_keys_server, token
+from tests.bot.test_authentication import APP_ID, OTHER_TENANT, _signing_keys_server, token
 from tests.conftest import POSTGRES_URL
 from training.dates.clock import FixedClock
 
@@ -159,7 +159,7 @@ async def test_a_turn_that_needs_no_database_answers_at_once_while_the_database_
 ):
     """Twenty people's turns wait on the database; someone from another tenant is still told
     at once (checking their token and refusing them needs no database)."""
-    keys, metadata_url = await signing_keys_server()
+    keys, metadata_url = await _signing_keys_server()
     silent, holder = SilentServer(), None
     if hang == "sqlite locked":
         path = tmp_path / "locked.db"
