@@ -58,6 +58,7 @@ from scheduler.hooks import SeatCards
 from scheduler.service import SchedulerOptions, SchedulerService
 from scheduler.sweep import ReminderSweep, SweepStep
 from training.attendance.completion import CompletionPolicy
+from training.attendance.register import RegisterPolicy
 from training.data_protection.retention import apply_retention, retention_due
 from training.dates.clock import Clock, SystemClock
 from training.governance.reminders import ReminderPolicy
@@ -106,6 +107,7 @@ class Policies:
     booking_undo: timedelta
     calendar_update_every: timedelta
     feedback_edit_days: int
+    register: RegisterPolicy
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ def policies(settings: Settings) -> Policies:
         booking_undo=timedelta(minutes=settings.booking_undo_minutes),
         calendar_update_every=timedelta(minutes=settings.calendar_update_minutes),
         feedback_edit_days=settings.feedback_edit_days,
+        register=RegisterPolicy(settings.register_open_days),
     )
 
 
@@ -219,7 +222,9 @@ def reminder_policy(settings: Settings) -> ReminderPolicy:
 def attendance_sync_policy(settings: Settings) -> AttendanceSyncPolicy:
     """Reading Teams attendance, and the completion rule its results and the register go by."""
     return AttendanceSyncPolicy(
-        completion=CompletionPolicy(settings.completion_threshold_percent),
+        completion=CompletionPolicy(
+            settings.completion_threshold_percent, home_tenant=settings.home_tenant_id or None
+        ),
         lookback_days=settings.attendance_lookback_days,
         retry_offsets=tuple(settings.attendance_retry_offsets),
         organiser=settings.graph_organiser,
@@ -326,7 +331,13 @@ def features(
         attendance_feature(shared, messaging),
         # 'edit session 12' and 'message session 12 ...' before the sessions' phrases
         life,
-        RegisterCommands(database, clock, zone, shared.policies.attendance.completion),
+        RegisterCommands(
+            database,
+            clock,
+            zone,
+            shared.policies.attendance.completion,
+            shared.policies.register,
+        ),
         # 'cancel session 12' before booking's 'cancel 12'
         sessions,
         booking,

@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = 1.0
     # Days after a session ends in which people may give (and change) their feedback.
     feedback_edit_days: int = Field(default=5, ge=0, le=60)
+    # Days after a session ends that its facilitators may still take its register.
+    register_open_days: int = Field(default=14, ge=0, le=365)
 
     # Microsoft Graph (attendance reports, Teams meetings, managers). With no client id and no
     # secret or certificate, Graph is "not configured" and the bot says so instead of calling it.
@@ -242,6 +244,15 @@ class Settings(BaseSettings):
             # Only reachable in local mode: start_problems() refuses an app id with no tenant.
             return self.local_mode
         return tenant_id is not None and tenant_id.lower() in served
+
+    @property
+    def home_tenant_id(self) -> str:
+        """The council's own tenant (lower case): MICROSOFT_APP_TENANT_ID, else the one tenant
+        served, else the Graph tenant; "" when none is set (local mode only)."""
+        home = self.microsoft_app_tenant_id.strip().lower()
+        if not home and len(self.served_tenant_ids) == 1:
+            (home,) = self.served_tenant_ids
+        return home or self.graph_tenant_id.strip().lower()
 
     def is_home_tenant(self, tenant_id: str | None) -> bool:
         """Whether an activity comes from the council's own tenant, whose directory vouches for

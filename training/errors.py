@@ -1,5 +1,6 @@
 """What can go wrong in the domain, each in words the bot can pass on to a person."""
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -189,6 +190,14 @@ class RegisterNotOpen(TrainingError):
 class RegisterClosed(TrainingError):
     def __init__(self, session_id: int) -> None:
         super().__init__(f"Session {session_id} was cancelled, so it has no register.")
+
+
+class RegisterClosedToFacilitators(TrainingError):
+    def __init__(self, session_id: int, closed_at: datetime) -> None:
+        super().__init__(
+            f"Session {session_id}'s register closed to facilitators on {closed_at:%d %b %Y}: "
+            "ask a Prevent coordinator to correct it."
+        )
 
 
 class NotRunningSession(TrainingError):

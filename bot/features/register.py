@@ -14,7 +14,7 @@ from bot.turn import Caller, Command, CommandData, Outcome, Said, Who
 from database.engine import Database
 from training.attendance import register
 from training.attendance.completion import CompletionPolicy
-from training.attendance.register import TEAMS, RegisterEntry
+from training.attendance.register import TEAMS, RegisterEntry, RegisterPolicy
 from training.dates.clock import Clock
 
 CHOICES = {"", "present", "left_early", "absent", TEAMS}
@@ -75,12 +75,18 @@ class RegisterSave(CommandData):
 
 class RegisterCommands(Feature):
     def __init__(
-        self, database: Database, clock: Clock, zone: ZoneInfo, completion: CompletionPolicy
+        self,
+        database: Database,
+        clock: Clock,
+        zone: ZoneInfo,
+        completion: CompletionPolicy,
+        policy: RegisterPolicy,
     ) -> None:
         self.database = database
         self.clock = clock
         self.zone = zone
         self.completion = completion
+        self.policy = policy
 
     def phrases(self, said: Said) -> Command | None:
         words = said.words
@@ -99,6 +105,7 @@ class RegisterCommands(Feature):
             now=self.clock.now(),
             completion=self.completion,
             page=min(data.page, PAGES),
+            policy=self.policy,
         )
         return Outcome(card=register_card(shown, self.zone))
 
@@ -122,6 +129,7 @@ class RegisterCommands(Feature):
             is_coordinator=caller.is_coordinator,
             now=self.clock.now(),
             completion=self.completion,
+            policy=self.policy,
         )
         if shown.saved:
             return Outcome(card=register_card(shown, self.zone))

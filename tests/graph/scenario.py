@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from database.engine import Database
 from tests.factories import add_course, add_session, add_staff
+from tests.graph.local_authority import TENANT
 from tests.graph.local_graph import LocalGraph, Meeting, Report, at, record
 from training.models import Booking, BookingStatus, Session
 
@@ -25,13 +26,21 @@ class WrapScenario:
 
 def messy_reports() -> list[Report]:
     """What Teams really sends: re-joins, a null leave time, a guest with no id or email,
-    someone known only by email (in capitals), and a person in both reports."""
+    someone known only by email (in capitals), and a person in both reports. The council's
+    staff come from its tenant, which vouches for their emails."""
     first = [
-        record("Ann Able", aad=AAD["A"], email="ann.able@example.gov.uk", intervals=[(START, END)]),
+        record(
+            "Ann Able",
+            aad=AAD["A"],
+            email="ann.able@example.gov.uk",
+            tenant=TENANT,
+            intervals=[(START, END)],
+        ),
         record(
             "Bob Baker",
             aad=AAD["B"],
             email="bob.baker@example.gov.uk",
+            tenant=TENANT,
             intervals=[
                 (START, at(START, 40)),
                 (at(START, 45), at(START, 80)),
@@ -39,27 +48,40 @@ def messy_reports() -> list[Report]:
             ],
         ),
         record(
-            "Cat Cole", aad=AAD["C"], email="cat.cole@example.gov.uk", intervals=[(START, None)]
+            "Cat Cole",
+            aad=AAD["C"],
+            email="cat.cole@example.gov.uk",
+            tenant=TENANT,
+            intervals=[(START, None)],
         ),
         record(
             "Dev Dean",
             aad=AAD["D"],
             email="dev.dean@example.gov.uk",
+            tenant=TENANT,
             intervals=[(START, at(START, 50))],
         ),
         record(
             "Eve Evans",
             aad=AAD["E"],
             email="eve.evans@example.gov.uk",
+            tenant=TENANT,
             intervals=[(START, at(START, 30))],
         ),
         record(
             "Fay Fox",
             aad="ffffffff-9999-9999-9999-999999999999",
             email="FAY.FOX@example.gov.uk",
+            tenant=TENANT,
             intervals=[(at(START, -10), END)],
         ),
-        record("Gus Gray", aad=AAD["G"], email="gus.gray@example.gov.uk", intervals=[(START, END)]),
+        record(
+            "Gus Gray",
+            aad=AAD["G"],
+            email="gus.gray@example.gov.uk",
+            tenant=TENANT,
+            intervals=[(START, END)],
+        ),
         record(
             "Sam Guest (External)",
             aad=None,
@@ -73,12 +95,14 @@ def messy_reports() -> list[Report]:
             "Dev Dean",
             aad=AAD["D"],
             email="dev.dean@example.gov.uk",
+            tenant=TENANT,
             intervals=[(at(START, 40), at(START, 100))],
         ),
         record(
             "Ann Able",
             aad=AAD["A"],
             email="ann.able@example.gov.uk",
+            tenant=TENANT,
             intervals=[(at(START, 60), END)],
         ),
     ]

@@ -121,8 +121,11 @@ def test_people_known_only_by_a_name_are_never_merged(database):
 
 
 def test_the_organiser_and_the_facilitators_are_never_attendees(database):
+    """Facilitators are named by Entra id or email; a name, or a role Teams gave, makes nobody
+    one (issue 19): Teams makes everyone a presenter when anyone may present, so an unbooked
+    presenter is a walk-in who completes by the same rule as anyone."""
     with database.unit_of_work() as db:
-        session, people = _world(db, "Ann Able", "Pat Prevent")
+        session, people = _world(db, "Ann Able", "Pat Prevent", "Max Mentor")
         session.facilitators = "Dee Trainer; so15.officer@met.police.uk"
         people["Pat Prevent"].aad_object_id = ORGANISER_AAD  # the organiser has a staff record
         book(db, session, people["Ann Able"])
@@ -131,8 +134,7 @@ def test_the_organiser_and_the_facilitators_are_never_attendees(database):
             session,
             [
                 [
-                    # Teams makes everyone a presenter when anyone may present: a seat says
-                    # Ann came to be trained.
+                    # A seat says Ann came to be trained, whatever Teams called her.
                     attendee(
                         "Ann Able",
                         START,
@@ -142,34 +144,46 @@ def test_the_organiser_and_the_facilitators_are_never_attendees(database):
                     ),
                     attendee("Pat Prevent", START, (0, 120), aad=ORGANISER_AAD),
                     attendee("Sgt Lee", START, (0, 120), email="SO15.Officer@met.police.uk"),
-                    attendee("Dee Trainer", START, (0, 120)),
-                    attendee("Max Mentor", START, (0, 120), role="Presenter"),
+                    attendee("Dee Trainer", START, (0, 120)),  # a name: anyone can be called it
+                    attendee(
+                        "Max Mentor",
+                        START,
+                        (0, 120),
+                        email="max.mentor@example.gov.uk",
+                        role="Presenter",
+                    ),
                     attendee("Ola Owner", START, (0, 120), role="Organizer"),
                 ]
             ],
             organiser=ORGANISER_AAD,
         )
         assert (result.people, result.unmatched, result.walk_ins, result.facilitators) == (
+            4,
+            2,
             1,
-            0,
-            0,
-            5,
+            2,
         )
     with database.unit_of_work() as db:
         sheet = attendance_sheet(db, session.id, viewer_staff_id=None, now=NOW)
-        assert [line.display_name for line in sheet.attendees] == ["Ann Able"]
-        assert sorted(sheet.facilitators) == [
+        assert [line.display_name for line in sheet.attendees] == [
+            "Ann Able",
             "Dee Trainer",
             "Max Mentor",
             "Ola Owner",
-            "Pat Prevent",
-            "Sgt Lee",
         ]
-        assert unmatched.unmatched(db, viewer_staff_id=None, now=NOW) == []
-        assert unmatched.count_unmatched(db, None, None) == 0
-        assert _completions(db, session.id) == {people["Ann Able"].id: 7200}
+        assert sorted(sheet.facilitators) == ["Pat Prevent", "Sgt Lee"]
+        assert sorted(
+            u.display_name for u in unmatched.unmatched(db, viewer_staff_id=None, now=NOW)
+        ) == [
+            "Dee Trainer",
+            "Ola Owner",
+        ]
+        assert _completions(db, session.id) == {
+            people["Ann Able"].id: 7200,
+            people["Max Mentor"].id: 7200,
+        }
         totals = compute_totals(db, scope_of(TotalsQuery(), UK), NOW, UK)
-        assert (totals.figures.people_attended, totals.figures.completed_live) == (1, 1)
+        assert (totals.figures.people_attended, totals.figures.completed_live) == (2, 2)
 
 
 def test_bookings_and_completions_follow_the_attendance_rows_alone(database):
@@ -418,6 +432,7 @@ def test_attended_means_the_same_in_every_figure(database):
                     attendee("Someone", START, (0, 120), record_id="someone"),
                 ]
             ],
+            organiser=ORGANISER_AAD,  # the bot's mailbox: its role in Teams says nothing
         )
         guest_row = next(r for r in _rows(db, session.id) if r.email == "pc@met.police.uk")
         unmatched.mark_guest(

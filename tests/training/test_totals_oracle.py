@@ -46,6 +46,7 @@ from training.models import (
     Staff,
 )
 
+SO15 = "so15.officer@met.police.uk"
 UK = ZoneInfo("Europe/London")
 NOW = datetime(2021, 6, 1, 9, 0, tzinfo=UTC)
 TEAMS = ["Family Services", "Adults MASH", "Schools", None]
@@ -143,7 +144,8 @@ def _read(db, rng: random.Random, session: Session, plan: Planned, staff: list[S
     reports[0].append(
         record("Pat Prevent", aad=ORGANISER, email="", intervals=whole, role="Organizer")
     )
-    reports[0].append(record("SO15 Officer", aad=None, email="", intervals=whole))
+    # Named on the session by email: a name alone makes nobody a facilitator (issue 19).
+    reports[0].append(record("SO15 Officer", aad=None, email=SO15, intervals=whole))
     partners = [f"partner{session.id}x{n}@probation.example.org" for n in range(rng.randrange(3))]
     for address in partners:
         reports[0].append(record("Partner", aad=None, email=address, intervals=whole))
@@ -249,7 +251,7 @@ def build(db, seed: int) -> World:
             ends_at=starts + timedelta(hours=2),
             online=True,
             capacity=40,
-            facilitators="SO15 Officer",
+            facilitators=SO15,
             created_at=starts - timedelta(days=30),
         )
         db.add(session)

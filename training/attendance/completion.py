@@ -28,6 +28,8 @@ class PersonTime:
     data_gaps: bool = False
     # Teams' roles for them ("Organizer", "Presenter", "Attendee"), over every record.
     roles: set[str] = field(default_factory=set)
+    # The tenants their records name (lower case; "" for a record naming none).
+    tenants: set[str] = field(default_factory=set)
 
     @property
     def name_only(self) -> bool:
@@ -123,6 +125,16 @@ class CompletionPolicy:
     sets none. Built once from the settings; the Teams results and the register both ask it."""
 
     default_percent: int = 75
+    # The council's own tenant: only its directory vouches for the email a record carries, so
+    # only its records are matched to staff by email. None: not configured (local mode only).
+    home_tenant: str | None = None
+
+    def vouches_for_email(self, tenants: set[str]) -> bool:
+        """Whether records from `tenants` may be matched to staff by their email: each of them
+        from the home tenant (a record naming no tenant, or another's, is vouched for by nobody)."""
+        if self.home_tenant is None:
+            return True
+        return bool(tenants) and tenants == {self.home_tenant.lower()}
 
     def seconds_needed(
         self, starts_at: datetime, ends_at: datetime, course_percent: int | None
@@ -133,6 +145,13 @@ class CompletionPolicy:
     @staticmethod
     def completed(attended_seconds: int, needed_seconds: int) -> bool:
         return attended_seconds >= needed_seconds
+
+
+def tenant_of(record: dict[str, Any]) -> str:
+    """The tenant a record names, in lower case ("" for none)."""
+    found = record.get("identity")
+    tenant = _text(found.get("tenantId")) if isinstance(found, dict) else None
+    return tenant.lower() if tenant else ""
 
 
 def record_key(raw: dict[str, Any]) -> str:
@@ -177,6 +196,7 @@ def gather(records: Iterable[dict[str, Any]]) -> dict[str, PersonTime]:
         role = record.get("role")
         if isinstance(role, str) and role:
             person.roles.add(role)
+        person.tenants.add(tenant_of(record))
         intervals, gaps = intervals_of(record)
         person.intervals += intervals
         person.data_gaps = person.data_gaps or gaps

@@ -17,7 +17,7 @@ made since the card was drawn is never silently overwritten.
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
@@ -32,7 +32,12 @@ from training.attendance.results import (
     seconds_needed,
 )
 from training.data_protection import audit
-from training.errors import NotRunningSession, RegisterClosed, RegisterNotOpen
+from training.errors import (
+    NotRunningSession,
+    RegisterClosed,
+    RegisterClosedToFacilitators,
+    RegisterNotOpen,
+)
 from training.models import (
     SEATED_BOOKING_STATUSES,
     AttendanceRole,
@@ -61,6 +66,22 @@ LABELS = {
     TEAMS: "as Teams recorded",
     "": "not recorded",
 }
+
+
+@dataclass(frozen=True)
+class RegisterPolicy:
+    """How long a session's register stays open to its facilitators: `open_days` after the
+    session ends (REGISTER_OPEN_DAYS). Coordinators may correct it afterwards, with a reason,
+    each change audited as a correction. Built once from the settings."""
+
+    open_days: int = 14
+
+    def closes_at(self, session: Session) -> datetime:
+        return session.ends_at + timedelta(days=self.open_days)
+
+    def closed(self, session: Session, now: datetime) -> bool:
+        """Whether the register has closed to facilitators (coordinators only, with a reason)."""
+        return now >= self.closes_at(session)
 
 
 @dataclass(frozen=True)
@@ -127,8 +148,9 @@ def _open(db: DbSession, session_id: int, now: datetime, *, lock: bool) -> Sessi
 
 
 def runs_session(db: DbSession, session: Session, staff_id: int) -> bool:
-    """A facilitator of the session: named on it by email, its Teams meeting's organiser, or
-    recorded as running it in a Teams report. Names alone are never enough to admit anyone."""
+    """A facilitator of the session: named on it by Entra id or email, or the mailbox that
+    organises its Teams meeting. A name, or a role Teams gave someone in the meeting
+    (everyone is a presenter when anyone may present), admits nobody."""
     staff = db.get(Staff, staff_id)
     if staff is None:
         return False
@@ -136,21 +158,24 @@ def runs_session(db: DbSession, session: Session, staff_id: int) -> bool:
     named = Facilitators.of(session, sync.organiser if sync else "")
     if staff.email and staff.email.casefold() in named.emails:
         return True
-    if staff.aad_object_id and staff.aad_object_id.casefold() in named.ids:
-        return True
-    ran = db.exec(
-        select(SessionAttendance.id).where(
-            SessionAttendance.session_id == session.id,
-            SessionAttendance.staff_id == staff_id,
-            SessionAttendance.role == AttendanceRole.FACILITATOR,
-        )
-    ).first()
-    return ran is not None
+    return bool(staff.aad_object_id and staff.aad_object_id.casefold() in named.ids)
 
 
-def _admit(db: DbSession, session: Session, staff_id: int, is_coordinator: bool) -> None:
-    if not is_coordinator and not runs_session(db, session, staff_id):
+def _admit(
+    db: DbSession,
+    session: Session,
+    staff_id: int,
+    is_coordinator: bool,
+    now: datetime,
+    policy: "RegisterPolicy",
+) -> None:
+    if is_coordinator:
+        return
+    if not runs_session(db, session, staff_id):
         raise NotRunningSession()
+    if policy.closed(session, now):
+        assert session.id is not None
+        raise RegisterClosedToFacilitators(session.id, policy.closes_at(session))
 
 
 def _roster(db: DbSession, session: Session) -> list[_Entry]:
@@ -285,11 +310,12 @@ def register(
     now: datetime,
     completion: CompletionPolicy,
     page: int = 1,
+    policy: RegisterPolicy = RegisterPolicy(),
 ) -> Register:
     """One page of the register, for a coordinator or one of the session's facilitators, once
-    the session has started; audited."""
+    the session has started (for a facilitator, until it closes); audited."""
     session = _open(db, session_id, now, lock=False)
-    _admit(db, session, viewer_staff_id, is_coordinator)
+    _admit(db, session, viewer_staff_id, is_coordinator, now, policy)
     audit.record(db, viewer_staff_id, "register.view", now, subject=f"session {session_id}")
     return _view(db, session, page, completion=completion)
 
@@ -316,12 +342,15 @@ def take_register(
     is_coordinator: bool,
     now: datetime,
     completion: CompletionPolicy,
+    policy: RegisterPolicy = RegisterPolicy(),
 ) -> Register:
     """Record what the card says: each change once, each audited, then the session's results
-    derived again from its rows. Nothing is saved when an online session's change has no
-    reason (the card says so and keeps what was typed)."""
+    derived again from its rows. Nothing is saved when a change to an online session, or to
+    a register closed to facilitators, has no reason (the card says so and keeps what was
+    typed). A facilitator never marks or adds themselves."""
     session = _open(db, session_id, now, lock=True)  # one register save at a time per session
-    _admit(db, session, actor_staff_id, is_coordinator)
+    _admit(db, session, actor_staff_id, is_coordinator, now, policy)
+    late = policy.closed(session, now)
     entries = _roster(db, session)
     by_key = {e.key: e for e in entries}
     reason = " ".join(entry.reason.split())[:500]
@@ -329,16 +358,22 @@ def take_register(
     changes = _changes(db, session, entry, by_key, problems)
     left: list[str] = []
     additions = _walk_ins(db, session, entry.walk_ins, by_key, changes, problems, left)
+    if not is_coordinator:
+        changes, additions = _not_themselves(actor_staff_id, changes, additions, problems)
     if entry.everyone_booked_here and not session.online:
         chosen = {e.key for e, _ in changes}
         for person in entries:
             if person.standing == "booked" and person.key not in chosen and not person.mark(False):
                 changes.append((person, Decision.PRESENT))
-    if (changes or additions) and session.online and not reason:
+    if (changes or additions) and (session.online or late) and not reason:
         problems.insert(
             0,
-            f"Session {session_id} is online: say why you are changing what Teams recorded "
-            "(for example 'connection dropped'), then save again. Nothing was saved.",
+            f"Session {session_id}'s register closed to facilitators on "
+            f"{policy.closes_at(session):%d %b %Y}: say why you are correcting it, then save "
+            "again. Nothing was saved."
+            if late
+            else f"Session {session_id} is online: say why you are changing what Teams "
+            "recorded (for example 'connection dropped'), then save again. Nothing was saved.",
         )
         return _view(
             db,
@@ -350,10 +385,11 @@ def take_register(
         )
     needed = seconds_needed(db, session, completion)
     reported = has_reports(db, session)
+    said = _Said(actor_staff_id, now, reason, late)
     for person, wanted in changes:
-        _decide(db, session, person, wanted, actor_staff_id, now, reason, needed, reported)
+        _decide(db, session, person, wanted, said, needed, reported)
     for name, email, staff in additions:
-        _add(db, session, name, email, staff, actor_staff_id, now, reason, needed)
+        _add(db, session, name, email, staff, said, needed)
     db.flush()
     if changes or additions:
         recompute(db, session, now, completion)
@@ -366,6 +402,37 @@ def take_register(
         note=note,
         problems=tuple(problems),
         left_over="\n".join(left),
+    )
+
+
+@dataclass(frozen=True)
+class _Said:
+    """Who is saving the register, when, why, and whether it had closed to facilitators (a
+    coordinator's correction, audited as one)."""
+
+    actor_staff_id: int
+    now: datetime
+    reason: str
+    late: bool
+
+
+def _not_themselves(
+    actor_staff_id: int,
+    changes: list[tuple[_Entry, str]],
+    additions: list[tuple[str, str | None, Staff | None]],
+    problems: list[str],
+) -> tuple[list[tuple[_Entry, str]], list[tuple[str, str | None, Staff | None]]]:
+    """The changes and additions less any about the facilitator saving them: someone else
+    (another facilitator or a coordinator) records whether they were there."""
+    mine = [c for c in changes if c[0].staff_id == actor_staff_id]
+    mine_added = [a for a in additions if a[2] is not None and a[2].id == actor_staff_id]
+    if mine or mine_added:
+        problems.append(
+            "You cannot mark or add yourself: ask a coordinator or another facilitator."
+        )
+    return (
+        [c for c in changes if c not in mine],
+        [a for a in additions if a not in mine_added],
     )
 
 
@@ -487,12 +554,11 @@ def _decide(
     session: Session,
     person: _Entry,
     wanted: str,
-    actor_staff_id: int,
-    now: datetime,
-    reason: str,
+    said: _Said,
     needed: int,
     reported: bool,
 ) -> None:
+    actor_staff_id, now, reason = said.actor_staff_id, said.now, said.reason
     row = person.row
     before = LABELS.get(person.mark(session.online), "")
     if wanted == TEAMS or (
@@ -509,7 +575,7 @@ def _decide(
             row.decision, row.decided_by_staff_id, row.decided_at = None, None, None
             row.reason, row.updated_at = "", now
             db.add(row)
-        _audit(db, session, person, before, LABELS[wanted], actor_staff_id, now, reason)
+        _audit(db, session, person, before, LABELS[wanted], said)
         return
     guest = person.guest or (row is not None and row.resolution == Resolution.GUEST)
     came_as = AttendanceRole.GUEST if guest else AttendanceRole.ATTENDEE
@@ -523,7 +589,7 @@ def _decide(
     row.completed = wanted == Decision.PRESENT
     row.updated_at = now
     db.add(row)
-    _audit(db, session, person, before, LABELS[wanted], actor_staff_id, now, reason)
+    _audit(db, session, person, before, LABELS[wanted], said)
 
 
 def _new_row(
@@ -556,11 +622,10 @@ def _add(
     said: str,
     email: str | None,
     staff: Staff | None,
-    actor_staff_id: int,
-    now: datetime,
-    reason: str,
+    by: _Said,
     needed: int,
 ) -> None:
+    actor_staff_id, now, reason = by.actor_staff_id, by.now, by.reason
     if staff is not None:
         row = _new_row(session, staff.id, staff.display_name, staff.email, needed, now)
         guest = "guest" in staff.roles.split(",")
@@ -575,7 +640,12 @@ def _add(
     db.add(row)
     detail = f"{who}: came without booking, present" + (f"; reason: {reason}" if reason else "")
     audit.record(
-        db, actor_staff_id, "register.walk_in", now, subject=f"session {session.id}", detail=detail
+        db,
+        actor_staff_id,
+        "register.correct" if by.late else "register.walk_in",
+        now,
+        subject=f"session {session.id}",
+        detail=detail,
     )
 
 
@@ -585,17 +655,16 @@ def _audit(
     person: _Entry,
     before: str,
     after: str,
-    actor_staff_id: int,
-    now: datetime,
-    reason: str,
+    said: _Said,
 ) -> None:
     who = f"staff {person.staff_id}" if person.staff_id is not None else "unmatched"
     detail = f"{person.display_name} ({who}): {before} -> {after}"
+    reason = said.reason
     audit.record(
         db,
-        actor_staff_id,
-        "register.mark",
-        now,
+        said.actor_staff_id,
+        "register.correct" if said.late else "register.mark",
+        said.now,
         subject=f"session {session.id}",
         detail=detail + (f"; reason: {reason}" if reason else ""),
     )

@@ -4,7 +4,8 @@ truth for who attended, completed, did not come, walked in, was a guest or ran t
 Every record is grouped by person (Entra id, else email, else one name-only record alone);
 people who resolve to the same staff record (by Entra id or email, or a coordinator's
 assignment) are one person: their intervals are merged, then the course's threshold applied.
-The meeting's organiser and the session's facilitators are recorded as facilitators. Bookings,
+The meeting's organiser (the bot's mailbox) and the facilitators named on the session by
+Entra id or email are recorded as facilitators; a Teams role or a name makes nobody one. Bookings,
 walk-ins and the session's completions are then derived from these rows alone, so running it
 again, or resolving one attendee, changes nobody else's result.
 """
@@ -41,35 +42,32 @@ from training.models import (
 )
 
 MANUAL = (Resolution.ASSIGNED, Resolution.GUEST)
-# Teams' roles of the people who run a meeting rather than attend it.
-FACILITATOR_ROLES = {"organizer", "presenter"}
 
 
 @dataclass(frozen=True)
 class Facilitators:
-    """Who runs a session: the organiser's mailbox (object id or UPN) and the people named on
-    the session (`Session.facilitators`: names or emails, separated by ';', ',' or lines)."""
+    """Who runs a session: the organiser's mailbox (object id or UPN) and the facilitators
+    named on the session by Entra id or email. A name, or a role Teams gave (everyone is a
+    presenter when anyone may present), says nothing about who someone is."""
 
     ids: frozenset[str]
     emails: frozenset[str]
-    names: frozenset[str]
 
     @classmethod
     def of(cls, session: Session, organiser: str) -> "Facilitators":
         words = [w.strip().casefold() for w in re.split(r"[;,\n]", session.facilitators or "")]
-        words = [w for w in words if w]
         mailbox = organiser.strip().casefold()
         emails = {w for w in words if "@" in w} | ({mailbox} if "@" in mailbox else set())
         ids = {mailbox} if mailbox and "@" not in mailbox else set()
-        return cls(frozenset(ids), frozenset(emails), frozenset(w for w in words if "@" not in w))
+        return cls(frozenset(ids), frozenset(emails))
 
-    def include(self, people: Iterable[PersonTime], staff: Staff | None) -> bool:
+    def include(self, people: Iterable[PersonTime], staff: Staff | None, vouched: bool) -> bool:
+        """Whether one of `people` (or their staff record) is named: by Entra id, or by an
+        email the home tenant vouched for (`vouched`)."""
         for person in people:
             if person.aad_object_id and person.aad_object_id in self.ids:
                 return True
-            if person.email and person.email in self.emails:
-                return True
-            if person.display_name.casefold() in self.names:
+            if vouched and person.email and person.email in self.emails:
                 return True
         if staff is not None:
             if staff.aad_object_id and staff.aad_object_id.casefold() in self.ids:
@@ -157,10 +155,15 @@ class _Person:
 
 
 def _people(
-    db: DbSession, found: dict[str, PersonTime], rows: list[SessionAttendance]
+    db: DbSession,
+    found: dict[str, PersonTime],
+    rows: list[SessionAttendance],
+    completion: CompletionPolicy,
 ) -> list[_Person]:
     """Identities resolved to staff (a coordinator's answer first, then Entra id, then
-    email) and grouped: everyone resolving to one staff record is one person."""
+    email when the home tenant vouches for it) and grouped: everyone resolving to one staff
+    record is one person. Another tenant's record carrying a council address stays unmatched:
+    that tenant's administrator chose the address."""
     manual: dict[str, SessionAttendance] = {}
     for row in rows:
         if row.resolution in MANUAL and row.staff_id is not None:
@@ -180,7 +183,9 @@ def _people(
         if answer is not None:
             staff_id, resolution = answer.staff_id, answer.resolution
         else:
-            staff_id = by_aad.get(person.aad_object_id or "") or by_email.get(person.email or "")
+            staff_id = by_aad.get(person.aad_object_id or "")
+            if staff_id is None and completion.vouches_for_email(person.tenants):
+                staff_id = by_email.get(person.email or "")
             resolution = Resolution.MATCHED if staff_id is not None else None
         group = ("staff", staff_id) if staff_id is not None else ("key", person.key)
         into = grouped.get(group)
@@ -226,15 +231,15 @@ def _role(
     staff: Staff | None,
     seated: set[int],
     facilitators: Facilitators,
+    vouched: bool,
 ) -> AttendanceRole:
-    """A person holding a seat came to be trained, whatever Teams called them (Teams makes
-    every attendee a presenter when anyone may present). Otherwise the organiser, anyone Teams
-    calls organiser or presenter, and the facilitators named on the session run it."""
+    """A person holding a seat came to be trained, whatever Teams called them. Otherwise the
+    organiser's mailbox and the facilitators named on the session run it; a Teams role grants
+    nothing (Teams makes everyone a presenter when anyone may present), so an unbooked
+    presenter is a walk-in like anyone else."""
     booked = person.staff_id is not None and person.staff_id in seated
-    if not booked:
-        roles = {r.casefold() for m in person.members for r in m.roles}
-        if roles & FACILITATOR_ROLES or facilitators.include(person.members, staff):
-            return AttendanceRole.FACILITATOR
+    if not booked and facilitators.include(person.members, staff, vouched):
+        return AttendanceRole.FACILITATOR
     if person.resolution == Resolution.GUEST or (
         staff is not None and "guest" in staff.roles.split(",")
     ):
@@ -272,7 +277,7 @@ def recompute(db: DbSession, session: Session, now: datetime, completion: Comple
     needed = seconds_needed(db, session, completion)
     sync = db.exec(select(AttendanceSync).where(AttendanceSync.session_id == session.id)).first()
     facilitators = Facilitators.of(session, sync.organiser if sync else "")
-    people = _people(db, gather(records), rows)
+    people = _people(db, gather(records), rows, completion)
     staff = {
         s.id: s
         for s in db.exec(
@@ -296,7 +301,8 @@ def recompute(db: DbSession, session: Session, now: datetime, completion: Comple
         seconds = merged_seconds(
             [i for m in person.members for i in m.intervals], session.starts_at, session.ends_at
         )
-        role: str = _role(person, staff.get(person.staff_id or -1), seated, facilitators)
+        vouched = completion.vouches_for_email({t for m in person.members for t in m.tenants})
+        role: str = _role(person, staff.get(person.staff_id or -1), seated, facilitators, vouched)
         completed = completion.completed(seconds, needed)
         if row.decision is not None:  # decided by hand: Teams' figures are kept beside it
             role, completed = decided_role(row.decision, role), row.decision == Decision.PRESENT

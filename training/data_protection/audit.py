@@ -103,6 +103,7 @@ SENTENCES = {
     "elearning.reject": "turned down e-learning {subject}",
     "feedback.view": "viewed the feedback on {subject}",
     "reminders.view": "viewed the reminders for the {subject}",
+    "register.correct": "corrected the register of {subject} after it closed to facilitators",
     "register.mark": "changed the register of {subject}",
     "register.view": "viewed the register of {subject}",
     "register.walk_in": "added a walk-in to the register of {subject}",
