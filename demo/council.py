@@ -302,7 +302,6 @@ def _session(
         join_url=f"https://teams.microsoft.com/l/meetup-join/demo-{tag}" if online else None,
         location=None if online else "Hendon Town Hall, Committee Room 1",
         capacity=capacity,
-        facilitators="Prevent Coordinator; SO15",
         audience=audience,
         created_at=created,
     )

@@ -213,7 +213,6 @@ def _add_sessions(
                     else None,
                     location=None if online else "Hendon Town Hall, Committee Room 1",
                     capacity=capacity,
-                    facilitators="Prevent Coordinator; SO15",
                     audience=audience,
                     status=SessionStatus.DELIVERED,
                     bookings_open=False,

@@ -51,8 +51,8 @@ def _details(session: SessionSummary, zone: ZoneInfo) -> list[tuple[str, str]]:
         ("Time", hours),
         ("Where", _where(session)),
     ]
-    if session.facilitators:
-        rows.append(("Facilitators", session.facilitators))
+    if session.facilitator_emails:
+        rows.append(("Facilitators", ", ".join(session.facilitator_emails)))
     if session.audience:
         rows.append(("For", session.audience))
     return rows

@@ -20,8 +20,10 @@ class SessionSummary:
     status: str
     bookings_open: bool
     audience: str
-    facilitators: str
+    facilitators: str  # names typed before facilitators were named by email, still to fix
     offered: int = 0  # seats held for someone on the waiting list until they answer
+    # The named facilitators' emails (one session's summary only; empty in listings).
+    facilitator_emails: tuple[str, ...] = ()
 
     @property
     def seats_left(self) -> int:

@@ -33,6 +33,10 @@ COORDINATOR_COMMANDS = [
     ("session 12 attendance", "who attended session 12, for how long, and who completed"),
     ("unmatched", "attendees I couldn't match to staff: assign them or mark them as guests"),
     ("register 12", "take session 12's register by hand (in person), or correct Teams' result"),
+    (
+        "facilitators 12, facilitators 12 add jo.bloggs@barnet.gov.uk",
+        "who runs session 12, named by email ('remove' takes one off); they take its register",
+    ),
     ("pending confirmations", "e-learning waiting for managers, with a button to chase"),
     ("audit log", "who did or looked at what, and when"),
     ("boards", "the governance calendar: next dates and who leads each board"),

@@ -19,6 +19,7 @@ from bot.cards.elements import (
     where,
 )
 from training.sessions.changes import SessionChange, edit_mark
+from training.sessions.facilitators import FacilitatorList
 from training.sessions.messages import MessageAudience
 from training.views import SessionSummary
 
@@ -56,6 +57,7 @@ def _session_values(session: SessionSummary, zone: ZoneInfo) -> dict[str, Any]:
         "join_url": session.join_url or "",
         "location": session.location or "",
         "audience": session.audience,
+        "facilitators": ", ".join(session.facilitator_emails),
     }
 
 
@@ -109,6 +111,14 @@ def edit_session_form(
             "id": "audience",
             "label": "Intended audience",
             "value": shown["audience"],
+        }
+    )
+    body.append(
+        {
+            "type": "Input.Text",
+            "id": "facilitators",
+            "label": "Facilitators (emails, separated by commas: they take the register)",
+            "value": shown["facilitators"],
         }
     )
     save = execute(
@@ -288,3 +298,22 @@ def message_sent_card(session: SessionSummary, count: int, repeated: bool = Fals
         [heading(f"✉️ Your message about session #{session.id} {said} to {count} people")],
         [roster_button(session.id)],
     )
+
+
+def facilitators_text(found: FacilitatorList) -> str:
+    """Who runs the session, and the names from before that still need an email."""
+    session = found.session
+    lines = [found.note] if found.note else []
+    title = f"{session.course_title} (#{session.id})"
+    if found.people:
+        named = ", ".join(f"{p.display_name} ({p.email or 'no email'})" for p in found.people)
+        lines.append(f"Facilitators of {title}: {named}.")
+    else:
+        lines.append(f"No facilitators are named on {title}.")
+    if found.to_fix:
+        lines.append(
+            f"Named by name only, so they cannot take the register: {'; '.join(found.to_fix)}. "
+            f"Name each by email with 'facilitators {session.id} add <email>', then "
+            f"'facilitators {session.id} remove <name>'."
+        )
+    return "\n\n".join(lines)

@@ -103,6 +103,12 @@ def new_session_form(
             "label": "Intended audience",
             "value": values.get("audience", ""),
         },
+        {
+            "type": "Input.Text",
+            "id": "facilitators",
+            "label": "Facilitators (emails, separated by commas: they take the register)",
+            "value": values.get("facilitators", ""),
+        },
     ]
     once = {"form_id": form_id} if form_id else {}
     if warning:  # pressed with this date again, it is created
@@ -189,6 +195,19 @@ def _offered(roster: Roster, zone: ZoneInfo) -> list[Element]:
     return [text(f"Offered a seat ({len(lines)})", weight="Bolder"), *lines] if lines else []
 
 
+def _names_to_fix(session: SessionSummary) -> list[Element]:
+    """Facilitators typed by name before they were named by email: they take no register."""
+    if not session.facilitators:
+        return []
+    return [
+        text(
+            f"Facilitators named by name only, who cannot take the register until named by "
+            f"email ('facilitators {session.id}'): {session.facilitators}",
+            color="Attention",
+        )
+    ]
+
+
 def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
     session = roster.session
     body: list[Element] = [
@@ -199,8 +218,10 @@ def roster_card(roster: Roster, zone: ZoneInfo) -> Card:
                 ("Where", where(session)),
                 ("Seats", seats(session)),
                 ("Status", session.status.capitalize()),
+                ("Facilitators", ", ".join(session.facilitator_emails) or "none named"),
             ]
         ),
+        *_names_to_fix(session),
         text(f"Booked ({len(roster.booked)})", weight="Bolder"),
         *_people(roster.booked, zone),
         *_offered(roster, zone),

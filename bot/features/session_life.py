@@ -11,6 +11,7 @@ from pydantic import StringConstraints
 
 from bot.cards.session_life import (
     edit_session_form,
+    facilitators_text,
     message_form_card,
     message_preview_card,
     message_sent_card,
@@ -29,7 +30,7 @@ from documents.rosters import roster_file
 from training.dates.clock import Clock
 from training.errors import InvalidSessionDetails, TrainingError
 from training.models import BookingStatus
-from training.sessions import changes, messages, schedule
+from training.sessions import changes, facilitators, messages, schedule
 from training.sessions.changes import SessionChange, SessionChangedMeanwhile, SessionEdit
 from training.sessions.offer_rule import OfferPolicy
 
@@ -61,6 +62,15 @@ class SendMessage(CommandData):
     include_waiting: FormValue = "false"
 
 
+class FacilitatorsAsked(CommandData):
+    """`facilitators 12`, `facilitators 12 add <email>`, `facilitators 12 remove <email>` (or a
+    name still to fix, exactly as listed)."""
+
+    session_id: Id
+    change: Literal["", "add", "remove"] = ""
+    who: Annotated[str, StringConstraints(max_length=320)] = ""
+
+
 class RosterFileAsked(CommandData):
     session_id: Id
     format: RosterFormat
@@ -81,6 +91,7 @@ def read_edit_form(form: SessionEditForm, zone: ZoneInfo) -> SessionEdit:
         location=(form.location or "").strip() or None,
         audience=(form.audience or "").strip()[:500],
         seen=form.seen,
+        facilitators=form.facilitators,
     )
 
 
@@ -123,6 +134,14 @@ class SessionLifeCommands(Feature):
 
     def phrases(self, said: Said) -> Command | None:
         first, rest = said.first, said.rest
+        if first == "facilitators" and rest and (n := number(rest[0])) is not None:
+            if len(rest) == 1:
+                return Command("facilitators", FacilitatorsAsked(session_id=n))
+            if rest[1] in ("add", "remove") and len(rest) >= 3:
+                who = " ".join(said.raw.split()[3:])[:320]
+                change = FacilitatorsAsked(session_id=n, change=rest[1], who=who)
+                return Command("facilitators", change)
+            return None
         n = number(rest[1]) if rest[:1] == ("session",) and len(rest) >= 2 else None
         if n is None:
             return None
@@ -186,6 +205,34 @@ class SessionLifeCommands(Feature):
         now = self.clock.now()
         notices = change_notices(change, self.zone) + seat_notices(offered, self.zone, now)
         return Outcome(card=session_saved_card(change, self.zone), notices=notices)
+
+    # --- facilitators ------------------------------------------------------------------------
+
+    @route("facilitators", FacilitatorsAsked, who=Who.COORDINATOR, from_cards=False)
+    async def facilitators(
+        self, caller: Caller, data: FacilitatorsAsked, key: str | None
+    ) -> Outcome:
+        """Who runs a session (named by email, never by name) and the names still to fix."""
+        now = self.clock.now()
+        if data.change == "add":
+            found = await self.database.run(
+                facilitators.add_facilitator,
+                data.session_id,
+                data.who,
+                now,
+                actor_staff_id=caller.staff_id,
+            )
+        elif data.change == "remove":
+            found = await self.database.run(
+                facilitators.remove_facilitator,
+                data.session_id,
+                data.who,
+                now,
+                actor_staff_id=caller.staff_id,
+            )
+        else:
+            found = await self.database.run(facilitators.facilitator_list, data.session_id)
+        return Outcome(text=facilitators_text(found))
 
     # --- messages -----------------------------------------------------------------------------
 

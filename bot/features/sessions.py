@@ -36,6 +36,7 @@ class SessionDetailsForm(CommandData):
     join_url: FormValue | None = None
     location: FormValue | None = None
     audience: FormValue | None = None
+    facilitators: FormValue | None = None  # emails, separated by commas
 
 
 class SessionForm(SessionDetailsForm):
@@ -107,6 +108,7 @@ def read_session_form(form: SessionForm, zone: ZoneInfo) -> NewSession:
         join_url=(form.join_url or "").strip() or None,
         location=(form.location or "").strip() or None,
         audience=(form.audience or "").strip()[:500],
+        facilitators=form.facilitators or "",
     )
 
 

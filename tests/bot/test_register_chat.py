@@ -257,10 +257,7 @@ async def test_only_coordinators_and_the_sessions_facilitators_take_its_register
 
     sarah = chat.user("Sarah Whitfield")
     await sarah.says("hello")
-    with chat.database.unit_of_work() as db:
-        session = db.get(Session, in_person)
-        session.facilitators = "Sarah Whitfield; SARAH.WHITFIELD@example.gov.uk"
-        db.add(session)
+    await chat.coordinator().says(f"facilitators {in_person} add SARAH.WHITFIELD@example.gov.uk")
     [hers] = cards_in(await sarah.says(f"register {in_person}"))
     body = await sarah.presses(
         button(hers, "Save register"), inputs={_key(chat, "Ann Able"): "present"}

@@ -45,6 +45,7 @@ RULES = {
     "new_session_form": (COORDINATOR, True, False),
     "create_session": (COORDINATOR, True, False),
     "roster": (COORDINATOR, True, False),
+    "facilitators": (COORDINATOR, False, False),
     "confirm_cancel_session": (COORDINATOR, True, False),
     "cancel_session": (COORDINATOR, True, False),
     "edit_session": (COORDINATOR, True, False),

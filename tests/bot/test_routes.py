@@ -29,6 +29,9 @@ README_PHRASES = {
     "decline 23": "decline_offer_on_session",
     "new session": "new_session_form",
     "roster 12": "roster",
+    "facilitators 12": "facilitators",
+    "facilitators 12 add sarah.whitfield@barnet.gov.uk": "facilitators",
+    "facilitators 12 remove sarah.whitfield@barnet.gov.uk": "facilitators",
     "cancel session 12 trainer unwell": "confirm_cancel_session",
     "edit session 12": "edit_session",
     "reschedule session 12": "edit_session",
@@ -109,6 +112,15 @@ def test_each_readme_phrase_gives_its_command(router, phrase):
             {"board_id": None, "board": "adult safeguarding"},
         ),
         ("feedback summary 12", {"session_id": 12, "query": ""}),
+        ("facilitators 12", {"session_id": 12, "change": "", "who": ""}),
+        (
+            "facilitators 12 add Sarah.Whitfield@barnet.gov.uk",
+            {"session_id": 12, "change": "add", "who": "Sarah.Whitfield@barnet.gov.uk"},
+        ),
+        (
+            "facilitators 12 remove Dee Trainer",
+            {"session_id": 12, "change": "remove", "who": "Dee Trainer"},
+        ),
         ("<at>wrapbot</at> book #7", {"session_id": 7}),
     ],
 )

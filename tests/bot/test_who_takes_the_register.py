@@ -14,16 +14,18 @@ from tests.graph.local_authority import TENANT
 from tests.graph.local_graph import ORGANISER, Report, record
 from training.models import AuditEntry, Completion, Session, SessionAttendance, Staff
 
+WRAP = "WRAP (Workshop to Raise Awareness of Prevent)"
 REFUSAL = "Only the Prevent coordinators or the session's facilitators can take its register."
 OUTSIDER_TENANT = "99999999-8888-7777-6666-555555555555"
 
 
-def _online_session(chat, facilitators: str) -> int:
-    """A two-hour online WRAP session that ended an hour ago, with its facilitators as typed."""
+def _online_session(chat, names_to_fix: str) -> int:
+    """A two-hour online WRAP session that ended an hour ago, with facilitators typed by name
+    before they were named by email (issue 19), that matched no one staff record."""
     with chat.database.unit_of_work() as db:
         course = add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
         session = add_session(db, course, chat.clock.now() - timedelta(hours=3), capacity=5)
-        session.facilitators = facilitators
+        session.facilitators = names_to_fix
         db.add(session)
         return session.id
 
@@ -173,9 +175,8 @@ async def _in_person_started(chat, facilitator_email: str) -> tuple[int, list]:
     with chat.database.unit_of_work() as db:
         course = add_course(db, "WRAP", "WRAP (Workshop to Raise Awareness of Prevent)")
         session = add_session(db, course, chat.clock.now() + timedelta(days=2), online=False)
-        session.facilitators = facilitator_email
-        db.add(session)
         session_id = session.id
+    await chat.coordinator().says(f"facilitators {session_id} add {facilitator_email}")
     people = [chat.user(name) for name in ("Ann Able", "Sarah Whitfield")]
     for person in people:
         await person.says(f"book {session_id}")
@@ -242,3 +243,75 @@ async def test_the_register_closes_to_facilitators_and_a_coordinator_corrects_it
     assert "Saved: 1 change recorded." in card_text(card_from_invoke(body))
     assert _completed(chat, session_id) == {"Ann Able"}
     assert _audited(chat, "register.correct") == 1 and _audited(chat, "register.mark") == 0
+
+
+async def test_the_coordinator_names_facilitators_by_email_and_fixes_names_typed_before(chat):
+    session_id = _online_session(chat, "Dee Trainer")
+    pat, dee = chat.coordinator(), chat.user("Dee Trainer")
+    await dee.says("hello")
+    [shown] = texts_in(await pat.says(f"facilitators {session_id}"))
+    assert f"No facilitators are named on {WRAP} (#{session_id})." in shown
+    assert "Named by name only, so they cannot take the register: Dee Trainer." in shown
+    assert texts_in(await dee.says(f"register {session_id}")) == [REFUSAL]
+    # Only coordinators name facilitators, and only by email.
+    assert texts_in(await dee.says(f"facilitators {session_id} add {dee.email}")) == [
+        "Only the Prevent coordinators can do that."
+    ]
+    [refused] = texts_in(await pat.says(f"facilitators {session_id} add Dee Trainer"))
+    assert "'Dee Trainer' is not an email address: facilitators are named by email" in refused
+
+    [added] = texts_in(await pat.says(f"facilitators {session_id} add {dee.email.upper()}"))
+    assert f"Added Dee Trainer ({dee.email})." in added
+    [fixed] = texts_in(await pat.says(f"facilitators {session_id} remove dee trainer"))
+    assert "Removed the name 'dee trainer'." in fixed and "Named by name only" not in fixed
+    assert f"Facilitators of {WRAP} (#{session_id}): Dee Trainer ({dee.email})." in fixed
+    [register] = cards_in(await dee.says(f"register {session_id}"))
+    assert "Register: WRAP" in card_text(register)
+
+    [removed] = texts_in(await pat.says(f"facilitators {session_id} remove {dee.email}"))
+    assert f"Removed Dee Trainer ({dee.email})." in removed
+    assert texts_in(await dee.says(f"register {session_id}")) == [REFUSAL]
+    assert _audited(chat, "session.facilitator.add") == 1
+    assert _audited(chat, "session.facilitator.remove") == 2
+
+
+async def test_the_new_session_and_edit_forms_name_facilitators_by_email(chat):
+    with chat.database.unit_of_work() as db:
+        add_course(db, "WRAP", "WRAP")
+    pat = chat.coordinator()
+    typed = {
+        "course": "WRAP",
+        "date": "2027-02-15",
+        "time": "10:00",
+        "duration": "120",
+        "capacity": "10",
+        "mode": "online",
+        "join_url": "https://teams.microsoft.com/l/meetup-join/wrap",
+    }
+    [form] = cards_in(await pat.says("new session"))
+    refused = card_from_invoke(
+        await pat.presses(
+            button(form, "Create session"),
+            {**typed, "facilitators": "sarah.whitfield@example.gov.uk, Dee Trainer"},
+        )
+    )
+    assert "'Dee Trainer' is not an email address" in card_text(refused)
+    await pat.presses(
+        button(form, "Create session"),
+        {**typed, "facilitators": "Sarah.Whitfield@example.gov.uk"},
+    )
+    with chat.database.unit_of_work() as db:
+        session_id = db.exec(select(Session.id)).one()
+    [shown] = texts_in(await pat.says(f"facilitators {session_id}"))
+    assert "sarah.whitfield@example.gov.uk" in shown
+
+    [edit] = cards_in(await pat.says(f"edit session {session_id}"))
+    inputs = {i["id"]: i["value"] for i in edit["body"] if i["type"].startswith("Input.")}
+    assert inputs["facilitators"] == "sarah.whitfield@example.gov.uk"
+    await pat.presses(
+        button(edit, "Save and tell people"),
+        {**inputs, "facilitators": "dee.trainer@example.gov.uk"},
+    )
+    [after] = texts_in(await pat.says(f"facilitators {session_id}"))
+    assert "dee.trainer@example.gov.uk" in after and "sarah.whitfield" not in after
+    assert _audited(chat, "session.facilitators") == 2

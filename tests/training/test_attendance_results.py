@@ -35,8 +35,10 @@ from training.models import (
     CompletionSource,
     Session,
     SessionAttendance,
+    SessionFacilitator,
     Staff,
 )
+from training.people.staff import person_named_by_email
 from training.records.my_training import my_training
 from training.sessions.schedule import roster
 
@@ -126,7 +128,9 @@ def test_the_organiser_and_the_facilitators_are_never_attendees(database):
     presenter is a walk-in who completes by the same rule as anyone."""
     with database.unit_of_work() as db:
         session, people = _world(db, "Ann Able", "Pat Prevent", "Max Mentor")
-        session.facilitators = "Dee Trainer; so15.officer@met.police.uk"
+        session.facilitators = "Dee Trainer"  # typed by name before issue 19: still to fix
+        so15 = person_named_by_email(db, "so15.officer@met.police.uk", NOW)
+        db.add(SessionFacilitator(session_id=session.id, staff_id=so15.id))
         people["Pat Prevent"].aad_object_id = ORGANISER_AAD  # the organiser has a staff record
         book(db, session, people["Ann Able"])
         result = read_reports(

@@ -16,6 +16,7 @@ from training.models import (
     ConversationReference,
     ExportDownload,
     SessionAttendance,
+    SessionFacilitator,
     Staff,
 )
 from training.sessions.booking import book_seat
@@ -216,3 +217,23 @@ def test_export_files_whose_link_has_expired_go_and_live_ones_stay(database, clo
     with database.unit_of_work() as db:
         kept = [row.id for row in db.exec(select(ExportDownload)).all()]
     assert kept == [live.id] and expired.id not in kept
+
+
+def test_a_facilitator_of_a_session_still_to_come_is_not_anonymised(database, clock):
+    """Not seen for seven years, but named to run a session next week: still needed (issue
+    19). Once that session has ended and they are named on nothing else to come, they go."""
+    now = clock.now()
+    long_ago = now - timedelta(days=365 * 7)
+    with database.unit_of_work() as db:
+        course = add_course(db)
+        coming = add_session(db, course, now + timedelta(days=7))
+        fay = add_staff(db, "Fay Facilitator", long_ago)
+        db.add(SessionFacilitator(session_id=coming.id, staff_id=fay.id))
+        fay_id = fay.id
+    with database.unit_of_work() as db:
+        assert apply_retention(db, now, years=6).anonymised_people == 0
+        assert db.get(Staff, fay_id).display_name == "Fay Facilitator"
+    with database.unit_of_work() as db:
+        result = apply_retention(db, now + timedelta(days=8), years=6)
+        assert result.anonymised_people == 1
+        assert db.get(Staff, fay_id).display_name == ANONYMOUS

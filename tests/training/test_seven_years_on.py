@@ -91,8 +91,9 @@ PAT = someone("Pat Partner", "pat.partner@probation.example.org", None)
 FAY = someone("Fay Facilitator", "fay.facilitator@barnet.gov.uk", None)
 UMA = someone("Uma Visitor", "uma.visitor@elsewhere.example.org", None)
 
-GONE_PEOPLE = [LEE, SIOBHAN, MANNY, PAT]
-GONE_NAMES = [*GONE_PEOPLE, FAY, UMA]
+# Fay was named a facilitator by email, so has a staff record, as Pat and Bob do (issue 19).
+GONE_PEOPLE = [LEE, SIOBHAN, MANNY, PAT, FAY]
+GONE_NAMES = [*GONE_PEOPLE, UMA]
 KEPT = [CORA, COL, ANN, MIA, CAL, RAE, BOB]
 
 
@@ -155,8 +156,9 @@ def build_2027(db: DbSession, clock: FixedClock) -> dict[str, int]:
         ids[manager.name] = elearning.upsert_directory_person(
             db, manager.aad or "", manager.name, manager.email, "Family Services", now
         )
-    session = a_session(db, THEN + timedelta(days=14), ids[CORA.name], f"{FAY.name}; {FAY.email}")
-    called_off = a_session(db, THEN + timedelta(days=21), ids[CORA.name], FAY.name)
+    # Facilitators are named by email (issue 19): Fay gets a staff record from it.
+    session = a_session(db, THEN + timedelta(days=14), ids[CORA.name], FAY.email)
+    called_off = a_session(db, THEN + timedelta(days=21), ids[CORA.name], FAY.email)
     cancel_session(db, called_off.id or 0, f"{FAY.name} is ill", now)
     for person in (LEE, SIOBHAN, ANN):
         book_seat(db, ids[person.name], session.id or 0, now)
@@ -199,7 +201,7 @@ def build_2027(db: DbSession, clock: FixedClock) -> dict[str, int]:
         after,
         actor_staff_id=ids[CORA.name],
     )
-    for named in (PAT, BOB):
+    for named in (PAT, BOB, FAY):
         found = staff_by_email(db, named.email)
         assert found is not None and found.id is not None
         ids[named.name] = found.id

@@ -42,9 +42,11 @@ from training.models import (
     Delivery,
     Session,
     SessionAttendance,
+    SessionFacilitator,
     SessionStatus,
     Staff,
 )
+from training.people.staff import person_named_by_email
 
 SO15 = "so15.officer@met.police.uk"
 UK = ZoneInfo("Europe/London")
@@ -251,11 +253,13 @@ def build(db, seed: int) -> World:
             ends_at=starts + timedelta(hours=2),
             online=True,
             capacity=40,
-            facilitators=SO15,
             created_at=starts - timedelta(days=30),
         )
         db.add(session)
         db.flush()
+        # Named by email (issue 19): a staff record is found or made from it, as for leads.
+        so15 = person_named_by_email(db, SO15, starts - timedelta(days=30))
+        db.add(SessionFacilitator(session_id=session.id, staff_id=so15.id))
         past = session.ends_at <= NOW
         cancelled = rng.random() < 0.15
         plan = Planned(

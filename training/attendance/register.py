@@ -48,6 +48,7 @@ from training.models import (
     Resolution,
     Session,
     SessionAttendance,
+    SessionFacilitator,
     SessionStatus,
     Staff,
 )
@@ -148,17 +149,20 @@ def _open(db: DbSession, session_id: int, now: datetime, *, lock: bool) -> Sessi
 
 
 def runs_session(db: DbSession, session: Session, staff_id: int) -> bool:
-    """A facilitator of the session: named on it by Entra id or email, or the mailbox that
-    organises its Teams meeting. A name, or a role Teams gave someone in the meeting
-    (everyone is a presenter when anyone may present), admits nobody."""
+    """A facilitator of the session: named on it (`SessionFacilitator`, by Entra id or
+    email), or the mailbox that organises its Teams meeting. A name, or a role Teams gave
+    someone in the meeting (everyone is a presenter when anyone may present), admits nobody."""
+    assert session.id is not None
+    if db.get(SessionFacilitator, (session.id, staff_id)) is not None:
+        return True
     staff = db.get(Staff, staff_id)
     if staff is None:
         return False
     sync = db.exec(select(AttendanceSync).where(AttendanceSync.session_id == session.id)).first()
-    named = Facilitators.of(session, sync.organiser if sync else "")
-    if staff.email and staff.email.casefold() in named.emails:
+    mailbox = Facilitators.of(db, session, sync.organiser if sync else "")
+    if staff.email and staff.email.casefold() in mailbox.emails:
         return True
-    return bool(staff.aad_object_id and staff.aad_object_id.casefold() in named.ids)
+    return bool(staff.aad_object_id and staff.aad_object_id.casefold() in mailbox.ids)
 
 
 def _admit(

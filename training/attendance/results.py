@@ -11,7 +11,6 @@ again, or resolving one attendee, changes nobody else's result.
 """
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +36,7 @@ from training.models import (
     Resolution,
     Session,
     SessionAttendance,
+    SessionFacilitator,
     SessionStatus,
     Staff,
 )
@@ -47,19 +47,24 @@ MANUAL = (Resolution.ASSIGNED, Resolution.GUEST)
 @dataclass(frozen=True)
 class Facilitators:
     """Who runs a session: the organiser's mailbox (object id or UPN) and the facilitators
-    named on the session by Entra id or email. A name, or a role Teams gave (everyone is a
-    presenter when anyone may present), says nothing about who someone is."""
+    named on the session (`SessionFacilitator`: their staff records' Entra ids and emails).
+    A name, or a role Teams gave (everyone is a presenter when anyone may present), says
+    nothing about who someone is."""
 
     ids: frozenset[str]
     emails: frozenset[str]
 
     @classmethod
-    def of(cls, session: Session, organiser: str) -> "Facilitators":
-        words = [w.strip().casefold() for w in re.split(r"[;,\n]", session.facilitators or "")]
+    def of(cls, db: DbSession, session: Session, organiser: str) -> "Facilitators":
+        named = db.exec(
+            select(Staff.aad_object_id, Staff.email)
+            .join(SessionFacilitator, col(SessionFacilitator.staff_id) == col(Staff.id))
+            .where(SessionFacilitator.session_id == session.id)
+        ).all()
         mailbox = organiser.strip().casefold()
-        emails = {w for w in words if "@" in w} | ({mailbox} if "@" in mailbox else set())
-        ids = {mailbox} if mailbox and "@" not in mailbox else set()
-        return cls(frozenset(ids), frozenset(emails))
+        ids = {a.casefold() for a, _ in named if a} | ({mailbox} if "@" not in mailbox else set())
+        emails = {e.casefold() for _, e in named if e} | ({mailbox} if "@" in mailbox else set())
+        return cls(frozenset(ids - {""}), frozenset(emails))
 
     def include(self, people: Iterable[PersonTime], staff: Staff | None, vouched: bool) -> bool:
         """Whether one of `people` (or their staff record) is named: by Entra id, or by an
@@ -276,7 +281,7 @@ def recompute(db: DbSession, session: Session, now: datetime, completion: Comple
         return
     needed = seconds_needed(db, session, completion)
     sync = db.exec(select(AttendanceSync).where(AttendanceSync.session_id == session.id)).first()
-    facilitators = Facilitators.of(session, sync.organiser if sync else "")
+    facilitators = Facilitators.of(db, session, sync.organiser if sync else "")
     people = _people(db, gather(records), rows, completion)
     staff = {
         s.id: s

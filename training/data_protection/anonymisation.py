@@ -3,12 +3,13 @@
 A person is gone when they have not been seen (`Staff.last_seen_at`, else when their record was
 made) for the whole retention period and nothing still needs them: no record of their own is
 left (a booking, a completion, a claim, an attendance, feedback, an invitation, a message still
-to send them), they lead no board, they are not the manager on an open e-learning claim, and
-they are not a coordinator. Their staff record stays, as a former member of staff (what points
-at it keeps pointing), and whatever else names them is scrubbed: where to reach them, their
-delivery blocks, the messages sent to them, and their address, Entra id and full name wherever
-a text still holds them (the audit log, other people's messages, feedback comments, sessions'
-facilitators, e-learning certificate names and notes, reasons given on a register).
+to send them), they lead no board, they facilitate no session that has not ended, they are not
+the manager on an open e-learning claim, and they are not a coordinator. Their staff record
+stays, as a former member of staff (what points at it keeps pointing), and whatever else names
+them is scrubbed: where to reach them, their delivery blocks, the messages sent to them, and
+their address, Entra id and full name wherever a text still holds them (the audit log, other
+people's messages, feedback comments, names of facilitators still to fix, e-learning
+certificate names and notes, reasons given on a register).
 """
 
 import json
@@ -51,6 +52,7 @@ from training.models import (
     OutboxState,
     Session,
     SessionAttendance,
+    SessionFacilitator,
     Staff,
 )
 
@@ -73,7 +75,7 @@ TEXTS: tuple[tuple[Any, tuple[str, ...]], ...] = (
 )
 
 
-def _still_needed() -> Select[tuple[int | None]]:
+def _still_needed(now: datetime) -> Select[tuple[int | None]]:
     """The staff ids that something still needs (see the module's docstring)."""
     return select(
         union(
@@ -87,6 +89,9 @@ def _still_needed() -> Select[tuple[int | None]]:
             select(col(FeedbackRequest.staff_id)),
             select(col(CalendarInvite.staff_id)),
             select(col(BoardLead.staff_id)),
+            select(col(SessionFacilitator.staff_id))
+            .join(Session, col(Session.id) == col(SessionFacilitator.session_id))
+            .where(col(Session.ends_at) > now),
             select(col(ElearningClaim.manager_staff_id)).where(
                 col(ElearningClaim.status).in_(OPEN_CLAIM_STATUSES),
                 col(ElearningClaim.manager_staff_id).is_not(None),
@@ -129,7 +134,9 @@ class Gone:
         return marks
 
 
-def gone_people(db: DbSession, cutoff: datetime, coordinators: Iterable[str]) -> list[Gone]:
+def gone_people(
+    db: DbSession, cutoff: datetime, coordinators: Iterable[str], now: datetime
+) -> list[Gone]:
     seen = func.coalesce(col(Staff.last_seen_at), col(Staff.created_at))
     rows = db.execute(
         select(
@@ -137,7 +144,7 @@ def gone_people(db: DbSession, cutoff: datetime, coordinators: Iterable[str]) ->
         ).where(
             seen < cutoff,
             col(Staff.display_name) != ANONYMOUS,
-            col(Staff.id).not_in(_still_needed()),
+            col(Staff.id).not_in(_still_needed(now)),
             ~_is_coordinator(coordinators),
         )
     ).all()

@@ -6,8 +6,8 @@ bookings, attendance (rows, raw Teams reports and records), calendar invitations
 (comments, scores and requests) go, and so do completions, e-learning claims, audit entries,
 messages and conversations with no known person older than it. Files kept for download by link
 (exports) go once their link has expired, whatever their age: nothing can fetch them any more,
-and a roster in one holds names and emails. The session rows stay, without
-their facilitators' names or a cancellation's reason, so historical session counts remain. Run
+and a roster in one holds names and emails. The session rows stay, without who facilitated
+them or a cancellation's reason, so historical session counts remain. Run
 by the scheduler; safe to run any number of times.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Delete, delete, select, update
+from sqlalchemy import Delete, delete, or_, select, update
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
@@ -43,6 +43,7 @@ from training.models import (
     SeatOffer,
     Session,
     SessionAttendance,
+    SessionFacilitator,
     StoredCertificate,
 )
 
@@ -149,8 +150,15 @@ def apply_retention(
         result.deleted[name] = rows_changed(db, statement)
     db.execute(
         update(Session)
-        .where(col(Session.ends_at) < cutoff, col(Session.facilitators) != "")
+        .where(
+            col(Session.ends_at) < cutoff,
+            or_(col(Session.facilitators) != "", col(Session.cancel_reason).is_not(None)),
+        )
         .values(facilitators="", cancel_reason=None)
+    )
+    ended_long_ago = select(col(Session.id)).where(col(Session.ends_at) < cutoff)
+    db.execute(
+        delete(SessionFacilitator).where(col(SessionFacilitator.session_id).in_(ended_long_ago))
     )
     still_used = set(db.scalars(select(col(ElearningClaim.certificate_file))))
     result.certificate_files = [n for n in going if n not in still_used]
@@ -159,7 +167,7 @@ def apply_retention(
         delete(StoredCertificate).where(col(StoredCertificate.name).in_(result.certificate_files)),
     )
     if anonymise_people:
-        people = gone_people(db, cutoff, coordinators)
+        people = gone_people(db, cutoff, coordinators, now)
         anonymise(db, people, now)
         result.anonymised_people = len(people)
     audit.record(

@@ -71,6 +71,7 @@ from training.models.sessions import (
     OfferState,
     SeatOffer,
     Session,
+    SessionFacilitator,
     SessionStatus,
 )
 
@@ -114,6 +115,7 @@ __all__ = [
     "SeatOffer",
     "Session",
     "SessionAttendance",
+    "SessionFacilitator",
     "SessionStatus",
     "Staff",
     "StoredCertificate",

@@ -68,6 +68,9 @@ class Session(SQLModel, table=True):
     join_url: str | None = Field(default=None, max_length=2000)
     location: str | None = Field(default=None, max_length=500)
     capacity: int
+    # Facilitators typed by name before they were named by Entra id or email (issue 19) that
+    # matched no one staff record: listed for a coordinator to fix, never used to admit anyone
+    # or to tell who ran the session. The facilitators themselves are `SessionFacilitator`s.
     facilitators: str = Field(default="", max_length=500)
     audience: str = Field(default="", max_length=500)
     status: str = Field(
@@ -81,6 +84,17 @@ class Session(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column())
     # The calendar event on the organiser's mailbox that carries the Teams meeting, if we made it.
     graph_event_id: str | None = Field(default=None, max_length=500)
+
+
+class SessionFacilitator(SQLModel, table=True):
+    """Someone who runs a session, named by their staff record (found or made from an email,
+    as a board's leads are), never by a display name: they may take its register and are
+    recorded as running it, not attending."""
+
+    __tablename__ = "session_facilitator"
+
+    session_id: int = Field(foreign_key="training_session.id", primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True, index=True)
 
 
 class Booking(SQLModel, table=True):

@@ -28,6 +28,7 @@ from training.models import (
     Staff,
 )
 from training.sessions import booking
+from training.sessions.facilitators import read_emails, set_facilitators
 from training.sessions.offer_rule import OfferPolicy
 from training.sessions.queries import load_session, person, session_summary
 from training.sessions.schedule import NewSession, validate_details
@@ -60,6 +61,8 @@ class SessionEdit:
     audience: str
     # `edit_mark()` of the session as the form showed it.
     seen: str
+    # The facilitators' emails as typed on the form; None: not on the form (left as they are).
+    facilitators: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,7 @@ def edit_session(
         join_url=session.join_url if session.graph_event_id else edit.join_url,
         location=edit.location,
         audience=edit.audience,
+        facilitators=edit.facilitators or "",
     )
     validate_details(details, now, teams_meeting_by_graph or bool(session.graph_event_id))
     _check_meeting(session, edit)
@@ -238,6 +242,10 @@ def edit_session(
     _apply(session, edit)
     db.add(session)
     db.flush()
+    if edit.facilitators is not None:
+        emails = read_emails(edit.facilitators)
+        if set(emails) != set(before.facilitator_emails):
+            set_facilitators(db, session_id, emails, now, actor_staff_id=actor_staff_id)
     passed = _promote_all(db, session, now, offers) if edit.capacity > before.capacity else ()
     given = {p.booking.id for p in passed}
     if request_key is not None:

@@ -1,6 +1,7 @@
 """Reads shared by the services: sessions with their counts, as summaries."""
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
@@ -15,6 +16,7 @@ from training.models import (
     Course,
     SeatOffer,
     Session,
+    SessionFacilitator,
     SessionStatus,
     Staff,
 )
@@ -63,7 +65,14 @@ def session_summary(db: DbSession, session_id: int) -> SessionSummary:
     if row is None:
         raise UnknownSession(session_id)
     session, course = row
-    return summarise(session, course, booking_counts(db, [session_id])[session_id])
+    emails = db.exec(
+        select(Staff.email)
+        .join(SessionFacilitator, col(SessionFacilitator.staff_id) == col(Staff.id))
+        .where(SessionFacilitator.session_id == session_id)
+        .order_by(col(Staff.email))
+    ).all()
+    summary = summarise(session, course, booking_counts(db, [session_id])[session_id])
+    return replace(summary, facilitator_emails=tuple(e for e in emails if e))
 
 
 def load_session(db: DbSession, session_id: int, *, lock: bool = False) -> Session:

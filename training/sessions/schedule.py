@@ -26,6 +26,7 @@ from training.models import (
     Staff,
 )
 from training.sessions.booking import end_booking
+from training.sessions.facilitators import read_emails, set_facilitators
 from training.sessions.queries import load_session, person, session_summary
 from training.views import (
     Person,
@@ -54,7 +55,7 @@ class NewSession:
     online: bool
     join_url: str | None = None
     location: str | None = None
-    facilitators: str = ""
+    facilitators: str = ""  # emails, separated by commas (never names: a name is anyone's)
     audience: str = ""
     cancellation_cutoff_hours: int = 24
 
@@ -77,6 +78,7 @@ def validate_details(
         raise InvalidSessionDetails("A Teams join link must start with https://.")
     if details.online and not details.join_url and not teams_meeting_by_graph:
         raise InvalidSessionDetails(NEEDS_JOIN_LINK)
+    read_emails(details.facilitators)
     if not 0 <= details.cancellation_cutoff_hours <= 24 * 14:
         raise InvalidSessionDetails("The cancellation cut-off must be between 0 and 336 hours.")
 
@@ -110,7 +112,6 @@ def create_session(
         join_url=details.join_url or None,
         location=(details.location or "").strip() or None,
         capacity=details.capacity,
-        facilitators=details.facilitators,
         audience=details.audience,
         cancellation_cutoff_hours=details.cancellation_cutoff_hours,
         created_by_staff_id=created_by_staff_id,
@@ -124,6 +125,14 @@ def create_session(
     db.add(session)
     db.flush()
     assert session.id is not None
+    if details.facilitators:
+        set_facilitators(
+            db,
+            session.id,
+            read_emails(details.facilitators),
+            now,
+            actor_staff_id=created_by_staff_id,
+        )
     if form is not None:
         form.session_id = session.id
         db.add(form)
