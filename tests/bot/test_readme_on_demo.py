@@ -43,6 +43,17 @@ WALK = [
     (MEGAN, "board update delivered adult safeguarding", ["Update to Adult Safeguarding Board"]),
     (ALEX, "new session", ["New training session"]),
     (ALEX, "roster 12", ["(#12)", "Booked (", "Cancel this session"]),
+    (ALEX, "facilitators 12", ["(#12)", "No facilitators are named"]),
+    (
+        ALEX,
+        "facilitators 12 add sarah.whitfield@barnet.gov.uk",
+        ["Added sarah.whitfield@barnet.gov.uk", "Facilitators of"],
+    ),
+    (
+        ALEX,
+        "facilitators 12 remove sarah.whitfield@barnet.gov.uk",
+        ["Removed sarah.whitfield@barnet.gov.uk", "No facilitators are named"],
+    ),
     (ALEX, "edit session 12", ["(#12)"]),
     (ALEX, "reschedule session 12", ["(#12)"]),
     (ALEX, "message session 12 please bring a pen", ["please bring a pen"]),
