@@ -104,3 +104,18 @@ def test_a_forbidden_import_is_named_in_a_sentence(tmp_path: Path) -> None:
     )
     [problem] = breaches(RULES[0], root=tmp_path)
     assert problem.startswith("training/leaky.py imports bot.fields, but training/ must not: ")
+
+
+def test_each_topic_folder_of_the_domain_holds_two_to_eight_modules_all_on_its_map() -> None:
+    """A folder a newcomer can read at once: its `__init__` names every module it holds."""
+    problems = []
+    for folder in sorted(p for p in (ROOT / "training").iterdir() if (p / "__init__.py").exists()):
+        modules = sorted(p.name for p in folder.glob("*.py") if p.name != "__init__.py")
+        where = folder.relative_to(ROOT)
+        if not 2 <= len(modules) <= 8:
+            problems.append(f"{where}/ holds {len(modules)} modules; a topic folder holds 2 to 8.")
+        listed = (folder / "__init__.py").read_text()
+        problems += [
+            f"{where}/__init__.py does not name {m} on its map." for m in modules if m not in listed
+        ]
+    assert not problems, "\n".join(problems)

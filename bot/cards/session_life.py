@@ -18,8 +18,8 @@ from bot.cards.elements import (
     when,
     where,
 )
+from training.people.facilitators import FacilitatorList
 from training.sessions.changes import SessionChange, edit_mark
-from training.sessions.facilitators import FacilitatorList
 from training.sessions.messages import MessageAudience
 from training.views import SessionSummary
 

@@ -30,7 +30,8 @@ from documents.rosters import roster_file
 from training.dates.clock import Clock
 from training.errors import InvalidSessionDetails, TrainingError
 from training.models import BookingStatus
-from training.sessions import changes, facilitators, messages, schedule
+from training.people import facilitators
+from training.sessions import changes, messages, schedule
 from training.sessions.changes import SessionChange, SessionChangedMeanwhile, SessionEdit
 from training.sessions.offer_rule import OfferPolicy
 

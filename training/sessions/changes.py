@@ -27,8 +27,8 @@ from training.models import (
     SessionStatus,
     Staff,
 )
+from training.people.facilitators import read_emails, set_facilitators
 from training.sessions import booking
-from training.sessions.facilitators import read_emails, set_facilitators
 from training.sessions.offer_rule import OfferPolicy
 from training.sessions.queries import load_session, person, session_summary
 from training.sessions.schedule import NewSession, validate_details

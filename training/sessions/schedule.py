@@ -25,8 +25,8 @@ from training.models import (
     SessionStatus,
     Staff,
 )
+from training.people.facilitators import read_emails, set_facilitators
 from training.sessions.booking import end_booking
-from training.sessions.facilitators import read_emails, set_facilitators
 from training.sessions.queries import load_session, person, session_summary
 from training.views import (
     Person,
